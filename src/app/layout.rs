@@ -1,0 +1,74 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+const NAV: &[(&str, &str, &str)] = &[
+    ("/hub", "Provider Hub", "Keys for every AI provider"),
+    ("/experts", "Experts", "Which key each expert uses"),
+    ("/assistants", "Assistants", "Keys for assistants"),
+    ("/activity", "Activity", "Who changed what"),
+    ("/settings", "Settings", "Policy, members, API tokens"),
+];
+
+/// The frame of every page: a sidebar with the sections and a header above the content.
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    view! {
+        <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:shadow">
+            "Skip to content"
+        </a>
+        <div class="min-h-screen md:flex">
+            <aside class="border-b border-slate-800 bg-slate-900 text-slate-100 md:sticky md:top-0 md:h-screen md:w-64 md:shrink-0 md:border-b-0">
+                <div class="flex items-center gap-2 px-5 py-4">
+                    <span aria-hidden="true" class="grid h-8 w-8 place-items-center rounded-lg bg-indigo-500 font-bold text-white">
+                        "K"
+                    </span>
+                    <span class="text-lg font-semibold tracking-tight">"KeyHub"</span>
+                </div>
+                <nav aria-label="Sections" class="px-3 pb-4">
+                    <ul class="flex gap-1 overflow-x-auto md:flex-col md:overflow-visible">
+                        {NAV
+                            .iter()
+                            .map(|(href, label, description)| {
+                                view! {
+                                    <li>
+                                        <A
+                                            href=*href
+                                            attr:class="group block rounded-md px-3 py-2 text-sm text-slate-300 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white"
+                                        >
+                                            <span class="block font-medium">{*label}</span>
+                                            <span class="hidden text-xs text-slate-400 md:block">
+                                                {*description}
+                                            </span>
+                                        </A>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                </nav>
+            </aside>
+            <div class="flex min-w-0 flex-1 flex-col">
+                <header class="flex items-center justify-between border-b border-slate-200 bg-white px-6 py-3">
+                    <p class="text-sm text-slate-500">
+                        "Provider keys, encrypted at rest and shown only as hints"
+                    </p>
+                </header>
+                <main id="main" class="mx-auto w-full max-w-6xl flex-1 px-6 py-8">
+                    {children()}
+                </main>
+            </div>
+        </div>
+    }
+}
+
+/// The title block at the top of a page.
+#[component]
+pub fn PageHeader(title: &'static str, description: &'static str) -> impl IntoView {
+    view! {
+        <leptos_meta::Title text=title/>
+        <div class="mb-6">
+            <h1 class="text-2xl font-semibold tracking-tight text-slate-900">{title}</h1>
+            <p class="mt-1 max-w-3xl text-sm text-slate-600">{description}</p>
+        </div>
+    }
+}

@@ -1,0 +1,50 @@
+//! The Leptos application: the HTML shell, the routes and the layout around every page.
+
+mod hub;
+mod layout;
+mod sections;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use layout::Layout;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body class="bg-slate-50 text-slate-900 antialiased">
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/keyhub.css"/>
+        <Title formatter=|page: String| format!("{page} · KeyHub")/>
+        <Router>
+            <Layout>
+                <Routes fallback=sections::NotFound>
+                    <Route path=path!("/hub") view=hub::HubPage/>
+                    <Route path=path!("/experts") view=sections::ExpertsPage/>
+                    <Route path=path!("/assistants") view=sections::AssistantsPage/>
+                    <Route path=path!("/activity") view=sections::ActivityPage/>
+                    <Route path=path!("/settings") view=sections::SettingsPage/>
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

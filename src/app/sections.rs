@@ -1,0 +1,64 @@
+//! Sections whose features arrive with later work; each says plainly what it will hold.
+
+use leptos::prelude::*;
+
+use super::layout::PageHeader;
+
+#[component]
+fn NothingYet(what: &'static str) -> impl IntoView {
+    view! {
+        <div class="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center">
+            <p class="text-sm text-slate-600">{what}</p>
+            <a href="/hub" class="mt-3 inline-block text-sm font-medium text-indigo-700 hover:underline">
+                "Go to the Provider Hub"
+            </a>
+        </div>
+    }
+}
+
+#[component]
+pub fn ExpertsPage() -> impl IntoView {
+    view! {
+        <PageHeader
+            title="Experts"
+            description="Each expert uses a model, and voice and image slots, with a key you choose."
+        />
+        <NothingYet what="No experts yet. Experts and their key pickers are not available in this version."/>
+    }
+}
+
+#[component]
+pub fn AssistantsPage() -> impl IntoView {
+    view! {
+        <PageHeader title="Assistants" description="Assistants build on an expert and may use a key of their own."/>
+        <NothingYet what="No assistants yet. Assistants are not available in this version."/>
+    }
+}
+
+#[component]
+pub fn ActivityPage() -> impl IntoView {
+    view! {
+        <PageHeader title="Activity" description="Every change to a key: who, when, what — never the secret."/>
+        <NothingYet what="No activity recorded yet."/>
+    }
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    view! {
+        <PageHeader title="Settings" description="Organization policy, members and API tokens."/>
+        <NothingYet what="Settings are not available in this version."/>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <PageHeader title="Page not found" description="There is nothing at this address."/>
+        <NothingYet what="Check the address, or start again from the hub."/>
+    }
+}

@@ -1,0 +1,217 @@
+//! The command line (SPEC.md §7): `serve` (default), `migrate`, `gen-master-key`, `check`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::server::config::Settings;
+use crate::server::router::build_router;
+use crate::server::startup::{check_master_key, open_vault, StartupError};
+use crate::server::state::AppState;
+use crate::store::{Access, Db};
+use crate::vault::MasterKeys;
+
+#[derive(Debug, Parser)]
+#[command(name = "keyhub", version, about = "Self-hosted Provider Keys hub")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web UI and API (the default).
+    Serve,
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Print a new random master key for KEYHUB_MASTER_KEY.
+    GenMasterKey,
+    /// Check configuration, database and master key without changing anything.
+    /// Exit code: 0 all good, 2 configuration, 3 database, 4 master key.
+    Check,
+}
+
+const EXIT_CONFIG: u8 = 2;
+const EXIT_DATABASE: u8 = 3;
+const EXIT_MASTER_KEY: u8 = 4;
+
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+pub async fn run(cli: Cli) -> ExitCode {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::GenMasterKey => {
+            println!("{}", MasterKeys::generate().expose());
+            ExitCode::SUCCESS
+        }
+        Command::Check => check().await,
+        Command::Migrate => {
+            with_settings(|settings| async move {
+                let (db, _) = open_vault(&settings).await.map_err(startup_exit)?;
+                db.close().await;
+                eprintln!(
+                    "keyhub: database is up to date ({})",
+                    settings.database_display()
+                );
+                Ok(())
+            })
+            .await
+        }
+        Command::Serve => with_settings(serve).await,
+    }
+}
+
+async fn with_settings<F, Fut>(command: F) -> ExitCode
+where
+    F: FnOnce(Settings) -> Fut,
+    Fut: std::future::Future<Output = Result<(), ExitCode>>,
+{
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("keyhub: configuration error: {error}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    match command(settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}
+
+fn startup_exit(error: StartupError) -> ExitCode {
+    eprintln!("keyhub: refusing to start: {error}");
+    match error {
+        StartupError::MasterKey(_) => ExitCode::from(EXIT_MASTER_KEY),
+        StartupError::Database { .. } => ExitCode::from(EXIT_DATABASE),
+    }
+}
+
+async fn serve(settings: Settings) -> Result<(), ExitCode> {
+    let (db, vault) = open_vault(&settings).await.map_err(startup_exit)?;
+    let leptos_options = leptos::config::get_configuration(None)
+        .map_err(|error| {
+            eprintln!("keyhub: configuration error: {error}");
+            ExitCode::from(EXIT_CONFIG)
+        })?
+        .leptos_options;
+    let address = leptos_options.site_addr;
+    tracing::info!(
+        database = %settings.database_display(),
+        master_keys = vault.count(),
+        "vault unsealed"
+    );
+    let router = build_router(AppState::new(leptos_options, settings, db.clone(), vault));
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|error| {
+            eprintln!("keyhub: cannot listen on {address}: {error}");
+            ExitCode::FAILURE
+        })?;
+    tracing::info!("KeyHub is listening on http://{address}");
+    let served = axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    db.close().await;
+    served.map_err(|error| {
+        eprintln!("keyhub: server error: {error}");
+        ExitCode::FAILURE
+    })
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("a SIGTERM handler can be installed");
+        tokio::select! {
+            _ = interrupt => {},
+            _ = terminate.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
+/// Reports each part on its own line; the exit code names the first part that failed.
+async fn check() -> ExitCode {
+    let settings = match Settings::from_env() {
+        Ok(settings) => {
+            println!("configuration: ok ({})", settings.database_display());
+            settings
+        }
+        Err(error) => {
+            println!("configuration: FAILED: {error}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    if let Err(code) = check_database(&settings).await {
+        return code;
+    }
+    match check_master_key(&settings).await {
+        Ok(Some(keys)) => {
+            println!(
+                "master key: ok ({} key(s); the first encrypts)",
+                keys.count()
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(None) => {
+            println!(
+                "master key: not created yet; the first start generates {}",
+                settings.default_master_key_file().display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            println!("master key: FAILED: {error}");
+            ExitCode::from(match error {
+                StartupError::Database { .. } => EXIT_DATABASE,
+                StartupError::MasterKey(_) => EXIT_MASTER_KEY,
+            })
+        }
+    }
+}
+
+async fn check_database(settings: &Settings) -> Result<(), ExitCode> {
+    let url = settings.database_url.expose();
+    if crate::store::sqlite_path(url).is_some_and(|path| !path.exists()) {
+        println!("database: not created yet; the first start creates it");
+        return Ok(());
+    }
+    let state = match Db::connect(url, Access::ReadOnly).await {
+        Ok(db) => {
+            let initialized = db.is_initialized().await;
+            db.close().await;
+            initialized.map(|yes| {
+                if yes {
+                    "ok"
+                } else {
+                    "reachable, schema not created yet; the first start creates it"
+                }
+            })
+        }
+        Err(error) => Err(error),
+    };
+    match state {
+        Ok(state) => {
+            println!("database: {state}");
+            Ok(())
+        }
+        Err(error) => {
+            println!(
+                "database: FAILED: {} is not reachable: {error}",
+                settings.database_display()
+            );
+            Err(ExitCode::from(EXIT_DATABASE))
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Presentational components, driven by their props.
+
+pub mod category_tabs;
+pub mod provider_card;

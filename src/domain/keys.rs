@@ -1,0 +1,71 @@
+//! Key vocabulary shared by the server and the browser: scope, role and health status.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The value stored in the database and used in the API.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(value: &str) -> Option<$name> {
+                match value { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// Whose key it is: the organization's, or one member's personal key.
+    Scope { Org = "org", Personal = "personal" }
+);
+
+text_enum!(
+    /// A key's place in resolution: the primary of its family, a ranked fallback, or neither.
+    Role { Primary = "primary", Fallback = "fallback", None = "none" }
+);
+
+text_enum!(
+    /// What KeyHub last learned about a key from its provider (SPEC.md §4).
+    KeyStatus {
+        Unverified = "unverified",
+        Valid = "valid",
+        ValidRestricted = "valid_restricted",
+        Invalid = "invalid",
+        Expired = "expired",
+        NoCredits = "no_credits",
+        RateLimited = "rate_limited",
+        Forbidden = "forbidden",
+        ProviderDown = "provider_down",
+        NetworkError = "network_error",
+        Unsupported = "unsupported",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_round_trips_through_its_text() {
+        for status in KeyStatus::ALL {
+            assert_eq!(KeyStatus::parse(status.as_str()), Some(*status));
+            let json = serde_json::to_string(status).unwrap();
+            assert_eq!(json, format!("\"{}\"", status.as_str()));
+        }
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(*role));
+        }
+        assert_eq!(Scope::parse("personal"), Some(Scope::Personal));
+        assert_eq!(Scope::parse("team"), None);
+    }
+}

@@ -1,0 +1,4 @@
+//! Isomorphic, dependency-light types shared by the server and the browser bundle. Never the secret.
+
+pub mod catalog;
+pub mod keys;

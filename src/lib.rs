@@ -1,0 +1,33 @@
+#![recursion_limit = "256"]
+//! KeyHub: a self-hosted Provider Keys hub. See README.md for the layout.
+
+pub mod app;
+pub mod components;
+pub mod domain;
+
+#[cfg(feature = "ssr")]
+pub mod cli;
+#[cfg(feature = "ssr")]
+pub mod keyring;
+#[cfg(feature = "ssr")]
+pub mod server;
+#[cfg(feature = "ssr")]
+pub mod store;
+#[cfg(feature = "ssr")]
+pub mod vault;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+    mark_hydrated();
+}
+
+/// Lets end-to-end tests wait until the page is interactive.
+#[cfg(feature = "hydrate")]
+fn mark_hydrated() {
+    if let Some(root) = leptos::prelude::document().document_element() {
+        let _ = root.set_attribute("data-hydrated", "true");
+    }
+}

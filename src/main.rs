@@ -1,0 +1,11 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // A missing .env is normal; a malformed one is reported by the settings that depend on it.
+    let _ = dotenvy::dotenv();
+    keyhub::cli::init_tracing();
+    keyhub::cli::run(keyhub::cli::Cli::parse()).await
+}

@@ -1,0 +1,240 @@
+//! Settings from `KEYHUB_*` environment variables (SPEC.md §8), loaded once at start. `main` reads
+//! `.env` into the environment first; tests build settings from their own variable lists.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::domain::catalog::PROVIDERS;
+use crate::store::{sqlite_path, Backend};
+use crate::vault::SecretString;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/keyhub.db";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("KEYHUB_DATABASE_URL must start with sqlite:// or postgres://")]
+    DatabaseUrl,
+    #[error("KEYHUB_PUBLIC_URL must be an http:// or https:// URL without a path, e.g. https://keys.example.com")]
+    PublicUrl,
+    #[error("{name} must be true or false (or 1 / 0)")]
+    Flag { name: String },
+    #[error("{name} names no provider KeyHub knows")]
+    UnknownProvider { name: String },
+    #[error("{name} must be an http:// or https:// URL")]
+    ProviderBase { name: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Secret because a PostgreSQL URL may carry a password; see [`Settings::database_display`].
+    pub database_url: SecretString,
+    pub backend: Backend,
+    pub data_dir: PathBuf,
+    pub master_key: Option<SecretString>,
+    pub master_key_file: Option<PathBuf>,
+    pub public_url: Option<String>,
+    pub allow_private_endpoints: bool,
+    /// `KEYHUB_PROVIDER_BASE_<ID>`: provider id → base URL, instance-wide.
+    pub provider_base_overrides: BTreeMap<String, String>,
+    /// Platform keys from the environment, by provider id.
+    pub platform_keys: BTreeMap<&'static str, SecretString>,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        Settings::from_vars(std::env::vars())
+    }
+
+    pub fn from_vars(
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let vars: BTreeMap<String, String> = vars
+            .into_iter()
+            .filter(|(_, value)| !value.trim().is_empty())
+            .collect();
+        let get = |name: &str| vars.get(name).map(|v| v.trim().to_owned());
+
+        let database_url =
+            get("KEYHUB_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let backend = Backend::from_url(&database_url).ok_or(ConfigError::DatabaseUrl)?;
+        let data_dir = get("KEYHUB_DATA_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                sqlite_path(&database_url)
+                    .and_then(|p| p.parent().map(PathBuf::from))
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or_else(|| PathBuf::from("data"))
+            });
+
+        let public_url = get("KEYHUB_PUBLIC_URL")
+            .map(|url| parse_public_url(&url))
+            .transpose()?;
+
+        let mut provider_base_overrides = BTreeMap::new();
+        for (name, value) in vars.range("KEYHUB_PROVIDER_BASE_".to_owned()..) {
+            let Some(suffix) = name.strip_prefix("KEYHUB_PROVIDER_BASE_") else {
+                break;
+            };
+            let id = suffix.to_ascii_lowercase().replace('_', "-");
+            if !PROVIDERS.iter().any(|p| p.id == id) {
+                return Err(ConfigError::UnknownProvider { name: name.clone() });
+            }
+            let value = value.trim().trim_end_matches('/');
+            if !(value.starts_with("https://") || value.starts_with("http://")) {
+                return Err(ConfigError::ProviderBase { name: name.clone() });
+            }
+            provider_base_overrides.insert(id, value.to_owned());
+        }
+
+        let platform_keys = PROVIDERS
+            .iter()
+            .filter_map(|p| {
+                let value = vars.get(p.platform_env?)?;
+                Some((p.id, SecretString::new(value.trim())))
+            })
+            .collect();
+
+        Ok(Settings {
+            database_url: SecretString::new(database_url),
+            backend,
+            data_dir,
+            master_key: get("KEYHUB_MASTER_KEY").map(SecretString::new),
+            master_key_file: get("KEYHUB_MASTER_KEY_FILE").map(PathBuf::from),
+            public_url,
+            allow_private_endpoints: flag(&vars, "KEYHUB_ALLOW_PRIVATE_ENDPOINTS")?,
+            provider_base_overrides,
+            platform_keys,
+        })
+    }
+
+    /// The database URL with any password masked, for logs and `keyhub check`.
+    pub fn database_display(&self) -> String {
+        let url = self.database_url.expose();
+        let Some((scheme, rest)) = url.split_once("://") else {
+            return url.to_owned();
+        };
+        match rest.split_once('@') {
+            Some((credentials, host)) => {
+                let user = credentials.split(':').next().unwrap_or_default();
+                format!("{scheme}://{user}:***@{host}")
+            }
+            None => url.to_owned(),
+        }
+    }
+
+    /// Where the master key lives when `KEYHUB_MASTER_KEY` is not set.
+    pub fn default_master_key_file(&self) -> PathBuf {
+        self.data_dir.join("master.key")
+    }
+}
+
+fn parse_public_url(url: &str) -> Result<String, ConfigError> {
+    let url = url.trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or(ConfigError::PublicUrl)?;
+    if rest.is_empty() || rest.contains('/') {
+        return Err(ConfigError::PublicUrl);
+    }
+    Ok(url.to_owned())
+}
+
+fn flag(vars: &BTreeMap<String, String>, name: &str) -> Result<bool, ConfigError> {
+    match vars
+        .get(name)
+        .map(|v| v.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("false" | "0" | "no" | "off") => Ok(false),
+        Some("true" | "1" | "yes" | "on") => Ok(true),
+        Some(_) => Err(ConfigError::Flag {
+            name: name.to_owned(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    #[test]
+    fn defaults_are_sqlite_under_data() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.backend, Backend::Sqlite);
+        assert_eq!(s.database_url.expose(), DEFAULT_DATABASE_URL);
+        assert_eq!(
+            s.default_master_key_file(),
+            PathBuf::from("data/master.key")
+        );
+        assert!(!s.allow_private_endpoints);
+        assert!(s.master_key.is_none());
+    }
+
+    #[test]
+    fn postgres_urls_are_accepted_and_their_passwords_masked() {
+        let s = settings(&[(
+            "KEYHUB_DATABASE_URL",
+            "postgres://keyhub:hunter2@db:5432/keyhub",
+        )])
+        .unwrap();
+        assert_eq!(s.backend, Backend::Postgres);
+        assert_eq!(s.database_display(), "postgres://keyhub:***@db:5432/keyhub");
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert_eq!(
+            s.default_master_key_file(),
+            PathBuf::from("data/master.key")
+        );
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        assert_eq!(
+            settings(&[("KEYHUB_DATABASE_URL", "mysql://x")]).unwrap_err(),
+            ConfigError::DatabaseUrl
+        );
+        assert_eq!(
+            settings(&[("KEYHUB_PUBLIC_URL", "keys.example.com")]).unwrap_err(),
+            ConfigError::PublicUrl
+        );
+        assert!(matches!(
+            settings(&[("KEYHUB_ALLOW_PRIVATE_ENDPOINTS", "maybe")]),
+            Err(ConfigError::Flag { .. })
+        ));
+        assert!(matches!(
+            settings(&[("KEYHUB_PROVIDER_BASE_NOPE", "http://127.0.0.1:1")]),
+            Err(ConfigError::UnknownProvider { .. })
+        ));
+    }
+
+    #[test]
+    fn provider_base_overrides_and_platform_keys_are_read() {
+        let s = settings(&[
+            ("KEYHUB_PROVIDER_BASE_OPENAI", "http://127.0.0.1:9999/v1/"),
+            (
+                "KEYHUB_PROVIDER_BASE_AZURE_OPENAI",
+                "https://proxy.example.com",
+            ),
+            ("ANTHROPIC_API_KEY", "sk-ant-platform"),
+            ("KEYHUB_ALLOW_PRIVATE_ENDPOINTS", "true"),
+            ("KEYHUB_PUBLIC_URL", "https://keys.example.com/"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.provider_base_overrides["openai"],
+            "http://127.0.0.1:9999/v1"
+        );
+        assert_eq!(
+            s.provider_base_overrides["azure-openai"],
+            "https://proxy.example.com"
+        );
+        assert_eq!(s.platform_keys["anthropic"].expose(), "sk-ant-platform");
+        assert!(s.allow_private_endpoints);
+        assert_eq!(s.public_url.as_deref(), Some("https://keys.example.com"));
+        assert!(!format!("{s:?}").contains("sk-ant-platform"));
+    }
+}

@@ -1,0 +1,218 @@
+//! Provider key rows. The ciphertext column is read only by [`Db::sealed_secret`]; every other
+//! query returns [`KeyRecord`], which has no field for it.
+
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
+
+use super::{Db, Flag, StoreError};
+use crate::domain::keys::{KeyStatus, Role, Scope};
+
+/// A stored key as everything but the vault sees it: no secret, only its hint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyRecord {
+    pub id: String,
+    pub org_id: String,
+    pub scope: Scope,
+    pub owner_user_id: Option<String>,
+    pub provider: String,
+    pub key_family: String,
+    pub nickname: Option<String>,
+    pub hint: String,
+    pub api_base: Option<String>,
+    pub options: String,
+    pub role: Role,
+    pub fallback_rank: Option<i64>,
+    pub enabled: bool,
+    pub status: KeyStatus,
+    pub cooldown_until: Option<i64>,
+    pub last_validated_at: Option<i64>,
+    pub last_success_at: Option<i64>,
+    pub created_at: i64,
+    pub created_by: Option<String>,
+    pub updated_at: i64,
+    pub rotated_at: Option<i64>,
+    pub deleted_at: Option<i64>,
+}
+
+const RECORD_COLUMNS: &str =
+    "id, org_id, scope, owner_user_id, provider, key_family, nickname, hint, \
+    api_base, options, role, fallback_rank, enabled, status, cooldown_until, last_validated_at, \
+    last_success_at, created_at, created_by, updated_at, rotated_at, deleted_at";
+
+fn parse_text<T>(
+    row: &AnyRow,
+    column: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, sqlx::Error> {
+    let text: String = row.try_get(column)?;
+    parse(&text).ok_or_else(|| sqlx::Error::ColumnDecode {
+        index: column.to_owned(),
+        source: format!("unexpected value {text:?}").into(),
+    })
+}
+
+impl FromRow<'_, AnyRow> for KeyRecord {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(KeyRecord {
+            id: row.try_get("id")?,
+            org_id: row.try_get("org_id")?,
+            scope: parse_text(row, "scope", Scope::parse)?,
+            owner_user_id: row.try_get("owner_user_id")?,
+            provider: row.try_get("provider")?,
+            key_family: row.try_get("key_family")?,
+            nickname: row.try_get("nickname")?,
+            hint: row.try_get("hint")?,
+            api_base: row.try_get("api_base")?,
+            options: row.try_get("options")?,
+            role: parse_text(row, "role", Role::parse)?,
+            fallback_rank: row.try_get("fallback_rank")?,
+            enabled: row.try_get::<Flag, _>("enabled")?.0,
+            status: parse_text(row, "status", KeyStatus::parse)?,
+            cooldown_until: row.try_get("cooldown_until")?,
+            last_validated_at: row.try_get("last_validated_at")?,
+            last_success_at: row.try_get("last_success_at")?,
+            created_at: row.try_get("created_at")?,
+            created_by: row.try_get("created_by")?,
+            updated_at: row.try_get("updated_at")?,
+            rotated_at: row.try_get("rotated_at")?,
+            deleted_at: row.try_get("deleted_at")?,
+        })
+    }
+}
+
+/// Everything needed to insert a key; the secret arrives already sealed by the vault.
+#[derive(Debug)]
+pub struct NewKeyRow<'a> {
+    pub id: &'a str,
+    pub org_id: &'a str,
+    pub scope: Scope,
+    pub owner_user_id: Option<&'a str>,
+    pub provider: &'a str,
+    pub key_family: &'a str,
+    pub nickname: Option<&'a str>,
+    pub sealed_secret: &'a str,
+    pub hint: &'a str,
+    pub fingerprint: &'a str,
+    pub api_base: Option<&'a str>,
+    pub options: &'a str,
+    pub role: Role,
+    pub fallback_rank: Option<i64>,
+    pub enabled: bool,
+    pub actor: Option<&'a str>,
+    pub now: i64,
+}
+
+impl Db {
+    pub async fn insert_key(&self, row: &NewKeyRow<'_>) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO provider_keys (id, org_id, scope, owner_user_id, provider, key_family, \
+             nickname, secret_ciphertext, hint, fingerprint, api_base, options, role, fallback_rank, \
+             enabled, created_at, created_by, updated_at, updated_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $16, $17)",
+        )
+        .bind(row.id)
+        .bind(row.org_id)
+        .bind(row.scope.as_str())
+        .bind(row.owner_user_id)
+        .bind(row.provider)
+        .bind(row.key_family)
+        .bind(row.nickname)
+        .bind(row.sealed_secret)
+        .bind(row.hint)
+        .bind(row.fingerprint)
+        .bind(row.api_base)
+        .bind(row.options)
+        .bind(row.role.as_str())
+        .bind(row.fallback_rank)
+        .bind(row.enabled)
+        .bind(row.now)
+        .bind(row.actor)
+        .execute(self.pool())
+        .await
+        .map_err(|e| StoreError::from_write(e, "this family already has a primary key"))?;
+        Ok(())
+    }
+
+    /// One live or deleted key of one org.
+    pub async fn key(&self, org_id: &str, key_id: &str) -> Result<Option<KeyRecord>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {RECORD_COLUMNS} FROM provider_keys WHERE org_id = $1 AND id = $2"
+        ))
+        .bind(org_id)
+        .bind(key_id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// The live keys of one org, oldest first.
+    pub async fn live_keys(&self, org_id: &str) -> Result<Vec<KeyRecord>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {RECORD_COLUMNS} FROM provider_keys \
+             WHERE org_id = $1 AND deleted_at IS NULL ORDER BY created_at, id"
+        ))
+        .bind(org_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// The sealed secret of a live key, for the vault to open. Nothing else reads this column.
+    pub async fn sealed_secret(
+        &self,
+        org_id: &str,
+        key_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT secret_ciphertext FROM provider_keys \
+             WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL",
+        )
+        .bind(org_id)
+        .bind(key_id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Live keys of the org whose fingerprint is one of `candidates` (duplicate detection).
+    pub async fn keys_with_fingerprint(
+        &self,
+        org_id: &str,
+        candidates: &[String],
+    ) -> Result<Vec<KeyRecord>, StoreError> {
+        let mut found = Vec::new();
+        for fingerprint in candidates {
+            let rows: Vec<KeyRecord> = sqlx::query_as(&format!(
+                "SELECT {RECORD_COLUMNS} FROM provider_keys \
+                 WHERE org_id = $1 AND fingerprint = $2 AND deleted_at IS NULL"
+            ))
+            .bind(org_id)
+            .bind(fingerprint)
+            .fetch_all(self.pool())
+            .await?;
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+
+    /// Soft delete: the row stays for the audit trail, the ciphertext and fingerprint are wiped
+    /// and the key leaves any role. Returns whether a live key was deleted.
+    pub async fn soft_delete_key(
+        &self,
+        org_id: &str,
+        key_id: &str,
+        actor: Option<&str>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE provider_keys SET secret_ciphertext = NULL, fingerprint = NULL, role = 'none', \
+             fallback_rank = NULL, enabled = $1, deleted_at = $2, deleted_by = $3, updated_at = $2, \
+             updated_by = $3 WHERE org_id = $4 AND id = $5 AND deleted_at IS NULL",
+        )
+        .bind(false)
+        .bind(now)
+        .bind(actor)
+        .bind(org_id)
+        .bind(key_id)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

@@ -1,0 +1,240 @@
+//! SQL over SQLite and PostgreSQL with one code path: sqlx's `Any` driver, portable SQL with `$n`
+//! placeholders, and per-backend migration folders with the same version numbers. Every query
+//! that touches keys is scoped by org in SQL.
+
+mod flag;
+pub mod keys;
+pub mod orgs;
+pub mod vault_meta;
+
+use std::path::PathBuf;
+use std::sync::Once;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Executor};
+
+pub use flag::Flag;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Whether a connection may write. Read-only is used to inspect a database before the master key
+/// is proven, so a refused start changes nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    ReadWrite,
+    ReadOnly,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("the database rejected the change: {0}")]
+    Conflict(&'static str),
+    #[error("unsupported database URL: use sqlite://… or postgres://…")]
+    UnsupportedUrl,
+}
+
+impl StoreError {
+    /// Maps a unique-index violation (on either backend) to a conflict with a readable reason.
+    pub(crate) fn from_write(error: sqlx::Error, reason: &'static str) -> StoreError {
+        match &error {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(reason),
+            _ => StoreError::Db(error),
+        }
+    }
+}
+
+/// A connection pool to KeyHub's database, SQLite or PostgreSQL.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+    access: Access,
+}
+
+/// The file behind a `sqlite:` URL, if it names one (not `sqlite::memory:`).
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| PathBuf::from(path))
+}
+
+impl Db {
+    pub async fn connect(url: &str, access: Access) -> Result<Db, StoreError> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+
+        let backend = Backend::from_url(url).ok_or(StoreError::UnsupportedUrl)?;
+        let url = match backend {
+            Backend::Sqlite => sqlite_url_with_mode(url, access)?,
+            Backend::Postgres => url.to_owned(),
+        };
+        let options: AnyConnectOptions = url.parse()?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+                            .await?;
+                        if access == Access::ReadWrite {
+                            conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+                                .await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        Ok(Db {
+            pool,
+            backend,
+            access,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Whether the database answers at all.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes the pool. A writable SQLite database is checkpointed first, so that once this returns
+    /// the main file holds everything and nothing changes it behind the caller's back.
+    pub async fn close(&self) {
+        if self.backend == Backend::Sqlite && self.access == Access::ReadWrite {
+            if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await
+            {
+                tracing::warn!(%error, "SQLite checkpoint before closing failed");
+            }
+        }
+        self.pool.close().await;
+    }
+
+    /// Whether KeyHub's schema has been created in this database.
+    pub async fn is_initialized(&self) -> Result<bool, StoreError> {
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'vault_meta'"
+            }
+            Backend::Postgres => {
+                "SELECT COUNT(*) FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name = 'vault_meta'"
+            }
+        };
+        let count: i64 = sqlx::query_scalar(sql).fetch_one(&self.pool).await?;
+        Ok(count > 0)
+    }
+}
+
+fn sqlite_url_with_mode(url: &str, access: Access) -> Result<String, StoreError> {
+    let Some(path) = sqlite_path(url) else {
+        return Ok(url.to_owned());
+    };
+    if access == Access::ReadWrite {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
+        }
+    }
+    let mode = match access {
+        Access::ReadWrite => "rwc",
+        Access::ReadOnly => "ro",
+    };
+    let separator = if url.contains('?') { '&' } else { '?' };
+    Ok(format!("{url}{separator}mode={mode}"))
+}
+
+/// Milliseconds since the Unix epoch: the unit of every time column.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_paths_are_found_in_urls() {
+        assert_eq!(
+            sqlite_path("sqlite://data/keyhub.db"),
+            Some(PathBuf::from("data/keyhub.db"))
+        );
+        assert_eq!(
+            sqlite_path("sqlite:///tmp/k.db?mode=rwc"),
+            Some(PathBuf::from("/tmp/k.db"))
+        );
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://x/y"), None);
+    }
+
+    #[test]
+    fn backends_are_chosen_by_url_scheme() {
+        assert_eq!(Backend::from_url("sqlite://a.db"), Some(Backend::Sqlite));
+        assert_eq!(
+            Backend::from_url("postgresql://h/d"),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(Backend::from_url("mysql://h/d"), None);
+    }
+}

@@ -1,0 +1,64 @@
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
+
+use super::{new_id, now_ms, Db, Flag, StoreError};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Organization {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub allow_personal_keys: bool,
+    pub allow_platform_keys: bool,
+    pub created_at: i64,
+}
+
+impl FromRow<'_, AnyRow> for Organization {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Organization {
+            id: row.try_get("id")?,
+            slug: row.try_get("slug")?,
+            name: row.try_get("name")?,
+            allow_personal_keys: row.try_get::<Flag, _>("allow_personal_keys")?.0,
+            allow_platform_keys: row.try_get::<Flag, _>("allow_platform_keys")?.0,
+            created_at: row.try_get("created_at")?,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, slug, name, allow_personal_keys, allow_platform_keys, created_at";
+
+impl Db {
+    pub async fn create_org(&self, slug: &str, name: &str) -> Result<Organization, StoreError> {
+        let org = Organization {
+            id: new_id(),
+            slug: slug.to_owned(),
+            name: name.to_owned(),
+            allow_personal_keys: true,
+            allow_platform_keys: true,
+            created_at: now_ms(),
+        };
+        sqlx::query(&format!(
+            "INSERT INTO organizations ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
+        ))
+        .bind(&org.id)
+        .bind(&org.slug)
+        .bind(&org.name)
+        .bind(org.allow_personal_keys)
+        .bind(org.allow_platform_keys)
+        .bind(org.created_at)
+        .execute(self.pool())
+        .await
+        .map_err(|e| StoreError::from_write(e, "an organization with this slug already exists"))?;
+        Ok(org)
+    }
+
+    pub async fn org_by_slug(&self, slug: &str) -> Result<Option<Organization>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM organizations WHERE slug = $1"
+        ))
+        .bind(slug)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+}

@@ -1,0 +1,224 @@
+//! Test harness: fresh databases on both backends, settings, and the real router on a loopback port.
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use keyhub::server::config::Settings;
+use keyhub::server::router::build_router;
+use keyhub::server::state::AppState;
+use keyhub::store::{Access, Backend, Db};
+use keyhub::vault::{MasterKeys, SecretString};
+use sqlx::Connection;
+
+/// The PostgreSQL server tests create their databases on. Required when `CI` is set.
+pub fn postgres_admin_url() -> String {
+    std::env::var("KEYHUB_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A database of its own for one test: a SQLite file in a temporary directory, or a freshly
+/// created PostgreSQL database.
+pub struct TestDb {
+    pub backend: Backend,
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    postgres_name: Option<String>,
+}
+
+impl TestDb {
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("keyhub.db").display());
+        TestDb {
+            backend: Backend::Sqlite,
+            url,
+            dir,
+            postgres_name: None,
+        }
+    }
+
+    /// `None` (with a note) when PostgreSQL is unreachable outside CI; a failure inside CI.
+    pub async fn postgres() -> Option<TestDb> {
+        let admin_url = postgres_admin_url();
+        let mut admin = match sqlx::PgConnection::connect(&admin_url).await {
+            Ok(conn) => conn,
+            Err(error) if std::env::var_os("CI").is_none() => {
+                eprintln!(
+                    "SKIPPED: PostgreSQL at {admin_url} is unreachable ({error}); CI requires it"
+                );
+                return None;
+            }
+            Err(error) => panic!("CI requires PostgreSQL at {admin_url}: {error}"),
+        };
+        let name = format!("keyhub_test_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap();
+        Some(TestDb {
+            backend: Backend::Postgres,
+            url: format!("{base}/{name}"),
+            dir: tempfile::tempdir().expect("temp dir"),
+            postgres_name: Some(name),
+        })
+    }
+
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        keyhub::store::sqlite_path(&self.url)
+    }
+
+    /// Settings for this database with the given master key list.
+    pub fn settings(&self, master_key: Option<&str>) -> Settings {
+        let mut vars = vec![
+            ("KEYHUB_DATABASE_URL".to_owned(), self.url.clone()),
+            (
+                "KEYHUB_DATA_DIR".to_owned(),
+                self.dir.path().display().to_string(),
+            ),
+        ];
+        if let Some(key) = master_key {
+            vars.push(("KEYHUB_MASTER_KEY".to_owned(), key.to_owned()));
+        }
+        Settings::from_vars(vars).expect("valid test settings")
+    }
+
+    /// A migrated database with its vault initialized under `master_key`.
+    pub async fn open(&self, master_key: &str) -> (Db, Arc<MasterKeys>) {
+        keyhub::server::startup::open_vault(&self.settings(Some(master_key)))
+            .await
+            .expect("vault opens")
+    }
+
+    /// Every byte of the database as text: the SQLite file with its WAL, or a PostgreSQL dump.
+    pub async fn dump(&self) -> String {
+        match self.sqlite_file() {
+            Some(file) => {
+                let mut bytes = std::fs::read(&file).unwrap_or_default();
+                for suffix in ["-wal", "-shm"] {
+                    let mut path = file.clone().into_os_string();
+                    path.push(suffix);
+                    bytes.extend(std::fs::read(path).unwrap_or_default());
+                }
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+            None => {
+                let output = std::process::Command::new("pg_dump")
+                    .arg(&self.url)
+                    .output()
+                    .expect("pg_dump runs");
+                assert!(
+                    output.status.success(),
+                    "pg_dump failed: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                // pg_dump marks each dump with a random `\restrict` token; it is not data.
+                String::from_utf8(output.stdout)
+                    .expect("dump is text")
+                    .lines()
+                    .filter(|line| {
+                        !line.starts_with("\\restrict") && !line.starts_with("\\unrestrict")
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }
+        }
+    }
+
+    pub async fn drop_database(self) {
+        if let Some(name) = &self.postgres_name {
+            if let Ok(mut admin) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await;
+            }
+        }
+    }
+}
+
+/// Runs an async scenario `fn(&TestDb)` once on SQLite and once on PostgreSQL, as two tests.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($scenario:ident),+ $(,)?) => {
+        $(
+            mod $scenario {
+                #[tokio::test]
+                async fn sqlite() {
+                    let db = $crate::common::TestDb::sqlite().await;
+                    super::$scenario(&db).await;
+                    db.drop_database().await;
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    let Some(db) = $crate::common::TestDb::postgres().await else { return };
+                    super::$scenario(&db).await;
+                    db.drop_database().await;
+                }
+            }
+        )+
+    };
+}
+
+pub fn new_master_key() -> String {
+    MasterKeys::generate().expose().to_owned()
+}
+
+/// The real router on `127.0.0.1:0`, with a client that keeps cookies and does not follow redirects.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub client: reqwest::Client,
+    pub state: AppState,
+}
+
+impl TestApp {
+    pub async fn spawn(test_db: &TestDb) -> TestApp {
+        let master_key = new_master_key();
+        let settings = test_db.settings(Some(&master_key));
+        let (db, vault) = keyhub::server::startup::open_vault(&settings)
+            .await
+            .expect("vault opens");
+        let options = leptos::config::LeptosOptions::builder()
+            .output_name("keyhub")
+            .site_root("target/site")
+            .build();
+        let state = AppState::new(options, settings, db, vault);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let router = build_router(state.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        TestApp {
+            address,
+            client,
+            state,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// A second pool on the same database, for raw SQL in tests.
+pub async fn raw(test_db: &TestDb) -> Db {
+    Db::connect(&test_db.url, Access::ReadWrite).await.unwrap()
+}
+
+pub fn secret(text: &str) -> SecretString {
+    SecretString::new(text)
+}

@@ -1,0 +1,215 @@
+//! Opening the vault: first-run key generation, and refusing to start — changing nothing — when
+//! the master key is wrong, missing, malformed or a documented example.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::{new_master_key, TestDb};
+use keyhub::server::startup::{check_master_key, open_vault, MasterKeyProblem, StartupError};
+
+fn keyhub(t: &TestDb, args: &[&str], master_key: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_keyhub"));
+    command
+        .args(args)
+        .current_dir(t.dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("KEYHUB_DATABASE_URL", &t.url)
+        .env("KEYHUB_DATA_DIR", t.dir.path())
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0");
+    if let Some(key) = master_key {
+        command.env("KEYHUB_MASTER_KEY", key);
+    }
+    command.output().expect("keyhub runs")
+}
+
+fn stderr_and_stdout(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    )
+}
+
+/// A snapshot of what a refused start must not change: a hash of the SQLite file's bytes, or of
+/// the PostgreSQL dump.
+async fn fingerprint_of_database(t: &TestDb) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let bytes = match t.sqlite_file() {
+        Some(file) => std::fs::read(file).expect("database file exists"),
+        None => t.dump().await.into_bytes(),
+    };
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    hasher.finish()
+}
+
+async fn first_run_generates_a_private_master_key_file_and_reuses_it(t: &TestDb) {
+    let settings = t.settings(None);
+    let file = settings.default_master_key_file();
+    assert!(!file.exists());
+    let (db, first) = open_vault(&settings).await.unwrap();
+    db.close().await;
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(written.trim().len(), 44, "a Fernet key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let (db, second) = open_vault(&settings).await.unwrap();
+    db.close().await;
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        written,
+        "not regenerated"
+    );
+    let sealed = first.seal_canary();
+    assert!(second.opens_canary(&sealed));
+}
+
+async fn a_wrong_master_key_refuses_to_start_and_changes_nothing(t: &TestDb) {
+    let (db, _) = t.open(&new_master_key()).await;
+    db.close().await;
+    let before = fingerprint_of_database(t).await;
+
+    let wrong = t.settings(Some(&new_master_key()));
+    let error = open_vault(&wrong).await.unwrap_err();
+    assert!(
+        matches!(error, StartupError::MasterKey(MasterKeyProblem::Wrong)),
+        "{error}"
+    );
+    assert!(error.to_string().contains("master key"));
+    assert!(matches!(
+        check_master_key(&wrong).await,
+        Err(StartupError::MasterKey(MasterKeyProblem::Wrong))
+    ));
+    assert_eq!(
+        fingerprint_of_database(t).await,
+        before,
+        "the database changed"
+    );
+}
+
+async fn a_missing_master_key_with_data_present_refuses_to_start(t: &TestDb) {
+    let (db, _) = t.open(&new_master_key()).await;
+    db.close().await;
+    let before = fingerprint_of_database(t).await;
+    let error = open_vault(&t.settings(None)).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StartupError::MasterKey(MasterKeyProblem::Missing { .. })
+        ),
+        "{error}"
+    );
+    assert!(
+        !t.settings(None).default_master_key_file().exists(),
+        "no new key generated"
+    );
+    assert_eq!(fingerprint_of_database(t).await, before);
+}
+
+async fn malformed_and_example_master_keys_are_refused_before_touching_the_database(t: &TestDb) {
+    for bad in ["not-a-key", "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4="] {
+        let error = open_vault(&t.settings(Some(bad))).await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                StartupError::MasterKey(MasterKeyProblem::Invalid { .. })
+            ),
+            "{error}"
+        );
+        assert!(error.to_string().contains("master key"));
+    }
+    if let Some(file) = t.sqlite_file() {
+        assert!(!file.exists(), "no database was created");
+    }
+}
+
+async fn the_binary_refuses_a_wrong_master_key_with_a_clear_message(t: &TestDb) {
+    let right = new_master_key();
+    let migrated = keyhub(t, &["migrate"], Some(&right));
+    assert!(
+        migrated.status.success(),
+        "{}",
+        stderr_and_stdout(&migrated)
+    );
+    let check = keyhub(t, &["check"], Some(&right));
+    assert!(check.status.success(), "{}", stderr_and_stdout(&check));
+    assert!(stderr_and_stdout(&check).contains("master key: ok"));
+    let before = fingerprint_of_database(t).await;
+
+    let wrong = new_master_key();
+    for args in [&["serve"][..], &["check"][..], &[][..]] {
+        let output = keyhub(t, args, Some(&wrong));
+        let text = stderr_and_stdout(&output);
+        assert_eq!(output.status.code(), Some(4), "{args:?}: {text}");
+        assert!(text.contains("master key is wrong"), "{args:?}: {text}");
+        assert!(!text.contains(&wrong), "the key itself is never printed");
+    }
+    let missing = keyhub(t, &["check"], None);
+    assert_eq!(missing.status.code(), Some(4));
+    assert!(stderr_and_stdout(&missing).contains("master key missing"));
+    assert_eq!(
+        fingerprint_of_database(t).await,
+        before,
+        "the database changed"
+    );
+}
+
+on_both_backends!(
+    first_run_generates_a_private_master_key_file_and_reuses_it,
+    a_wrong_master_key_refuses_to_start_and_changes_nothing,
+    a_missing_master_key_with_data_present_refuses_to_start,
+    malformed_and_example_master_keys_are_refused_before_touching_the_database,
+    the_binary_refuses_a_wrong_master_key_with_a_clear_message,
+);
+
+#[test]
+fn gen_master_key_prints_a_usable_key() {
+    let output = Command::new(env!("CARGO_BIN_EXE_keyhub"))
+        .arg("gen-master-key")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let key = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        keyhub::vault::MasterKeys::parse(&keyhub::vault::SecretString::new(key.trim())).is_ok()
+    );
+}
+
+#[test]
+fn check_reports_configuration_errors_with_their_own_exit_code() {
+    let output = Command::new(env!("CARGO_BIN_EXE_keyhub"))
+        .arg("check")
+        .env_clear()
+        .env("KEYHUB_DATABASE_URL", "mysql://nope")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("KEYHUB_DATABASE_URL"));
+}
+
+#[tokio::test]
+async fn check_reports_an_unreachable_database_with_its_own_exit_code() {
+    let output = tokio::task::spawn_blocking(|| {
+        Command::new(env!("CARGO_BIN_EXE_keyhub"))
+            .arg("check")
+            .env_clear()
+            .env("KEYHUB_DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("database: FAILED"));
+}
