@@ -1,9 +1,11 @@
-//! The command line (SPEC.md §7): `serve` (default), `migrate`, `gen-master-key`, `check`.
+//! The command line (SPEC.md §7): `serve` (default), `migrate`, `gen-master-key`,
+//! `rotate-master-key`, `check`.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::keyring::Keyring;
 use crate::server::config::Settings;
 use crate::server::router::build_router;
 use crate::server::startup::{check_master_key, open_vault, StartupError};
@@ -26,6 +28,9 @@ pub enum Command {
     Migrate,
     /// Print a new random master key for KEYHUB_MASTER_KEY.
     GenMasterKey,
+    /// Re-encrypt every stored key under the first master key (put the new key first, the old one
+    /// after it). Resumable; remove the old key only after it reports success.
+    RotateMasterKey,
     /// Check configuration, database and master key without changing anything.
     /// Exit code: 0 all good, 2 configuration, 3 database, 4 master key.
     Check,
@@ -63,6 +68,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             })
             .await
         }
+        Command::RotateMasterKey => with_settings(rotate_master_key).await,
         Command::Serve => with_settings(serve).await,
     }
 }
@@ -123,6 +129,33 @@ async fn serve(settings: Settings) -> Result<(), ExitCode> {
         eprintln!("keyhub: server error: {error}");
         ExitCode::FAILURE
     })
+}
+
+async fn rotate_master_key(settings: Settings) -> Result<(), ExitCode> {
+    let (db, vault) = open_vault(&settings).await.map_err(startup_exit)?;
+    if vault.count() < 2 {
+        eprintln!(
+            "keyhub: rotate-master-key needs the new key first and the old key after it in \
+             KEYHUB_MASTER_KEY (comma-separated); only one key is configured"
+        );
+        return Err(ExitCode::from(EXIT_MASTER_KEY));
+    }
+    let report = Keyring::new(db.clone(), vault).reseal_all().await;
+    db.close().await;
+    match report {
+        Ok(report) => {
+            println!(
+                "re-encrypted {} key(s) under the first master key ({} already were). \
+                 The old master key can now be removed.",
+                report.resealed, report.already_current
+            );
+            Ok(())
+        }
+        Err(error) => {
+            eprintln!("keyhub: rotation stopped: {error}. Run it again to continue.");
+            Err(ExitCode::FAILURE)
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -36,6 +36,13 @@ pub struct NewKey {
     pub actor: Option<String>,
 }
 
+/// What a master-key rotation did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ResealReport {
+    pub resealed: u64,
+    pub already_current: u64,
+}
+
 #[derive(Clone, Debug)]
 pub struct Keyring {
     db: Db,
@@ -92,6 +99,38 @@ impl Keyring {
             .await?
             .ok_or(KeyringError::NotFound)?;
         Ok(self.vault.open(Binding { org_id, key_id }, &sealed)?)
+    }
+
+    /// Re-encrypts every live key (and then the canary) under the first master key. Rows already
+    /// done are skipped, so an interrupted run simply continues where it stopped.
+    pub async fn reseal_all(&self) -> Result<ResealReport, KeyringError> {
+        let mut report = ResealReport::default();
+        let mut after = String::new();
+        loop {
+            let rows = self.db.sealed_rows_after(&after, 200).await?;
+            let Some(last) = rows.last() else { break };
+            after = last.id.clone();
+            for row in &rows {
+                if self.vault.is_sealed_by_primary(&row.sealed) {
+                    report.already_current += 1;
+                    continue;
+                }
+                let binding = Binding {
+                    org_id: &row.org_id,
+                    key_id: &row.id,
+                };
+                let secret = self.vault.open(binding, &row.sealed)?;
+                let resealed = self.vault.seal(binding, &secret);
+                let fingerprint = self.vault.fingerprint(&secret);
+                if self.db.replace_sealed(row, &resealed, &fingerprint).await? {
+                    report.resealed += 1;
+                }
+            }
+        }
+        self.db
+            .replace_vault_canary(&self.vault.seal_canary())
+            .await?;
+        Ok(report)
     }
 
     /// Live keys of the org that hold the same secret, under any configured master key.

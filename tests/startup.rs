@@ -213,3 +213,25 @@ async fn check_reports_an_unreachable_database_with_its_own_exit_code() {
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("database: FAILED"));
 }
+
+#[tokio::test]
+async fn rotate_master_key_needs_both_keys_and_leaves_the_old_one_unneeded() {
+    let t = TestDb::sqlite().await;
+    let old = new_master_key();
+    assert!(keyhub(&t, &["migrate"], Some(&old)).status.success());
+    let alone = keyhub(&t, &["rotate-master-key"], Some(&old));
+    assert_eq!(
+        alone.status.code(),
+        Some(4),
+        "{}",
+        stderr_and_stdout(&alone)
+    );
+    assert!(stderr_and_stdout(&alone).contains("new key first"));
+
+    let new = new_master_key();
+    let rotated = keyhub(&t, &["rotate-master-key"], Some(&format!("{new},{old}")));
+    assert!(rotated.status.success(), "{}", stderr_and_stdout(&rotated));
+    assert!(stderr_and_stdout(&rotated).contains("re-encrypted"));
+    let check = keyhub(&t, &["check"], Some(&new));
+    assert!(check.status.success(), "{}", stderr_and_stdout(&check));
+}

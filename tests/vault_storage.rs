@@ -329,3 +329,52 @@ on_both_backends!(
     every_health_status_fits_the_schema,
     the_plaintext_never_appears_in_the_database,
 );
+
+async fn rotating_the_master_key_reencrypts_every_row_and_can_be_resumed(t: &TestDb) {
+    let old = new_master_key();
+    let (db, keyring, org) = keyring_with_org(t, &old).await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let key = keyring
+            .store(new_key(
+                &org,
+                "groq",
+                &format!("gsk_{CANARY}{n}"),
+                Role::None,
+            ))
+            .await
+            .unwrap();
+        ids.push(key.id);
+    }
+    db.close().await;
+
+    let new = new_master_key();
+    let (db, vault) = t.open(&format!("{new},{old}")).await;
+    let rotating = Keyring::new(db.clone(), vault);
+    let report = rotating.reseal_all().await.unwrap();
+    assert_eq!((report.resealed, report.already_current), (5, 0));
+    let again = rotating.reseal_all().await.unwrap();
+    assert_eq!((again.resealed, again.already_current), (0, 5), "resumable");
+    db.close().await;
+
+    // The old key is no longer needed for anything, the canary included.
+    let (db, vault) = t.open(&new).await;
+    let keyring = Keyring::new(db, vault);
+    for (n, id) in ids.iter().enumerate() {
+        assert_eq!(
+            keyring.reveal(&org, id).await.unwrap().expose(),
+            format!("gsk_{CANARY}{n}")
+        );
+    }
+    assert_eq!(
+        keyring
+            .duplicates_of(&org, &secret(&format!("gsk_{CANARY}0")))
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "fingerprints were recomputed under the new key"
+    );
+}
+
+on_both_backends!(rotating_the_master_key_reencrypts_every_row_and_can_be_resumed);

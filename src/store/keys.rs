@@ -216,3 +216,54 @@ impl Db {
         Ok(done.rows_affected() == 1)
     }
 }
+
+/// A live key's sealed secret with the ids it is bound to (for master-key rotation).
+#[derive(Debug)]
+pub struct SealedRow {
+    pub id: String,
+    pub org_id: String,
+    pub sealed: String,
+}
+
+impl Db {
+    /// Live keys of every org after `after_id` in id order, `limit` at a time.
+    pub async fn sealed_rows_after(
+        &self,
+        after_id: &str,
+        limit: i64,
+    ) -> Result<Vec<SealedRow>, StoreError> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT id, org_id, secret_ciphertext FROM provider_keys \
+             WHERE deleted_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, org_id, sealed)| SealedRow { id, org_id, sealed })
+            .collect())
+    }
+
+    /// Replaces a sealed secret and its fingerprint, unless the row changed meanwhile.
+    pub async fn replace_sealed(
+        &self,
+        row: &SealedRow,
+        resealed: &str,
+        fingerprint: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE provider_keys SET secret_ciphertext = $1, fingerprint = $2 \
+             WHERE id = $3 AND org_id = $4 AND secret_ciphertext = $5 AND deleted_at IS NULL",
+        )
+        .bind(resealed)
+        .bind(fingerprint)
+        .bind(&row.id)
+        .bind(&row.org_id)
+        .bind(&row.sealed)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

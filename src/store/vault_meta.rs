@@ -35,3 +35,16 @@ impl Db {
         )
     }
 }
+
+impl Db {
+    /// Replaces the canary (after a master-key rotation re-encrypted every row).
+    pub async fn replace_vault_canary(&self, sealed: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE vault_meta SET value = $1, updated_at = $2 WHERE name = $3")
+            .bind(sealed)
+            .bind(now_ms())
+            .bind(CANARY)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}

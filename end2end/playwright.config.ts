@@ -1,0 +1,59 @@
+import { defineConfig } from "@playwright/test";
+
+// A port of its own, so a KeyHub started by scripts/serve.sh on 3000 is never touched.
+const port = Number(process.env.KEYHUB_E2E_PORT ?? 3100);
+const baseURL = `http://127.0.0.1:${port}`;
+
+export default defineConfig({
+  testDir: "./tests",
+  outputDir: "./test-results",
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  reporter: [["list"]],
+  use: {
+    baseURL,
+    screenshot: "only-on-failure",
+    launchOptions: {
+      // Debian's Chromium: Playwright never downloads a browser here.
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  projects: [
+    { name: "hydrated", use: { javaScriptEnabled: true } },
+    {
+      name: "no-js",
+      use: { javaScriptEnabled: false },
+      testIgnore: /.*\.hydrate\.spec\.ts/,
+    },
+  ],
+  // A fresh data directory per run; the server is the debug build of `cargo leptos build`.
+  webServer: {
+    command: `rm -rf target/e2e && ${process.env.KEYHUB_E2E_BIN ?? "target/debug/keyhub"} serve`,
+    cwd: "..",
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      KEYHUB_DATABASE_URL: "sqlite://target/e2e/keyhub.db",
+      KEYHUB_DATA_DIR: "target/e2e",
+      LEPTOS_SITE_ROOT: "target/site",
+      LEPTOS_SITE_PKG_DIR: "pkg",
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      RUST_LOG: "info,sqlx=warn",
+    },
+  },
+});
