@@ -44,13 +44,15 @@ ensure_rust_tools() {
   fi
 }
 
-# `npm ci` in a folder unless its node_modules already match its lockfile.
+# Installs a folder's npm packages unless its node_modules already match its lockfile. `npm install`
+# rather than `npm ci`: npm here writes only this platform's optional packages (Tailwind's native
+# builds) into the lockfile, which `npm ci` then rejects; `npm install` follows the lockfile as is.
 ensure_npm_packages() {
   local dir="$1"
   command -v npm >/dev/null || apt_install nodejs npm
   if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.installed" 2>/dev/null; then
     say "Installing npm packages in ${dir#"$KEYHUB_ROOT"/}"
-    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error)
     cp "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.installed"
   fi
 }

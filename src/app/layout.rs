@@ -33,7 +33,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                                     <li>
                                         <A
                                             href=*href
-                                            attr:class="group block rounded-md px-3 py-2 text-sm text-slate-300 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white"
+                                            attr:class="group block whitespace-nowrap rounded-md px-3 py-2 text-sm text-slate-300 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white"
                                         >
                                             <span class="block font-medium">{*label}</span>
                                             <span class="hidden text-xs text-slate-400 md:block">

@@ -65,9 +65,9 @@ pub fn ProviderCard(provider: &'static Provider) -> impl IntoView {
                 href=provider.get_key.url
                 target="_blank"
                 rel="noopener noreferrer"
-                class="mt-4 text-sm font-medium text-indigo-700 hover:underline"
+                class="mt-auto pt-4 text-sm font-medium text-indigo-700 hover:underline"
             >
-                {format!("Get a {} key", provider.name)}
+                {format!("Get a key from {}", provider.name)}
                 <span class="sr-only">" (opens the provider's site in a new tab)"</span>
             </a>
         </article>
