@@ -1,17 +1,18 @@
-//! The command line (SPEC.md §7): `serve` (default), `migrate`, `gen-master-key`,
+//! The command line (SPEC.md §7): `serve` (default), `migrate`, `create-admin`, `gen-master-key`,
 //! `rotate-master-key`, `check`.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::accounts::{Accounts, FirstOwner, SessionPolicy};
 use crate::keyring::Keyring;
 use crate::server::config::Settings;
 use crate::server::router::build_router;
 use crate::server::startup::{check_master_key, open_vault, StartupError};
 use crate::server::state::AppState;
 use crate::store::{Access, Db};
-use crate::vault::MasterKeys;
+use crate::vault::{MasterKeys, SecretString};
 
 #[derive(Debug, Parser)]
 #[command(name = "keyhub", version, about = "Self-hosted Provider Keys hub")]
@@ -26,6 +27,18 @@ pub enum Command {
     Serve,
     /// Create or update the database schema, then exit.
     Migrate,
+    /// Create the first owner and organization (as /setup does); the password is read from stdin.
+    CreateAdmin {
+        /// The owner's email address.
+        #[arg(long)]
+        email: String,
+        /// The organization's slug (lowercase letters, digits, dashes).
+        #[arg(long)]
+        org: String,
+        /// The organization's display name (defaults to the slug).
+        #[arg(long)]
+        org_name: Option<String>,
+    },
     /// Print a new random master key for KEYHUB_MASTER_KEY.
     GenMasterKey,
     /// Re-encrypt every stored key under the first master key (put the new key first, the old one
@@ -65,6 +78,16 @@ pub async fn run(cli: Cli) -> ExitCode {
                     settings.database_display()
                 );
                 Ok(())
+            })
+            .await
+        }
+        Command::CreateAdmin {
+            email,
+            org,
+            org_name,
+        } => {
+            with_settings(|settings| {
+                create_admin(settings, email, org_name.unwrap_or(org.clone()), org)
             })
             .await
         }
@@ -129,6 +152,44 @@ async fn serve(settings: Settings) -> Result<(), ExitCode> {
         eprintln!("keyhub: server error: {error}");
         ExitCode::FAILURE
     })
+}
+
+async fn create_admin(
+    settings: Settings,
+    email: String,
+    org_name: String,
+    org_slug: String,
+) -> Result<(), ExitCode> {
+    eprintln!("Password for {email} (read from stdin):");
+    let mut password = String::new();
+    if std::io::stdin().read_line(&mut password).is_err() {
+        eprintln!("keyhub: could not read the password from stdin");
+        return Err(ExitCode::FAILURE);
+    }
+    let password = SecretString::new(password.trim_end_matches(['\r', '\n']));
+    let (db, _) = open_vault(&settings).await.map_err(startup_exit)?;
+    let created = Accounts::new(db.clone(), SessionPolicy::default())
+        .create_first_owner(FirstOwner {
+            email,
+            password,
+            org_name,
+            org_slug,
+        })
+        .await;
+    db.close().await;
+    match created {
+        Ok((user, org)) => {
+            println!(
+                "created {} as owner of {} ({})",
+                user.email, org.name, org.slug
+            );
+            Ok(())
+        }
+        Err(error) => {
+            eprintln!("keyhub: {error}");
+            Err(ExitCode::FAILURE)
+        }
+    }
 }
 
 async fn rotate_master_key(settings: Settings) -> Result<(), ExitCode> {

@@ -6,6 +6,8 @@ pub mod components;
 pub mod domain;
 
 #[cfg(feature = "ssr")]
+pub mod accounts;
+#[cfg(feature = "ssr")]
 pub mod cli;
 #[cfg(feature = "ssr")]
 pub mod keyring;

@@ -235,3 +235,47 @@ async fn rotate_master_key_needs_both_keys_and_leaves_the_old_one_unneeded() {
     let check = keyhub(&t, &["check"], Some(&new));
     assert!(check.status.success(), "{}", stderr_and_stdout(&check));
 }
+
+#[tokio::test]
+async fn create_admin_reads_the_password_from_stdin_and_works_only_once() {
+    use std::io::Write;
+    let t = TestDb::sqlite().await;
+    let key = new_master_key();
+    let run = |email: &str, password: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_keyhub"))
+            .args([
+                "create-admin",
+                "--email",
+                email,
+                "--org",
+                "acme",
+                "--org-name",
+                "Acme Labs",
+            ])
+            .current_dir(t.dir.path())
+            .env_clear()
+            .env("KEYHUB_DATABASE_URL", &t.url)
+            .env("KEYHUB_DATA_DIR", t.dir.path())
+            .env("KEYHUB_MASTER_KEY", &key)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let weak = run("ada@example.com", "short");
+    assert!(!weak.status.success());
+    assert!(stderr_and_stdout(&weak).contains("at least 12 characters"));
+    let created = run("ada@example.com", "correct horse battery staple");
+    assert!(created.status.success(), "{}", stderr_and_stdout(&created));
+    assert!(stderr_and_stdout(&created).contains("created ada@example.com as owner of Acme Labs"));
+    assert!(
+        !stderr_and_stdout(&created).contains("correct horse"),
+        "the password is never echoed"
+    );
+    let again = run("eve@example.com", "correct horse battery staple");
+    assert!(!again.status.success());
+    assert!(stderr_and_stdout(&again).contains("already set up"));
+}

@@ -198,14 +198,20 @@ const AZURE_DEPLOYMENT: OptionField = OptionField {
 const REGION_PLACEHOLDER_HELP: &str =
     "The Azure region of your Speech resource, e.g. westeurope. A wrong region looks like a wrong key.";
 
-/// Every provider KeyHub knows, in display order.
-pub const PROVIDERS: &[Provider] = &[
+/// OpenAI chat, TTS and images: one key family, one base URL, one way to check the key.
+const fn openai_entry(
+    id: &'static str,
+    name: &'static str,
+    category: Category,
+    summary: &'static str,
+    modalities: &'static [Modality],
+) -> Provider {
     Provider {
-        id: "openai",
-        name: "OpenAI",
-        category: Category::Llm,
-        summary: "GPT models for chat and embeddings.",
-        modalities: &[Modality::Chat, Modality::Embeddings],
+        id,
+        name,
+        category,
+        summary,
+        modalities,
         key_family: "openai",
         key_required: true,
         key_format: OPENAI_FORMAT,
@@ -215,7 +221,18 @@ pub const PROVIDERS: &[Provider] = &[
         options: &[],
         platform_env: Some("OPENAI_API_KEY"),
         get_key: OPENAI_GET_KEY,
-    },
+    }
+}
+
+/// Every provider KeyHub knows, in display order.
+pub const PROVIDERS: &[Provider] = &[
+    openai_entry(
+        "openai",
+        "OpenAI",
+        Category::Llm,
+        "GPT models for chat and embeddings.",
+        &[Modality::Chat, Modality::Embeddings],
+    ),
     Provider {
         id: "anthropic",
         name: "Anthropic",
@@ -758,22 +775,13 @@ pub const PROVIDERS: &[Provider] = &[
             ],
         },
     },
-    Provider {
-        id: "openai-tts",
-        name: "OpenAI TTS",
-        category: Category::Voice,
-        summary: "OpenAI speech synthesis and transcription, with your OpenAI key.",
-        modalities: &[Modality::Tts, Modality::Stt],
-        key_family: "openai",
-        key_required: true,
-        key_format: OPENAI_FORMAT,
-        default_base_url: Some("https://api.openai.com/v1"),
-        auth: BEARER,
-        validation: get_models(),
-        options: &[],
-        platform_env: Some("OPENAI_API_KEY"),
-        get_key: OPENAI_GET_KEY,
-    },
+    openai_entry(
+        "openai-tts",
+        "OpenAI TTS",
+        Category::Voice,
+        "OpenAI speech synthesis and transcription, with your OpenAI key.",
+        &[Modality::Tts, Modality::Stt],
+    ),
     Provider {
         id: "google-tts",
         name: "Google Cloud TTS",
@@ -871,22 +879,13 @@ pub const PROVIDERS: &[Provider] = &[
             ],
         },
     },
-    Provider {
-        id: "openai-dalle",
-        name: "OpenAI Images",
-        category: Category::Image,
-        summary: "DALL·E and gpt-image generation, with your OpenAI key.",
-        modalities: &[Modality::Image],
-        key_family: "openai",
-        key_required: true,
-        key_format: OPENAI_FORMAT,
-        default_base_url: Some("https://api.openai.com/v1"),
-        auth: BEARER,
-        validation: get_models(),
-        options: &[],
-        platform_env: Some("OPENAI_API_KEY"),
-        get_key: OPENAI_GET_KEY,
-    },
+    openai_entry(
+        "openai-dalle",
+        "OpenAI Images",
+        Category::Image,
+        "DALL·E and gpt-image generation, with your OpenAI key.",
+        &[Modality::Image],
+    ),
     Provider {
         id: "midjourney",
         name: "Midjourney",

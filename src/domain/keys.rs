@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+#[macro_export]
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*

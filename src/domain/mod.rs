@@ -1,4 +1,5 @@
 //! Isomorphic, dependency-light types shared by the server and the browser bundle. Never the secret.
 
+pub mod accounts;
 pub mod catalog;
 pub mod keys;

@@ -177,19 +177,22 @@ impl Db {
         org_id: &str,
         candidates: &[String],
     ) -> Result<Vec<KeyRecord>, StoreError> {
-        let mut found = Vec::new();
-        for fingerprint in candidates {
-            let rows: Vec<KeyRecord> = sqlx::query_as(&format!(
-                "SELECT {RECORD_COLUMNS} FROM provider_keys \
-                 WHERE org_id = $1 AND fingerprint = $2 AND deleted_at IS NULL"
-            ))
-            .bind(org_id)
-            .bind(fingerprint)
-            .fetch_all(self.pool())
-            .await?;
-            found.extend(rows);
+        if candidates.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(found)
+        let placeholders: Vec<String> =
+            (2..candidates.len() + 2).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT {RECORD_COLUMNS} FROM provider_keys \
+             WHERE org_id = $1 AND deleted_at IS NULL AND fingerprint IN ({})",
+            placeholders.join(", ")
+        );
+        let query = candidates
+            .iter()
+            .fold(sqlx::query_as(&sql).bind(org_id), |query, fingerprint| {
+                query.bind(fingerprint)
+            });
+        Ok(query.fetch_all(self.pool()).await?)
     }
 
     /// Soft delete: the row stays for the audit trail, the ciphertext and fingerprint are wiped

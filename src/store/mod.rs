@@ -2,6 +2,7 @@
 //! placeholders, and per-backend migration folders with the same version numbers. Every query
 //! that touches keys is scoped by org in SQL.
 
+pub mod accounts;
 mod flag;
 pub mod keys;
 pub mod orgs;

@@ -25,6 +25,7 @@ pub struct TestDb {
     pub url: String,
     pub dir: tempfile::TempDir,
     postgres_name: Option<String>,
+    last_master_key: std::sync::Mutex<Option<String>>,
 }
 
 impl TestDb {
@@ -36,6 +37,7 @@ impl TestDb {
             url,
             dir,
             postgres_name: None,
+            last_master_key: Default::default(),
         }
     }
 
@@ -63,6 +65,7 @@ impl TestDb {
             url: format!("{base}/{name}"),
             dir: tempfile::tempdir().expect("temp dir"),
             postgres_name: Some(name),
+            last_master_key: Default::default(),
         })
     }
 
@@ -87,9 +90,21 @@ impl TestDb {
 
     /// A migrated database with its vault initialized under `master_key`.
     pub async fn open(&self, master_key: &str) -> (Db, Arc<MasterKeys>) {
+        *self.last_master_key.lock().unwrap() = Some(master_key.to_owned());
         keyhub::server::startup::open_vault(&self.settings(Some(master_key)))
             .await
             .expect("vault opens")
+    }
+
+    /// Reopens this test's database with the master key it was first opened with.
+    pub async fn open_existing(&self) -> (Db, Arc<MasterKeys>) {
+        let key = self
+            .last_master_key
+            .lock()
+            .unwrap()
+            .clone()
+            .expect("opened before");
+        self.open(&key).await
     }
 
     /// Every byte of the database as text: the SQLite file with its WAL, or a PostgreSQL dump.

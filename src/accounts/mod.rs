@@ -1,0 +1,210 @@
+//! Accounts: first-run setup, sign-in and server-side sessions (SPEC.md §2, §9).
+
+pub mod password;
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use sha2::{Digest, Sha256};
+
+use crate::domain::accounts::{parse_email, parse_slug, password_problem};
+use crate::store::accounts::{Membership, SessionRow, User};
+use crate::store::orgs::Organization;
+use crate::store::{new_id, now_ms, Db, StoreError};
+use crate::vault::SecretString;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("KeyHub is already set up; sign in instead")]
+    AlreadySetUp,
+    #[error("the email or password is not right")]
+    WrongCredentials,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> AccountError {
+    AccountError::Invalid {
+        field,
+        message: message.into(),
+    }
+}
+
+/// How long a session lives: idle and absolute limits (ASVS 7.3: 30 minutes idle, 12 hours).
+#[derive(Clone, Copy, Debug)]
+pub struct SessionPolicy {
+    pub idle_ms: i64,
+    pub absolute_ms: i64,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        SessionPolicy {
+            idle_ms: 30 * 60 * 1000,
+            absolute_ms: 12 * 60 * 60 * 1000,
+        }
+    }
+}
+
+/// What the first-run form (or `keyhub create-admin`) asks for.
+#[derive(Debug)]
+pub struct FirstOwner {
+    pub email: String,
+    pub password: SecretString,
+    pub org_name: String,
+    pub org_slug: String,
+}
+
+/// A signed-in user's live session.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub user: User,
+    pub org_id: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Accounts {
+    db: Db,
+    policy: SessionPolicy,
+}
+
+/// The stored form of a session id: its SHA-256, so the sessions table cannot be replayed.
+fn session_id_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Accounts {
+    pub fn new(db: Db, policy: SessionPolicy) -> Accounts {
+        Accounts { db, policy }
+    }
+
+    pub async fn needs_setup(&self) -> Result<bool, AccountError> {
+        Ok(self.db.user_count().await? == 0)
+    }
+
+    /// Creates the first owner and their organization. Refused once any user exists; two racing
+    /// requests cannot both succeed (the setup marker is a unique row written in the same transaction).
+    pub async fn create_first_owner(
+        &self,
+        input: FirstOwner,
+    ) -> Result<(User, Organization), AccountError> {
+        let email = parse_email(&input.email).map_err(|m| invalid("email", m))?;
+        if let Some(problem) = password_problem(input.password.expose()) {
+            return Err(invalid("password", problem));
+        }
+        let org_name = input.org_name.trim().to_owned();
+        if org_name.is_empty() || org_name.chars().count() > 120 {
+            return Err(invalid(
+                "org_name",
+                "Give the organization a name of up to 120 characters.",
+            ));
+        }
+        let slug = parse_slug(&input.org_slug).map_err(|m| invalid("org_slug", m))?;
+        if !self.needs_setup().await? {
+            return Err(AccountError::AlreadySetUp);
+        }
+        let now = now_ms();
+        let org = Organization {
+            id: new_id(),
+            slug,
+            name: org_name,
+            allow_personal_keys: true,
+            allow_platform_keys: true,
+            created_at: now,
+        };
+        let user = User {
+            id: new_id(),
+            email,
+            created_at: now,
+        };
+        let hash = password::hash(input.password).await;
+        match self.db.create_first_owner(&org, &user, &hash).await {
+            Ok(()) => Ok((user, org)),
+            Err(StoreError::Conflict(reason)) if reason == crate::store::accounts::SETUP_DONE => {
+                Err(AccountError::AlreadySetUp)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Checks an email and password. Unknown emails take as long as wrong passwords.
+    pub async fn authenticate(
+        &self,
+        email: &str,
+        password: SecretString,
+    ) -> Result<User, AccountError> {
+        let found = match parse_email(email) {
+            Ok(email) => self.db.user_with_password(&email).await?,
+            Err(_) => None,
+        };
+        let (user, stored) = match found {
+            Some((user, stored)) => (Some(user), stored),
+            None => (None, None),
+        };
+        match (password::verify(password, stored).await, user) {
+            (true, Some(user)) => Ok(user),
+            _ => Err(AccountError::WrongCredentials),
+        }
+    }
+
+    /// Starts a new session (a fresh id on every sign-in) and returns the cookie value.
+    pub async fn start_session(
+        &self,
+        user_id: &str,
+        org_id: Option<&str>,
+    ) -> Result<SecretString, AccountError> {
+        let mut bytes = [0u8; 32];
+        OsRng.fill_bytes(&mut bytes);
+        let token = SecretString::new(URL_SAFE_NO_PAD.encode(bytes));
+        let now = now_ms();
+        let row = SessionRow {
+            user_id: user_id.to_owned(),
+            org_id: org_id.map(str::to_owned),
+            last_seen_at: now,
+            expires_at: now + self.policy.absolute_ms,
+        };
+        self.db
+            .insert_session(&session_id_hash(token.expose()), &row, now)
+            .await?;
+        Ok(token)
+    }
+
+    /// The live session behind a cookie value, refreshing its idle timer at most once a minute.
+    pub async fn session(&self, token: &str) -> Result<Option<Session>, AccountError> {
+        let id_hash = session_id_hash(token);
+        let now = now_ms();
+        let Some(row) = self
+            .db
+            .live_session(&id_hash, now, now - self.policy.idle_ms)
+            .await?
+        else {
+            return Ok(None);
+        };
+        if now - row.last_seen_at > 60_000 {
+            self.db.touch_session(&id_hash, now).await?;
+        }
+        let Some(user) = self.db.user(&row.user_id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Session {
+            user,
+            org_id: row.org_id,
+        }))
+    }
+
+    /// Destroys the session on the server: the old cookie value is worthless afterwards.
+    pub async fn end_session(&self, token: &str) -> Result<(), AccountError> {
+        Ok(self.db.delete_session(&session_id_hash(token)).await?)
+    }
+
+    pub async fn memberships(&self, user_id: &str) -> Result<Vec<Membership>, AccountError> {
+        Ok(self.db.memberships(user_id).await?)
+    }
+}
