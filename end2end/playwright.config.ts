@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+import { OWNER_STATE } from "./tests/fixtures/owner";
 
 // A port of its own, so a KeyHub started by scripts/serve.sh on 3000 is never touched.
 const port = Number(process.env.KEYHUB_E2E_PORT ?? 3100);
@@ -31,10 +32,17 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: "hydrated", use: { javaScriptEnabled: true } },
+    // First-run setup through the real form, without JavaScript; saves the owner's session.
+    { name: "setup", testMatch: /first-run\.setup\.ts/, use: { javaScriptEnabled: false } },
+    {
+      name: "hydrated",
+      dependencies: ["setup"],
+      use: { javaScriptEnabled: true, storageState: OWNER_STATE },
+    },
     {
       name: "no-js",
-      use: { javaScriptEnabled: false },
+      dependencies: ["setup"],
+      use: { javaScriptEnabled: false, storageState: OWNER_STATE },
       testIgnore: /.*\.hydrate\.spec\.ts/,
     },
   ],

@@ -144,9 +144,12 @@ async fn serve(settings: Settings) -> Result<(), ExitCode> {
             ExitCode::FAILURE
         })?;
     tracing::info!("KeyHub is listening on http://{address}");
-    let served = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    let served = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await;
     db.close().await;
     served.map_err(|error| {
         eprintln!("keyhub: server error: {error}");

@@ -1,6 +1,7 @@
 #![recursion_limit = "256"]
 //! KeyHub: a self-hosted Provider Keys hub. See README.md for the layout.
 
+pub mod api;
 pub mod app;
 pub mod components;
 pub mod domain;

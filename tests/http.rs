@@ -58,6 +58,7 @@ fn cards_in(html: &str) -> Vec<&str> {
 async fn the_hub_lists_every_provider_and_filters_by_category_link() {
     let t = TestDb::sqlite().await;
     let app = TestApp::spawn(&t).await;
+    app.set_up_owner().await;
 
     let all = hub_html(&app, "/hub").await;
     let ids: Vec<&str> = PROVIDERS.iter().map(|p| p.id).collect();
@@ -88,6 +89,7 @@ async fn the_hub_lists_every_provider_and_filters_by_category_link() {
 async fn pages_carry_a_nonce_csp_and_the_security_headers() {
     let t = TestDb::sqlite().await;
     let app = TestApp::spawn(&t).await;
+    app.set_up_owner().await;
     let response = app.get("/hub").await;
     let headers = response.headers().clone();
     let html = response.text().await.unwrap();
@@ -108,7 +110,7 @@ async fn pages_carry_a_nonce_csp_and_the_security_headers() {
         "the hydration script carries the nonce"
     );
     assert_eq!(headers["x-content-type-options"], "nosniff");
-    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["referrer-policy"], "same-origin");
     assert_eq!(headers["x-frame-options"], "DENY");
     assert_eq!(headers["cache-control"], "no-store");
 
@@ -124,6 +126,7 @@ async fn pages_carry_a_nonce_csp_and_the_security_headers() {
 async fn the_root_redirects_to_the_hub_and_unknown_pages_are_404() {
     let t = TestDb::sqlite().await;
     let app = TestApp::spawn(&t).await;
+    app.set_up_owner().await;
     let root = app.get("/").await;
     assert!(root.status().is_redirection(), "{}", root.status());
     assert_eq!(root.headers()["location"], "/hub");

@@ -1,5 +1,7 @@
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::components::{Outlet, A};
+
+use crate::api::auth::{viewer, Logout, LogoutAction};
 
 const NAV: &[(&str, &str, &str)] = &[
     ("/hub", "Provider Hub", "Keys for every AI provider"),
@@ -9,9 +11,10 @@ const NAV: &[(&str, &str, &str)] = &[
     ("/settings", "Settings", "Policy, members, API tokens"),
 ];
 
-/// The frame of every page: a sidebar with the sections and a header above the content.
+/// The frame of every signed-in page: a sidebar with the sections, a header with the viewer and
+/// their org, and the page below.
 #[component]
-pub fn Layout(children: Children) -> impl IntoView {
+pub fn Layout() -> impl IntoView {
     view! {
         <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:shadow">
             "Skip to content"
@@ -48,16 +51,56 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </nav>
             </aside>
             <div class="flex min-w-0 flex-1 flex-col">
-                <header class="flex items-center justify-between border-b border-slate-200 bg-white px-6 py-3">
+                <header class="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 bg-white px-6 py-3">
                     <p class="text-sm text-slate-500">
                         "Provider keys, encrypted at rest and shown only as hints"
                     </p>
+                    <ViewerMenu/>
                 </header>
                 <main id="main" class="mx-auto w-full max-w-6xl flex-1 px-6 py-8">
-                    {children()}
+                    <Outlet/>
                 </main>
             </div>
         </div>
+    }
+}
+
+/// Who is signed in, in which org, and the way out.
+#[component]
+fn ViewerMenu() -> impl IntoView {
+    let logout: LogoutAction = ServerAction::<Logout>::new();
+    let viewer = Resource::new(|| (), |_| viewer());
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                viewer
+                    .get()
+                    .and_then(Result::ok)
+                    .flatten()
+                    .map(|viewer| {
+                        view! {
+                            <div class="flex items-center gap-4 text-sm">
+                                <div class="text-right">
+                                    <p class="font-medium text-slate-900" data-testid="viewer-email">
+                                        {viewer.email}
+                                    </p>
+                                    <p class="text-xs text-slate-500">
+                                        {format!("{} · {}", viewer.org_name, viewer.role.label())}
+                                    </p>
+                                </div>
+                                <ActionForm action=logout>
+                                    <button
+                                        type="submit"
+                                        class="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-indigo-500"
+                                    >
+                                        "Sign out"
+                                    </button>
+                                </ActionForm>
+                            </div>
+                        }
+                    })
+            }}
+        </Transition>
     }
 }
 

@@ -1,12 +1,13 @@
 //! The Leptos application: the HTML shell, the routes and the layout around every page.
 
+mod auth_pages;
 mod hub;
 mod layout;
 mod sections;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use layout::Layout;
@@ -37,15 +38,17 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/keyhub.css"/>
         <Title formatter=|page: String| format!("{page} · KeyHub")/>
         <Router>
-            <Layout>
-                <Routes fallback=sections::NotFound>
+            <Routes fallback=sections::NotFound>
+                <Route path=path!("/login") view=auth_pages::LoginPage/>
+                <Route path=path!("/setup") view=auth_pages::SetupPage/>
+                <ParentRoute path=path!("") view=Layout>
                     <Route path=path!("/hub") view=hub::HubPage/>
                     <Route path=path!("/experts") view=sections::ExpertsPage/>
                     <Route path=path!("/assistants") view=sections::AssistantsPage/>
                     <Route path=path!("/activity") view=sections::ActivityPage/>
                     <Route path=path!("/settings") view=sections::SettingsPage/>
-                </Routes>
-            </Layout>
+                </ParentRoute>
+            </Routes>
         </Router>
     }
 }

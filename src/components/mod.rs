@@ -1,4 +1,5 @@
 //! Presentational components, driven by their props.
 
 pub mod category_tabs;
+pub mod form;
 pub mod provider_card;

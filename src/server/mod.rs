@@ -1,7 +1,10 @@
 //! The server side (ssr): configuration, startup, state, the router and its handlers.
 
+pub mod auth;
 pub mod config;
+pub mod csrf;
 pub mod health;
+pub mod login_limiter;
 pub mod router;
 pub mod security_headers;
 pub mod startup;

@@ -1,14 +1,16 @@
 use axum::http::{header, HeaderValue};
+use axum::middleware;
 use axum::response::Redirect;
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
 
-use super::{health, security_headers, state::AppState};
+use super::{auth, csrf, health, security_headers, state::AppState};
 use crate::app::{shell, App};
 
-/// The whole HTTP surface: pages, server functions, health, static files.
+/// The whole HTTP surface: pages, server functions, health, static files. Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()` so sign-in attempts are limited per address.
 pub fn build_router(state: AppState) -> Router {
     let https = state
         .settings
@@ -31,7 +33,15 @@ pub fn build_router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(context, shell));
+        >(context, shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::guard_pages,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            csrf::check_origin,
+        ));
     security_headers::apply(router, https).with_state(state)
 }
 

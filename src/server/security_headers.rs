@@ -27,7 +27,7 @@ pub fn apply<S: Clone + Send + Sync + 'static>(router: Router<S>, https: bool) -
     };
     router
         .layer(overriding(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(overriding(header::REFERRER_POLICY, "no-referrer"))
+        .layer(overriding(header::REFERRER_POLICY, "same-origin"))
         .layer(overriding(header::X_FRAME_OPTIONS, "DENY"))
         .layer(overriding(
             HeaderName::from_static("cross-origin-opener-policy"),

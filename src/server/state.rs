@@ -1,9 +1,12 @@
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use super::config::Settings;
+use super::login_limiter::LoginLimiter;
+use crate::accounts::{AccountError, Accounts, SessionPolicy};
 use crate::keyring::Keyring;
 use crate::store::Db;
 use crate::vault::MasterKeys;
@@ -16,6 +19,10 @@ pub struct AppState {
     pub db: Db,
     pub vault: Arc<MasterKeys>,
     pub keyring: Keyring,
+    pub accounts: Accounts,
+    pub login_limiter: Arc<LoginLimiter>,
+    /// Set once first-run setup has happened; it never becomes unset.
+    set_up: Arc<AtomicBool>,
 }
 
 impl AppState {
@@ -27,10 +34,32 @@ impl AppState {
     ) -> AppState {
         AppState {
             leptos_options,
-            settings: Arc::new(settings),
             keyring: Keyring::new(db.clone(), vault.clone()),
+            accounts: Accounts::new(db.clone(), SessionPolicy::default()),
+            login_limiter: Arc::new(LoginLimiter::default()),
+            settings: Arc::new(settings),
             db,
             vault,
+            set_up: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.settings
+            .public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"))
+    }
+
+    /// Whether first-run setup has happened (asked of the database until it has).
+    pub async fn is_set_up(&self) -> Result<bool, AccountError> {
+        if self.set_up.load(Ordering::Relaxed) {
+            return Ok(true);
+        }
+        let set_up = !self.accounts.needs_setup().await?;
+        if set_up {
+            self.set_up.store(true, Ordering::Relaxed);
+        }
+        Ok(set_up)
     }
 }

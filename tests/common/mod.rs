@@ -75,6 +75,10 @@ impl TestDb {
 
     /// Settings for this database with the given master key list.
     pub fn settings(&self, master_key: Option<&str>) -> Settings {
+        self.settings_with(master_key, &[])
+    }
+
+    pub fn settings_with(&self, master_key: Option<&str>, extra: &[(&str, &str)]) -> Settings {
         let mut vars = vec![
             ("KEYHUB_DATABASE_URL".to_owned(), self.url.clone()),
             (
@@ -85,6 +89,7 @@ impl TestDb {
         if let Some(key) = master_key {
             vars.push(("KEYHUB_MASTER_KEY".to_owned(), key.to_owned()));
         }
+        vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         Settings::from_vars(vars).expect("valid test settings")
     }
 
@@ -177,6 +182,9 @@ macro_rules! on_both_backends {
     };
 }
 
+pub const OWNER_EMAIL: &str = "owner@example.com";
+pub const OWNER_PASSWORD: &str = "correct horse battery staple";
+
 pub fn new_master_key() -> String {
     MasterKeys::generate().expose().to_owned()
 }
@@ -190,8 +198,13 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(test_db: &TestDb) -> TestApp {
+        TestApp::spawn_with(test_db, &[]).await
+    }
+
+    /// With extra `KEYHUB_*` settings, e.g. `KEYHUB_PUBLIC_URL`.
+    pub async fn spawn_with(test_db: &TestDb, extra: &[(&str, &str)]) -> TestApp {
         let master_key = new_master_key();
-        let settings = test_db.settings(Some(&master_key));
+        let settings = test_db.settings_with(Some(&master_key), extra);
         let (db, vault) = keyhub::server::startup::open_vault(&settings)
             .await
             .expect("vault opens");
@@ -203,7 +216,13 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let router = build_router(state.clone());
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+        });
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
@@ -226,6 +245,47 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+
+    /// The origin a KeyHub page of this app sends.
+    pub fn origin(&self) -> String {
+        self.state
+            .settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.address))
+    }
+
+    /// A form POST to a server function, as a KeyHub page sends it.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("origin", self.origin())
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Runs first-run setup through the web form; the client is then signed in as the owner.
+    pub async fn set_up_owner(&self) -> reqwest::Response {
+        let response = self
+            .post_form(
+                "/api/auth/setup",
+                &[
+                    ("email", OWNER_EMAIL),
+                    ("password", OWNER_PASSWORD),
+                    ("org_name", "Acme Labs"),
+                    ("org_slug", "acme"),
+                ],
+            )
+            .await;
+        assert!(
+            response.status().is_success() || response.status().is_redirection(),
+            "setup failed: {}",
+            response.status()
+        );
+        response
     }
 }
 

@@ -1,0 +1,4 @@
+//! Server functions: thin doors onto the services, grouped by area. Shared by both targets.
+
+pub mod auth;
+pub mod error;
