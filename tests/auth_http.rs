@@ -69,7 +69,7 @@ async fn before_setup_every_page_leads_to_setup_and_afterwards_setup_is_gone(t: 
             ],
         )
         .await;
-    assert!(!again.status().is_success());
+    assert_eq!(again.status(), StatusCode::CONFLICT);
     assert!(again.text().await.unwrap().contains("already set up"));
 }
 

@@ -1,5 +1,6 @@
 //! Accounts: first-run setup, sign-in and server-side sessions (SPEC.md §2, §9).
 
+pub mod members;
 pub mod password;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
@@ -23,6 +24,12 @@ pub enum AccountError {
     AlreadySetUp,
     #[error("the email or password is not right")]
     WrongCredentials,
+    #[error("only owners and admins may do that")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Refused(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -96,14 +96,19 @@ pub async fn setup(
 #[server(prefix = "/api", endpoint = "auth/login")]
 pub async fn login(email: String, password: String) -> Result<(), ApiError> {
     use crate::accounts::AccountError;
+    use crate::server::auth::answer;
     use crate::server::login_limiter::wait_message;
     use crate::server::state::AppState;
     use crate::vault::SecretString;
+    use axum::http::StatusCode;
 
     let state = expect_context::<AppState>();
     let address = session::client_address().await;
     if let Err(wait) = state.login_limiter.check(&email, &address) {
-        return Err(ApiError::Refused(wait_message(wait)));
+        return Err(answer(
+            ApiError::Refused(wait_message(wait)),
+            Some(StatusCode::TOO_MANY_REQUESTS),
+        ));
     }
     match state
         .accounts
@@ -120,8 +125,11 @@ pub async fn login(email: String, password: String) -> Result<(), ApiError> {
         }
         Err(AccountError::WrongCredentials) => {
             state.login_limiter.record_failure(&email, &address);
-            Err(ApiError::Refused(
-                "The email or password is not right. Check both and try again.".to_owned(),
+            Err(answer(
+                ApiError::Refused(
+                    "The email or password is not right. Check both and try again.".to_owned(),
+                ),
+                Some(StatusCode::UNAUTHORIZED),
             ))
         }
         Err(error) => Err(error.into()),

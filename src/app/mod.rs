@@ -4,11 +4,12 @@ mod auth_pages;
 mod hub;
 mod layout;
 mod sections;
+mod settings;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use layout::Layout;
 
@@ -41,12 +42,14 @@ pub fn App() -> impl IntoView {
             <Routes fallback=sections::NotFound>
                 <Route path=path!("/login") view=auth_pages::LoginPage/>
                 <Route path=path!("/setup") view=auth_pages::SetupPage/>
-                <ParentRoute path=path!("") view=Layout>
-                    <Route path=path!("/hub") view=hub::HubPage/>
-                    <Route path=path!("/experts") view=sections::ExpertsPage/>
-                    <Route path=path!("/assistants") view=sections::AssistantsPage/>
-                    <Route path=path!("/activity") view=sections::ActivityPage/>
-                    <Route path=path!("/settings") view=sections::SettingsPage/>
+                // Async: every page is sent whole once its data is ready, so browsers without
+                // JavaScript see everything (streamed parts would need a script to be swapped in).
+                <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
+                    <Route path=path!("/hub") view=hub::HubPage ssr=SsrMode::Async/>
+                    <Route path=path!("/experts") view=sections::ExpertsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/assistants") view=sections::AssistantsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/activity") view=sections::ActivityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

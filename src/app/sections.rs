@@ -44,14 +44,6 @@ pub fn ActivityPage() -> impl IntoView {
 }
 
 #[component]
-pub fn SettingsPage() -> impl IntoView {
-    view! {
-        <PageHeader title="Settings" description="Organization policy, members and API tokens."/>
-        <NothingYet what="Settings are not available in this version."/>
-    }
-}
-
-#[component]
 pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {

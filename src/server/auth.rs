@@ -7,6 +7,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::state::AppState;
+use crate::accounts::members::Actor;
 use crate::accounts::AccountError;
 use crate::api::error::ApiError;
 use crate::domain::accounts::OrgRole;
@@ -23,6 +24,14 @@ pub struct Viewer {
 impl Viewer {
     pub fn role(&self) -> OrgRole {
         self.membership.role
+    }
+
+    /// The viewer as the acting member of their current org, for the account services.
+    pub fn actor(&self) -> Actor<'_> {
+        Actor {
+            user_id: &self.user.id,
+            membership: &self.membership,
+        }
     }
 }
 
@@ -100,15 +109,55 @@ pub fn internal(error: impl std::fmt::Display) -> ApiError {
     ApiError::Internal { reference }
 }
 
+/// The HTTP status a failed server function answers with.
+pub fn status_of(error: &ApiError) -> StatusCode {
+    match error {
+        ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+        ApiError::Forbidden => StatusCode::FORBIDDEN,
+        ApiError::NotFound => StatusCode::NOT_FOUND,
+        ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        ApiError::Refused(_) => StatusCode::CONFLICT,
+        ApiError::Internal { .. } | ApiError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// Sets the response status for `error` and returns it. A browser's plain form submission (no
+/// JavaScript; it accepts HTML) is left alone: leptos answers it with a redirect back to the form,
+/// carrying the error, and an error status would replace that redirect.
+pub fn answer(error: ApiError, status: Option<StatusCode>) -> ApiError {
+    use leptos::prelude::use_context;
+    let from_html_form = use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(header::ACCEPT)
+            .and_then(|accept| accept.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    });
+    if let (false, Some(response)) = (
+        from_html_form,
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        response.set_status(status.unwrap_or_else(|| status_of(&error)));
+    }
+    error
+}
+
 impl From<AccountError> for ApiError {
     fn from(error: AccountError) -> Self {
-        match error {
-            AccountError::Invalid { field, message } => ApiError::invalid(field, message),
-            AccountError::AlreadySetUp | AccountError::WrongCredentials => {
-                ApiError::Refused(error.to_string())
-            }
-            AccountError::Store(error) => internal(error),
+        answer(account_error(error), None)
+    }
+}
+
+fn account_error(error: AccountError) -> ApiError {
+    match error {
+        AccountError::Invalid { field, message } => ApiError::invalid(field, message),
+        AccountError::AlreadySetUp | AccountError::WrongCredentials => {
+            ApiError::Refused(error.to_string())
         }
+        AccountError::Refused(message) => ApiError::Refused(message),
+        AccountError::Forbidden => ApiError::Forbidden,
+        AccountError::NotFound => ApiError::NotFound,
+        AccountError::Store(error) => internal(error),
     }
 }
 
@@ -119,7 +168,13 @@ pub async fn require_viewer() -> Result<Viewer, ApiError> {
         .ok_or(ApiError::Unauthorized)?;
     viewer(&state, &parts.headers)
         .await?
-        .ok_or(ApiError::Unauthorized)
+        .ok_or_else(|| answer(ApiError::Unauthorized, None))
+}
+
+/// For server functions that need a signed-in viewer: the state and the viewer.
+pub async fn signed_in() -> Result<(AppState, Viewer), ApiError> {
+    let viewer = require_viewer().await?;
+    Ok((leptos::prelude::expect_context::<AppState>(), viewer))
 }
 
 /// Paths the page guard leaves alone: health, static files, and server functions (which check the

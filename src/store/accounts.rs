@@ -230,3 +230,126 @@ impl Db {
         )
     }
 }
+
+/// A member of one org as the members list shows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub user: User,
+    pub role: OrgRole,
+}
+
+/// The conflict reason when a change would leave an org without an owner.
+pub const LAST_OWNER: &str = "an organization keeps at least one owner";
+
+impl Db {
+    pub async fn org_members(&self, org_id: &str) -> Result<Vec<Member>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.email, u.created_at, m.role FROM memberships m \
+             JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY u.email",
+        )
+        .bind(org_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let role: String = row.try_get("role")?;
+                Ok(Member {
+                    user: User::from_row(row)?,
+                    role: OrgRole::parse(&role).unwrap_or(OrgRole::Member),
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::Db)
+    }
+
+    /// Adds a membership, creating the user with `password_hash` if the email is new (an existing
+    /// user keeps their password).
+    pub async fn add_member(
+        &self,
+        org_id: &str,
+        new_user: &User,
+        password_hash: &str,
+        role: OrgRole,
+    ) -> Result<User, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let existing: Option<User> =
+            sqlx::query_as("SELECT id, email, created_at FROM users WHERE email = $1")
+                .bind(&new_user.email)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let user = match existing {
+            Some(user) => user,
+            None => {
+                sqlx::query(
+                    "INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(&new_user.id)
+                .bind(&new_user.email)
+                .bind(password_hash)
+                .bind(new_user.created_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::from_write(e, "a user with this email already exists"))?;
+                new_user.clone()
+            }
+        };
+        sqlx::query(
+            "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(org_id)
+        .bind(&user.id)
+        .bind(role.as_str())
+        .bind(new_user.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::from_write(e, "this person is already a member"))?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Changes a member's role (`Some`) or removes them (`None`), refusing to leave the org without
+    /// an owner. The org row is locked first, so concurrent changes in one org run one at a time.
+    pub async fn change_membership(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        role: Option<OrgRole>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE organizations SET slug = slug WHERE id = $1")
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        let changed = match role {
+            Some(role) => {
+                sqlx::query("UPDATE memberships SET role = $1 WHERE org_id = $2 AND user_id = $3")
+                    .bind(role.as_str())
+                    .bind(org_id)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?
+            }
+            None => {
+                sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
+                    .bind(org_id)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?
+            }
+        }
+        .rows_affected()
+            == 1;
+        let owners: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'owner'",
+        )
+        .bind(org_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if owners == 0 {
+            tx.rollback().await?;
+            return Err(StoreError::Conflict(LAST_OWNER));
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+}

@@ -1,0 +1,58 @@
+import { expect, test } from "@playwright/test";
+import { OWNER } from "./fixtures/owner";
+
+// Runs in both projects with the owner's session; each project adds its own member.
+
+test("an admin adds a member, who signs in and sees no admin actions", async ({ page, browser }, testInfo) => {
+  const email = `member-${testInfo.project.name}@example.com`;
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto("/settings");
+  if (testInfo.project.name === "hydrated") {
+    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+  }
+  await expect(page.getByRole("heading", { name: "Members" })).toBeVisible();
+  await expect(page.getByRole("cell", { name: `${OWNER.email} (you)` })).toBeVisible();
+
+  const form = page.getByRole("region", { name: "Add a member" });
+  await form.getByLabel("Email").fill(email);
+  await form.getByLabel("Initial password").fill("short");
+  await form.getByRole("button", { name: "Add member" }).click();
+  await expect(page.locator("#field-password-error")).toContainText("at least 12 characters");
+
+  await form.getByLabel("Email").fill(email);
+  await form.getByLabel("Initial password").fill(OWNER.password);
+  await form.getByLabel("Role").selectOption("member");
+  await form.getByRole("button", { name: "Add member" }).click();
+  await expect(page.getByRole("cell", { name: email, exact: true })).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath("members-admin.png"), fullPage: true });
+
+  const member = await browser.newContext({
+    storageState: { cookies: [], origins: [] },
+    javaScriptEnabled: testInfo.project.name === "hydrated",
+  });
+  const memberPage = await member.newPage();
+  await memberPage.goto("/login");
+  await memberPage.getByLabel("Email").fill(email);
+  await memberPage.getByLabel("Password").fill(OWNER.password);
+  await memberPage.getByRole("button", { name: "Sign in" }).click();
+  await expect(memberPage).toHaveURL(/\/hub$/);
+  await expect(memberPage.getByText(`${OWNER.orgName} · Member`)).toBeVisible();
+  await memberPage.goto("/settings");
+  await expect(memberPage.getByRole("cell", { name: `${email} (you)` })).toBeVisible();
+  await expect(memberPage.getByRole("heading", { name: "Add a member" })).toHaveCount(0);
+  await expect(memberPage.getByRole("button", { name: /Change role|Remove/ })).toHaveCount(0);
+  await memberPage.screenshot({ path: testInfo.outputPath("members-member.png"), fullPage: true });
+  await member.close();
+});
+
+test("the last owner cannot be demoted", async ({ page }, testInfo) => {
+  await page.goto("/settings");
+  if (testInfo.project.name === "hydrated") {
+    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+  }
+  await page.getByLabel(`Role of ${OWNER.email}`, { exact: true }).selectOption("member");
+  await page.getByRole("button", { name: `Change role of ${OWNER.email}` }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "at least one owner" })).toBeVisible();
+  await page.goto("/settings");
+  await expect(page.getByText(`${OWNER.orgName} · Owner`)).toBeVisible();
+});

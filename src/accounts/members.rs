@@ -1,0 +1,108 @@
+//! Managing an org's members. Every call takes the acting member, and the rules live here:
+//! only owners and admins manage members; only owners grant, change or remove the owner role; the
+//! last owner stays.
+
+use super::{invalid, password, AccountError};
+use crate::domain::accounts::{parse_email, password_problem, OrgRole};
+use crate::store::accounts::{Member, Membership, User, LAST_OWNER};
+use crate::store::{new_id, now_ms, Db, StoreError};
+use crate::vault::SecretString;
+
+/// Who acts, in which org.
+#[derive(Clone, Copy, Debug)]
+pub struct Actor<'a> {
+    pub user_id: &'a str,
+    pub membership: &'a Membership,
+}
+
+impl Actor<'_> {
+    fn org_id(&self) -> &str {
+        &self.membership.org.id
+    }
+
+    fn require_admin(&self) -> Result<(), AccountError> {
+        if self.membership.role.is_admin() {
+            Ok(())
+        } else {
+            Err(AccountError::Forbidden)
+        }
+    }
+
+    /// Owners may touch owners; admins may touch admins and members.
+    fn may_touch(&self, role: OrgRole) -> Result<(), AccountError> {
+        self.require_admin()?;
+        if role == OrgRole::Owner && self.membership.role != OrgRole::Owner {
+            return Err(AccountError::Forbidden);
+        }
+        Ok(())
+    }
+}
+
+fn last_owner(error: StoreError) -> AccountError {
+    match error {
+        StoreError::Conflict(LAST_OWNER) => AccountError::Refused(
+            "An organization needs at least one owner. Make someone else owner first.".to_owned(),
+        ),
+        StoreError::Conflict(reason) => AccountError::Refused(format!("Not changed: {reason}.")),
+        other => other.into(),
+    }
+}
+
+pub async fn list(db: &Db, actor: Actor<'_>) -> Result<Vec<Member>, AccountError> {
+    Ok(db.org_members(actor.org_id()).await?)
+}
+
+/// Adds a member with an initial password (a new user), or an existing user by email.
+pub async fn add(
+    db: &Db,
+    actor: Actor<'_>,
+    email: &str,
+    initial_password: SecretString,
+    role: OrgRole,
+) -> Result<User, AccountError> {
+    actor.may_touch(role)?;
+    let email = parse_email(email).map_err(|m| invalid("email", m))?;
+    if let Some(problem) = password_problem(initial_password.expose()) {
+        return Err(invalid("password", problem));
+    }
+    let user = User {
+        id: new_id(),
+        email,
+        created_at: now_ms(),
+    };
+    let hash = password::hash(initial_password).await;
+    db.add_member(actor.org_id(), &user, &hash, role)
+        .await
+        .map_err(last_owner)
+}
+
+async fn current_role(db: &Db, actor: Actor<'_>, user_id: &str) -> Result<OrgRole, AccountError> {
+    db.org_members(actor.org_id())
+        .await?
+        .into_iter()
+        .find(|m| m.user.id == user_id)
+        .map(|m| m.role)
+        .ok_or(AccountError::NotFound)
+}
+
+pub async fn change_role(
+    db: &Db,
+    actor: Actor<'_>,
+    user_id: &str,
+    role: OrgRole,
+) -> Result<(), AccountError> {
+    actor.may_touch(current_role(db, actor, user_id).await?)?;
+    actor.may_touch(role)?;
+    db.change_membership(actor.org_id(), user_id, Some(role))
+        .await
+        .map_err(last_owner)?;
+    Ok(())
+}
+
+pub async fn remove(db: &Db, actor: Actor<'_>, user_id: &str) -> Result<(), AccountError> {
+    actor.may_touch(current_role(db, actor, user_id).await?)?;
+    db.change_membership(actor.org_id(), user_id, None)
+        .await
+        .map_err(last_owner)?;
+    Ok(())
+}
