@@ -206,7 +206,89 @@ async fn idle_and_absolute_timeouts_end_sessions(t: &TestDb) {
     );
 }
 
+async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(t: &TestDb) {
+    let accounts = accounts(t, SessionPolicy::default()).await;
+    let (user, _) = accounts
+        .create_first_owner(first_owner("ada@example.com", "acme"))
+        .await
+        .unwrap();
+    let here = accounts.start_session(&user.id, None).await.unwrap();
+    let elsewhere = accounts.start_session(&user.id, None).await.unwrap();
+    const NEW: &str = "a brand new passphrase";
+
+    let wrong = accounts
+        .change_password(
+            &user,
+            secret("not my password"),
+            secret(NEW),
+            Some(here.expose()),
+        )
+        .await;
+    assert!(
+        matches!(
+            wrong,
+            Err(AccountError::Invalid {
+                field: "current_password",
+                ..
+            })
+        ),
+        "{wrong:?}"
+    );
+    let weak = accounts
+        .change_password(
+            &user,
+            secret(PASSWORD),
+            secret("short"),
+            Some(here.expose()),
+        )
+        .await;
+    assert!(
+        matches!(
+            weak,
+            Err(AccountError::Invalid {
+                field: "new_password",
+                ..
+            })
+        ),
+        "{weak:?}"
+    );
+    assert!(
+        accounts
+            .session(elsewhere.expose())
+            .await
+            .unwrap()
+            .is_some(),
+        "refusals change nothing"
+    );
+
+    accounts
+        .change_password(&user, secret(PASSWORD), secret(NEW), Some(here.expose()))
+        .await
+        .unwrap();
+    assert!(accounts
+        .authenticate("ada@example.com", secret(PASSWORD))
+        .await
+        .is_err());
+    assert!(accounts
+        .authenticate("ada@example.com", secret(NEW))
+        .await
+        .is_ok());
+    assert!(
+        accounts.session(here.expose()).await.unwrap().is_some(),
+        "this session stays"
+    );
+    assert!(
+        accounts
+            .session(elsewhere.expose())
+            .await
+            .unwrap()
+            .is_none(),
+        "others end"
+    );
+}
+
 on_both_backends!(
+    changing_the_password_needs_the_current_one_and_ends_other_sessions,
     first_run_setup_creates_the_owner_once,
     racing_first_run_setups_create_exactly_one_owner,
     bad_setup_input_is_refused_by_field_and_creates_nothing,

@@ -224,7 +224,61 @@ async fn sign_in_attempts_are_rate_limited_per_account(t: &TestDb) {
     assert!(!signed_in(&app).await, "even the right password waits");
 }
 
+async fn the_profile_page_changes_the_password(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    app.set_up_owner().await;
+    assert!(app
+        .get("/profile")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Change password"));
+    let wrong = app
+        .post_form(
+            "/api/profile/password",
+            &[
+                ("current_password", "nope nope nope"),
+                ("new_password", "another long passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong
+        .text()
+        .await
+        .unwrap()
+        .contains("current password is not right"));
+    let changed = app
+        .post_form(
+            "/api/profile/password",
+            &[
+                ("current_password", OWNER_PASSWORD),
+                ("new_password", "another long passphrase"),
+            ],
+        )
+        .await;
+    assert!(changed.status().is_success(), "{}", changed.status());
+    assert!(signed_in(&app).await, "the session that changed it stays");
+    app.post_form("/api/auth/logout", &[]).await;
+    let old = app
+        .post_form(
+            "/api/auth/login",
+            &[("email", OWNER_EMAIL), ("password", OWNER_PASSWORD)],
+        )
+        .await;
+    assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
+    let anonymous = app
+        .post_form(
+            "/api/profile/password",
+            &[("current_password", "x"), ("new_password", "y")],
+        )
+        .await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
 on_both_backends!(
+    the_profile_page_changes_the_password,
     before_setup_every_page_leads_to_setup_and_afterwards_setup_is_gone,
     sign_in_out_and_the_old_session_is_dead_on_the_server,
     a_cross_site_post_is_refused_and_changes_nothing,

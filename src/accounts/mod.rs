@@ -211,6 +211,31 @@ impl Accounts {
         Ok(self.db.delete_session(&session_id_hash(token)).await?)
     }
 
+    /// Changes a password after checking the current one; every other session of the user ends.
+    pub async fn change_password(
+        &self,
+        user: &User,
+        current: SecretString,
+        new: SecretString,
+        session_token: Option<&str>,
+    ) -> Result<(), AccountError> {
+        if let Some(problem) = password_problem(new.expose()) {
+            return Err(invalid("new_password", problem));
+        }
+        if self.authenticate(&user.email, current).await.is_err() {
+            return Err(invalid(
+                "current_password",
+                "Your current password is not right.",
+            ));
+        }
+        let hash = password::hash(new).await;
+        let keep = session_token.map(session_id_hash);
+        self.db
+            .set_password(&user.id, &hash, keep.as_deref())
+            .await?;
+        Ok(())
+    }
+
     pub async fn memberships(&self, user_id: &str) -> Result<Vec<Membership>, AccountError> {
         Ok(self.db.memberships(user_id).await?)
     }

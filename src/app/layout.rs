@@ -81,9 +81,13 @@ fn ViewerMenu() -> impl IntoView {
                         view! {
                             <div class="flex items-center gap-4 text-sm">
                                 <div class="text-right">
-                                    <p class="font-medium text-slate-900" data-testid="viewer-email">
+                                    <a
+                                        href="/profile"
+                                        class="font-medium text-slate-900 hover:underline"
+                                        data-testid="viewer-email"
+                                    >
                                         {viewer.email}
-                                    </p>
+                                    </a>
                                     <p class="text-xs text-slate-500">
                                         {format!("{} · {}", viewer.org_name, viewer.role.label())}
                                     </p>

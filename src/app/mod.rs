@@ -3,6 +3,7 @@
 mod auth_pages;
 mod hub;
 mod layout;
+mod profile;
 mod sections;
 mod settings;
 
@@ -50,6 +51,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/assistants") view=sections::AssistantsPage ssr=SsrMode::Async/>
                     <Route path=path!("/activity") view=sections::ActivityPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/profile") view=profile::ProfilePage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>
