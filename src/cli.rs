@@ -27,7 +27,8 @@ pub enum Command {
     Serve,
     /// Create or update the database schema, then exit.
     Migrate,
-    /// Create the first owner and organization (as /setup does); the password is read from stdin.
+    /// Create an organization and its owner: the first (as /setup does) or another one. The password
+    /// is read from stdin; an existing user keeps theirs.
     CreateAdmin {
         /// The owner's email address.
         #[arg(long)]
@@ -171,14 +172,18 @@ async fn create_admin(
     }
     let password = SecretString::new(password.trim_end_matches(['\r', '\n']));
     let (db, _) = open_vault(&settings).await.map_err(startup_exit)?;
-    let created = Accounts::new(db.clone(), SessionPolicy::default())
-        .create_first_owner(FirstOwner {
-            email,
-            password,
-            org_name,
-            org_slug,
-        })
-        .await;
+    let accounts = Accounts::new(db.clone(), SessionPolicy::default());
+    let input = FirstOwner {
+        email,
+        password,
+        org_name,
+        org_slug,
+    };
+    let created = match accounts.needs_setup().await {
+        Ok(true) => accounts.create_first_owner(input).await,
+        Ok(false) => accounts.create_org(input).await,
+        Err(error) => Err(error),
+    };
     db.close().await;
     match created {
         Ok((user, org)) => {

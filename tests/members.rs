@@ -287,7 +287,120 @@ async fn a_member_is_refused_on_the_server_and_sees_no_admin_forms(t: &TestDb) {
     assert!(anonymous.text().await.unwrap().contains("Unauthorized"));
 }
 
+fn org(email: &str, name: &str, slug: &str) -> FirstOwner {
+    FirstOwner {
+        email: email.into(),
+        password: secret(PASSWORD),
+        org_name: name.into(),
+        org_slug: slug.into(),
+    }
+}
+
+async fn people_switch_only_between_their_own_orgs(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    app.set_up_owner().await;
+    app.state
+        .accounts
+        .create_org(org(common::OWNER_EMAIL, "Globex", "globex"))
+        .await
+        .unwrap();
+    app.state
+        .accounts
+        .create_org(org("other@example.com", "Initech", "initech"))
+        .await
+        .unwrap();
+
+    let hub = app.get("/hub").await.text().await.unwrap();
+    assert!(
+        hub.contains("Acme Labs · Owner"),
+        "the first org stays current"
+    );
+    assert!(hub.contains(r#"value="globex""#) && !hub.contains(r#"value="initech""#));
+
+    let switched = app
+        .post_form("/api/orgs/switch", &[("slug", "globex")])
+        .await;
+    assert!(
+        !switched.status().is_client_error(),
+        "{}",
+        switched.status()
+    );
+    assert!(app
+        .get("/hub")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Globex · Owner"));
+
+    let foreign = app
+        .post_form("/api/orgs/switch", &[("slug", "initech")])
+        .await;
+    assert_eq!(foreign.status(), StatusCode::NOT_FOUND);
+    assert!(
+        app.get("/hub")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Globex · Owner"),
+        "unchanged"
+    );
+}
+
+async fn only_admins_change_the_key_policy(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    app.set_up_owner().await;
+    let read = |app: &TestApp| {
+        let db = app.state.db.clone();
+        async move { db.org_by_slug("acme").await.unwrap().unwrap() }
+    };
+    assert!(read(&app).await.allow_personal_keys && read(&app).await.allow_platform_keys);
+    let saved = app
+        .post_form("/api/orgs/policy/set", &[("allow_platform_keys", "on")])
+        .await;
+    assert!(saved.status().is_success(), "{}", saved.status());
+    let org = read(&app).await;
+    assert!(!org.allow_personal_keys && org.allow_platform_keys);
+
+    app.post_form(
+        "/api/members/add",
+        &[
+            ("email", "member@example.com"),
+            ("password", OWNER_PASSWORD),
+            ("role", "member"),
+        ],
+    )
+    .await;
+    app.post_form("/api/auth/logout", &[]).await;
+    app.post_form(
+        "/api/auth/login",
+        &[
+            ("email", "member@example.com"),
+            ("password", OWNER_PASSWORD),
+        ],
+    )
+    .await;
+    let refused = app
+        .post_form(
+            "/api/orgs/policy/set",
+            &[("allow_personal_keys", "on"), ("allow_platform_keys", "on")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(!read(&app).await.allow_personal_keys, "nothing changed");
+    assert!(app
+        .get("/settings")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Only owners and admins change the policy"));
+}
+
 on_both_backends!(
+    people_switch_only_between_their_own_orgs,
+    only_admins_change_the_key_policy,
     admins_manage_members_and_members_manage_nobody,
     the_last_owner_can_be_neither_demoted_nor_removed,
     concurrent_demotions_never_leave_an_org_without_owner,

@@ -237,18 +237,18 @@ async fn rotate_master_key_needs_both_keys_and_leaves_the_old_one_unneeded() {
 }
 
 #[tokio::test]
-async fn create_admin_reads_the_password_from_stdin_and_works_only_once() {
+async fn create_admin_reads_the_password_from_stdin_and_creates_orgs() {
     use std::io::Write;
     let t = TestDb::sqlite().await;
     let key = new_master_key();
-    let run = |email: &str, password: &str| {
+    let run = |email: &str, password: &str, org: &str| {
         let mut child = Command::new(env!("CARGO_BIN_EXE_keyhub"))
             .args([
                 "create-admin",
                 "--email",
                 email,
                 "--org",
-                "acme",
+                org,
                 "--org-name",
                 "Acme Labs",
             ])
@@ -265,17 +265,24 @@ async fn create_admin_reads_the_password_from_stdin_and_works_only_once() {
         writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
         child.wait_with_output().unwrap()
     };
-    let weak = run("ada@example.com", "short");
+    let weak = run("ada@example.com", "short", "acme");
     assert!(!weak.status.success());
     assert!(stderr_and_stdout(&weak).contains("at least 12 characters"));
-    let created = run("ada@example.com", "correct horse battery staple");
+    let created = run("ada@example.com", "correct horse battery staple", "acme");
     assert!(created.status.success(), "{}", stderr_and_stdout(&created));
     assert!(stderr_and_stdout(&created).contains("created ada@example.com as owner of Acme Labs"));
     assert!(
         !stderr_and_stdout(&created).contains("correct horse"),
         "the password is never echoed"
     );
-    let again = run("eve@example.com", "correct horse battery staple");
-    assert!(!again.status.success());
-    assert!(stderr_and_stdout(&again).contains("already set up"));
+    let taken = run("eve@example.com", "correct horse battery staple", "acme");
+    assert!(!taken.status.success());
+    assert!(
+        stderr_and_stdout(&taken).contains("slug already exists"),
+        "{}",
+        stderr_and_stdout(&taken)
+    );
+    let second = run("ada@example.com", "ignored for an existing user", "globex");
+    assert!(second.status.success(), "{}", stderr_and_stdout(&second));
+    assert!(stderr_and_stdout(&second).contains("owner of Acme Labs (globex)"));
 }

@@ -1,4 +1,4 @@
-//! Managing an org's members. Every call takes the acting member, and the rules live here:
+//! Managing an org: its members and its policy. Every call takes the acting member, and the rules live here:
 //! only owners and admins manage members; only owners grant, change or remove the owner role; the
 //! last owner stays.
 
@@ -105,4 +105,17 @@ pub async fn remove(db: &Db, actor: Actor<'_>, user_id: &str) -> Result<(), Acco
         .await
         .map_err(last_owner)?;
     Ok(())
+}
+
+/// Sets the org's policy: personal keys for members, platform keys from the environment.
+pub async fn set_policy(
+    db: &Db,
+    actor: Actor<'_>,
+    allow_personal_keys: bool,
+    allow_platform_keys: bool,
+) -> Result<(), AccountError> {
+    actor.require_admin()?;
+    Ok(db
+        .set_org_policy(actor.org_id(), allow_personal_keys, allow_platform_keys)
+        .await?)
 }

@@ -102,6 +102,23 @@ impl Accounts {
         &self,
         input: FirstOwner,
     ) -> Result<(User, Organization), AccountError> {
+        self.create_org_with_owner(input, true).await
+    }
+
+    /// Creates another organization (from the CLI) owned by the given email: a new user with the
+    /// given password, or an existing user, who keeps their own password.
+    pub async fn create_org(
+        &self,
+        input: FirstOwner,
+    ) -> Result<(User, Organization), AccountError> {
+        self.create_org_with_owner(input, false).await
+    }
+
+    async fn create_org_with_owner(
+        &self,
+        input: FirstOwner,
+        first_run: bool,
+    ) -> Result<(User, Organization), AccountError> {
         let email = parse_email(&input.email).map_err(|m| invalid("email", m))?;
         if let Some(problem) = password_problem(input.password.expose()) {
             return Err(invalid("password", problem));
@@ -114,7 +131,7 @@ impl Accounts {
             ));
         }
         let slug = parse_slug(&input.org_slug).map_err(|m| invalid("org_slug", m))?;
-        if !self.needs_setup().await? {
+        if first_run && !self.needs_setup().await? {
             return Err(AccountError::AlreadySetUp);
         }
         let now = now_ms();
@@ -132,10 +149,17 @@ impl Accounts {
             created_at: now,
         };
         let hash = password::hash(input.password).await;
-        match self.db.create_first_owner(&org, &user, &hash).await {
-            Ok(()) => Ok((user, org)),
+        match self
+            .db
+            .create_org_with_owner(&org, &user, &hash, first_run)
+            .await
+        {
+            Ok(user) => Ok((user, org)),
             Err(StoreError::Conflict(reason)) if reason == crate::store::accounts::SETUP_DONE => {
                 Err(AccountError::AlreadySetUp)
+            }
+            Err(StoreError::Conflict(reason)) => {
+                Err(invalid("org_slug", format!("Choose another: {reason}.")))
             }
             Err(error) => Err(error.into()),
         }
@@ -234,6 +258,25 @@ impl Accounts {
             .set_password(&user.id, &hash, keep.as_deref())
             .await?;
         Ok(())
+    }
+
+    /// Makes `slug` the session's current org, if the user is a member of it.
+    pub async fn switch_org(
+        &self,
+        token: &str,
+        user_id: &str,
+        slug: &str,
+    ) -> Result<(), AccountError> {
+        let membership = self
+            .memberships(user_id)
+            .await?
+            .into_iter()
+            .find(|m| m.org.slug == slug)
+            .ok_or(AccountError::NotFound)?;
+        Ok(self
+            .db
+            .set_session_org(&session_id_hash(token), &membership.org.id)
+            .await?)
     }
 
     pub async fn memberships(&self, user_id: &str) -> Result<Vec<Membership>, AccountError> {

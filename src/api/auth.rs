@@ -13,6 +13,8 @@ pub struct ViewerInfo {
     pub org_name: String,
     pub org_slug: String,
     pub role: OrgRole,
+    /// Every org of the viewer as (slug, name), for the switcher.
+    pub orgs: Vec<(String, String)>,
 }
 
 pub type SetupAction = ServerAction<Setup>;
@@ -153,6 +155,11 @@ pub async fn viewer() -> Result<Option<ViewerInfo>, ApiError> {
             org_name: viewer.membership.org.name.clone(),
             org_slug: viewer.membership.org.slug.clone(),
             role: viewer.role(),
+            orgs: viewer
+                .memberships
+                .iter()
+                .map(|m| (m.org.slug.clone(), m.org.name.clone()))
+                .collect(),
         })),
         Err(ApiError::Unauthorized) => Ok(None),
         Err(error) => Err(error),

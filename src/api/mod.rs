@@ -3,4 +3,5 @@
 pub mod auth;
 pub mod error;
 pub mod members;
+pub mod orgs;
 pub mod profile;

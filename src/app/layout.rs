@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
 use crate::api::auth::{viewer, Logout, LogoutAction};
+use crate::api::orgs::{SwitchOrg, SwitchOrgAction};
 
 const NAV: &[(&str, &str, &str)] = &[
     ("/hub", "Provider Hub", "Keys for every AI provider"),
@@ -69,7 +70,9 @@ pub fn Layout() -> impl IntoView {
 #[component]
 fn ViewerMenu() -> impl IntoView {
     let logout: LogoutAction = ServerAction::<Logout>::new();
-    let viewer = Resource::new(|| (), |_| viewer());
+    let switch: SwitchOrgAction = ServerAction::<SwitchOrg>::new();
+    // Refetched after a switch: with JavaScript the redirect stays on the page.
+    let viewer = Resource::new(move || switch.version().get(), |_| viewer());
     view! {
         <Transition fallback=|| ()>
             {move || {
@@ -78,8 +81,11 @@ fn ViewerMenu() -> impl IntoView {
                     .and_then(Result::ok)
                     .flatten()
                     .map(|viewer| {
+                        let switcher = (viewer.orgs.len() > 1)
+                            .then(|| org_switcher(switch, &viewer.org_slug, viewer.orgs.clone()));
                         view! {
                             <div class="flex items-center gap-4 text-sm">
+                                {switcher}
                                 <div class="text-right">
                                     <a
                                         href="/profile"
@@ -105,6 +111,39 @@ fn ViewerMenu() -> impl IntoView {
                     })
             }}
         </Transition>
+    }
+}
+
+/// Switches the current organization (only shown to people in more than one).
+fn org_switcher(
+    switch: SwitchOrgAction,
+    current: &str,
+    orgs: Vec<(String, String)>,
+) -> impl IntoView {
+    let current = current.to_owned();
+    view! {
+        <ActionForm action=switch attr:class="flex items-center gap-2">
+            <label for="org-switcher" class="sr-only">"Organization"</label>
+            <select
+                id="org-switcher"
+                name="slug"
+                class="rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30"
+            >
+                {orgs
+                    .into_iter()
+                    .map(|(slug, name)| {
+                        let selected = slug == current;
+                        view! { <option value=slug selected=selected>{name}</option> }
+                    })
+                    .collect_view()}
+            </select>
+            <button
+                type="submit"
+                class="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-indigo-500"
+            >
+                "Switch"
+            </button>
+        </ActionForm>
     }
 }
 

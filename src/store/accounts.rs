@@ -1,6 +1,7 @@
 //! Users, memberships and sessions.
 
 use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
 use sqlx::{FromRow, Row};
 
 use super::orgs::Organization;
@@ -50,57 +51,32 @@ impl Db {
             .await?)
     }
 
-    /// Creates the first organization, its owner and the membership, all or nothing. The setup
-    /// marker row makes a second, racing first-run setup fail with [`SETUP_DONE`].
-    pub async fn create_first_owner(
+    /// Creates an organization with its owner (a new user, or the existing user with that email,
+    /// who keeps their password), all or nothing. On `first_run` a unique setup marker is written
+    /// too, so a second, racing first-run setup fails with [`SETUP_DONE`].
+    pub async fn create_org_with_owner(
         &self,
         org: &Organization,
-        user: &User,
+        owner: &User,
         password_hash: &str,
-    ) -> Result<(), StoreError> {
+        first_run: bool,
+    ) -> Result<User, StoreError> {
         let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "INSERT INTO vault_meta (name, value, updated_at) VALUES ('setup_done', $1, $2)",
-        )
-        .bind(&user.id)
-        .bind(user.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| StoreError::from_write(e, SETUP_DONE))?;
-        sqlx::query(
-            "INSERT INTO organizations (id, slug, name, allow_personal_keys, allow_platform_keys, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&org.id)
-        .bind(&org.slug)
-        .bind(&org.name)
-        .bind(org.allow_personal_keys)
-        .bind(org.allow_platform_keys)
-        .bind(org.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| StoreError::from_write(e, "an organization with this slug already exists"))?;
-        sqlx::query(
-            "INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(&user.id)
-        .bind(&user.email)
-        .bind(password_hash)
-        .bind(user.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| StoreError::from_write(e, "a user with this email already exists"))?;
-        sqlx::query(
-            "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(&org.id)
-        .bind(&user.id)
-        .bind(OrgRole::Owner.as_str())
-        .bind(user.created_at)
-        .execute(&mut *tx)
-        .await?;
+        if first_run {
+            sqlx::query(
+                "INSERT INTO vault_meta (name, value, updated_at) VALUES ('setup_done', $1, $2)",
+            )
+            .bind(&owner.id)
+            .bind(owner.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::from_write(e, SETUP_DONE))?;
+        }
+        insert_org(&mut tx, org).await?;
+        let owner = find_or_create_user(&mut tx, owner, password_hash).await?;
+        insert_membership(&mut tx, &org.id, &owner.id, OrgRole::Owner, org.created_at).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(owner)
     }
 
     /// The user with this (normalized) email and their password hash, if any.
@@ -272,37 +248,8 @@ impl Db {
         role: OrgRole,
     ) -> Result<User, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let existing: Option<User> =
-            sqlx::query_as("SELECT id, email, created_at FROM users WHERE email = $1")
-                .bind(&new_user.email)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let user = match existing {
-            Some(user) => user,
-            None => {
-                sqlx::query(
-                    "INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(&new_user.id)
-                .bind(&new_user.email)
-                .bind(password_hash)
-                .bind(new_user.created_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| StoreError::from_write(e, "a user with this email already exists"))?;
-                new_user.clone()
-            }
-        };
-        sqlx::query(
-            "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(org_id)
-        .bind(&user.id)
-        .bind(role.as_str())
-        .bind(new_user.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| StoreError::from_write(e, "this person is already a member"))?;
+        let user = find_or_create_user(&mut tx, new_user, password_hash).await?;
+        insert_membership(&mut tx, org_id, &user.id, role, new_user.created_at).await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -374,6 +321,83 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        Ok(())
+    }
+}
+
+pub(crate) async fn insert_org(
+    conn: &mut AnyConnection,
+    org: &Organization,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO organizations (id, slug, name, allow_personal_keys, allow_platform_keys, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&org.id)
+    .bind(&org.slug)
+    .bind(&org.name)
+    .bind(org.allow_personal_keys)
+    .bind(org.allow_platform_keys)
+    .bind(org.created_at)
+    .execute(conn)
+    .await
+    .map_err(|e| StoreError::from_write(e, "an organization with this slug already exists"))?;
+    Ok(())
+}
+
+/// The user with `user.email`, or `user` newly created with `password_hash`.
+async fn find_or_create_user(
+    conn: &mut AnyConnection,
+    user: &User,
+    password_hash: &str,
+) -> Result<User, StoreError> {
+    let existing: Option<User> =
+        sqlx::query_as("SELECT id, email, created_at FROM users WHERE email = $1")
+            .bind(&user.email)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some(existing) = existing {
+        return Ok(existing);
+    }
+    sqlx::query("INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(&user.id)
+        .bind(&user.email)
+        .bind(password_hash)
+        .bind(user.created_at)
+        .execute(conn)
+        .await
+        .map_err(|e| StoreError::from_write(e, "a user with this email already exists"))?;
+    Ok(user.clone())
+}
+
+async fn insert_membership(
+    conn: &mut AnyConnection,
+    org_id: &str,
+    user_id: &str,
+    role: OrgRole,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .bind(role.as_str())
+    .bind(now)
+    .execute(conn)
+    .await
+    .map_err(|e| StoreError::from_write(e, "this person is already a member"))?;
+    Ok(())
+}
+
+impl Db {
+    /// Points a session at another org (the caller has checked the membership).
+    pub async fn set_session_org(&self, id_hash: &str, org_id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET org_id = $1 WHERE id_hash = $2")
+            .bind(org_id)
+            .bind(id_hash)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 }

@@ -38,18 +38,8 @@ impl Db {
             allow_platform_keys: true,
             created_at: now_ms(),
         };
-        sqlx::query(&format!(
-            "INSERT INTO organizations ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
-        ))
-        .bind(&org.id)
-        .bind(&org.slug)
-        .bind(&org.name)
-        .bind(org.allow_personal_keys)
-        .bind(org.allow_platform_keys)
-        .bind(org.created_at)
-        .execute(self.pool())
-        .await
-        .map_err(|e| StoreError::from_write(e, "an organization with this slug already exists"))?;
+        let mut conn = self.pool().acquire().await?;
+        super::accounts::insert_org(&mut conn, &org).await?;
         Ok(org)
     }
 
@@ -60,5 +50,24 @@ impl Db {
         .bind(slug)
         .fetch_optional(self.pool())
         .await?)
+    }
+}
+
+impl Db {
+    pub async fn set_org_policy(
+        &self,
+        org_id: &str,
+        allow_personal_keys: bool,
+        allow_platform_keys: bool,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE organizations SET allow_personal_keys = $1, allow_platform_keys = $2 WHERE id = $3",
+        )
+        .bind(allow_personal_keys)
+        .bind(allow_platform_keys)
+        .bind(org_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
     }
 }
