@@ -223,8 +223,10 @@ impl TestApp {
             )
             .await
         });
+        // A bound on every request: a hang must fail its test, not stall the whole run.
         let client = reqwest::Client::builder()
             .cookie_store(true)
+            .timeout(std::time::Duration::from_secs(60))
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
