@@ -28,14 +28,8 @@ mod session {
     use leptos_axum::ResponseOptions;
 
     use crate::api::error::ApiError;
-    use crate::server::auth::{cleared_cookie, session_cookie, session_token};
+    use crate::server::auth::{cleared_cookie, request_session_token, session_cookie};
     use crate::server::state::AppState;
-
-    fn request_headers() -> axum::http::HeaderMap {
-        use_context::<axum::http::request::Parts>()
-            .map(|parts| parts.headers)
-            .unwrap_or_default()
-    }
 
     /// Ends the request's old session, if any, and starts a new one (a fresh id at every sign-in).
     pub async fn sign_in(
@@ -52,7 +46,7 @@ mod session {
 
     /// Destroys the request's session on the server and clears the cookie.
     pub async fn sign_out(state: &AppState) -> Result<(), ApiError> {
-        if let Some(token) = session_token(state, &request_headers()) {
+        if let Some(token) = request_session_token(state) {
             state.accounts.end_session(&token).await?;
             expect_context::<ResponseOptions>().append_header(SET_COOKIE, cleared_cookie(state));
         }

@@ -18,12 +18,9 @@ pub struct PolicyView {
 /// Makes another org of the viewer's the current one.
 #[server(prefix = "/api", endpoint = "orgs/switch")]
 pub async fn switch_org(slug: String) -> Result<(), ApiError> {
-    use crate::server::auth::{session_token, signed_in};
+    use crate::server::auth::{request_session_token, signed_in};
     let (state, viewer) = signed_in().await?;
-    let headers = use_context::<axum::http::request::Parts>()
-        .map(|parts| parts.headers)
-        .unwrap_or_default();
-    let token = session_token(&state, &headers).ok_or(ApiError::Unauthorized)?;
+    let token = request_session_token(&state).ok_or(ApiError::Unauthorized)?;
     state
         .accounts
         .switch_org(&token, &viewer.user.id, &slug)

@@ -13,7 +13,7 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), ApiError> {
-    use crate::server::auth::{answer, session_token, signed_in};
+    use crate::server::auth::{answer, request_session_token, signed_in};
     use crate::server::login_limiter::wait_message;
     use crate::vault::SecretString;
 
@@ -26,10 +26,7 @@ pub async fn change_password(
             Some(axum::http::StatusCode::TOO_MANY_REQUESTS),
         ));
     }
-    let headers = use_context::<axum::http::request::Parts>()
-        .map(|parts| parts.headers)
-        .unwrap_or_default();
-    let token = session_token(&state, &headers);
+    let token = request_session_token(&state);
     let changed = state
         .accounts
         .change_password(

@@ -79,6 +79,12 @@ pub fn session_token(state: &AppState, headers: &HeaderMap) -> Option<String> {
         .filter(|value| !value.is_empty())
 }
 
+/// The session token of the request a server function is answering, if any.
+pub fn request_session_token(state: &AppState) -> Option<String> {
+    let parts = leptos::prelude::use_context::<axum::http::request::Parts>()?;
+    session_token(state, &parts.headers)
+}
+
 /// The viewer behind the request's session cookie, or `None` when signed out (or the session or
 /// membership is gone). The current org is the session's, else the user's first.
 pub async fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>, AccountError> {
