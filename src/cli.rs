@@ -1,11 +1,13 @@
 //! The command line (SPEC.md §7): `serve` (default), `migrate`, `create-admin`, `gen-master-key`,
-//! `rotate-master-key`, `check`.
+//! `create-token`, `rotate-master-key`, `check`.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::accounts::tokens::{self, TokenRequest};
 use crate::accounts::{Accounts, FirstOwner, SessionPolicy};
+use crate::domain::accounts::TokenScope;
 use crate::keyring::Keyring;
 use crate::server::config::Settings;
 use crate::server::router::build_router;
@@ -39,6 +41,21 @@ pub enum Command {
         /// The organization's display name (defaults to the slug).
         #[arg(long)]
         org_name: Option<String>,
+    },
+    /// Create an API token for an organization and print it (the only time it is shown).
+    CreateToken {
+        /// The organization's slug.
+        #[arg(long)]
+        org: String,
+        /// A name that says who uses the token.
+        #[arg(long)]
+        name: String,
+        /// Comma-separated scopes: keys:read, keys:write, keys:use, gateway.
+        #[arg(long, value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+        /// Days until the token expires (never, when not given).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
     },
     /// Print a new random master key for KEYHUB_MASTER_KEY.
     GenMasterKey,
@@ -91,6 +108,15 @@ pub async fn run(cli: Cli) -> ExitCode {
                 create_admin(settings, email, org_name.unwrap_or(org.clone()), org)
             })
             .await
+        }
+        Command::CreateToken {
+            org,
+            name,
+            scopes,
+            expires_in_days,
+        } => {
+            with_settings(|settings| create_token(settings, org, name, scopes, expires_in_days))
+                .await
         }
         Command::RotateMasterKey => with_settings(rotate_master_key).await,
         Command::Serve => with_settings(serve).await,
@@ -191,6 +217,55 @@ async fn create_admin(
                 "created {} as owner of {} ({})",
                 user.email, org.name, org.slug
             );
+            Ok(())
+        }
+        Err(error) => {
+            eprintln!("keyhub: {error}");
+            Err(ExitCode::FAILURE)
+        }
+    }
+}
+
+async fn create_token(
+    settings: Settings,
+    org_slug: String,
+    name: String,
+    scopes: Vec<String>,
+    lifetime_days: Option<u32>,
+) -> Result<(), ExitCode> {
+    let mut parsed = Vec::new();
+    for scope in &scopes {
+        let Some(scope) = TokenScope::parse(scope.trim()) else {
+            eprintln!(
+                "keyhub: unknown scope {scope:?}; use keys:read, keys:write, keys:use or gateway"
+            );
+            return Err(ExitCode::from(EXIT_CONFIG));
+        };
+        parsed.push(scope);
+    }
+    let (db, _) = open_vault(&settings).await.map_err(startup_exit)?;
+    let created = match db.org_by_slug(&org_slug).await {
+        Ok(Some(org)) => {
+            let request = TokenRequest {
+                name: &name,
+                scopes: &parsed,
+                lifetime_days,
+            };
+            tokens::create_in(&db, &org, None, request)
+                .await
+                .map_err(|error| error.to_string())
+        }
+        Ok(None) => Err(format!("there is no organization {org_slug:?}")),
+        Err(error) => Err(error.to_string()),
+    };
+    db.close().await;
+    match created {
+        Ok(created) => {
+            eprintln!(
+                "Created token {:?} for {org_slug}. Copy it now: it is not shown again.",
+                created.token.name
+            );
+            println!("{}", created.secret.expose());
             Ok(())
         }
         Err(error) => {

@@ -16,11 +16,11 @@ pub struct Actor<'a> {
 }
 
 impl Actor<'_> {
-    fn org_id(&self) -> &str {
+    pub(super) fn org_id(&self) -> &str {
         &self.membership.org.id
     }
 
-    fn require_admin(&self) -> Result<(), AccountError> {
+    pub(super) fn require_admin(&self) -> Result<(), AccountError> {
         if self.membership.role.is_admin() {
             Ok(())
         } else {
@@ -29,7 +29,7 @@ impl Actor<'_> {
     }
 
     /// Owners may touch owners; admins may touch admins and members.
-    fn may_touch(&self, role: OrgRole) -> Result<(), AccountError> {
+    pub(super) fn may_touch(&self, role: OrgRole) -> Result<(), AccountError> {
         self.require_admin()?;
         if role == OrgRole::Owner && self.membership.role != OrgRole::Owner {
             return Err(AccountError::Forbidden);

@@ -1,7 +1,9 @@
 //! Accounts: first-run setup, sign-in and server-side sessions (SPEC.md §2, §9).
 
+pub mod invites;
 pub mod members;
 pub mod password;
+pub mod tokens;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
@@ -79,12 +81,20 @@ pub struct Accounts {
     policy: SessionPolicy,
 }
 
-/// The stored form of a session id: its SHA-256, so the sessions table cannot be replayed.
-fn session_id_hash(token: &str) -> String {
+/// The stored form of a session id, API token or invite: its SHA-256, so a copy of the database
+/// cannot be replayed. The values are 256 random bits, so a fast hash is enough.
+fn secret_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// A fresh random secret: `prefix` and 256 random bits in URL-safe base64.
+fn random_secret(prefix: &str) -> SecretString {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    SecretString::new(format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes)))
 }
 
 impl Accounts {
@@ -191,9 +201,7 @@ impl Accounts {
         user_id: &str,
         org_id: Option<&str>,
     ) -> Result<SecretString, AccountError> {
-        let mut bytes = [0u8; 32];
-        OsRng.fill_bytes(&mut bytes);
-        let token = SecretString::new(URL_SAFE_NO_PAD.encode(bytes));
+        let token = random_secret("");
         let now = now_ms();
         let row = SessionRow {
             user_id: user_id.to_owned(),
@@ -202,14 +210,14 @@ impl Accounts {
             expires_at: now + self.policy.absolute_ms,
         };
         self.db
-            .insert_session(&session_id_hash(token.expose()), &row, now)
+            .insert_session(&secret_hash(token.expose()), &row, now)
             .await?;
         Ok(token)
     }
 
     /// The live session behind a cookie value, refreshing its idle timer at most once a minute.
     pub async fn session(&self, token: &str) -> Result<Option<Session>, AccountError> {
-        let id_hash = session_id_hash(token);
+        let id_hash = secret_hash(token);
         let now = now_ms();
         let Some(row) = self
             .db
@@ -232,7 +240,7 @@ impl Accounts {
 
     /// Destroys the session on the server: the old cookie value is worthless afterwards.
     pub async fn end_session(&self, token: &str) -> Result<(), AccountError> {
-        Ok(self.db.delete_session(&session_id_hash(token)).await?)
+        Ok(self.db.delete_session(&secret_hash(token)).await?)
     }
 
     /// Changes a password after checking the current one; every other session of the user ends.
@@ -253,7 +261,7 @@ impl Accounts {
             ));
         }
         let hash = password::hash(new).await;
-        let keep = session_token.map(session_id_hash);
+        let keep = session_token.map(secret_hash);
         self.db
             .set_password(&user.id, &hash, keep.as_deref())
             .await?;
@@ -275,7 +283,7 @@ impl Accounts {
             .ok_or(AccountError::NotFound)?;
         Ok(self
             .db
-            .set_session_org(&session_id_hash(token), &membership.org.id)
+            .set_session_org(&secret_hash(token), &membership.org.id)
             .await?)
     }
 

@@ -22,7 +22,7 @@ pub type LoginAction = ServerAction<Login>;
 pub type LogoutAction = ServerAction<Logout>;
 
 #[cfg(feature = "ssr")]
-mod session {
+pub(crate) mod session {
     use axum::http::header::SET_COOKIE;
     use leptos::prelude::*;
     use leptos_axum::ResponseOptions;

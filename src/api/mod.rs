@@ -2,6 +2,8 @@
 
 pub mod auth;
 pub mod error;
+pub mod invites;
 pub mod members;
 pub mod orgs;
 pub mod profile;
+pub mod tokens;

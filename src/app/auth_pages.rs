@@ -1,14 +1,18 @@
-//! `/login` and `/setup`: standalone pages outside the app layout.
+//! `/login`, `/setup` and `/invite/{secret}`: standalone pages outside the app layout.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::auth::{Login, LoginAction, Setup, SetupAction};
-use crate::api::error::ApiError;
-use crate::components::form::{Field, FormError, SubmitButton};
+use crate::api::invites::{invite_offer, AcceptInvite, AcceptInviteAction, InviteOfferView};
+use crate::components::form::{action_errors, Field, FormError, SubmitButton, FORM};
 
 #[component]
-fn AuthCard(title: &'static str, intro: &'static str, children: Children) -> impl IntoView {
+pub(super) fn AuthCard(
+    title: &'static str,
+    intro: &'static str,
+    children: Children,
+) -> impl IntoView {
     view! {
         <Title text=title/>
         <main id="main" class="flex min-h-screen items-center justify-center bg-slate-100 px-4 py-12">
@@ -29,29 +33,14 @@ fn AuthCard(title: &'static str, intro: &'static str, children: Children) -> imp
     }
 }
 
-/// The error of the last submission, split for fields and the form.
-fn errors(
-    value: Signal<Option<Result<(), ApiError>>>,
-) -> impl Fn(&'static str) -> Signal<Option<String>> + Copy {
-    move |field| {
-        Signal::derive(move || {
-            value.with(|v| match v {
-                Some(Err(error)) if field.is_empty() => error.for_form(),
-                Some(Err(error)) => error.for_field(field),
-                _ => None,
-            })
-        })
-    }
-}
-
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let login: LoginAction = ServerAction::<Login>::new();
-    let error = errors(Signal::derive(move || login.value().get()));
+    let error = action_errors(Signal::derive(move || login.value().get()));
     view! {
         <AuthCard title="Sign in" intro="Sign in to manage your organization's provider keys.">
             <ActionForm action=login attr:class="space-y-4" attr:novalidate=true>
-                <FormError error=error("")/>
+                <FormError error=error(FORM)/>
                 <Field label="Email" name="email" kind="email" autocomplete="username" error=error("email")/>
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" error=error("password")/>
                 <SubmitButton label="Sign in" busy_label="Signing in…" pending=login.pending()/>
@@ -63,14 +52,14 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 pub fn SetupPage() -> impl IntoView {
     let setup: SetupAction = ServerAction::<Setup>::new();
-    let error = errors(Signal::derive(move || setup.value().get()));
+    let error = action_errors(Signal::derive(move || setup.value().get()));
     view! {
         <AuthCard
             title="Set up KeyHub"
             intro="Create the first owner account and your organization. This page disappears once it is done."
         >
             <ActionForm action=setup attr:class="space-y-4" attr:novalidate=true>
-                <FormError error=error("")/>
+                <FormError error=error(FORM)/>
                 <Field label="Your email" name="email" kind="email" autocomplete="username" error=error("email")/>
                 <Field
                     label="Password"
@@ -91,5 +80,65 @@ pub fn SetupPage() -> impl IntoView {
                 <SubmitButton label="Create owner and organization" busy_label="Creating…" pending=setup.pending()/>
             </ActionForm>
         </AuthCard>
+    }
+}
+
+/// `/invite/{secret}`: join an organization with an invite link.
+#[component]
+pub fn InvitePage() -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    let secret = move || params.read().get("secret").unwrap_or_default();
+    let offer = Resource::new(secret, invite_offer);
+    let accept: AcceptInviteAction = ServerAction::<AcceptInvite>::new();
+    view! {
+        <AuthCard title="Join an organization" intro="You were invited to KeyHub, where your team keeps its AI provider keys.">
+            <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Checking the invite…"</p> }>
+                {move || {
+                    offer.get().map(|result| match result {
+                        Ok(offer) => invite_form(offer, secret(), accept).into_any(),
+                        Err(problem) => view! {
+                            <p role="alert" class="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
+                                {problem.to_string()}
+                            </p>
+                            <a href="/login" class="mt-4 inline-block text-sm font-medium text-indigo-700 hover:underline">"Go to sign in"</a>
+                        }
+                        .into_any(),
+                    })
+                }}
+            </Suspense>
+        </AuthCard>
+    }
+}
+
+fn invite_form(
+    offer: InviteOfferView,
+    secret: String,
+    accept: AcceptInviteAction,
+) -> impl IntoView {
+    let error = action_errors(Signal::derive(move || accept.value().get()));
+    let (label, hint, autocomplete) = if offer.has_account {
+        (
+            "Your password",
+            "You already have a KeyHub account with this email: confirm it with your password.",
+            "current-password",
+        )
+    } else {
+        (
+            "Choose a password",
+            "At least 12 characters. A short sentence is easy to remember and hard to guess.",
+            "new-password",
+        )
+    };
+    view! {
+        <p class="rounded-md bg-indigo-50 px-3 py-2 text-sm text-indigo-900">
+            "Join " <strong>{offer.org_name.clone()}</strong> " as " {offer.role.label().to_lowercase()}
+            ", signed in as " <strong>{offer.email}</strong> "."
+        </p>
+        <ActionForm action=accept attr:class="mt-4 space-y-4" attr:novalidate=true>
+            <FormError error=error(FORM)/>
+            <input type="hidden" name="secret" value=secret/>
+            <Field label name="password" kind="password" autocomplete hint error=error("password")/>
+            <SubmitButton label="Join organization" busy_label="Joining…" pending=accept.pending()/>
+        </ActionForm>
     }
 }

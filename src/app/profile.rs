@@ -4,27 +4,12 @@ use leptos::prelude::*;
 
 use super::layout::PageHeader;
 use crate::api::profile::{ChangePassword, ChangePasswordAction};
-use crate::components::form::{Field, FormError, SubmitButton};
+use crate::components::form::{action_errors, Field, FormError, SubmitButton, FORM};
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let change: ChangePasswordAction = ServerAction::<ChangePassword>::new();
-    let field_error = move |field: &'static str| {
-        Signal::derive(move || {
-            change
-                .value()
-                .get()
-                .and_then(Result::err)
-                .and_then(|e| e.for_field(field))
-        })
-    };
-    let form_error = Signal::derive(move || {
-        change
-            .value()
-            .get()
-            .and_then(Result::err)
-            .and_then(|e| e.for_form())
-    });
+    let error = action_errors(Signal::derive(move || change.value().get()));
     let changed = move || matches!(change.value().get(), Some(Ok(())));
     view! {
         <PageHeader title="Profile" description="Your own account."/>
@@ -33,20 +18,20 @@ pub fn ProfilePage() -> impl IntoView {
                 <h2 id="password-heading" class="text-base font-semibold text-slate-900">"Change password"</h2>
                 <p class="mt-1 text-sm text-slate-600">"Your other sessions are signed out when you change it."</p>
                 <ActionForm action=change attr:class="mt-4 space-y-4" attr:novalidate=true>
-                    <FormError error=form_error/>
+                    <FormError error=error(FORM)/>
                     <Show when=changed>
                         <p role="status" class="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
                             "Password changed. Other sessions were signed out."
                         </p>
                     </Show>
-                    <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error("current_password")/>
+                    <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" error=error("current_password")/>
                     <Field
                         label="New password"
                         name="new_password"
                         kind="password"
                         autocomplete="new-password"
                         hint="At least 12 characters."
-                        error=field_error("new_password")
+                        error=error("new_password")
                     />
                     <div class="sm:w-56">
                         <SubmitButton label="Change password" busy_label="Changing…" pending=change.pending()/>

@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::api::error::ApiError;
+
 const INPUT_CLASS: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 aria-[invalid=true]:border-red-500";
 
 /// A labelled input; `error` is shown under it and marks it invalid for assistive technology.
@@ -87,3 +89,25 @@ pub fn SubmitButton(
         </button>
     }
 }
+
+/// The messages of an action's last failure: `errors(field)` for one field, `errors(FORM)` for the
+/// form as a whole (anything not about a field).
+pub fn action_errors<T>(
+    value: Signal<Option<Result<T, ApiError>>>,
+) -> impl Fn(&'static str) -> Signal<Option<String>> + Copy + Send + Sync
+where
+    T: Send + Sync + 'static,
+{
+    move |field| {
+        Signal::derive(move || {
+            value.with(|v| match v {
+                Some(Err(error)) if field == FORM => error.for_form(),
+                Some(Err(error)) => error.for_field(field),
+                _ => None,
+            })
+        })
+    }
+}
+
+/// The "field" name [`action_errors`] uses for the form as a whole.
+pub const FORM: &str = "";

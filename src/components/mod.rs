@@ -3,3 +3,4 @@
 pub mod category_tabs;
 pub mod form;
 pub mod provider_card;
+pub mod time;

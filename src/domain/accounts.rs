@@ -22,6 +22,58 @@ impl OrgRole {
     }
 }
 
+crate::text_enum!(
+    /// What an API token may do, in the one org it belongs to (SPEC.md §7).
+    TokenScope {
+        KeysRead = "keys:read",
+        KeysWrite = "keys:write",
+        KeysUse = "keys:use",
+        Gateway = "gateway",
+    }
+);
+
+impl TokenScope {
+    /// What the scope allows, in words for the admin choosing it.
+    pub fn description(self) -> &'static str {
+        match self {
+            TokenScope::KeysRead => "List keys and their health (masked).",
+            TokenScope::KeysWrite => "Add, edit, rotate, enable, disable and delete keys.",
+            TokenScope::KeysUse => {
+                "Resolve keys, including the secret itself when asked (audited)."
+            }
+            TokenScope::Gateway => "Call providers through the KeyHub gateway.",
+        }
+    }
+
+    /// The form field that carries this scope's checkbox.
+    pub fn field(self) -> &'static str {
+        match self {
+            TokenScope::KeysRead => "keys_read",
+            TokenScope::KeysWrite => "keys_write",
+            TokenScope::KeysUse => "keys_use",
+            TokenScope::Gateway => "gateway",
+        }
+    }
+}
+
+/// A token name: 1–80 characters, no control characters.
+pub fn parse_token_name(name: &str) -> Result<String, &'static str> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
+        Err("Name the token in up to 80 characters, e.g. the service that uses it.")
+    } else {
+        Ok(name.to_owned())
+    }
+}
+
+/// The lifetimes offered for a new token, in days; `None` never expires.
+pub const TOKEN_LIFETIMES: &[(Option<u32>, &str)] = &[
+    (Some(30), "30 days"),
+    (Some(90), "90 days"),
+    (Some(365), "1 year"),
+    (None, "Never"),
+];
+
 /// The longest and shortest passwords accepted (ASVS 6.2.1 / 6.2.9: long passphrases are welcome).
 pub const PASSWORD_MIN_CHARS: usize = 12;
 pub const PASSWORD_MAX_CHARS: usize = 256;

@@ -1,17 +1,21 @@
-//! Who is asking: the one place every page, server function and (later) REST handler learns the
-//! signed-in user and their current org from the session cookie.
+//! Who is asking: the one place every page and server function learns the signed-in user and their
+//! current org from the session cookie, and every REST handler its caller from the bearer token.
 
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::state::AppState;
 use crate::accounts::members::Actor;
+use crate::accounts::tokens::{self, TokenCaller};
 use crate::accounts::AccountError;
 use crate::api::error::ApiError;
-use crate::domain::accounts::OrgRole;
+use crate::domain::accounts::{OrgRole, TokenScope};
+use crate::rest::error::RestError;
 use crate::store::accounts::{Membership, User};
+use crate::store::orgs::Organization;
 
 /// A signed-in user and the org they are working in.
 #[derive(Clone, Debug)]
@@ -35,39 +39,35 @@ impl Viewer {
     }
 }
 
-/// The session cookie's name: `__Host-` prefixed when KeyHub is served over https.
-pub fn cookie_name(state: &AppState) -> &'static str {
+const SESSION_COOKIE: &str = "keyhub_session";
+
+/// A cookie's name: `__Host-` prefixed when KeyHub is served over https (which also pins it to this
+/// host and path `/`).
+fn cookie_name(state: &AppState, name: &str) -> String {
     if state.is_https() {
-        "__Host-keyhub_session"
+        format!("__Host-{name}")
     } else {
-        "keyhub_session"
+        name.to_owned()
     }
 }
 
-/// `Set-Cookie` for a new session (HttpOnly, SameSite=Lax, Secure under https; no Max-Age, so it
-/// ends with the browser session at the latest).
-pub fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
+/// `Set-Cookie` for one of KeyHub's cookies: HttpOnly, SameSite=Lax, Secure under https. Without
+/// `max_age` it ends with the browser session at the latest.
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<u32>) -> HeaderValue {
     let secure = if state.is_https() { "; Secure" } else { "" };
+    let max_age = max_age
+        .map(|s| format!("; Max-Age={s}"))
+        .unwrap_or_default();
     HeaderValue::from_str(&format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Lax{secure}",
-        cookie_name(state)
+        "{}={value}; Path=/{max_age}; HttpOnly; SameSite=Lax{secure}",
+        cookie_name(state, name)
     ))
-    .expect("session tokens are URL-safe base64")
+    .expect("cookie values are URL-safe")
 }
 
-/// `Set-Cookie` that removes the session cookie.
-pub fn cleared_cookie(state: &AppState) -> HeaderValue {
-    let secure = if state.is_https() { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}",
-        cookie_name(state)
-    ))
-    .expect("a static cookie")
-}
-
-/// The session token in the request's cookies, if any.
-pub fn session_token(state: &AppState, headers: &HeaderMap) -> Option<String> {
-    let name = cookie_name(state);
+/// The value of one of KeyHub's cookies in the request, if set.
+pub fn cookie(state: &AppState, headers: &HeaderMap, name: &str) -> Option<String> {
+    let name = cookie_name(state, name);
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -77,6 +77,21 @@ pub fn session_token(state: &AppState, headers: &HeaderMap) -> Option<String> {
         .find(|(key, _)| *key == name)
         .map(|(_, value)| value.to_owned())
         .filter(|value| !value.is_empty())
+}
+
+/// `Set-Cookie` for a new session.
+pub fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
+    set_cookie(state, SESSION_COOKIE, token, None)
+}
+
+/// `Set-Cookie` that removes the session cookie.
+pub fn cleared_cookie(state: &AppState) -> HeaderValue {
+    set_cookie(state, SESSION_COOKIE, "", Some(0))
+}
+
+/// The session token in the request's cookies, if any.
+pub fn session_token(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    cookie(state, headers, SESSION_COOKIE)
 }
 
 /// The session token of the request a server function is answering, if any.
@@ -127,21 +142,24 @@ pub fn status_of(error: &ApiError) -> StatusCode {
     }
 }
 
-/// Sets the response status for `error` and returns it. A browser's plain form submission (no
-/// JavaScript; it accepts HTML) is left alone: leptos answers it with a redirect back to the form,
-/// carrying the error, and an error status would replace that redirect.
-pub fn answer(error: ApiError, status: Option<StatusCode>) -> ApiError {
-    use leptos::prelude::use_context;
-    let from_html_form = use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+/// Whether the request a server function answers is a browser's plain form submission (no
+/// JavaScript; it accepts HTML). Leptos answers those with a redirect back to the form.
+pub fn is_plain_form_post() -> bool {
+    leptos::prelude::use_context::<axum::http::request::Parts>().is_some_and(|parts| {
         parts
             .headers
             .get(header::ACCEPT)
             .and_then(|accept| accept.to_str().ok())
             .is_some_and(|accept| accept.contains("text/html"))
-    });
+    })
+}
+
+/// Sets the response status for `error` and returns it. A plain form submission is left alone: an
+/// error status would replace leptos' redirect back to the form, which carries the error.
+pub fn answer(error: ApiError, status: Option<StatusCode>) -> ApiError {
     if let (false, Some(response)) = (
-        from_html_form,
-        use_context::<leptos_axum::ResponseOptions>(),
+        is_plain_form_post(),
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
     ) {
         response.set_status(status.unwrap_or_else(|| status_of(&error)));
     }
@@ -183,12 +201,13 @@ pub async fn signed_in() -> Result<(AppState, Viewer), ApiError> {
     Ok((leptos::prelude::expect_context::<AppState>(), viewer))
 }
 
-/// Paths the page guard leaves alone: health, static files, and server functions (which check the
-/// session themselves).
+/// Paths the page guard leaves alone: health, static files, server functions and the REST API
+/// (which check their callers themselves), and invite links (for people without an account).
 fn is_unguarded(path: &str) -> bool {
     matches!(path, "/healthz" | "/favicon.svg")
         || path.starts_with("/pkg/")
         || path.starts_with("/api/")
+        || path.starts_with("/invite/")
 }
 
 /// Guards page loads: before first-run setup everything leads to `/setup`; afterwards `/setup` is
@@ -228,5 +247,53 @@ pub async fn guard_pages(State(state): State<AppState>, request: Request, next: 
         ("/login", true) => Redirect::to("/hub").into_response(),
         ("/login", false) | (_, true) => next.run(request).await,
         (_, false) => Redirect::to("/login").into_response(),
+    }
+}
+
+/// A REST request's caller: the live API token in `Authorization: Bearer`, its org and scopes.
+/// Every `/api/v1` handler takes this extractor; a missing, unknown, revoked or expired token is
+/// answered 401 before the handler runs.
+#[derive(Clone, Debug)]
+pub struct ApiCaller(pub TokenCaller);
+
+impl ApiCaller {
+    /// Refuses the request unless the token has `scope`.
+    pub fn require(&self, scope: TokenScope) -> Result<&TokenCaller, RestError> {
+        if self.0.allows(scope) {
+            Ok(&self.0)
+        } else {
+            Err(RestError::missing_scope(scope))
+        }
+    }
+
+    /// The token's org when the path names it; any other org is not found (never "forbidden":
+    /// that would confirm the org exists).
+    pub fn org_named(&self, slug: &str) -> Result<&Organization, RestError> {
+        if self.0.org.slug == slug {
+            Ok(&self.0.org)
+        } else {
+            Err(RestError::not_found())
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = RestError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, RestError> {
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(RestError::missing_token)?;
+        let presented = header
+            .to_str()
+            .ok()
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(RestError::invalid_token)?;
+        tokens::authenticate(&state.db, presented)
+            .await?
+            .map(ApiCaller)
+            .ok_or_else(RestError::invalid_token)
     }
 }

@@ -5,6 +5,7 @@ pub mod config;
 pub mod csrf;
 pub mod health;
 pub mod login_limiter;
+pub mod reveal;
 pub mod router;
 pub mod security_headers;
 pub mod startup;

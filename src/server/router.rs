@@ -29,6 +29,7 @@ pub fn build_router(state: AppState) -> Router {
     let router = Router::new()
         .route("/", get(|| async { Redirect::to("/hub") }))
         .route("/healthz", get(health::healthz))
+        .nest("/api/v1", crate::rest::router())
         .leptos_routes_with_context(&state, routes, context.clone(), app)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

@@ -359,6 +359,16 @@ async fn find_or_create_user(
     if let Some(existing) = existing {
         return Ok(existing);
     }
+    insert_user(conn, user, password_hash).await?;
+    Ok(user.clone())
+}
+
+/// Inserts a new user; an existing email is a conflict.
+pub(super) async fn insert_user(
+    conn: &mut AnyConnection,
+    user: &User,
+    password_hash: &str,
+) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4)")
         .bind(&user.id)
         .bind(&user.email)
@@ -367,10 +377,10 @@ async fn find_or_create_user(
         .execute(conn)
         .await
         .map_err(|e| StoreError::from_write(e, "a user with this email already exists"))?;
-    Ok(user.clone())
+    Ok(())
 }
 
-async fn insert_membership(
+pub(super) async fn insert_membership(
     conn: &mut AnyConnection,
     org_id: &str,
     user_id: &str,

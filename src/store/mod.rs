@@ -4,8 +4,10 @@
 
 pub mod accounts;
 mod flag;
+pub mod invites;
 pub mod keys;
 pub mod orgs;
+pub mod tokens;
 pub mod vault_meta;
 
 use std::path::PathBuf;

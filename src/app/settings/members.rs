@@ -1,34 +1,19 @@
-//! `/settings`: members of the current organization (policy and API tokens come later).
+//! Settings → Members: the members table with role changes and removal, and adding a member with
+//! an initial password or an invite link.
 
 use leptos::prelude::*;
 
-use super::layout::PageHeader;
-use crate::api::error::ApiError;
+use super::invites::{InviteForm, PendingInvites};
+use super::{error_text, grantable, RoleSelect, CARD, DANGER_BUTTON, SELECT, SMALL_BUTTON};
+use crate::api::invites::{CreateInvite, RevokeInvite};
 use crate::api::members::{
     members, AddMember, ChangeMemberRole, MemberInfo, MembersView, RemoveMember,
 };
-use crate::api::orgs::{policy, PolicyView, SetPolicy, SetPolicyAction};
-use crate::components::form::{Field, FormError, SubmitButton};
+use crate::components::form::{action_errors, Field, FormError, SubmitButton, FORM};
 use crate::domain::accounts::OrgRole;
 
-const SMALL_BUTTON: &str = "rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-indigo-500";
-const SELECT: &str = "rounded-md border border-slate-300 bg-white px-2 py-1 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
-
-fn error_text(value: Option<Result<(), ApiError>>) -> Option<String> {
-    value.and_then(Result::err).map(|e| e.to_string())
-}
-
-/// The roles the viewer may hand out: only owners grant the owner role.
-fn grantable(viewer_is_owner: bool) -> Vec<OrgRole> {
-    OrgRole::ALL
-        .iter()
-        .copied()
-        .filter(|role| viewer_is_owner || *role != OrgRole::Owner)
-        .collect()
-}
-
 #[component]
-pub fn SettingsPage() -> impl IntoView {
+pub fn MembersSection() -> impl IntoView {
     let add = ServerAction::<AddMember>::new();
     let change = ServerAction::<ChangeMemberRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
@@ -45,8 +30,9 @@ pub fn SettingsPage() -> impl IntoView {
     let row_error = Signal::derive(move || {
         error_text(change.value().get()).or_else(|| error_text(remove.value().get()))
     });
+    let invite = ServerAction::<CreateInvite>::new();
+    let revoke_invite = ServerAction::<RevokeInvite>::new();
     view! {
-        <PageHeader title="Settings" description="Organization members, their roles, and the key policy."/>
         <section aria-labelledby="members-heading" class="rounded-xl border border-slate-200 bg-white shadow-sm">
             <div class="border-b border-slate-100 px-6 py-4">
                 <h2 id="members-heading" class="text-base font-semibold text-slate-900">"Members"</h2>
@@ -75,74 +61,17 @@ pub fn SettingsPage() -> impl IntoView {
                 list.get()
                     .and_then(Result::ok)
                     .filter(|view| view.can_manage)
-                    .map(|view| view! { <AddMemberForm add viewer_is_owner=view.viewer_is_owner/> })
+                    .map(|view| {
+                        view! {
+                            <PendingInvites created=invite revoke=revoke_invite/>
+                            <div class="mt-6 grid gap-6 xl:grid-cols-2">
+                                <AddMemberForm add viewer_is_owner=view.viewer_is_owner/>
+                                <InviteForm invite viewer_is_owner=view.viewer_is_owner/>
+                            </div>
+                        }
+                    })
             }}
         </Transition>
-        <PolicySection/>
-    }
-}
-
-#[component]
-fn PolicySection() -> impl IntoView {
-    let save: SetPolicyAction = ServerAction::<SetPolicy>::new();
-    let current = Resource::new(move || save.version().get(), |_| policy());
-    let saved = move || matches!(save.value().get(), Some(Ok(())));
-    let error = Signal::derive(move || error_text(save.value().get()));
-    view! {
-        <section aria-labelledby="policy-heading" class="mt-6 rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
-            <h2 id="policy-heading" class="text-base font-semibold text-slate-900">"Key policy"</h2>
-            <p class="mt-1 text-sm text-slate-600">"What members may use besides the organization's own keys."</p>
-            <FormError error/>
-            <Transition fallback=|| ()>
-                {move || {
-                    current.get().and_then(Result::ok).map(|view| policy_form(view, save, saved))
-                }}
-            </Transition>
-        </section>
-    }
-}
-
-fn policy_form(
-    view: PolicyView,
-    save: SetPolicyAction,
-    saved: impl Fn() -> bool + Send + Sync + 'static,
-) -> impl IntoView {
-    let disabled = !view.can_manage;
-    let checkbox = "h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-500";
-    view! {
-        <ActionForm action=save attr:class="mt-4 space-y-3">
-            <label class="flex items-start gap-3 text-sm text-slate-700">
-                <input type="checkbox" name="allow_personal_keys" value="on" checked=view.allow_personal_keys disabled=disabled class=checkbox/>
-                <span>
-                    <span class="font-medium text-slate-900">"Allow personal keys"</span>
-                    <span class="block text-slate-600">"Members may add keys of their own, used before the organization's."</span>
-                </span>
-            </label>
-            <label class="flex items-start gap-3 text-sm text-slate-700">
-                <input type="checkbox" name="allow_platform_keys" value="on" checked=view.allow_platform_keys disabled=disabled class=checkbox/>
-                <span>
-                    <span class="font-medium text-slate-900">"Allow platform keys"</span>
-                    <span class="block text-slate-600">
-                        "Use this instance's keys from the environment for providers the organization has no key for."
-                    </span>
-                </span>
-            </label>
-            {if view.can_manage {
-                view! {
-                    <div class="flex items-center gap-3 pt-1">
-                        <div class="w-40">
-                            <SubmitButton label="Save policy" busy_label="Saving…" pending=save.pending()/>
-                        </div>
-                        <Show when=saved>
-                            <p role="status" class="text-sm text-emerald-700">"Policy saved."</p>
-                        </Show>
-                    </div>
-                }
-                    .into_any()
-            } else {
-                view! { <p class="text-sm text-slate-500">"Only owners and admins change the policy."</p> }.into_any()
-            }}
-        </ActionForm>
     }
 }
 
@@ -222,7 +151,7 @@ fn member_row(
                         <input type="hidden" name="user_id" value=remove_user/>
                         <button
                             type="submit"
-                            class="rounded-md border border-red-200 px-2.5 py-1 text-xs font-medium text-red-700 hover:bg-red-50 focus:outline-none focus:ring-2 focus:ring-red-500"
+                            class=DANGER_BUTTON
                             aria-label=remove_label
                         >
                             "Remove"
@@ -249,48 +178,27 @@ fn member_row(
 
 #[component]
 fn AddMemberForm(add: ServerAction<AddMember>, viewer_is_owner: bool) -> impl IntoView {
-    let field_error = move |field: &'static str| {
-        Signal::derive(move || {
-            add.value()
-                .get()
-                .and_then(Result::err)
-                .and_then(|e| e.for_field(field))
-        })
-    };
-    let form_error = Signal::derive(move || {
-        add.value()
-            .get()
-            .and_then(Result::err)
-            .and_then(|e| e.for_form())
-    });
+    let error = action_errors(Signal::derive(move || add.value().get()));
     let added = move || matches!(add.value().get(), Some(Ok(())));
     view! {
-        <section aria-labelledby="add-member-heading" class="mt-6 rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+        <section aria-labelledby="add-member-heading" class=CARD>
             <h2 id="add-member-heading" class="text-base font-semibold text-slate-900">"Add a member"</h2>
             <p class="mt-1 text-sm text-slate-600">
                 "Give them an initial password and share it with them in person, never by chat or email."
             </p>
-            <ActionForm action=add attr:class="mt-4 grid gap-4 sm:grid-cols-3" attr:novalidate=true>
-                <div class="sm:col-span-3">
-                    <FormError error=form_error/>
+            <ActionForm action=add attr:class="mt-4 space-y-4" attr:novalidate=true>
+                <div>
+                    <FormError error=error(FORM)/>
                     <Show when=added>
                         <p role="status" class="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
                             "Member added."
                         </p>
                     </Show>
                 </div>
-                <Field label="Email" name="email" kind="email" error=field_error("email")/>
-                <Field label="Initial password" name="password" kind="password" autocomplete="new-password" error=field_error("password")/>
-                <div>
-                    <label for="field-role" class="block text-sm font-medium text-slate-700">"Role"</label>
-                    <select id="field-role" name="role" class=format!("{SELECT} mt-1 block w-full py-2")>
-                        {grantable(viewer_is_owner)
-                            .into_iter()
-                            .map(|role| view! { <option value=role.as_str() selected=role == OrgRole::Member>{role.label()}</option> })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="sm:col-span-3 sm:w-56">
+                <Field label="Email" name="email" kind="email" error=error("email")/>
+                <Field label="Initial password" name="password" kind="password" autocomplete="new-password" error=error("password")/>
+                <RoleSelect name="role" viewer_is_owner/>
+                <div class="sm:w-56">
                     <SubmitButton label="Add member" busy_label="Adding…" pending=add.pending()/>
                 </div>
             </ActionForm>

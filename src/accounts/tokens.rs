@@ -1,0 +1,145 @@
+//! API tokens (SPEC.md §7): admins create them for one org with scopes and an optional expiry; the
+//! secret is shown once and stored as a hash; a revoked or expired token authenticates nobody.
+
+use super::members::Actor;
+use super::{invalid, random_secret, secret_hash, AccountError};
+use crate::domain::accounts::{parse_token_name, TokenScope};
+use crate::store::orgs::Organization;
+use crate::store::tokens::{ApiToken, NewTokenRow};
+use crate::store::{new_id, now_ms, Db};
+use crate::vault::SecretString;
+
+/// Every token starts with this, so leaked tokens are easy to recognise in logs and scanners.
+pub const TOKEN_PREFIX: &str = "kh_";
+/// How many characters of a token are kept to tell tokens apart (`kh_` and 8 random characters).
+const SHOWN_PREFIX_CHARS: usize = 11;
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// What a new token is for.
+#[derive(Debug)]
+pub struct TokenRequest<'a> {
+    pub name: &'a str,
+    pub scopes: &'a [TokenScope],
+    /// Days until it expires; `None` never expires.
+    pub lifetime_days: Option<u32>,
+}
+
+/// A token just created: its record and the secret, which is never available again.
+#[derive(Debug)]
+pub struct NewToken {
+    pub token: ApiToken,
+    pub secret: SecretString,
+}
+
+/// Who is calling the REST API: a live token, its org and its scopes.
+#[derive(Clone, Debug)]
+pub struct TokenCaller {
+    pub token_id: String,
+    pub org: Organization,
+    pub scopes: Vec<TokenScope>,
+}
+
+impl TokenCaller {
+    pub fn allows(&self, scope: TokenScope) -> bool {
+        self.scopes.contains(&scope)
+    }
+}
+
+/// Creates a token in the acting admin's org.
+pub async fn create(
+    db: &Db,
+    actor: Actor<'_>,
+    request: TokenRequest<'_>,
+) -> Result<NewToken, AccountError> {
+    actor.require_admin()?;
+    create_in(db, &actor.membership.org, Some(actor.user_id), request).await
+}
+
+/// Creates a token in `org` on behalf of `created_by` (`None` from the CLI).
+pub async fn create_in(
+    db: &Db,
+    org: &Organization,
+    created_by: Option<&str>,
+    request: TokenRequest<'_>,
+) -> Result<NewToken, AccountError> {
+    let name = parse_token_name(request.name).map_err(|m| invalid("name", m))?;
+    if request.scopes.is_empty() {
+        return Err(invalid("scopes", "Choose at least one scope."));
+    }
+    let mut scopes = request.scopes.to_vec();
+    scopes.sort_by_key(|scope| TokenScope::ALL.iter().position(|s| s == scope));
+    scopes.dedup();
+    if request
+        .lifetime_days
+        .is_some_and(|days| !(1..=3650).contains(&days))
+    {
+        return Err(invalid(
+            "expires",
+            "Choose a lifetime between 1 day and 10 years, or none.",
+        ));
+    }
+    let secret = random_secret(TOKEN_PREFIX);
+    let now = now_ms();
+    let id = new_id();
+    let prefix: String = secret.expose().chars().take(SHOWN_PREFIX_CHARS).collect();
+    let expires_at = request
+        .lifetime_days
+        .map(|days| now + i64::from(days) * DAY_MS);
+    db.insert_token(&NewTokenRow {
+        id: &id,
+        org_id: &org.id,
+        name: &name,
+        prefix: &prefix,
+        secret_hash: &secret_hash(secret.expose()),
+        scopes: &scopes,
+        created_by,
+        created_at: now,
+        expires_at,
+    })
+    .await?;
+    let token = db
+        .org_token(&org.id, &id)
+        .await?
+        .ok_or(AccountError::NotFound)?;
+    Ok(NewToken { token, secret })
+}
+
+/// The org's tokens, for admins.
+pub async fn list(db: &Db, actor: Actor<'_>) -> Result<Vec<ApiToken>, AccountError> {
+    actor.require_admin()?;
+    Ok(db.org_tokens(actor.org_id()).await?)
+}
+
+/// Revokes a live token of the acting admin's org; another org's token is not found.
+pub async fn revoke(db: &Db, actor: Actor<'_>, id: &str) -> Result<ApiToken, AccountError> {
+    actor.require_admin()?;
+    if !db
+        .revoke_token(actor.org_id(), id, actor.user_id, now_ms())
+        .await?
+    {
+        return Err(AccountError::NotFound);
+    }
+    db.org_token(actor.org_id(), id)
+        .await?
+        .ok_or(AccountError::NotFound)
+}
+
+/// The caller behind a presented token, if it is live. Its last use is recorded at most once a
+/// minute, so a busy client does not write on every request.
+pub async fn authenticate(db: &Db, presented: &str) -> Result<Option<TokenCaller>, AccountError> {
+    if !presented.starts_with(TOKEN_PREFIX) || presented.len() > 128 {
+        return Ok(None);
+    }
+    let now = now_ms();
+    let Some((token, org)) = db.live_token(&secret_hash(presented), now).await? else {
+        return Ok(None);
+    };
+    if token.last_used_at.is_none_or(|used| now - used > 60_000) {
+        db.touch_token(&token.id, now).await?;
+    }
+    Ok(Some(TokenCaller {
+        token_id: token.id,
+        org,
+        scopes: token.scopes,
+    }))
+}

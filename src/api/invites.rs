@@ -1,0 +1,169 @@
+//! Invite links: admins create and revoke them in Settings → Members; the invited person opens
+//! `/invite/{secret}` and joins.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use crate::domain::accounts::OrgRole;
+
+pub type CreateInviteAction = ServerAction<CreateInvite>;
+pub type RevokeInviteAction = ServerAction<RevokeInvite>;
+pub type AcceptInviteAction = ServerAction<AcceptInvite>;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteInfo {
+    pub id: String,
+    pub email: String,
+    pub role: OrgRole,
+    pub created_by: String,
+    pub expires_at: i64,
+}
+
+/// A link just created: the only time it leaves the server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedInvite {
+    pub link: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitesView {
+    pub invites: Vec<InviteInfo>,
+    /// A link created by a form post without JavaScript, shown on this render only.
+    pub just_created: Option<CreatedInvite>,
+}
+
+/// What an invite link offers its visitor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteOfferView {
+    pub org_name: String,
+    pub email: String,
+    pub role: OrgRole,
+    pub has_account: bool,
+}
+
+/// The absolute link for an invite secret: under `KEYHUB_PUBLIC_URL`, else the request's host.
+#[cfg(feature = "ssr")]
+fn link(state: &crate::server::state::AppState, secret: &crate::vault::SecretString) -> String {
+    let base = state.settings.public_url.clone().unwrap_or_else(|| {
+        let host = use_context::<axum::http::request::Parts>()
+            .and_then(|parts| parts.headers.get(axum::http::header::HOST).cloned())
+            .and_then(|host| host.to_str().ok().map(str::to_owned))
+            .unwrap_or_else(|| "127.0.0.1:3000".to_owned());
+        format!("http://{host}")
+    });
+    format!(
+        "{}{}",
+        base.trim_end_matches('/'),
+        crate::accounts::invites::invite_path(secret)
+    )
+}
+
+#[server(prefix = "/api", endpoint = "invites/list")]
+pub async fn invites() -> Result<InvitesView, ApiError> {
+    use crate::server::reveal::{take, Reveal};
+    let (state, viewer) = crate::server::auth::signed_in().await?;
+    let invites = crate::accounts::invites::list(&state.db, viewer.actor()).await?;
+    Ok(InvitesView {
+        invites: invites
+            .into_iter()
+            .map(|invite| InviteInfo {
+                id: invite.id,
+                email: invite.email,
+                role: invite.role,
+                created_by: invite.created_by_email,
+                expires_at: invite.expires_at,
+            })
+            .collect(),
+        just_created: take(&state, &viewer, Reveal::NewInvite).map(|secret| CreatedInvite {
+            link: link(&state, &secret),
+        }),
+    })
+}
+
+/// Returns the link, or `None` when a browser without JavaScript gets it on the next page.
+#[server(prefix = "/api", endpoint = "invites/create")]
+pub async fn create_invite(
+    invite_email: String,
+    invite_role: String,
+) -> Result<Option<CreatedInvite>, ApiError> {
+    use crate::server::reveal::{hand_over, Reveal};
+    let (state, viewer) = crate::server::auth::signed_in().await?;
+    let role = OrgRole::parse(&invite_role).ok_or_else(|| {
+        crate::server::auth::answer(
+            ApiError::invalid("role", "Choose owner, admin or member."),
+            None,
+        )
+    })?;
+    let created =
+        crate::accounts::invites::create(&state.db, viewer.actor(), &invite_email, role).await?;
+    if hand_over(&state, &viewer, Reveal::NewInvite, &created.secret) {
+        return Ok(None);
+    }
+    Ok(Some(CreatedInvite {
+        link: link(&state, &created.secret),
+    }))
+}
+
+#[server(prefix = "/api", endpoint = "invites/revoke")]
+pub async fn revoke_invite(id: String) -> Result<(), ApiError> {
+    let (state, viewer) = crate::server::auth::signed_in().await?;
+    crate::accounts::invites::revoke(&state.db, viewer.actor(), &id).await?;
+    Ok(())
+}
+
+/// What the invite link offers; anyone holding the link may ask.
+#[server(prefix = "/api", endpoint = "invites/offer")]
+pub async fn invite_offer(secret: String) -> Result<InviteOfferView, ApiError> {
+    let state = expect_context::<crate::server::state::AppState>();
+    let offer = crate::accounts::invites::offer(&state.db, &secret).await?;
+    Ok(InviteOfferView {
+        org_name: offer.invite.org_name,
+        email: offer.invite.email,
+        role: offer.invite.role,
+        has_account: offer.has_account,
+    })
+}
+
+/// Joins the org with the invite and signs the person in. Password attempts count against the
+/// same limits as sign-in.
+#[server(prefix = "/api", endpoint = "invites/accept")]
+pub async fn accept_invite(secret: String, password: String) -> Result<(), ApiError> {
+    use crate::server::auth::answer;
+    use crate::server::login_limiter::wait_message;
+    use axum::http::StatusCode;
+
+    let state = expect_context::<crate::server::state::AppState>();
+    let address = super::auth::session::client_address().await;
+    let email = crate::accounts::invites::offer(&state.db, &secret)
+        .await?
+        .invite
+        .email;
+    if let Err(wait) = state.login_limiter.check(&email, &address) {
+        return Err(answer(
+            ApiError::Refused(wait_message(wait)),
+            Some(StatusCode::TOO_MANY_REQUESTS),
+        ));
+    }
+    let password = crate::vault::SecretString::new(password);
+    match crate::accounts::invites::accept(&state.db, &secret, password).await {
+        Ok((user, invite)) => {
+            state.login_limiter.record_success(&email);
+            super::auth::session::sign_in(&state, &user.id, Some(&invite.org_id)).await?;
+            leptos_axum::redirect("/hub");
+            Ok(())
+        }
+        Err(error) => {
+            if matches!(
+                error,
+                crate::accounts::AccountError::Invalid {
+                    field: "password",
+                    ..
+                }
+            ) {
+                state.login_limiter.record_failure(&email, &address);
+            }
+            Err(error.into())
+        }
+    }
+}

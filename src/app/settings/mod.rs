@@ -1,0 +1,75 @@
+//! `/settings`: members and invites, the key policy, and API tokens.
+
+mod invites;
+mod members;
+mod policy;
+mod tokens;
+
+use leptos::prelude::*;
+
+use super::layout::PageHeader;
+use crate::api::error::ApiError;
+use crate::domain::accounts::OrgRole;
+
+const SMALL_BUTTON: &str = "rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-indigo-500";
+const DANGER_BUTTON: &str = "rounded-md border border-red-200 px-2.5 py-1 text-xs font-medium text-red-700 hover:bg-red-50 focus:outline-none focus:ring-2 focus:ring-red-500";
+const SELECT: &str = "rounded-md border border-slate-300 bg-white px-2 py-1 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
+const CARD: &str = "rounded-xl border border-slate-200 bg-white p-6 shadow-sm";
+
+fn error_text<T>(value: Option<Result<T, ApiError>>) -> Option<String> {
+    value.and_then(Result::err).map(|e| e.to_string())
+}
+
+/// The roles the viewer may hand out: only owners grant the owner role.
+fn grantable(viewer_is_owner: bool) -> Vec<OrgRole> {
+    OrgRole::ALL
+        .iter()
+        .copied()
+        .filter(|role| viewer_is_owner || *role != OrgRole::Owner)
+        .collect()
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    view! {
+        <PageHeader title="Settings" description="Members and their roles, the key policy, and API tokens."/>
+        <members::MembersSection/>
+        <policy::PolicySection/>
+        <tokens::TokensSection/>
+    }
+}
+
+/// The role picker of the add-member and invite forms; new people are members unless chosen.
+#[component]
+fn RoleSelect(name: &'static str, viewer_is_owner: bool) -> impl IntoView {
+    let id = format!("field-{name}");
+    view! {
+        <div>
+            <label for=id.clone() class="block text-sm font-medium text-slate-700">"Role"</label>
+            <select id=id name=name class=format!("{SELECT} mt-1 block w-full py-2")>
+                {grantable(viewer_is_owner)
+                    .into_iter()
+                    .map(|role| view! { <option value=role.as_str() selected=role == OrgRole::Member>{role.label()}</option> })
+                    .collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// A secret shown once (a new token, an invite link): selectable, with a plain warning.
+#[component]
+fn ShownOnce(label: &'static str, value: String, note: &'static str) -> impl IntoView {
+    view! {
+        <div role="status" class="rounded-lg border border-amber-300 bg-amber-50 p-4">
+            <label for="shown-once" class="block text-sm font-semibold text-amber-900">{label}</label>
+            <input
+                id="shown-once"
+                type="text"
+                readonly=true
+                value=value
+                class="mt-2 block w-full rounded-md border border-amber-300 bg-white px-3 py-2 font-mono text-sm text-slate-900"
+            />
+            <p class="mt-2 text-sm text-amber-900">{note}</p>
+        </div>
+    }
+}

@@ -1,0 +1,188 @@
+//! Settings → API tokens (admins): create one with scopes and a lifetime, see it once, list and
+//! revoke them.
+
+use leptos::prelude::*;
+
+use super::{error_text, ShownOnce, CARD, DANGER_BUTTON, SELECT};
+use crate::api::error::ApiError;
+use crate::api::tokens::{tokens, CreateToken, RevokeToken, TokenInfo, TokensView};
+use crate::components::form::{action_errors, Field, FormError, SubmitButton, FORM};
+use crate::components::time::{utc_date, utc_minute};
+use crate::domain::accounts::{TokenScope, TOKEN_LIFETIMES};
+
+#[component]
+pub fn TokensSection() -> impl IntoView {
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let list = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| tokens(),
+    );
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                // Members get `Forbidden`: the section is for admins only.
+                list.get().and_then(Result::ok).map(|view| tokens_section(view, create, revoke))
+            }}
+        </Transition>
+    }
+}
+
+fn tokens_section(
+    view: TokensView,
+    create: ServerAction<CreateToken>,
+    revoke: ServerAction<RevokeToken>,
+) -> impl IntoView {
+    let new_token = move || match create.value().get() {
+        Some(Ok(Some(created))) => Some(created.token),
+        _ => view.just_created.clone().map(|created| created.token),
+    };
+    let tokens = view.tokens;
+    view! {
+        <section aria-labelledby="tokens-heading" class=format!("mt-6 {CARD}")>
+            <h2 id="tokens-heading" class="text-base font-semibold text-slate-900">"API tokens"</h2>
+            <p class="mt-1 text-sm text-slate-600">
+                "Services call the KeyHub API with a token (" <code>"Authorization: Bearer kh_…"</code>
+                "). A token works only in this organization and only for its scopes."
+            </p>
+            {move || new_token().map(|token| view! {
+                <div class="mt-4">
+                    <ShownOnce
+                        label="Your new API token"
+                        value=token
+                        note="Copy it now and store it in your service's secret store. KeyHub keeps only a hash: it cannot show it again."
+                    />
+                </div>
+            })}
+            <FormError error=Signal::derive(move || error_text(revoke.value().get()))/>
+            {if tokens.is_empty() {
+                view! { <p class="mt-4 text-sm text-slate-500">"No tokens yet. Create one below for each service that calls KeyHub."</p> }.into_any()
+            } else {
+                tokens_table(tokens, revoke).into_any()
+            }}
+            <CreateTokenForm create/>
+        </section>
+    }
+}
+
+fn tokens_table(tokens: Vec<TokenInfo>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+    view! {
+        <div class="mt-4 overflow-x-auto">
+            <table class="w-full text-left text-sm">
+                <thead class="text-xs uppercase tracking-wide text-slate-500">
+                    <tr>
+                        <th scope="col" class="py-2 pr-4">"Name"</th>
+                        <th scope="col" class="py-2 pr-4">"Token"</th>
+                        <th scope="col" class="py-2 pr-4">"Scopes"</th>
+                        <th scope="col" class="py-2 pr-4">"Created"</th>
+                        <th scope="col" class="py-2 pr-4">"Last used"</th>
+                        <th scope="col" class="py-2 pr-4">"Status"</th>
+                        <th scope="col" class="py-2 text-right">"Actions"</th>
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-100">
+                    {tokens.into_iter().map(|token| token_row(token, revoke)).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+fn token_row(token: TokenInfo, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+    let (status, badge) = if token.revoked {
+        ("Revoked".to_owned(), "bg-slate-100 text-slate-600")
+    } else if token.expired {
+        ("Expired".to_owned(), "bg-amber-100 text-amber-800")
+    } else {
+        let until = token
+            .expires_at
+            .map(|at| format!("Active until {}", utc_date(at)))
+            .unwrap_or_else(|| "Active, no expiry".to_owned());
+        (until, "bg-emerald-100 text-emerald-800")
+    };
+    let created = match &token.created_by {
+        Some(by) => format!("{} by {by}", utc_date(token.created_at)),
+        None => format!("{} from the command line", utc_date(token.created_at)),
+    };
+    let live = !token.revoked && !token.expired;
+    let revoke_label = format!("Revoke token {}", token.name);
+    view! {
+        <tr>
+            <td class="py-2 pr-4 font-medium text-slate-900">{token.name}</td>
+            <td class="py-2 pr-4 font-mono text-xs text-slate-700">{format!("{}…", token.prefix)}</td>
+            <td class="py-2 pr-4 text-slate-700">{token.scopes.join(", ")}</td>
+            <td class="py-2 pr-4 text-slate-700">{created}</td>
+            <td class="py-2 pr-4 text-slate-700">
+                {token.last_used_at.map(utc_minute).unwrap_or_else(|| "Never".to_owned())}
+            </td>
+            <td class="py-2 pr-4">
+                <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {badge}")>{status}</span>
+            </td>
+            <td class="py-2 text-right">
+                {live.then(|| view! {
+                    <ActionForm action=revoke>
+                        <input type="hidden" name="id" value=token.id/>
+                        <button type="submit" class=DANGER_BUTTON aria-label=revoke_label>"Revoke"</button>
+                    </ActionForm>
+                })}
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn CreateTokenForm(create: ServerAction<CreateToken>) -> impl IntoView {
+    let value = Signal::derive(move || {
+        create
+            .value()
+            .get()
+            .map(|result: Result<_, ApiError>| result.map(|_| ()))
+    });
+    let error = action_errors(value);
+    let checkbox = "mt-0.5 h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-500";
+    view! {
+        <div class="mt-6 border-t border-slate-100 pt-6">
+            <h3 id="create-token-heading" class="text-sm font-semibold text-slate-900">"Create a token"</h3>
+            <ActionForm action=create attr:class="mt-3 space-y-4" attr:novalidate=true attr:aria-labelledby="create-token-heading">
+                <FormError error=error(FORM)/>
+                <div class="grid gap-4 sm:grid-cols-2">
+                    <Field label="Token name" name="name" placeholder="billing-service" hint="Who uses it, so you know what breaks when you revoke it." error=error("name")/>
+                    <div>
+                        <label for="field-expires" class="block text-sm font-medium text-slate-700">"Expires"</label>
+                        <select id="field-expires" name="expires" class=format!("{SELECT} mt-1 block w-full py-2")>
+                            {TOKEN_LIFETIMES
+                                .iter()
+                                .map(|(days, label)| {
+                                    let value = days.map(|d| d.to_string()).unwrap_or_else(|| "never".to_owned());
+                                    view! { <option value=value selected=*days == Some(90)>{*label}</option> }
+                                })
+                                .collect_view()}
+                        </select>
+                        <p class="mt-1 text-sm text-red-700" role="alert">{move || error("expires").get()}</p>
+                    </div>
+                </div>
+                <fieldset aria-describedby="field-scopes-error">
+                    <legend class="text-sm font-medium text-slate-700">"Scopes"</legend>
+                    <div class="mt-2 grid gap-2 sm:grid-cols-2">
+                        {TokenScope::ALL
+                            .iter()
+                            .map(|scope| view! {
+                                <label class="flex items-start gap-3 text-sm text-slate-700">
+                                    <input type="checkbox" name=scope.field() value="on" checked=*scope == TokenScope::KeysRead class=checkbox/>
+                                    <span>
+                                        <code class="font-medium text-slate-900">{scope.as_str()}</code>
+                                        <span class="block text-slate-600">{scope.description()}</span>
+                                    </span>
+                                </label>
+                            })
+                            .collect_view()}
+                    </div>
+                    <p id="field-scopes-error" class="mt-1 text-sm text-red-700" role="alert">{move || error("scopes").get()}</p>
+                </fieldset>
+                <div class="sm:w-56">
+                    <SubmitButton label="Create token" busy_label="Creating…" pending=create.pending()/>
+                </div>
+            </ActionForm>
+        </div>
+    }
+}

@@ -1,0 +1,113 @@
+//! REST errors: `{"error": {"code", "message"}}` with the right status (SPEC.md §7).
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::accounts::AccountError;
+use crate::domain::accounts::TokenScope;
+
+#[derive(Debug)]
+pub struct RestError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl RestError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> RestError {
+        RestError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn missing_token() -> RestError {
+        RestError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Send an API token in the header `Authorization: Bearer kh_…`. Admins create tokens in \
+             Settings → API tokens.",
+        )
+    }
+
+    pub fn invalid_token() -> RestError {
+        RestError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "This API token is not valid: it is unknown, revoked or expired. Ask an admin for a new \
+             one (Settings → API tokens).",
+        )
+    }
+
+    pub fn missing_scope(scope: TokenScope) -> RestError {
+        RestError::new(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            format!(
+                "This token lacks the `{}` scope. Create a token with it.",
+                scope.as_str()
+            ),
+        )
+    }
+
+    pub fn not_found() -> RestError {
+        RestError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Nothing here: check the path and the id.",
+        )
+    }
+
+    /// Logs the full error once; the caller gets a reference to quote.
+    pub fn internal(error: impl std::fmt::Display) -> RestError {
+        let reference = crate::store::new_id();
+        tracing::error!(%reference, %error, "API request failed");
+        RestError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("Something went wrong on the server (reference {reference})."),
+        )
+    }
+}
+
+impl From<AccountError> for RestError {
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::NotFound => RestError::not_found(),
+            AccountError::Forbidden => RestError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "This token may not do that.",
+            ),
+            AccountError::Invalid { field, message } => RestError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                format!("{field}: {message}"),
+            ),
+            AccountError::Refused(message) => {
+                RestError::new(StatusCode::CONFLICT, "conflict", message)
+            }
+            other @ (AccountError::AlreadySetUp | AccountError::WrongCredentials) => {
+                RestError::new(StatusCode::CONFLICT, "conflict", other.to_string())
+            }
+            AccountError::Store(error) => RestError::internal(error),
+        }
+    }
+}
+
+impl IntoResponse for RestError {
+    fn into_response(self) -> Response {
+        let body = Json(json!({ "error": { "code": self.code, "message": self.message } }));
+        let mut response = (self.status, body).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"keyhub\""),
+            );
+        }
+        response
+    }
+}

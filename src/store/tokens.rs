@@ -1,0 +1,187 @@
+//! API tokens: stored by the SHA-256 of their secret, scoped to one org.
+
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
+
+use super::orgs::Organization;
+use super::{Db, StoreError};
+use crate::domain::accounts::TokenScope;
+
+/// A token as admins see it: never its secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub prefix: String,
+    pub scopes: Vec<TokenScope>,
+    pub created_by_email: Option<String>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// What a new token row holds besides its id, org and secret hash.
+#[derive(Clone, Debug)]
+pub struct NewTokenRow<'a> {
+    pub id: &'a str,
+    pub org_id: &'a str,
+    pub name: &'a str,
+    pub prefix: &'a str,
+    pub secret_hash: &'a str,
+    pub scopes: &'a [TokenScope],
+    pub created_by: Option<&'a str>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+}
+
+/// Scopes are stored as one space-separated column.
+fn scopes_text(scopes: &[TokenScope]) -> String {
+    scopes
+        .iter()
+        .map(|scope| scope.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn parse_scopes(text: &str) -> Result<Vec<TokenScope>, sqlx::Error> {
+    text.split_whitespace()
+        .map(|scope| {
+            TokenScope::parse(scope).ok_or_else(|| sqlx::Error::ColumnDecode {
+                index: "scopes".to_owned(),
+                source: format!("unexpected scope {scope:?}").into(),
+            })
+        })
+        .collect()
+}
+
+impl FromRow<'_, AnyRow> for ApiToken {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(ApiToken {
+            id: row.try_get("id")?,
+            org_id: row.try_get("org_id")?,
+            name: row.try_get("name")?,
+            prefix: row.try_get("prefix")?,
+            scopes: parse_scopes(&row.try_get::<String, _>("scopes")?)?,
+            created_by_email: row.try_get("created_by_email")?,
+            created_at: row.try_get("created_at")?,
+            expires_at: row.try_get("expires_at")?,
+            last_used_at: row.try_get("last_used_at")?,
+            revoked_at: row.try_get("revoked_at")?,
+        })
+    }
+}
+
+const TOKEN_COLUMNS: &str =
+    "t.id, t.org_id, t.name, t.prefix, t.scopes, u.email AS created_by_email, \
+     t.created_at, t.expires_at, t.last_used_at, t.revoked_at";
+
+impl Db {
+    pub async fn insert_token(&self, token: &NewTokenRow<'_>) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO api_tokens (id, org_id, name, prefix, secret_hash, scopes, created_by, \
+             created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(token.id)
+        .bind(token.org_id)
+        .bind(token.name)
+        .bind(token.prefix)
+        .bind(token.secret_hash)
+        .bind(scopes_text(token.scopes))
+        .bind(token.created_by)
+        .bind(token.created_at)
+        .bind(token.expires_at)
+        .execute(self.pool())
+        .await
+        .map_err(|e| StoreError::from_write(e, "this token already exists"))?;
+        Ok(())
+    }
+
+    /// Every token of an org, newest first, revoked ones included (for the record).
+    pub async fn org_tokens(&self, org_id: &str) -> Result<Vec<ApiToken>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by \
+             WHERE t.org_id = $1 ORDER BY t.created_at DESC, t.id DESC"
+        ))
+        .bind(org_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// One token of an org.
+    pub async fn org_token(&self, org_id: &str, id: &str) -> Result<Option<ApiToken>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by \
+             WHERE t.org_id = $1 AND t.id = $2"
+        ))
+        .bind(org_id)
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// The live token with this secret hash and its org: not revoked, not expired at `now`.
+    pub async fn live_token(
+        &self,
+        secret_hash: &str,
+        now: i64,
+    ) -> Result<Option<(ApiToken, Organization)>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS}, o.slug, o.name AS org_name, o.allow_personal_keys, \
+             o.allow_platform_keys, o.created_at AS org_created_at \
+             FROM api_tokens t JOIN organizations o ON o.id = t.org_id \
+             LEFT JOIN users u ON u.id = t.created_by \
+             WHERE t.secret_hash = $1 AND t.revoked_at IS NULL \
+             AND (t.expires_at IS NULL OR t.expires_at > $2)"
+        ))
+        .bind(secret_hash)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| {
+            let token = ApiToken::from_row(&row)?;
+            let org = Organization {
+                id: token.org_id.clone(),
+                slug: row.try_get("slug")?,
+                name: row.try_get("org_name")?,
+                allow_personal_keys: row.try_get::<super::Flag, _>("allow_personal_keys")?.0,
+                allow_platform_keys: row.try_get::<super::Flag, _>("allow_platform_keys")?.0,
+                created_at: row.try_get("org_created_at")?,
+            };
+            Ok((token, org))
+        })
+        .transpose()
+        .map_err(StoreError::Db)
+    }
+
+    pub async fn touch_token(&self, id: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Revokes a live token of the org; false when there is no such live token.
+    pub async fn revoke_token(
+        &self,
+        org_id: &str,
+        id: &str,
+        by: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1, revoked_by = $2 \
+             WHERE org_id = $3 AND id = $4 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(by)
+        .bind(org_id)
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
