@@ -129,6 +129,9 @@ impl Accounts {
         input: FirstOwner,
         first_run: bool,
     ) -> Result<(User, Organization), AccountError> {
+        if first_run && !self.needs_setup().await? {
+            return Err(AccountError::AlreadySetUp);
+        }
         let email = parse_email(&input.email).map_err(|m| invalid("email", m))?;
         if let Some(problem) = password_problem(input.password.expose()) {
             return Err(invalid("password", problem));
@@ -141,9 +144,6 @@ impl Accounts {
             ));
         }
         let slug = parse_slug(&input.org_slug).map_err(|m| invalid("org_slug", m))?;
-        if first_run && !self.needs_setup().await? {
-            return Err(AccountError::AlreadySetUp);
-        }
         let now = now_ms();
         let org = Organization {
             id: new_id(),

@@ -143,19 +143,16 @@ pub async fn logout() -> Result<(), ApiError> {
 /// The signed-in viewer, or `None`.
 #[server(prefix = "/api", endpoint = "auth/viewer")]
 pub async fn viewer() -> Result<Option<ViewerInfo>, ApiError> {
-    match crate::server::auth::require_viewer().await {
-        Ok(viewer) => Ok(Some(ViewerInfo {
-            email: viewer.user.email.clone(),
-            org_name: viewer.membership.org.name.clone(),
-            org_slug: viewer.membership.org.slug.clone(),
-            role: viewer.role(),
-            orgs: viewer
-                .memberships
-                .iter()
-                .map(|m| (m.org.slug.clone(), m.org.name.clone()))
-                .collect(),
-        })),
-        Err(ApiError::Unauthorized) => Ok(None),
-        Err(error) => Err(error),
-    }
+    let viewer = crate::server::auth::current_viewer().await?;
+    Ok(viewer.map(|viewer| ViewerInfo {
+        email: viewer.user.email.clone(),
+        org_name: viewer.membership.org.name.clone(),
+        org_slug: viewer.membership.org.slug.clone(),
+        role: viewer.role(),
+        orgs: viewer
+            .memberships
+            .iter()
+            .map(|m| (m.org.slug.clone(), m.org.name.clone()))
+            .collect(),
+    }))
 }

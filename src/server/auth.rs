@@ -185,12 +185,18 @@ fn account_error(error: AccountError) -> ApiError {
     }
 }
 
+/// For server functions: the viewer of the current request, if signed in.
+pub async fn current_viewer() -> Result<Option<Viewer>, ApiError> {
+    let state = leptos::prelude::expect_context::<AppState>();
+    let Some(parts) = leptos::prelude::use_context::<axum::http::request::Parts>() else {
+        return Ok(None);
+    };
+    Ok(viewer(&state, &parts.headers).await?)
+}
+
 /// For server functions: the viewer of the current request, or `Unauthorized`.
 pub async fn require_viewer() -> Result<Viewer, ApiError> {
-    let state = leptos::prelude::expect_context::<AppState>();
-    let parts = leptos::prelude::use_context::<axum::http::request::Parts>()
-        .ok_or(ApiError::Unauthorized)?;
-    viewer(&state, &parts.headers)
+    current_viewer()
         .await?
         .ok_or_else(|| answer(ApiError::Unauthorized, None))
 }

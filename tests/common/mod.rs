@@ -223,18 +223,29 @@ impl TestApp {
             )
             .await
         });
-        // A bound on every request: a hang must fail its test, not stall the whole run.
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .timeout(std::time::Duration::from_secs(60))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
         TestApp {
             address,
-            client,
+            client: new_client(),
             state,
         }
+    }
+
+    /// A browser of its own (its own cookies), signed in with `email` and `password`.
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Client {
+        let client = new_client();
+        let response = client
+            .post(self.url("/api/auth/login"))
+            .header("origin", self.origin())
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .expect("request");
+        assert!(
+            response.status().is_success(),
+            "sign-in of {email} failed: {}",
+            response.status()
+        );
+        client
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -289,6 +300,17 @@ impl TestApp {
         );
         response
     }
+}
+
+/// A client that keeps cookies and does not follow redirects. A bound on every request: a hang must
+/// fail its test, not stall the whole run.
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .timeout(std::time::Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 /// A second pool on the same database, for raw SQL in tests.

@@ -4,20 +4,30 @@
 use leptos::prelude::*;
 
 use super::{error_text, RoleSelect, ShownOnce, CARD, DANGER_BUTTON};
-use crate::api::invites::{invites, CreateInvite, InviteInfo, RevokeInvite};
+use crate::api::error::ApiError;
+use crate::api::invites::{invites, CreateInvite, InviteInfo, InvitesView, RevokeInvite};
 use crate::components::form::{action_errors, Field, FormError, SubmitButton, FORM};
 use crate::components::time::utc_date;
 
 /// The link just created (shown once) and the invites not used yet.
+/// The pending invites, refreshed after each create or revoke. Made at the top of the page
+/// section: a resource made inside a `Transition` would miss the request's context on the server.
+pub fn pending_invites(
+    created: ServerAction<CreateInvite>,
+    revoke: ServerAction<RevokeInvite>,
+) -> Resource<Result<InvitesView, ApiError>> {
+    Resource::new(
+        move || (created.version().get(), revoke.version().get()),
+        |_| invites(),
+    )
+}
+
 #[component]
 pub fn PendingInvites(
     created: ServerAction<CreateInvite>,
     revoke: ServerAction<RevokeInvite>,
+    list: Resource<Result<InvitesView, ApiError>>,
 ) -> impl IntoView {
-    let list = Resource::new(
-        move || (created.version().get(), revoke.version().get()),
-        |_| invites(),
-    );
     let new_link = move || match created.value().get() {
         Some(Ok(Some(created))) => Some(created.link),
         _ => list

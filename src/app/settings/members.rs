@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::invites::{InviteForm, PendingInvites};
+use super::invites::{pending_invites, InviteForm, PendingInvites};
 use super::{error_text, grantable, RoleSelect, CARD, DANGER_BUTTON, SELECT, SMALL_BUTTON};
 use crate::api::invites::{CreateInvite, RevokeInvite};
 use crate::api::members::{
@@ -32,6 +32,7 @@ pub fn MembersSection() -> impl IntoView {
     });
     let invite = ServerAction::<CreateInvite>::new();
     let revoke_invite = ServerAction::<RevokeInvite>::new();
+    let invites = pending_invites(invite, revoke_invite);
     view! {
         <section aria-labelledby="members-heading" class="rounded-xl border border-slate-200 bg-white shadow-sm">
             <div class="border-b border-slate-100 px-6 py-4">
@@ -63,7 +64,7 @@ pub fn MembersSection() -> impl IntoView {
                     .filter(|view| view.can_manage)
                     .map(|view| {
                         view! {
-                            <PendingInvites created=invite revoke=revoke_invite/>
+                            <PendingInvites created=invite revoke=revoke_invite list=invites/>
                             <div class="mt-6 grid gap-6 xl:grid-cols-2">
                                 <AddMemberForm add viewer_is_owner=view.viewer_is_owner/>
                                 <InviteForm invite viewer_is_owner=view.viewer_is_owner/>

@@ -1,0 +1,505 @@
+//! The authorization matrix: every server function and every `/api/v1` route, called by an
+//! anonymous visitor, an owner of another org, a member, an admin, a token of another org and a
+//! token without the needed scope. Each call must answer the expected status, and nothing answered
+//! to an outsider may contain Acme's data. A server function or route missing from the matrix fails
+//! the test, so new ones cannot slip past it.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{new_client, secret, TestApp, TestDb, OWNER_EMAIL, OWNER_PASSWORD};
+use keyhub::accounts::members::{self, Actor};
+use keyhub::accounts::tokens::{self, TokenRequest};
+use keyhub::accounts::{invites, FirstOwner};
+use keyhub::domain::accounts::{OrgRole, TokenScope};
+
+const PASSWORD: &str = "correct horse battery staple";
+/// Acme's data that no outsider may see in any answer.
+const ACME_SECRETS: &[&str] = &[
+    "Acme Labs",
+    "member@acme.test",
+    "admin@acme.test",
+    "victim@acme.test",
+    "invitee@acme.test",
+    "acme-ci",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    OtherOrgOwner,
+    Member,
+    Admin,
+    OtherOrgToken,
+    TokenWithoutScope,
+}
+
+const EVERYONE: [Who; 6] = [
+    Who::Anonymous,
+    Who::OtherOrgOwner,
+    Who::Member,
+    Who::Admin,
+    Who::OtherOrgToken,
+    Who::TokenWithoutScope,
+];
+
+impl Who {
+    fn is_outsider(self) -> bool {
+        matches!(
+            self,
+            Who::Anonymous | Who::OtherOrgOwner | Who::OtherOrgToken | Who::TokenWithoutScope
+        )
+    }
+}
+
+/// Callers and the ids of Acme's things they aim at.
+struct World {
+    app: TestApp,
+    other_owner: reqwest::Client,
+    member: reqwest::Client,
+    admin: reqwest::Client,
+    other_org_token: String,
+    token_without_scope: String,
+    member_id: String,
+    victim_id: String,
+    token_id: String,
+    invite_id: String,
+    invite_link: String,
+}
+
+async fn world(t: &TestDb) -> World {
+    let app = TestApp::spawn(t).await;
+    app.set_up_owner().await;
+    let db = app.state.db.clone();
+    let owner = app
+        .state
+        .accounts
+        .authenticate(OWNER_EMAIL, secret(OWNER_PASSWORD))
+        .await
+        .unwrap();
+    let membership = app
+        .state
+        .accounts
+        .memberships(&owner.id)
+        .await
+        .unwrap()
+        .remove(0);
+    let actor = Actor {
+        user_id: &owner.id,
+        membership: &membership,
+    };
+    let add = |email: &'static str, role| {
+        let db = db.clone();
+        async move {
+            members::add(&db, actor, email, secret(PASSWORD), role)
+                .await
+                .unwrap()
+        }
+    };
+    let member = add("member@acme.test", OrgRole::Member).await;
+    add("admin@acme.test", OrgRole::Admin).await;
+    let victim = add("victim@acme.test", OrgRole::Member).await;
+    let scoped = |name: &'static str, scopes: &'static [TokenScope]| TokenRequest {
+        name,
+        scopes,
+        lifetime_days: None,
+    };
+    let acme_token = tokens::create(&db, actor, scoped("acme-ci", &[TokenScope::KeysRead]))
+        .await
+        .unwrap();
+    let unscoped = tokens::create(&db, actor, scoped("acme-gateway", &[TokenScope::Gateway]))
+        .await
+        .unwrap();
+    let invite = invites::create(&db, actor, "invitee@acme.test", OrgRole::Member)
+        .await
+        .unwrap();
+
+    let (_, globex) = app
+        .state
+        .accounts
+        .create_org(FirstOwner {
+            email: "owner@globex.test".into(),
+            password: secret(PASSWORD),
+            org_name: "Globex".into(),
+            org_slug: "globex".into(),
+        })
+        .await
+        .unwrap();
+    let globex_token = tokens::create_in(
+        &db,
+        &globex,
+        None,
+        scoped(
+            "globex-all",
+            &[
+                TokenScope::KeysRead,
+                TokenScope::KeysWrite,
+                TokenScope::KeysUse,
+                TokenScope::Gateway,
+            ],
+        ),
+    )
+    .await
+    .unwrap();
+
+    World {
+        other_owner: app.sign_in("owner@globex.test", PASSWORD).await,
+        member: app.sign_in("member@acme.test", PASSWORD).await,
+        admin: app.sign_in("admin@acme.test", PASSWORD).await,
+        other_org_token: globex_token.secret.expose().to_owned(),
+        token_without_scope: unscoped.secret.expose().to_owned(),
+        member_id: member.id,
+        victim_id: victim.id,
+        token_id: acme_token.token.id,
+        invite_id: invite.invite.id,
+        invite_link: invite.secret.expose().to_owned(),
+        app,
+    }
+}
+
+impl World {
+    fn request(&self, who: Who, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let url = self.app.url(path);
+        let anonymous = new_client();
+        let (client, token) = match who {
+            Who::Anonymous => (&anonymous, None),
+            Who::OtherOrgOwner => (&self.other_owner, None),
+            Who::Member => (&self.member, None),
+            Who::Admin => (&self.admin, None),
+            Who::OtherOrgToken => (&anonymous, Some(&self.other_org_token)),
+            Who::TokenWithoutScope => (&anonymous, Some(&self.token_without_scope)),
+        };
+        let mut request = client
+            .request(method, url)
+            .header("origin", self.app.origin());
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request
+    }
+
+    /// Calls and checks one cell.
+    async fn check(&self, who: Who, request: reqwest::RequestBuilder, expected: u16, what: &str) {
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let body = response.text().await.unwrap();
+        assert_eq!(status, expected, "{what} as {who:?}: {body}");
+        if who.is_outsider() {
+            for secret in ACME_SECRETS {
+                assert!(
+                    !body.contains(secret),
+                    "{what} as {who:?} answered Acme's {secret:?}: {body}"
+                );
+            }
+        }
+    }
+}
+
+/// One server function: its form and the status each caller gets (in [`EVERYONE`]'s order).
+struct Row<'a> {
+    endpoint: &'static str,
+    form: Vec<(&'static str, &'a str)>,
+    expect: [u16; 6],
+}
+
+async fn every_server_function_and_route_checks_who_is_asking(t: &TestDb) {
+    let w = world(t).await;
+    // Anonymous, other org's owner, member, admin, other org's token, token without scope.
+    // Tokens are no credential for server functions (the cookie is), so they are anonymous there.
+    // The other org's owner acts in Globex: listing and creating there is theirs to do, but Acme's
+    // member, token and invite ids are not found.
+    let rows = [
+        Row {
+            endpoint: "auth/viewer",
+            form: vec![],
+            expect: [200, 200, 200, 200, 200, 200],
+        },
+        Row {
+            endpoint: "auth/setup",
+            form: vec![
+                ("email", "x@example.com"),
+                ("password", PASSWORD),
+                ("org_name", "X"),
+                ("org_slug", "x"),
+            ],
+            expect: [409; 6],
+        },
+        Row {
+            endpoint: "invites/offer",
+            form: vec![("secret", "khi_unknown")],
+            expect: [409; 6],
+        },
+        Row {
+            endpoint: "invites/accept",
+            form: vec![("secret", "khi_unknown"), ("password", PASSWORD)],
+            expect: [409; 6],
+        },
+        Row {
+            endpoint: "members/list",
+            form: vec![],
+            expect: [401, 200, 200, 200, 401, 401],
+        },
+        Row {
+            endpoint: "members/add",
+            form: vec![
+                ("email", "new@example.com"),
+                ("password", PASSWORD),
+                ("role", "member"),
+            ],
+            expect: [401, 200, 403, 200, 401, 401],
+        },
+        Row {
+            endpoint: "members/role",
+            form: vec![("user_id", &w.member_id), ("role", "member")],
+            expect: [401, 404, 403, 200, 401, 401],
+        },
+        Row {
+            endpoint: "members/remove",
+            form: vec![("user_id", &w.victim_id)],
+            expect: [401, 404, 403, 200, 401, 401],
+        },
+        Row {
+            endpoint: "orgs/switch",
+            form: vec![("slug", "acme")],
+            expect: [401, 404, 200, 200, 401, 401],
+        },
+        Row {
+            endpoint: "orgs/policy",
+            form: vec![],
+            expect: [401, 200, 200, 200, 401, 401],
+        },
+        Row {
+            endpoint: "orgs/policy/set",
+            form: vec![("allow_personal_keys", "on")],
+            expect: [401, 200, 403, 200, 401, 401],
+        },
+        Row {
+            endpoint: "profile/password",
+            form: vec![
+                ("current_password", "not the password"),
+                ("new_password", "another long passphrase"),
+            ],
+            expect: [401, 422, 422, 422, 401, 401],
+        },
+        Row {
+            endpoint: "tokens/list",
+            form: vec![],
+            expect: [401, 200, 403, 200, 401, 401],
+        },
+        Row {
+            endpoint: "tokens/create",
+            form: vec![
+                ("name", "new token"),
+                ("keys_read", "on"),
+                ("expires", "30"),
+            ],
+            expect: [401, 200, 403, 200, 401, 401],
+        },
+        Row {
+            endpoint: "tokens/revoke",
+            form: vec![("id", &w.token_id)],
+            expect: [401, 404, 403, 200, 401, 401],
+        },
+        Row {
+            endpoint: "invites/list",
+            form: vec![],
+            expect: [401, 200, 403, 200, 401, 401],
+        },
+        Row {
+            endpoint: "invites/create",
+            form: vec![
+                ("invite_email", "friend@example.com"),
+                ("invite_role", "member"),
+            ],
+            expect: [401, 200, 403, 200, 401, 401],
+        },
+        Row {
+            endpoint: "invites/revoke",
+            form: vec![("id", &w.invite_id)],
+            expect: [401, 404, 403, 200, 401, 401],
+        },
+        Row {
+            endpoint: "auth/login",
+            form: vec![
+                ("email", "nobody@example.com"),
+                ("password", "wrong password, surely"),
+            ],
+            expect: [401; 6],
+        },
+        // Last: it ends the callers' sessions.
+        Row {
+            endpoint: "auth/logout",
+            form: vec![],
+            expect: [200; 6],
+        },
+    ];
+
+    let covered: BTreeSet<String> = rows
+        .iter()
+        .map(|r| format!("/api/{}", r.endpoint))
+        .collect();
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .collect();
+    assert_eq!(
+        covered, registered,
+        "every server function has a row in the matrix"
+    );
+
+    for row in &rows {
+        for (who, expected) in EVERYONE.into_iter().zip(row.expect) {
+            // Distinct data per caller, so one caller's success does not decide the next one's.
+            let tag = format!("{who:?}").to_lowercase();
+            let form: Vec<(&str, String)> = row
+                .form
+                .iter()
+                .map(|(key, value)| {
+                    let value = match *key {
+                        "email" | "invite_email" if row.endpoint != "auth/setup" => {
+                            value.replace('@', &format!("+{tag}@"))
+                        }
+                        _ => (*value).to_owned(),
+                    };
+                    (*key, value)
+                })
+                .collect();
+            let request = w
+                .request(
+                    who,
+                    reqwest::Method::POST,
+                    &format!("/api/{}", row.endpoint),
+                )
+                .form(&form);
+            w.check(who, request, expected, row.endpoint).await;
+        }
+    }
+
+    // Acme as its admin sees it afterwards: outsiders changed nothing.
+    let acme_members = members::list(
+        &w.app.state.db,
+        Actor {
+            user_id: "",
+            membership: &acme_membership(&w).await,
+        },
+    )
+    .await
+    .unwrap();
+    let emails: Vec<_> = acme_members.iter().map(|m| m.user.email.as_str()).collect();
+    assert!(emails.contains(&"new+admin@example.com"));
+    assert!(!emails
+        .iter()
+        .any(|e| e.contains("+otherorgowner") || e.contains("+anonymous")));
+    assert!(
+        !emails.contains(&"victim@acme.test"),
+        "the admin removed the victim"
+    );
+    let acme_invites = w
+        .app
+        .state
+        .db
+        .org_invites(&acme_membership(&w).await.org.id, keyhub::store::now_ms())
+        .await
+        .unwrap();
+    assert!(acme_invites
+        .iter()
+        .all(|i| !i.email.contains("+otherorgowner")));
+
+    // The REST routes.
+    let api_rows: [(&str, [u16; 6]); 1] = [("/api/v1/providers", [401, 401, 401, 401, 200, 200])];
+    let mut api_covered = BTreeSet::new();
+    for (path, expect) in api_rows {
+        api_covered.insert(path);
+        for (who, expected) in EVERYONE.into_iter().zip(expect) {
+            let request = w.request(who, reqwest::Method::GET, path);
+            w.check(who, request, expected, path).await;
+        }
+    }
+    assert_eq!(
+        api_covered,
+        BTreeSet::from(["/api/v1/providers"]),
+        "every /api/v1 route has a row in the matrix"
+    );
+
+    // The invite link itself is the credential for its page.
+    let offer = new_client()
+        .post(w.app.url("/api/invites/offer"))
+        .header("origin", w.app.origin())
+        .form(&[("secret", w.invite_link.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(offer.status(), 409, "the admin revoked it in the matrix");
+}
+
+async fn acme_membership(w: &World) -> keyhub::store::accounts::Membership {
+    let owner = w
+        .app
+        .state
+        .accounts
+        .authenticate(OWNER_EMAIL, secret(OWNER_PASSWORD))
+        .await
+        .unwrap();
+    w.app
+        .state
+        .accounts
+        .memberships(&owner.id)
+        .await
+        .unwrap()
+        .remove(0)
+}
+
+async fn a_cross_site_form_post_changes_nothing(t: &TestDb) {
+    let w = world(t).await;
+    let forged = w
+        .admin
+        .post(w.app.url("/api/members/add"))
+        .header("origin", "https://evil.example")
+        .form(&[
+            ("email", "mole@example.com"),
+            ("password", PASSWORD),
+            ("role", "owner"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let fetched = w
+        .admin
+        .post(w.app.url("/api/tokens/create"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("name", "stolen"), ("keys_use", "on"), ("expires", "never")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fetched.status(), 403);
+    let membership = acme_membership(&w).await;
+    let db = &w.app.state.db;
+    assert!(!db
+        .org_members(&membership.org.id)
+        .await
+        .unwrap()
+        .iter()
+        .any(|m| m.user.email == "mole@example.com"));
+    assert!(!db
+        .org_tokens(&membership.org.id)
+        .await
+        .unwrap()
+        .iter()
+        .any(|token| token.name == "stolen"));
+
+    let same_origin = w
+        .admin
+        .post(w.app.url("/api/tokens/create"))
+        .header("origin", w.app.origin())
+        .form(&[("name", "legit"), ("keys_use", "on"), ("expires", "never")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same_origin.status(), 200);
+}
+
+on_both_backends!(
+    every_server_function_and_route_checks_who_is_asking,
+    a_cross_site_form_post_changes_nothing,
+);

@@ -1,0 +1,313 @@
+//! Invite links on both backends: one person, one org, one role, once, before they expire; a new
+//! person chooses a password, an existing one confirms theirs; racing accepts let one win.
+
+mod common;
+
+use common::{raw, secret, TestApp, TestDb, OWNER_EMAIL, OWNER_PASSWORD};
+use keyhub::accounts::invites::{self, invite_path};
+use keyhub::accounts::members::{self, Actor};
+use keyhub::accounts::{AccountError, FirstOwner};
+use keyhub::domain::accounts::OrgRole;
+use keyhub::store::accounts::Membership;
+use reqwest::StatusCode;
+
+const NEW_PASSWORD: &str = "a new member's long passphrase";
+
+async fn owner_of_acme(app: &TestApp) -> (String, Membership) {
+    let user = app
+        .state
+        .accounts
+        .authenticate(OWNER_EMAIL, secret(OWNER_PASSWORD))
+        .await
+        .unwrap();
+    let membership = app
+        .state
+        .accounts
+        .memberships(&user.id)
+        .await
+        .unwrap()
+        .remove(0);
+    (user.id, membership)
+}
+
+async fn an_invite_works_once_for_the_invited_email(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    app.set_up_owner().await;
+    let db = &app.state.db;
+    let (owner_id, membership) = owner_of_acme(&app).await;
+    let owner = Actor {
+        user_id: &owner_id,
+        membership: &membership,
+    };
+
+    let created = invites::create(db, owner, " New@Example.com ", OrgRole::Admin)
+        .await
+        .unwrap();
+    assert_eq!(created.invite.email, "new@example.com");
+    let link_secret = created.secret.expose().to_owned();
+    assert!(
+        !t.dump().await.contains(&link_secret),
+        "only a hash is stored"
+    );
+    assert_eq!(invites::list(db, owner).await.unwrap().len(), 1);
+
+    let offer = invites::offer(db, &link_secret).await.unwrap();
+    assert_eq!(offer.invite.org_name, "Acme Labs");
+    assert!(!offer.has_account);
+
+    // A weak password is refused and the invite stays usable.
+    assert!(matches!(
+        invites::accept(db, &link_secret, secret("short")).await,
+        Err(AccountError::Invalid {
+            field: "password",
+            ..
+        })
+    ));
+    let (user, _) = invites::accept(db, &link_secret, secret(NEW_PASSWORD))
+        .await
+        .unwrap();
+    let joined = app.state.accounts.memberships(&user.id).await.unwrap();
+    assert_eq!(joined.len(), 1);
+    assert_eq!(joined[0].role, OrgRole::Admin);
+    assert!(app
+        .state
+        .accounts
+        .authenticate("new@example.com", secret(NEW_PASSWORD))
+        .await
+        .is_ok());
+
+    // Used: gone for everyone.
+    assert!(matches!(
+        invites::accept(db, &link_secret, secret(NEW_PASSWORD)).await,
+        Err(AccountError::Refused(message)) if message.contains("Ask an admin")
+    ));
+    assert!(invites::list(db, owner).await.unwrap().is_empty());
+
+    // Already a member: no invite.
+    assert!(matches!(
+        invites::create(db, owner, "new@example.com", OrgRole::Member).await,
+        Err(AccountError::Invalid { field: "email", .. })
+    ));
+
+    // Revoked and expired links do nothing.
+    let revoked = invites::create(db, owner, "r@example.com", OrgRole::Member)
+        .await
+        .unwrap();
+    invites::revoke(db, owner, &revoked.invite.id)
+        .await
+        .unwrap();
+    let expired = invites::create(db, owner, "e@example.com", OrgRole::Member)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE invites SET expires_at = 1 WHERE id = $1")
+        .bind(&expired.invite.id)
+        .execute(raw(t).await.pool())
+        .await
+        .unwrap();
+    for gone in [&revoked.secret, &expired.secret] {
+        assert!(matches!(
+            invites::accept(db, gone.expose(), secret(NEW_PASSWORD)).await,
+            Err(AccountError::Refused(_))
+        ));
+    }
+    assert!(app
+        .state
+        .accounts
+        .authenticate("r@example.com", secret(NEW_PASSWORD))
+        .await
+        .is_err());
+}
+
+async fn existing_users_confirm_their_password_and_admins_cannot_invite_owners(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    app.set_up_owner().await;
+    let db = &app.state.db;
+    let (owner_id, membership) = owner_of_acme(&app).await;
+    let owner = Actor {
+        user_id: &owner_id,
+        membership: &membership,
+    };
+    // Someone with an account in another org.
+    app.state
+        .accounts
+        .create_org(FirstOwner {
+            email: "grace@globex.test".into(),
+            password: secret(NEW_PASSWORD),
+            org_name: "Globex".into(),
+            org_slug: "globex".into(),
+        })
+        .await
+        .unwrap();
+    let created = invites::create(db, owner, "grace@globex.test", OrgRole::Member)
+        .await
+        .unwrap();
+    assert!(
+        invites::offer(db, created.secret.expose())
+            .await
+            .unwrap()
+            .has_account
+    );
+    assert!(matches!(
+        invites::accept(
+            db,
+            created.secret.expose(),
+            secret("not her password at all")
+        )
+        .await,
+        Err(AccountError::Invalid {
+            field: "password",
+            ..
+        })
+    ));
+    let (grace, _) = invites::accept(db, created.secret.expose(), secret(NEW_PASSWORD))
+        .await
+        .unwrap();
+    assert_eq!(
+        app.state
+            .accounts
+            .memberships(&grace.id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Admins invite admins and members; only owners invite owners. Members invite nobody.
+    let admin = members::add(
+        db,
+        owner,
+        "admin@example.com",
+        secret(OWNER_PASSWORD),
+        OrgRole::Admin,
+    )
+    .await
+    .unwrap();
+    let admin_membership = Membership {
+        role: OrgRole::Admin,
+        ..membership.clone()
+    };
+    let as_admin = Actor {
+        user_id: &admin.id,
+        membership: &admin_membership,
+    };
+    assert!(matches!(
+        invites::create(db, as_admin, "boss@example.com", OrgRole::Owner).await,
+        Err(AccountError::Forbidden)
+    ));
+    assert!(
+        invites::create(db, as_admin, "peer@example.com", OrgRole::Admin)
+            .await
+            .is_ok()
+    );
+    let member_membership = Membership {
+        role: OrgRole::Member,
+        ..membership.clone()
+    };
+    let as_member = Actor {
+        user_id: &grace.id,
+        membership: &member_membership,
+    };
+    assert!(matches!(
+        invites::create(db, as_member, "friend@example.com", OrgRole::Member).await,
+        Err(AccountError::Forbidden)
+    ));
+    assert!(matches!(
+        invites::list(db, as_member).await,
+        Err(AccountError::Forbidden)
+    ));
+}
+
+async fn racing_accepts_let_exactly_one_join(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    app.set_up_owner().await;
+    let db = &app.state.db;
+    let (owner_id, membership) = owner_of_acme(&app).await;
+    let owner = Actor {
+        user_id: &owner_id,
+        membership: &membership,
+    };
+    let created = invites::create(db, owner, "race@example.com", OrgRole::Member)
+        .await
+        .unwrap();
+    let attempts: Vec<_> = (0..4)
+        .map(|_| {
+            let db = db.clone();
+            let link = created.secret.expose().to_owned();
+            tokio::spawn(async move { invites::accept(&db, &link, secret(NEW_PASSWORD)).await })
+        })
+        .collect();
+    let mut joined = 0;
+    for attempt in attempts {
+        if attempt.await.unwrap().is_ok() {
+            joined += 1;
+        }
+    }
+    assert_eq!(joined, 1);
+    let members = members::list(db, owner).await.unwrap();
+    assert_eq!(
+        members
+            .iter()
+            .filter(|m| m.user.email == "race@example.com")
+            .count(),
+        1
+    );
+}
+
+async fn the_invite_page_signs_the_new_member_in(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    app.set_up_owner().await;
+    let (owner_id, membership) = owner_of_acme(&app).await;
+    let owner = Actor {
+        user_id: &owner_id,
+        membership: &membership,
+    };
+    let created = invites::create(&app.state.db, owner, "page@example.com", OrgRole::Member)
+        .await
+        .unwrap();
+    let guest = common::new_client();
+    let page = guest
+        .get(app.url(&invite_path(&created.secret)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Acme Labs") && html.contains("page@example.com"),
+        "{html}"
+    );
+    assert!(html.contains("Choose a password"));
+
+    let bogus = guest
+        .get(app.url("/invite/khi_nothing"))
+        .send()
+        .await
+        .unwrap();
+    assert!(bogus
+        .text()
+        .await
+        .unwrap()
+        .contains("expired, was revoked or was already used"));
+
+    let accepted = guest
+        .post(app.url("/api/invites/accept"))
+        .header("origin", app.origin())
+        .form(&[
+            ("secret", created.secret.expose()),
+            ("password", NEW_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(accepted.status().is_success(), "{}", accepted.status());
+    let hub = guest.get(app.url("/hub")).send().await.unwrap();
+    assert_eq!(hub.status(), StatusCode::OK);
+    assert!(hub.text().await.unwrap().contains("page@example.com"));
+}
+
+on_both_backends!(
+    an_invite_works_once_for_the_invited_email,
+    existing_users_confirm_their_password_and_admins_cannot_invite_owners,
+    racing_accepts_let_exactly_one_join,
+    the_invite_page_signs_the_new_member_in,
+);
