@@ -59,11 +59,12 @@ fn RoleSelect(name: &'static str, viewer_is_owner: bool) -> impl IntoView {
 /// A secret shown once (a new token, an invite link): selectable, with a plain warning.
 #[component]
 fn ShownOnce(label: &'static str, value: String, note: &'static str) -> impl IntoView {
+    let id = format!("shown-{}", label.to_lowercase().replace(' ', "-"));
     view! {
         <div role="status" class="rounded-lg border border-amber-300 bg-amber-50 p-4">
-            <label for="shown-once" class="block text-sm font-semibold text-amber-900">{label}</label>
+            <label for=id.clone() class="block text-sm font-semibold text-amber-900">{label}</label>
             <input
-                id="shown-once"
+                id=id
                 type="text"
                 readonly=true
                 value=value
