@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{new_client, secret, TestApp, TestDb, OWNER_EMAIL, OWNER_PASSWORD};
+use common::{new_client, secret, TestApp, TestDb};
 use keyhub::accounts::members::{self, Actor};
 use keyhub::accounts::tokens::{self, TokenRequest};
 use keyhub::accounts::{invites, FirstOwner};
@@ -72,21 +72,9 @@ async fn world(t: &TestDb) -> World {
     let app = TestApp::spawn(t).await;
     app.set_up_owner().await;
     let db = app.state.db.clone();
-    let owner = app
-        .state
-        .accounts
-        .authenticate(OWNER_EMAIL, secret(OWNER_PASSWORD))
-        .await
-        .unwrap();
-    let membership = app
-        .state
-        .accounts
-        .memberships(&owner.id)
-        .await
-        .unwrap()
-        .remove(0);
+    let (owner_id, membership) = app.owner().await;
     let actor = Actor {
-        user_id: &owner.id,
+        user_id: &owner_id,
         membership: &membership,
     };
     let add = |email: &'static str, role| {
@@ -380,7 +368,7 @@ async fn every_server_function_and_route_checks_who_is_asking(t: &TestDb) {
         &w.app.state.db,
         Actor {
             user_id: "",
-            membership: &acme_membership(&w).await,
+            membership: &w.app.owner().await.1,
         },
     )
     .await
@@ -398,7 +386,7 @@ async fn every_server_function_and_route_checks_who_is_asking(t: &TestDb) {
         .app
         .state
         .db
-        .org_invites(&acme_membership(&w).await.org.id, keyhub::store::now_ms())
+        .org_invites(&w.app.owner().await.1.org.id, keyhub::store::now_ms())
         .await
         .unwrap();
     assert!(acme_invites
@@ -432,23 +420,6 @@ async fn every_server_function_and_route_checks_who_is_asking(t: &TestDb) {
     assert_eq!(offer.status(), 409, "the admin revoked it in the matrix");
 }
 
-async fn acme_membership(w: &World) -> keyhub::store::accounts::Membership {
-    let owner = w
-        .app
-        .state
-        .accounts
-        .authenticate(OWNER_EMAIL, secret(OWNER_PASSWORD))
-        .await
-        .unwrap();
-    w.app
-        .state
-        .accounts
-        .memberships(&owner.id)
-        .await
-        .unwrap()
-        .remove(0)
-}
-
 async fn a_cross_site_form_post_changes_nothing(t: &TestDb) {
     let w = world(t).await;
     let forged = w
@@ -473,7 +444,7 @@ async fn a_cross_site_form_post_changes_nothing(t: &TestDb) {
         .await
         .unwrap();
     assert_eq!(fetched.status(), 403);
-    let membership = acme_membership(&w).await;
+    let membership = w.app.owner().await.1;
     let db = &w.app.state.db;
     assert!(!db
         .org_members(&membership.org.id)

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{raw, secret, TestApp, TestDb, OWNER_EMAIL, OWNER_PASSWORD};
+use common::{raw, secret, TestApp, TestDb, OWNER_PASSWORD};
 use keyhub::accounts::invites::{self, invite_path};
 use keyhub::accounts::members::{self, Actor};
 use keyhub::accounts::{AccountError, FirstOwner};
@@ -13,28 +13,11 @@ use reqwest::StatusCode;
 
 const NEW_PASSWORD: &str = "a new member's long passphrase";
 
-async fn owner_of_acme(app: &TestApp) -> (String, Membership) {
-    let user = app
-        .state
-        .accounts
-        .authenticate(OWNER_EMAIL, secret(OWNER_PASSWORD))
-        .await
-        .unwrap();
-    let membership = app
-        .state
-        .accounts
-        .memberships(&user.id)
-        .await
-        .unwrap()
-        .remove(0);
-    (user.id, membership)
-}
-
 async fn an_invite_works_once_for_the_invited_email(t: &TestDb) {
     let app = TestApp::spawn(t).await;
     app.set_up_owner().await;
     let db = &app.state.db;
-    let (owner_id, membership) = owner_of_acme(&app).await;
+    let (owner_id, membership) = app.owner().await;
     let owner = Actor {
         user_id: &owner_id,
         membership: &membership,
@@ -122,7 +105,7 @@ async fn existing_users_confirm_their_password_and_admins_cannot_invite_owners(t
     let app = TestApp::spawn(t).await;
     app.set_up_owner().await;
     let db = &app.state.db;
-    let (owner_id, membership) = owner_of_acme(&app).await;
+    let (owner_id, membership) = app.owner().await;
     let owner = Actor {
         user_id: &owner_id,
         membership: &membership,
@@ -221,7 +204,7 @@ async fn racing_accepts_let_exactly_one_join(t: &TestDb) {
     let app = TestApp::spawn(t).await;
     app.set_up_owner().await;
     let db = &app.state.db;
-    let (owner_id, membership) = owner_of_acme(&app).await;
+    let (owner_id, membership) = app.owner().await;
     let owner = Actor {
         user_id: &owner_id,
         membership: &membership,
@@ -256,7 +239,7 @@ async fn racing_accepts_let_exactly_one_join(t: &TestDb) {
 async fn the_invite_page_signs_the_new_member_in(t: &TestDb) {
     let app = TestApp::spawn(t).await;
     app.set_up_owner().await;
-    let (owner_id, membership) = owner_of_acme(&app).await;
+    let (owner_id, membership) = app.owner().await;
     let owner = Actor {
         user_id: &owner_id,
         membership: &membership,

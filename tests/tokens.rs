@@ -13,23 +13,6 @@ use keyhub::store::accounts::Membership;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-async fn owner_membership(app: &TestApp) -> (String, Membership) {
-    let user = app
-        .state
-        .accounts
-        .authenticate(OWNER_EMAIL, secret(OWNER_PASSWORD))
-        .await
-        .unwrap();
-    let membership = app
-        .state
-        .accounts
-        .memberships(&user.id)
-        .await
-        .unwrap()
-        .remove(0);
-    (user.id, membership)
-}
-
 fn request<'a>(name: &'a str, scopes: &'a [TokenScope], days: Option<u32>) -> TokenRequest<'a> {
     TokenRequest {
         name,
@@ -42,7 +25,7 @@ async fn admins_create_list_and_revoke_tokens_and_only_a_hash_is_kept(t: &TestDb
     let app = TestApp::spawn(t).await;
     app.set_up_owner().await;
     let db = &app.state.db;
-    let (owner_id, membership) = owner_membership(&app).await;
+    let (owner_id, membership) = app.owner().await;
     let owner = Actor {
         user_id: &owner_id,
         membership: &membership,
@@ -195,7 +178,7 @@ async fn the_rest_api_answers_only_live_tokens_with_json_errors(t: &TestDb) {
     let app = TestApp::spawn(t).await;
     app.set_up_owner().await;
     let db = &app.state.db;
-    let (owner_id, membership) = owner_membership(&app).await;
+    let (owner_id, membership) = app.owner().await;
     let owner = Actor {
         user_id: &owner_id,
         membership: &membership,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use keyhub::server::config::Settings;
 use keyhub::server::router::build_router;
 use keyhub::server::state::AppState;
+use keyhub::store::accounts::Membership;
 use keyhub::store::{Access, Backend, Db};
 use keyhub::vault::{MasterKeys, SecretString};
 use sqlx::Connection;
@@ -228,6 +229,24 @@ impl TestApp {
             client: new_client(),
             state,
         }
+    }
+
+    /// The first owner's user id and their membership of Acme (after [`TestApp::set_up_owner`]).
+    pub async fn owner(&self) -> (String, Membership) {
+        let user = self
+            .state
+            .accounts
+            .authenticate(OWNER_EMAIL, secret(OWNER_PASSWORD))
+            .await
+            .expect("the owner signs in");
+        let membership = self
+            .state
+            .accounts
+            .memberships(&user.id)
+            .await
+            .unwrap()
+            .remove(0);
+        (user.id, membership)
     }
 
     /// A browser of its own (its own cookies), signed in with `email` and `password`.
