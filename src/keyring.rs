@@ -36,6 +36,14 @@ pub struct NewKey {
     pub actor: Option<String>,
 }
 
+/// A secret made ready for its row: sealed to (org, key), with its hint and fingerprint.
+#[derive(Debug)]
+pub struct SealedSecret {
+    pub sealed: String,
+    pub hint: String,
+    pub fingerprint: String,
+}
+
 /// What a master-key rotation did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ResealReport {
@@ -54,16 +62,30 @@ impl Keyring {
         Keyring { db, vault }
     }
 
+    /// Seals a secret to its (org, key) pair and computes its hint and fingerprint. A provider that
+    /// needs no key (a local Ollama) gets the hint "no key".
+    pub fn seal(
+        &self,
+        provider: &Provider,
+        org_id: &str,
+        key_id: &str,
+        secret: &SecretString,
+    ) -> SealedSecret {
+        SealedSecret {
+            sealed: self.vault.seal(Binding { org_id, key_id }, secret),
+            hint: if secret.is_empty() {
+                "no key".to_owned()
+            } else {
+                hint(provider, secret.expose())
+            },
+            fingerprint: self.vault.fingerprint(secret),
+        }
+    }
+
     /// Seals the secret to its (org, key) pair, computes hint and fingerprint, and stores the row.
     pub async fn store(&self, new: NewKey) -> Result<KeyRecord, KeyringError> {
         let id = new_id();
-        let sealed = self.vault.seal(
-            Binding {
-                org_id: &new.org_id,
-                key_id: &id,
-            },
-            &new.secret,
-        );
+        let sealed = self.seal(new.provider, &new.org_id, &id, &new.secret);
         let options = serde_json::Value::Object(new.options).to_string();
         let row = NewKeyRow {
             id: &id,
@@ -73,9 +95,9 @@ impl Keyring {
             provider: new.provider.id,
             key_family: new.provider.key_family,
             nickname: new.nickname.as_deref(),
-            sealed_secret: &sealed,
-            hint: &hint(new.provider, new.secret.expose()),
-            fingerprint: &self.vault.fingerprint(&new.secret),
+            sealed_secret: &sealed.sealed,
+            hint: &sealed.hint,
+            fingerprint: &sealed.fingerprint,
             api_base: new.api_base.as_deref(),
             options: &options,
             role: new.role,

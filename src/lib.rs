@@ -13,6 +13,8 @@ pub mod cli;
 #[cfg(feature = "ssr")]
 pub mod keyring;
 #[cfg(feature = "ssr")]
+pub mod keys;
+#[cfg(feature = "ssr")]
 pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -35,6 +35,8 @@ pub struct NewToken {
 #[derive(Clone, Debug)]
 pub struct TokenCaller {
     pub token_id: String,
+    /// How the activity log names it: "API token ci (kh_Ab3dE9xQ…)".
+    pub label: String,
     pub org: Organization,
     pub scopes: Vec<TokenScope>,
 }
@@ -138,6 +140,7 @@ pub async fn authenticate(db: &Db, presented: &str) -> Result<Option<TokenCaller
         db.touch_token(&token.id, now).await?;
     }
     Ok(Some(TokenCaller {
+        label: format!("API token {} ({}…)", token.name, token.prefix),
         token_id: token.id,
         org,
         scopes: token.scopes,

@@ -8,6 +8,7 @@ use super::config::Settings;
 use super::login_limiter::LoginLimiter;
 use crate::accounts::{AccountError, Accounts, SessionPolicy};
 use crate::keyring::Keyring;
+use crate::keys::KeyService;
 use crate::store::Db;
 use crate::vault::MasterKeys;
 
@@ -19,6 +20,7 @@ pub struct AppState {
     pub db: Db,
     pub vault: Arc<MasterKeys>,
     pub keyring: Keyring,
+    pub keys: KeyService,
     pub accounts: Accounts,
     pub login_limiter: Arc<LoginLimiter>,
     /// Set once first-run setup has happened; it never becomes unset.
@@ -32,9 +34,15 @@ impl AppState {
         db: Db,
         vault: Arc<MasterKeys>,
     ) -> AppState {
+        let keyring = Keyring::new(db.clone(), vault.clone());
         AppState {
             leptos_options,
-            keyring: Keyring::new(db.clone(), vault.clone()),
+            keys: KeyService::new(
+                db.clone(),
+                keyring.clone(),
+                settings.allow_private_endpoints,
+            ),
+            keyring,
             accounts: Accounts::new(db.clone(), SessionPolicy::default()),
             login_limiter: Arc::new(LoginLimiter::default()),
             settings: Arc::new(settings),

@@ -2,7 +2,7 @@
 //! query returns [`KeyRecord`], which has no field for it.
 
 use sqlx::any::AnyRow;
-use sqlx::{FromRow, Row};
+use sqlx::{AnyConnection, FromRow, Row};
 
 use super::{Db, Flag, StoreError};
 use crate::domain::keys::{KeyStatus, Role, Scope};
@@ -34,7 +34,7 @@ pub struct KeyRecord {
     pub deleted_at: Option<i64>,
 }
 
-const RECORD_COLUMNS: &str =
+pub(super) const RECORD_COLUMNS: &str =
     "id, org_id, scope, owner_user_id, provider, key_family, nickname, hint, \
     api_base, options, role, fallback_rank, enabled, status, cooldown_until, last_validated_at, \
     last_success_at, created_at, created_by, updated_at, rotated_at, deleted_at";
@@ -102,35 +102,67 @@ pub struct NewKeyRow<'a> {
     pub now: i64,
 }
 
+pub(super) async fn insert_key_row(
+    conn: &mut AnyConnection,
+    row: &NewKeyRow<'_>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO provider_keys (id, org_id, scope, owner_user_id, provider, key_family, \
+         nickname, secret_ciphertext, hint, fingerprint, api_base, options, role, fallback_rank, \
+         enabled, created_at, created_by, updated_at, updated_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $16, $17)",
+    )
+    .bind(row.id)
+    .bind(row.org_id)
+    .bind(row.scope.as_str())
+    .bind(row.owner_user_id)
+    .bind(row.provider)
+    .bind(row.key_family)
+    .bind(row.nickname)
+    .bind(row.sealed_secret)
+    .bind(row.hint)
+    .bind(row.fingerprint)
+    .bind(row.api_base)
+    .bind(row.options)
+    .bind(row.role.as_str())
+    .bind(row.fallback_rank)
+    .bind(row.enabled)
+    .bind(row.now)
+    .bind(row.actor)
+    .execute(conn)
+    .await
+    .map_err(|e| StoreError::from_write(e, "this family already has a primary key"))?;
+    Ok(())
+}
+
+/// Soft delete: the row stays for the audit trail, the ciphertext and fingerprint are wiped and
+/// the key leaves any role. Returns whether a live key was deleted.
+pub(super) async fn soft_delete_row(
+    conn: &mut AnyConnection,
+    org_id: &str,
+    key_id: &str,
+    actor: Option<&str>,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE provider_keys SET secret_ciphertext = NULL, fingerprint = NULL, role = 'none', \
+         fallback_rank = NULL, enabled = $1, deleted_at = $2, deleted_by = $3, updated_at = $2, \
+         updated_by = $3 WHERE org_id = $4 AND id = $5 AND deleted_at IS NULL",
+    )
+    .bind(false)
+    .bind(now)
+    .bind(actor)
+    .bind(org_id)
+    .bind(key_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 impl Db {
+    /// Inserts a key row on its own (no activity event; the key services use [`super::change`]).
     pub async fn insert_key(&self, row: &NewKeyRow<'_>) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO provider_keys (id, org_id, scope, owner_user_id, provider, key_family, \
-             nickname, secret_ciphertext, hint, fingerprint, api_base, options, role, fallback_rank, \
-             enabled, created_at, created_by, updated_at, updated_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $16, $17)",
-        )
-        .bind(row.id)
-        .bind(row.org_id)
-        .bind(row.scope.as_str())
-        .bind(row.owner_user_id)
-        .bind(row.provider)
-        .bind(row.key_family)
-        .bind(row.nickname)
-        .bind(row.sealed_secret)
-        .bind(row.hint)
-        .bind(row.fingerprint)
-        .bind(row.api_base)
-        .bind(row.options)
-        .bind(row.role.as_str())
-        .bind(row.fallback_rank)
-        .bind(row.enabled)
-        .bind(row.now)
-        .bind(row.actor)
-        .execute(self.pool())
-        .await
-        .map_err(|e| StoreError::from_write(e, "this family already has a primary key"))?;
-        Ok(())
+        insert_key_row(&mut *self.pool().acquire().await?, row).await
     }
 
     /// One live or deleted key of one org.
@@ -141,6 +173,25 @@ impl Db {
         .bind(org_id)
         .bind(key_id)
         .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// The live keys of one org that a viewer sees: the org's, and the viewer's own personal keys
+    /// (none for an API token). By provider, then primary, fallbacks in order, the rest.
+    pub async fn visible_keys(
+        &self,
+        org_id: &str,
+        viewer_user_id: Option<&str>,
+    ) -> Result<Vec<KeyRecord>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {RECORD_COLUMNS} FROM provider_keys \
+             WHERE org_id = $1 AND deleted_at IS NULL AND (scope = 'org' OR owner_user_id = $2) \
+             ORDER BY provider, CASE role WHEN 'primary' THEN 0 WHEN 'fallback' THEN 1 ELSE 2 END, \
+             fallback_rank, created_at, id"
+        ))
+        .bind(org_id)
+        .bind(viewer_user_id.unwrap_or_default())
+        .fetch_all(self.pool())
         .await?)
     }
 
@@ -195,8 +246,7 @@ impl Db {
         Ok(query.fetch_all(self.pool()).await?)
     }
 
-    /// Soft delete: the row stays for the audit trail, the ciphertext and fingerprint are wiped
-    /// and the key leaves any role. Returns whether a live key was deleted.
+    /// Soft-deletes a key on its own (no activity event; the key services use [`super::change`]).
     pub async fn soft_delete_key(
         &self,
         org_id: &str,
@@ -204,19 +254,14 @@ impl Db {
         actor: Option<&str>,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE provider_keys SET secret_ciphertext = NULL, fingerprint = NULL, role = 'none', \
-             fallback_rank = NULL, enabled = $1, deleted_at = $2, deleted_by = $3, updated_at = $2, \
-             updated_by = $3 WHERE org_id = $4 AND id = $5 AND deleted_at IS NULL",
+        soft_delete_row(
+            &mut *self.pool().acquire().await?,
+            org_id,
+            key_id,
+            actor,
+            now,
         )
-        .bind(false)
-        .bind(now)
-        .bind(actor)
-        .bind(org_id)
-        .bind(key_id)
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
+        .await
     }
 }
 

@@ -3,6 +3,8 @@
 //! that touches keys is scoped by org in SQL.
 
 pub mod accounts;
+pub mod activity;
+pub mod change;
 mod flag;
 pub mod invites;
 pub mod keys;

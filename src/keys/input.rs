@@ -1,0 +1,382 @@
+//! Input hygiene for keys (SPEC.md §4): what a pasted key, a nickname, a base URL and provider
+//! options must look like. Each problem names the field it belongs to.
+
+use std::net::IpAddr;
+
+use serde_json::{Map, Value};
+
+use crate::domain::catalog::{Provider, PROVIDERS};
+use crate::vault::SecretString;
+
+pub const MAX_KEY_BYTES: usize = 4096;
+pub const MAX_NICKNAME_CHARS: usize = 80;
+const MAX_OPTION_CHARS: usize = 2048;
+
+/// A problem with one field, in words for the person who typed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn problem(field: &'static str, message: impl Into<String>) -> FieldProblem {
+    FieldProblem {
+        field,
+        message: message.into(),
+    }
+}
+
+/// Trims a pasted key and refuses what cannot be a real key. The refusal never repeats the input.
+pub fn clean_secret(provider: &Provider, raw: &str) -> Result<SecretString, FieldProblem> {
+    let key = raw.trim();
+    if key.is_empty() {
+        if provider.key_required {
+            return Err(problem(
+                "api_key",
+                format!("Paste the API key from {}.", provider.name),
+            ));
+        }
+        return Ok(SecretString::new(""));
+    }
+    if key.len() > MAX_KEY_BYTES {
+        return Err(problem(
+            "api_key",
+            "This is far longer than any API key (over 4 KiB). Paste only the key itself.",
+        ));
+    }
+    if key.chars().any(char::is_control) {
+        return Err(problem(
+            "api_key",
+            "The key contains line breaks or other invisible characters. Copy it again from the \
+             provider and paste only the key.",
+        ));
+    }
+    if ["...", "…", "•••", "***", "●●●", "xxxx"]
+        .iter()
+        .any(|mask| key.contains(mask))
+    {
+        return Err(problem(
+            "api_key",
+            "This looks like a masked key (it contains dots or asterisks). Copy the full key from \
+             the provider; it is shown in full only once, when it is created.",
+        ));
+    }
+    Ok(SecretString::new(key))
+}
+
+/// A visible warning, not a refusal, when the key does not look like the chosen provider's: it
+/// starts with none of its prefixes, or another provider's prefix fits it better (`sk-ant-` is an
+/// Anthropic key even though OpenAI keys start with `sk-`).
+pub fn prefix_warning(provider: &Provider, secret: &SecretString) -> Option<String> {
+    let key = secret.expose();
+    let prefixes = provider.key_format.prefixes;
+    if key.is_empty() || prefixes.is_empty() {
+        return None;
+    }
+    let longest_match = |candidates: &[&str]| {
+        candidates
+            .iter()
+            .filter(|p| key.starts_with(**p))
+            .map(|p| p.len())
+            .max()
+            .unwrap_or(0)
+    };
+    let own = longest_match(prefixes);
+    let better = PROVIDERS
+        .iter()
+        .filter(|other| other.key_family != provider.key_family)
+        .map(|other| (longest_match(other.key_format.prefixes), other))
+        .filter(|(length, _)| *length > own)
+        .max_by_key(|(length, _)| *length);
+    match better {
+        Some((_, other)) => Some(format!(
+            "This looks like {} key, not {}. Saved anyway: check that you chose the right provider.",
+            with_article(other.name),
+            with_article(provider.name)
+        )),
+        None if own == 0 => Some(format!(
+            "{} keys usually start with {}. Saved anyway: check that you pasted the right key.",
+            provider.name,
+            prefixes.join(" or ")
+        )),
+        None => None,
+    }
+}
+
+fn with_article(name: &str) -> String {
+    let vowel = name
+        .chars()
+        .next()
+        .is_some_and(|c| "AEIOU".contains(c.to_ascii_uppercase()));
+    format!("{} {name}", if vowel { "an" } else { "a" })
+}
+
+/// A trimmed nickname of at most 80 characters, or none.
+pub fn clean_nickname(raw: Option<&str>) -> Result<Option<String>, FieldProblem> {
+    let Some(name) = raw.map(str::trim).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
+    if name.chars().count() > MAX_NICKNAME_CHARS || name.chars().any(char::is_control) {
+        return Err(problem(
+            "nickname",
+            "Use up to 80 characters, on one line, e.g. \"Production OpenAI\".",
+        ));
+    }
+    Ok(Some(name.to_owned()))
+}
+
+/// A provider base URL: `https`, or plain `http` and private or loopback addresses only when
+/// `allow_private`; link-local and cloud metadata addresses never (SPEC.md §5).
+pub fn clean_api_base(
+    raw: Option<&str>,
+    allow_private: bool,
+) -> Result<Option<String>, FieldProblem> {
+    let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let field = "api_base";
+    let url = reqwest::Url::parse(text).map_err(|_| {
+        problem(
+            field,
+            "Enter a full URL such as https://api.example.com/v1.",
+        )
+    })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(problem(
+            field,
+            "Put no credentials in the URL: the key goes in the API key field.",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(problem(field, "Leave out the ?query and #fragment."));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_private => {}
+        "http" => {
+            return Err(problem(
+                field,
+                "Use https. Plain http is allowed only when KEYHUB_ALLOW_PRIVATE_ENDPOINTS is set.",
+            ))
+        }
+        _ => return Err(problem(field, "Use an https:// URL.")),
+    }
+    let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']);
+    if host.is_empty() {
+        return Err(problem(field, "The URL needs a host name."));
+    }
+    let lowered = host.to_ascii_lowercase();
+    if lowered == "metadata.google.internal" || lowered == "metadata" {
+        return Err(problem(
+            field,
+            "Cloud metadata addresses are never allowed.",
+        ));
+    }
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        if is_link_local(ip) {
+            return Err(problem(
+                field,
+                "Link-local and cloud metadata addresses (169.254.x.x, fe80::) are never allowed.",
+            ));
+        }
+        if !allow_private && is_private(ip) {
+            return Err(problem(
+                field,
+                "Private and loopback addresses are allowed only when KEYHUB_ALLOW_PRIVATE_ENDPOINTS is set.",
+            ));
+        }
+    } else if !allow_private && (lowered == "localhost" || lowered.ends_with(".localhost")) {
+        return Err(problem(
+            field,
+            "localhost is allowed only when KEYHUB_ALLOW_PRIVATE_ENDPOINTS is set.",
+        ));
+    }
+    Ok(Some(url.as_str().trim_end_matches('/').to_owned()))
+}
+
+fn is_link_local(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_link_local(),
+        IpAddr::V6(v6) => {
+            (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_link_local())
+        }
+    }
+}
+
+fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_private()
+                || v4.is_loopback()
+                || v4.is_unspecified()
+                || v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1])
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| is_private(IpAddr::V4(v4)))
+        }
+    }
+}
+
+/// Provider options: only the provider's own fields, strings, required ones present.
+pub fn clean_options(
+    provider: &Provider,
+    raw: &Map<String, Value>,
+) -> Result<Map<String, Value>, FieldProblem> {
+    let mut clean = Map::new();
+    for (name, value) in raw {
+        let Some(field) = provider.options.iter().find(|f| f.name == name) else {
+            return Err(problem(
+                "options",
+                format!("{} has no option \"{name}\".", provider.name),
+            ));
+        };
+        let Some(text) = value.as_str() else {
+            return Err(problem("options", format!("{} must be text.", field.label)));
+        };
+        let text = text.trim();
+        if text.chars().count() > MAX_OPTION_CHARS || text.chars().any(char::is_control) {
+            return Err(problem(
+                "options",
+                format!("{} is too long or has invisible characters.", field.label),
+            ));
+        }
+        if !text.is_empty() {
+            clean.insert(name.clone(), Value::String(text.to_owned()));
+        }
+    }
+    for field in provider.options.iter().filter(|f| f.required) {
+        if !clean.contains_key(field.name) {
+            return Err(problem(
+                "options",
+                format!("{} needs {}: {}", provider.name, field.label, field.help),
+            ));
+        }
+    }
+    if provider.id == "custom" {
+        let name = clean
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if !(1..=40).contains(&name.len()) || !name.chars().all(|c| c.is_ascii_lowercase()) {
+            return Err(problem(
+                "options",
+                "Name the custom endpoint with lowercase letters a–z only, e.g. vllm.",
+            ));
+        }
+    }
+    Ok(clean)
+}
+
+/// The family a key serves: the provider's, and for custom endpoints one per endpoint name.
+pub fn key_family(provider: &Provider, options: &Map<String, Value>) -> String {
+    match options.get("name").and_then(Value::as_str) {
+        Some(name) if provider.id == "custom" => format!("custom:{name}"),
+        _ => provider.key_family.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalog::provider;
+
+    #[test]
+    fn pasted_keys_are_trimmed_and_bad_ones_refused() {
+        let openai = provider("openai").unwrap();
+        assert_eq!(
+            clean_secret(openai, "  sk-abc123  \n").unwrap().expose(),
+            "sk-abc123"
+        );
+        for bad in [
+            "",
+            "   ",
+            "sk-...7xQ2",
+            "sk-•••abcd",
+            "sk-****abcd",
+            "sk-abc\ndef",
+            "sk-\u{7}bell",
+            &"a".repeat(4097),
+        ] {
+            let refused = clean_secret(openai, bad).unwrap_err();
+            assert_eq!(refused.field, "api_key");
+            assert!(
+                bad.trim().is_empty() || !refused.message.contains(bad.trim()),
+                "echoes input"
+            );
+        }
+        assert!(clean_secret(provider("ollama").unwrap(), "")
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn a_prefix_of_another_provider_is_named() {
+        let openai = provider("openai").unwrap();
+        let anthropic_key = SecretString::new("sk-ant-api03-abcdef");
+        let warning = prefix_warning(openai, &anthropic_key).unwrap();
+        assert!(warning.contains("an Anthropic key"), "{warning}");
+        assert!(prefix_warning(openai, &SecretString::new("sk-proj-abc")).is_none());
+        assert!(prefix_warning(openai, &SecretString::new("zzz"))
+            .unwrap()
+            .contains("usually start with"));
+    }
+
+    #[test]
+    fn base_urls_are_https_unless_private_endpoints_are_allowed() {
+        assert_eq!(
+            clean_api_base(Some("https://api.example.com/v1/"), false)
+                .unwrap()
+                .as_deref(),
+            Some("https://api.example.com/v1")
+        );
+        for bad in [
+            "http://api.example.com",
+            "ftp://x.example.com",
+            "https://user:pw@api.example.com",
+            "https://127.0.0.1:8080",
+            "https://10.0.0.5",
+            "https://localhost:11434",
+            "https://[::1]/v1",
+            "not a url",
+        ] {
+            assert!(clean_api_base(Some(bad), false).is_err(), "{bad}");
+        }
+        assert!(clean_api_base(Some("http://127.0.0.1:11434"), true).is_ok());
+        for never in [
+            "http://169.254.169.254/latest",
+            "http://[fe80::1]/",
+            "http://metadata.google.internal/",
+        ] {
+            assert!(clean_api_base(Some(never), true).is_err(), "{never}");
+        }
+        assert_eq!(clean_api_base(Some("  "), false).unwrap(), None);
+    }
+
+    #[test]
+    fn options_are_the_providers_own() {
+        let azure = provider("azure-openai").unwrap();
+        let mut given = Map::new();
+        given.insert(
+            "endpoint".into(),
+            Value::String("https://x.openai.azure.com".into()),
+        );
+        given.insert("api_version".into(), Value::String("2024-10-21".into()));
+        given.insert("deployment".into(), Value::String("gpt-4o".into()));
+        assert!(clean_options(azure, &given).is_ok());
+        given.insert("colour".into(), Value::String("blue".into()));
+        assert!(clean_options(azure, &given).is_err());
+        let custom = provider("custom").unwrap();
+        let mut named = Map::new();
+        named.insert("name".into(), Value::String("vllm".into()));
+        let clean = clean_options(custom, &named).unwrap();
+        assert_eq!(key_family(custom, &clean), "custom:vllm");
+        named.insert("name".into(), Value::String("My-LLM".into()));
+        assert!(clean_options(custom, &named).is_err());
+    }
+}

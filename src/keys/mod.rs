@@ -1,0 +1,517 @@
+//! The key lifecycle (SPEC.md §4): add, edit, rotate, enable and disable, primary and fallbacks,
+//! soft delete, and who may see and do which. The web UI's server functions and the REST API are
+//! thin doors onto [`KeyService`]; every change is one transaction with its activity event.
+
+pub mod arrangement;
+pub mod input;
+
+use serde_json::{Map, Value};
+
+use crate::accounts::tokens::TokenCaller;
+use crate::domain::accounts::TokenScope;
+use crate::domain::catalog::{provider, Category, Provider};
+use crate::domain::keys::{KeyStatus, Role, Scope};
+use crate::keyring::{Keyring, KeyringError};
+use crate::store::accounts::{Membership, User};
+use crate::store::activity::NewEvent;
+use crate::store::change::{KeyGroup, OrgChange};
+use crate::store::keys::{KeyRecord, NewKeyRow};
+use crate::store::orgs::Organization;
+use crate::store::{new_id, now_ms, Db, StoreError};
+use crate::vault::SecretString;
+use arrangement::{rearrange, without, RoleChange};
+use input::{
+    clean_api_base, clean_nickname, clean_options, clean_secret, key_family, prefix_warning,
+    FieldProblem,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{}: {}", .0.field, .0.message)]
+    Invalid(FieldProblem),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Keyring(#[from] KeyringError),
+}
+
+impl From<FieldProblem> for KeyError {
+    fn from(problem: FieldProblem) -> Self {
+        KeyError::Invalid(problem)
+    }
+}
+
+const ADMINS_ONLY: &str = "Only owners and admins change the organization's keys.";
+
+/// Who acts on keys: a signed-in member of the org, or an API token of it.
+#[derive(Clone, Copy, Debug)]
+pub enum KeyActor<'a> {
+    Member {
+        user: &'a User,
+        membership: &'a Membership,
+    },
+    Token(&'a TokenCaller),
+}
+
+impl KeyActor<'_> {
+    pub fn org(&self) -> &Organization {
+        match self {
+            KeyActor::Member { membership, .. } => &membership.org,
+            KeyActor::Token(caller) => &caller.org,
+        }
+    }
+
+    fn user_id(&self) -> Option<&str> {
+        match self {
+            KeyActor::Member { user, .. } => Some(&user.id),
+            KeyActor::Token(_) => None,
+        }
+    }
+
+    fn label(&self) -> String {
+        match self {
+            KeyActor::Member { user, .. } => user.email.clone(),
+            KeyActor::Token(caller) => caller.label.clone(),
+        }
+    }
+
+    fn may_write_org_keys(&self) -> bool {
+        match self {
+            KeyActor::Member { membership, .. } => membership.role.is_admin(),
+            KeyActor::Token(caller) => caller.allows(TokenScope::KeysWrite),
+        }
+    }
+
+    /// Org keys are seen by every member and by tokens; personal keys only by their owner.
+    fn sees(&self, key: &KeyRecord) -> bool {
+        match key.scope {
+            Scope::Org => true,
+            Scope::Personal => self.user_id() == key.owner_user_id.as_deref(),
+        }
+    }
+
+    /// Org keys are changed by admins and `keys:write` tokens; personal keys by their owner.
+    fn check_may_change(&self, key: &KeyRecord) -> Result<(), KeyError> {
+        match key.scope {
+            Scope::Org if self.may_write_org_keys() => Ok(()),
+            Scope::Org => Err(KeyError::Forbidden(ADMINS_ONLY)),
+            Scope::Personal if self.sees(key) => Ok(()),
+            Scope::Personal => Err(KeyError::NotFound),
+        }
+    }
+}
+
+/// A key to add, as typed into the form or sent to the API.
+#[derive(Debug)]
+pub struct KeyDraft {
+    pub provider: String,
+    pub api_key: SecretString,
+    pub nickname: Option<String>,
+    pub api_base: Option<String>,
+    pub options: Map<String, Value>,
+    pub role: RoleChange,
+    pub enabled: bool,
+    pub scope: Scope,
+}
+
+/// Settings to change; `None` leaves a setting as it is.
+#[derive(Debug, Default)]
+pub struct KeyEdit {
+    pub nickname: Option<Option<String>>,
+    pub api_base: Option<Option<String>>,
+    pub options: Option<Map<String, Value>>,
+}
+
+/// A key just saved, with a warning worth showing (a prefix that does not match the provider).
+#[derive(Debug)]
+pub struct Saved {
+    pub key: KeyRecord,
+    pub warning: Option<String>,
+}
+
+/// Which keys to list; every filter is optional.
+#[derive(Clone, Debug, Default)]
+pub struct KeyFilter {
+    pub provider: Option<String>,
+    pub category: Option<Category>,
+    pub status: Option<KeyStatus>,
+    pub enabled: Option<bool>,
+}
+
+impl KeyFilter {
+    fn matches(&self, key: &KeyRecord) -> bool {
+        self.provider.as_ref().is_none_or(|p| *p == key.provider)
+            && self.category.is_none_or(|c| {
+                provider(&key.provider).is_some_and(|provider| provider.category == c)
+            })
+            && self.status.is_none_or(|s| s == key.status)
+            && self.enabled.is_none_or(|e| e == key.enabled)
+    }
+}
+
+/// The provider of a stored key (the catalog is compiled in; a row always names one of it).
+fn provider_of(key: &KeyRecord) -> Result<&'static Provider, KeyError> {
+    provider(&key.provider).ok_or(KeyError::NotFound)
+}
+
+/// How a key is named in messages and the activity log: nickname and hint.
+pub fn key_label(key: &KeyRecord) -> String {
+    match &key.nickname {
+        Some(nickname) => format!("'{nickname}' ({})", key.hint),
+        None => key.hint.clone(),
+    }
+}
+
+fn role_words(change: RoleChange) -> String {
+    match change {
+        RoleChange::Primary => "made primary".to_owned(),
+        RoleChange::Fallback { rank: Some(rank) } => format!("made fallback {rank}"),
+        RoleChange::Fallback { rank: None } => "made the last fallback".to_owned(),
+        RoleChange::None => "given no role".to_owned(),
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct KeyService {
+    db: Db,
+    keyring: Keyring,
+    allow_private_endpoints: bool,
+}
+
+impl KeyService {
+    pub fn new(db: Db, keyring: Keyring, allow_private_endpoints: bool) -> KeyService {
+        KeyService {
+            db,
+            keyring,
+            allow_private_endpoints,
+        }
+    }
+
+    fn event(
+        &self,
+        actor: KeyActor<'_>,
+        action: &'static str,
+        key: &KeyRecord,
+        detail: String,
+    ) -> NewEvent {
+        NewEvent {
+            org_id: actor.org().id.clone(),
+            actor_user_id: actor.user_id().map(str::to_owned),
+            actor_label: actor.label(),
+            action,
+            target_kind: "key",
+            target_id: key.id.clone(),
+            target_label: key_label(key),
+            provider: Some(key.provider.clone()),
+            detail,
+            at: now_ms(),
+        }
+    }
+
+    /// The keys the actor may see, filtered.
+    pub async fn list(
+        &self,
+        actor: KeyActor<'_>,
+        filter: &KeyFilter,
+    ) -> Result<Vec<KeyRecord>, KeyError> {
+        Ok(self
+            .db
+            .visible_keys(&actor.org().id, actor.user_id())
+            .await?
+            .into_iter()
+            .filter(|key| filter.matches(key))
+            .collect())
+    }
+
+    /// One live key the actor may see; anything else is not found.
+    pub async fn get(&self, actor: KeyActor<'_>, key_id: &str) -> Result<KeyRecord, KeyError> {
+        match self.db.key(&actor.org().id, key_id).await? {
+            Some(key) if key.deleted_at.is_none() && actor.sees(&key) => Ok(key),
+            _ => Err(KeyError::NotFound),
+        }
+    }
+
+    /// Live keys of the org (visible to the actor) that already hold this secret.
+    async fn duplicate(
+        &self,
+        actor: KeyActor<'_>,
+        secret: &SecretString,
+        except: Option<&str>,
+    ) -> Result<(), KeyError> {
+        if secret.is_empty() {
+            return Ok(());
+        }
+        let existing = self.keyring.duplicates_of(&actor.org().id, secret).await?;
+        match existing
+            .iter()
+            .find(|key| actor.sees(key) && Some(key.id.as_str()) != except)
+        {
+            Some(key) => Err(KeyError::Invalid(FieldProblem {
+                field: "api_key",
+                message: format!(
+                    "This key is already stored as {}. Edit that one instead of adding it twice.",
+                    key_label(key)
+                ),
+            })),
+            None => Ok(()),
+        }
+    }
+
+    pub async fn create(&self, actor: KeyActor<'_>, draft: KeyDraft) -> Result<Saved, KeyError> {
+        let provider = provider(&draft.provider).ok_or_else(|| FieldProblem {
+            field: "provider",
+            message: "Choose a provider from the list.".to_owned(),
+        })?;
+        let org = actor.org();
+        let owner = match draft.scope {
+            Scope::Org if actor.may_write_org_keys() => None,
+            Scope::Org => return Err(KeyError::Forbidden(ADMINS_ONLY)),
+            Scope::Personal if !org.allow_personal_keys => {
+                return Err(KeyError::Forbidden(
+                    "Your organization does not allow personal keys.",
+                ))
+            }
+            Scope::Personal => Some(actor.user_id().ok_or(KeyError::Forbidden(
+                "API tokens add organization keys, not personal ones.",
+            ))?),
+        };
+        let secret = clean_secret(provider, draft.api_key.expose())?;
+        let nickname = clean_nickname(draft.nickname.as_deref())?;
+        let api_base = clean_api_base(draft.api_base.as_deref(), self.allow_private_endpoints)?;
+        if api_base.is_none() && provider.default_base_url.is_none() && provider.id == "custom" {
+            return Err(FieldProblem {
+                field: "api_base",
+                message: "Give the endpoint's base URL, e.g. https://llm.example.com/v1.".into(),
+            }
+            .into());
+        }
+        let options = clean_options(provider, &draft.options)?;
+        self.duplicate(actor, &secret, None).await?;
+        let warning = prefix_warning(provider, &secret);
+
+        let id = new_id();
+        let sealed = self.keyring.seal(provider, &org.id, &id, &secret);
+        drop(secret);
+        let now = now_ms();
+        let options_text = Value::Object(options.clone()).to_string();
+        let family = key_family(provider, &options);
+        let row = NewKeyRow {
+            id: &id,
+            org_id: &org.id,
+            scope: draft.scope,
+            owner_user_id: owner,
+            provider: provider.id,
+            key_family: &family,
+            nickname: nickname.as_deref(),
+            sealed_secret: &sealed.sealed,
+            hint: &sealed.hint,
+            fingerprint: &sealed.fingerprint,
+            api_base: api_base.as_deref(),
+            options: &options_text,
+            role: Role::None,
+            fallback_rank: None,
+            enabled: draft.enabled,
+            actor: actor.user_id(),
+            now,
+        };
+        let mut change = self.db.begin_org_change(&org.id).await?;
+        change.insert_key(&row).await?;
+        let key = change.live_key(&id).await?.ok_or(KeyError::NotFound)?;
+        if draft.role != RoleChange::None {
+            self.rearrange(&mut change, actor, &key, draft.role).await?;
+        }
+        let detail = match draft.role {
+            RoleChange::None => String::new(),
+            role => role_words(role),
+        };
+        change
+            .finish(&self.event(actor, "key.created", &key, detail))
+            .await?;
+        Ok(Saved {
+            key: self.get(actor, &id).await?,
+            warning,
+        })
+    }
+
+    async fn rearrange(
+        &self,
+        change: &mut OrgChange<'_>,
+        actor: KeyActor<'_>,
+        key: &KeyRecord,
+        role: RoleChange,
+    ) -> Result<(), KeyError> {
+        let before = change.arrangement(&KeyGroup::of(key)).await?;
+        let after = rearrange(&before, &key.id, role);
+        change
+            .arrange(&before, &after, actor.user_id(), now_ms())
+            .await?;
+        Ok(())
+    }
+
+    /// Opens a change of one key: locks the org, reads the key, checks the actor may change it.
+    async fn begin(
+        &self,
+        actor: KeyActor<'_>,
+        key_id: &str,
+    ) -> Result<(OrgChange<'static>, KeyRecord), KeyError> {
+        let mut change = self.db.begin_org_change(&actor.org().id).await?;
+        let key = change
+            .live_key(key_id)
+            .await?
+            .filter(|key| actor.sees(key))
+            .ok_or(KeyError::NotFound)?;
+        actor.check_may_change(&key)?;
+        Ok((change, key))
+    }
+
+    pub async fn update(
+        &self,
+        actor: KeyActor<'_>,
+        key_id: &str,
+        edit: KeyEdit,
+    ) -> Result<KeyRecord, KeyError> {
+        let (mut change, key) = self.begin(actor, key_id).await?;
+        let provider = provider_of(&key)?;
+        let nickname = match edit.nickname {
+            Some(nickname) => clean_nickname(nickname.as_deref())?,
+            None => key.nickname.clone(),
+        };
+        let api_base = match edit.api_base {
+            Some(base) => clean_api_base(base.as_deref(), self.allow_private_endpoints)?,
+            None => key.api_base.clone(),
+        };
+        let options = match edit.options {
+            Some(options) => {
+                let options = clean_options(provider, &options)?;
+                if key_family(provider, &options) != key.key_family {
+                    return Err(FieldProblem {
+                        field: "options",
+                        message: "The endpoint name cannot change: add a new key for it.".into(),
+                    }
+                    .into());
+                }
+                Value::Object(options).to_string()
+            }
+            None => key.options.clone(),
+        };
+        change
+            .update_settings(
+                key_id,
+                nickname.as_deref(),
+                api_base.as_deref(),
+                &options,
+                actor.user_id(),
+                now_ms(),
+            )
+            .await?;
+        let updated = change.live_key(key_id).await?.ok_or(KeyError::NotFound)?;
+        change
+            .finish(&self.event(actor, "key.updated", &updated, String::new()))
+            .await?;
+        Ok(updated)
+    }
+
+    /// Replaces the secret in place: the id stays, so every choice that points at it keeps working.
+    pub async fn rotate(
+        &self,
+        actor: KeyActor<'_>,
+        key_id: &str,
+        new_secret: SecretString,
+    ) -> Result<Saved, KeyError> {
+        let current = self.get(actor, key_id).await?;
+        actor.check_may_change(&current)?;
+        let provider = provider_of(&current)?;
+        let secret = clean_secret(provider, new_secret.expose())?;
+        self.duplicate(actor, &secret, Some(key_id)).await?;
+        let warning = prefix_warning(provider, &secret);
+        let sealed = self
+            .keyring
+            .seal(provider, &current.org_id, key_id, &secret);
+        drop(secret);
+        let (mut change, key) = self.begin(actor, key_id).await?;
+        change
+            .replace_secret(
+                key_id,
+                &sealed.sealed,
+                &sealed.hint,
+                &sealed.fingerprint,
+                actor.user_id(),
+                now_ms(),
+            )
+            .await?;
+        let detail = format!("was {}", key.hint);
+        let rotated = change.live_key(key_id).await?.ok_or(KeyError::NotFound)?;
+        change
+            .finish(&self.event(actor, "key.rotated", &rotated, detail))
+            .await?;
+        Ok(Saved {
+            key: rotated,
+            warning,
+        })
+    }
+
+    pub async fn set_enabled(
+        &self,
+        actor: KeyActor<'_>,
+        key_id: &str,
+        enabled: bool,
+    ) -> Result<KeyRecord, KeyError> {
+        let (mut change, _) = self.begin(actor, key_id).await?;
+        change
+            .set_enabled(key_id, enabled, actor.user_id(), now_ms())
+            .await?;
+        let key = change.live_key(key_id).await?.ok_or(KeyError::NotFound)?;
+        let action = if enabled {
+            "key.enabled"
+        } else {
+            "key.disabled"
+        };
+        change
+            .finish(&self.event(actor, action, &key, String::new()))
+            .await?;
+        Ok(key)
+    }
+
+    /// Makes a key the primary, a fallback at a rank, or neither; the group stays consistent.
+    pub async fn set_role(
+        &self,
+        actor: KeyActor<'_>,
+        key_id: &str,
+        role: RoleChange,
+    ) -> Result<KeyRecord, KeyError> {
+        let (mut change, key) = self.begin(actor, key_id).await?;
+        self.rearrange(&mut change, actor, &key, role).await?;
+        let key = change.live_key(key_id).await?.ok_or(KeyError::NotFound)?;
+        change
+            .finish(&self.event(actor, "key.role_changed", &key, role_words(role)))
+            .await?;
+        Ok(key)
+    }
+
+    /// Soft delete: the ciphertext is wiped at once, the row stays for the audit trail.
+    pub async fn delete(&self, actor: KeyActor<'_>, key_id: &str) -> Result<KeyRecord, KeyError> {
+        let (mut change, key) = self.begin(actor, key_id).await?;
+        let before = change.arrangement(&KeyGroup::of(&key)).await?;
+        let after = without(&before, key_id);
+        let now = now_ms();
+        change
+            .arrange(&before, &after, actor.user_id(), now)
+            .await?;
+        change.soft_delete(key_id, actor.user_id(), now).await?;
+        change
+            .finish(&self.event(actor, "key.deleted", &key, String::new()))
+            .await?;
+        Ok(key)
+    }
+
+    /// The experts and assistants that use a key, named for the delete confirmation. Experts and
+    /// assistants arrive with their own issue; until then nothing can use a key.
+    pub async fn usages(&self, actor: KeyActor<'_>, key_id: &str) -> Result<Vec<String>, KeyError> {
+        self.get(actor, key_id).await?;
+        Ok(Vec::new())
+    }
+}

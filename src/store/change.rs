@@ -1,0 +1,237 @@
+//! A change to one org's keys: a transaction that first locks the org (so changes in one org run
+//! one at a time on both databases) and ends by recording its activity event. Either all of it
+//! lands, event included, or none of it.
+
+use sqlx::{Any, AnyConnection, Transaction};
+
+use super::activity::{insert_event, NewEvent};
+use super::keys::{KeyRecord, NewKeyRow, RECORD_COLUMNS};
+use super::{Db, StoreError};
+use crate::domain::keys::Role;
+
+/// The keys that share one primary and one fallback order: one org, scope, owner and key family.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyGroup {
+    pub org_id: String,
+    pub personal_owner: Option<String>,
+    pub key_family: String,
+}
+
+impl KeyGroup {
+    pub fn of(key: &KeyRecord) -> KeyGroup {
+        KeyGroup {
+            org_id: key.org_id.clone(),
+            personal_owner: key.owner_user_id.clone(),
+            key_family: key.key_family.clone(),
+        }
+    }
+}
+
+/// The primary and the ordered fallbacks of a group (key ids); every other key has no role.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Arrangement {
+    pub primary: Option<String>,
+    pub fallbacks: Vec<String>,
+}
+
+pub struct OrgChange<'c> {
+    tx: Transaction<'c, Any>,
+    org_id: String,
+}
+
+impl Db {
+    /// Starts a change in `org_id`, waiting for any other change of that org to finish.
+    pub async fn begin_org_change(&self, org_id: &str) -> Result<OrgChange<'static>, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        // A write first: it takes PostgreSQL's row lock and SQLite's write lock before anything
+        // is read, so two changes never act on the same stale reading.
+        sqlx::query("UPDATE organizations SET slug = slug WHERE id = $1")
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        Ok(OrgChange {
+            tx,
+            org_id: org_id.to_owned(),
+        })
+    }
+}
+
+impl OrgChange<'_> {
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+
+    /// Records the event and commits everything.
+    pub async fn finish(mut self, event: &NewEvent) -> Result<(), StoreError> {
+        debug_assert_eq!(event.org_id, self.org_id);
+        insert_event(&mut self.tx, event).await?;
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn insert_key(&mut self, row: &NewKeyRow<'_>) -> Result<(), StoreError> {
+        super::keys::insert_key_row(&mut self.tx, row).await
+    }
+
+    /// A live key of this org, read inside the change.
+    pub async fn live_key(&mut self, key_id: &str) -> Result<Option<KeyRecord>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {RECORD_COLUMNS} FROM provider_keys \
+             WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL"
+        ))
+        .bind(&self.org_id)
+        .bind(key_id)
+        .fetch_optional(&mut *self.tx)
+        .await?)
+    }
+
+    /// The group's current arrangement.
+    pub async fn arrangement(&mut self, group: &KeyGroup) -> Result<Arrangement, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, role FROM provider_keys \
+             WHERE org_id = $1 AND COALESCE(owner_user_id, '') = $2 AND key_family = $3 \
+             AND deleted_at IS NULL AND role <> 'none' ORDER BY fallback_rank, created_at, id",
+        )
+        .bind(&group.org_id)
+        .bind(group.personal_owner.as_deref().unwrap_or_default())
+        .bind(&group.key_family)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let mut arrangement = Arrangement::default();
+        for (id, role) in rows {
+            match Role::parse(&role) {
+                Some(Role::Primary) => arrangement.primary = Some(id),
+                _ => arrangement.fallbacks.push(id),
+            }
+        }
+        Ok(arrangement)
+    }
+
+    /// Writes a group's arrangement: roles and contiguous ranks 1..n. `before` is the current one;
+    /// keys that leave it get no role. Non-primaries are written first, so the one-primary index
+    /// never sees two primaries.
+    pub async fn arrange(
+        &mut self,
+        before: &Arrangement,
+        after: &Arrangement,
+        actor: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut writes: Vec<(&str, Role, Option<i64>)> = Vec::new();
+        for id in before.primary.iter().chain(&before.fallbacks) {
+            if after.primary.as_ref() != Some(id) && !after.fallbacks.contains(id) {
+                writes.push((id, Role::None, None));
+            }
+        }
+        for (index, id) in after.fallbacks.iter().enumerate() {
+            writes.push((id, Role::Fallback, Some(index as i64 + 1)));
+        }
+        if let Some(id) = &after.primary {
+            writes.push((id, Role::Primary, None));
+        }
+        for (id, role, rank) in writes {
+            sqlx::query(
+                "UPDATE provider_keys SET role = $1, fallback_rank = $2, updated_at = $3, \
+                 updated_by = $4 WHERE org_id = $5 AND id = $6 AND deleted_at IS NULL",
+            )
+            .bind(role.as_str())
+            .bind(rank)
+            .bind(now)
+            .bind(actor)
+            .bind(&self.org_id)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| StoreError::from_write(e, "this family already has a primary key"))?;
+        }
+        Ok(())
+    }
+
+    /// Sets the editable settings of a live key.
+    pub async fn update_settings(
+        &mut self,
+        key_id: &str,
+        nickname: Option<&str>,
+        api_base: Option<&str>,
+        options: &str,
+        actor: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE provider_keys SET nickname = $1, api_base = $2, options = $3, updated_at = $4, \
+             updated_by = $5 WHERE org_id = $6 AND id = $7 AND deleted_at IS NULL",
+        )
+        .bind(nickname)
+        .bind(api_base)
+        .bind(options)
+        .bind(now)
+        .bind(actor)
+        .bind(&self.org_id)
+        .bind(key_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_enabled(
+        &mut self,
+        key_id: &str,
+        enabled: bool,
+        actor: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE provider_keys SET enabled = $1, updated_at = $2, updated_by = $3 \
+             WHERE org_id = $4 AND id = $5 AND deleted_at IS NULL",
+        )
+        .bind(enabled)
+        .bind(now)
+        .bind(actor)
+        .bind(&self.org_id)
+        .bind(key_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Replaces the secret in place: same id, new ciphertext, hint and fingerprint, health reset
+    /// to unverified until it is validated.
+    pub async fn replace_secret(
+        &mut self,
+        key_id: &str,
+        sealed: &str,
+        hint: &str,
+        fingerprint: &str,
+        actor: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE provider_keys SET secret_ciphertext = $1, hint = $2, fingerprint = $3, \
+             status = 'unverified', cooldown_until = NULL, last_error_code = NULL, \
+             last_error_http_status = NULL, last_error_message = NULL, rotated_at = $4, \
+             rotated_by = $5, updated_at = $4, updated_by = $5 \
+             WHERE org_id = $6 AND id = $7 AND deleted_at IS NULL",
+        )
+        .bind(sealed)
+        .bind(hint)
+        .bind(fingerprint)
+        .bind(now)
+        .bind(actor)
+        .bind(&self.org_id)
+        .bind(key_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Soft delete: the row stays for the audit trail; the ciphertext and fingerprint are wiped
+    /// and the key leaves its role (arrange the group first).
+    pub async fn soft_delete(
+        &mut self,
+        key_id: &str,
+        actor: Option<&str>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        super::keys::soft_delete_row(&mut self.tx, &self.org_id, key_id, actor, now).await
+    }
+}

@@ -1,0 +1,550 @@
+//! The key lifecycle on both backends: add, primary and fallbacks, rotate, enable, delete, who may
+//! do what, input hygiene, one primary under concurrency, and a rotation that fails halfway.
+
+mod common;
+
+use common::{raw, secret, TestApp, TestDb, OWNER_PASSWORD};
+use keyhub::accounts::members::{self, Actor};
+use keyhub::accounts::tokens::{self, TokenRequest};
+use keyhub::domain::accounts::{OrgRole, TokenScope};
+use keyhub::domain::keys::{Role, Scope};
+use keyhub::keys::arrangement::RoleChange;
+use keyhub::keys::{KeyActor, KeyDraft, KeyEdit, KeyError, KeyFilter};
+use keyhub::store::accounts::{Membership, User};
+use keyhub::store::activity::EventFilter;
+
+const KEY_A: &str = "sk-proj-AAAAaaaaBBBBbbbbCCCC1111";
+const KEY_B: &str = "sk-proj-DDDDddddEEEEeeeeFFFF2222";
+const KEY_C: &str = "sk-proj-GGGGggggHHHHhhhhIIII3333";
+
+fn draft(provider: &str, key: &str, role: RoleChange) -> KeyDraft {
+    KeyDraft {
+        provider: provider.to_owned(),
+        api_key: secret(key),
+        nickname: None,
+        api_base: None,
+        options: Default::default(),
+        role,
+        enabled: true,
+        scope: Scope::Org,
+    }
+}
+
+struct People {
+    owner: User,
+    owner_membership: Membership,
+    member: User,
+    member_membership: Membership,
+}
+
+impl People {
+    fn owner(&self) -> KeyActor<'_> {
+        KeyActor::Member {
+            user: &self.owner,
+            membership: &self.owner_membership,
+        }
+    }
+
+    fn member(&self) -> KeyActor<'_> {
+        KeyActor::Member {
+            user: &self.member,
+            membership: &self.member_membership,
+        }
+    }
+}
+
+async fn people(app: &TestApp) -> People {
+    app.set_up_owner().await;
+    let (owner_id, owner_membership) = app.owner().await;
+    let owner = app.state.db.user(&owner_id).await.unwrap().unwrap();
+    let actor = Actor {
+        user_id: &owner_id,
+        membership: &owner_membership,
+    };
+    let member = members::add(
+        &app.state.db,
+        actor,
+        "member@example.com",
+        secret(OWNER_PASSWORD),
+        OrgRole::Member,
+    )
+    .await
+    .unwrap();
+    let member_membership = Membership {
+        role: OrgRole::Member,
+        ..owner_membership.clone()
+    };
+    People {
+        owner,
+        owner_membership,
+        member,
+        member_membership,
+    }
+}
+
+fn roles(keys: &[keyhub::store::keys::KeyRecord]) -> Vec<(String, Role, Option<i64>)> {
+    keys.iter()
+        .map(|k| (k.hint.clone(), k.role, k.fallback_rank))
+        .collect()
+}
+
+async fn primary_fallbacks_rotation_and_delete(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let p = people(&app).await;
+    let keys = &app.state.keys;
+
+    let a = keys
+        .create(p.owner(), draft("openai", KEY_A, RoleChange::Primary))
+        .await
+        .unwrap();
+    assert_eq!(a.key.hint, "sk-proj...1111");
+    assert!(a.warning.is_none());
+    let b = keys
+        .create(
+            p.owner(),
+            draft("openai-tts", KEY_B, RoleChange::Fallback { rank: None }),
+        )
+        .await
+        .unwrap();
+    let c = keys
+        .create(
+            p.owner(),
+            draft("openai", KEY_C, RoleChange::Fallback { rank: None }),
+        )
+        .await
+        .unwrap();
+    let family = KeyFilter::default();
+    let listed = keys.list(p.owner(), &family).await.unwrap();
+    assert_eq!(listed.len(), 3);
+
+    // One family across OpenAI chat, TTS and DALL·E: C becomes primary, A the first fallback.
+    keys.set_role(p.owner(), &c.key.id, RoleChange::Primary)
+        .await
+        .unwrap();
+    let mut now: Vec<_> = roles(&keys.list(p.owner(), &family).await.unwrap());
+    now.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        now,
+        vec![
+            ("sk-proj...1111".into(), Role::Fallback, Some(1)),
+            ("sk-proj...2222".into(), Role::Fallback, Some(2)),
+            ("sk-proj...3333".into(), Role::Primary, None),
+        ]
+    );
+
+    // Rotation keeps the id, replaces hint and secret.
+    let rotated = keys
+        .rotate(
+            p.owner(),
+            &b.key.id,
+            secret("sk-proj-ZZZZzzzzYYYYyyyyXXXX9999"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rotated.key.id, b.key.id);
+    assert_eq!(rotated.key.hint, "sk-proj...9999");
+    assert!(rotated.key.rotated_at.is_some());
+    let opened = app
+        .state
+        .keyring
+        .reveal(&b.key.org_id, &b.key.id)
+        .await
+        .unwrap();
+    assert_eq!(opened.expose(), "sk-proj-ZZZZzzzzYYYYyyyyXXXX9999");
+
+    // Disabled keys stay listed with their hint.
+    keys.set_enabled(p.owner(), &a.key.id, false).await.unwrap();
+    let disabled = keys.get(p.owner(), &a.key.id).await.unwrap();
+    assert!(!disabled.enabled && disabled.hint == "sk-proj...1111");
+
+    // Delete: gone from lists, ciphertext wiped, ranks close up.
+    keys.delete(p.owner(), &a.key.id).await.unwrap();
+    let left = keys.list(p.owner(), &family).await.unwrap();
+    assert_eq!(left.len(), 2);
+    assert!(matches!(
+        keys.get(p.owner(), &a.key.id).await,
+        Err(KeyError::NotFound)
+    ));
+    assert_eq!(
+        roles(&left),
+        vec![
+            ("sk-proj...3333".into(), Role::Primary, None),
+            ("sk-proj...9999".into(), Role::Fallback, Some(1)),
+        ]
+    );
+    let ciphertext: Option<String> =
+        sqlx::query_scalar("SELECT secret_ciphertext FROM provider_keys WHERE id = $1")
+            .bind(&a.key.id)
+            .fetch_one(raw(t).await.pool())
+            .await
+            .unwrap();
+    assert!(ciphertext.is_none());
+
+    // Every change is in the activity log, by hint, never the secret.
+    let events = app
+        .state
+        .db
+        .events(
+            &p.owner_membership.org.id,
+            &EventFilter {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let actions: Vec<&str> = events.iter().rev().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "key.created",
+            "key.created",
+            "key.created",
+            "key.role_changed",
+            "key.rotated",
+            "key.disabled",
+            "key.deleted"
+        ]
+    );
+    assert!(events.iter().all(|e| e.actor_label == "owner@example.com"));
+    let dump = t.dump().await;
+    for plain in [KEY_A, KEY_B, KEY_C, "sk-proj-ZZZZzzzzYYYYyyyyXXXX9999"] {
+        assert!(!dump.contains(plain), "plaintext in the database");
+    }
+}
+
+async fn members_tokens_and_personal_keys(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let p = people(&app).await;
+    let keys = &app.state.keys;
+    let org_key = keys
+        .create(
+            p.owner(),
+            draft("anthropic", "sk-ant-api03-orgkey0001", RoleChange::Primary),
+        )
+        .await
+        .unwrap();
+
+    // Members see org keys, change none of them.
+    assert_eq!(
+        keys.list(p.member(), &KeyFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(matches!(
+        keys.create(
+            p.member(),
+            draft("anthropic", "sk-ant-api03-member001", RoleChange::None)
+        )
+        .await,
+        Err(KeyError::Forbidden(_))
+    ));
+    for attempt in [
+        keys.set_enabled(p.member(), &org_key.key.id, false)
+            .await
+            .err(),
+        keys.delete(p.member(), &org_key.key.id).await.err(),
+        keys.set_role(p.member(), &org_key.key.id, RoleChange::None)
+            .await
+            .err(),
+    ] {
+        assert!(
+            matches!(attempt, Some(KeyError::Forbidden(_))),
+            "{attempt:?}"
+        );
+    }
+
+    // Their personal keys are theirs alone: the admin neither sees nor touches them.
+    let mut personal = draft("anthropic", "sk-ant-api03-member001", RoleChange::Primary);
+    personal.scope = Scope::Personal;
+    let mine = keys.create(p.member(), personal).await.unwrap();
+    assert_eq!(
+        mine.key.role,
+        Role::Primary,
+        "personal keys have their own primary"
+    );
+    assert_eq!(
+        keys.list(p.member(), &KeyFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        keys.list(p.owner(), &KeyFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(matches!(
+        keys.get(p.owner(), &mine.key.id).await,
+        Err(KeyError::NotFound)
+    ));
+    assert!(matches!(
+        keys.delete(p.owner(), &mine.key.id).await,
+        Err(KeyError::NotFound)
+    ));
+    keys.set_enabled(p.member(), &mine.key.id, false)
+        .await
+        .unwrap();
+
+    // When the org turns personal keys off, members cannot add more.
+    app.state
+        .db
+        .set_org_policy(&p.owner_membership.org.id, false, true)
+        .await
+        .unwrap();
+    let strict = Membership {
+        org: app.state.db.org_by_slug("acme").await.unwrap().unwrap(),
+        ..p.member_membership.clone()
+    };
+    let mut another = draft("openai", KEY_A, RoleChange::None);
+    another.scope = Scope::Personal;
+    assert!(matches!(
+        keys.create(
+            KeyActor::Member {
+                user: &p.member,
+                membership: &strict
+            },
+            another
+        )
+        .await,
+        Err(KeyError::Forbidden(message)) if message.contains("does not allow personal keys")
+    ));
+
+    // Tokens: keys:read lists org keys only; keys:write adds org keys, never personal ones.
+    let org = &p.owner_membership.org;
+    let token = |scopes: &'static [TokenScope]| {
+        let db = app.state.db.clone();
+        let org = org.clone();
+        async move {
+            let request = TokenRequest {
+                name: "t",
+                scopes,
+                lifetime_days: None,
+            };
+            let created = tokens::create_in(&db, &org, None, request).await.unwrap();
+            tokens::authenticate(&db, created.secret.expose())
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let reader = token(&[TokenScope::KeysRead]).await;
+    let writer = token(&[TokenScope::KeysWrite]).await;
+    assert_eq!(
+        keys.list(KeyActor::Token(&reader), &KeyFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(matches!(
+        keys.create(
+            KeyActor::Token(&reader),
+            draft("openai", KEY_A, RoleChange::None)
+        )
+        .await,
+        Err(KeyError::Forbidden(_))
+    ));
+    let by_token = keys
+        .create(
+            KeyActor::Token(&writer),
+            draft("openai", KEY_A, RoleChange::None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_token.key.created_by, None);
+    let mut personal_by_token = draft("openai", KEY_B, RoleChange::None);
+    personal_by_token.scope = Scope::Personal;
+    assert!(keys
+        .create(KeyActor::Token(&writer), personal_by_token)
+        .await
+        .is_err());
+    let events = app
+        .state
+        .db
+        .events(
+            &org.id,
+            &EventFilter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        events[0].actor_label.starts_with("API token t (kh_"),
+        "{:?}",
+        events[0]
+    );
+}
+
+async fn bad_input_is_refused_at_its_field_and_duplicates_are_named(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let p = people(&app).await;
+    let keys = &app.state.keys;
+    let mut named = draft("openai", KEY_A, RoleChange::Primary);
+    named.nickname = Some("Production OpenAI".into());
+    keys.create(p.owner(), named).await.unwrap();
+
+    let field_of = |result: Result<keyhub::keys::Saved, KeyError>| match result {
+        Err(KeyError::Invalid(problem)) => (problem.field, problem.message),
+        other => panic!("expected a field problem, got {other:?}"),
+    };
+    let (field, message) = field_of(
+        keys.create(p.owner(), draft("openai", KEY_A, RoleChange::None))
+            .await,
+    );
+    assert_eq!(field, "api_key");
+    assert!(
+        message.contains("'Production OpenAI' (sk-proj...1111)"),
+        "{message}"
+    );
+    assert_eq!(
+        field_of(
+            keys.create(
+                p.owner(),
+                draft("openai", "sk-proj...1111", RoleChange::None)
+            )
+            .await
+        )
+        .0,
+        "api_key"
+    );
+    assert_eq!(
+        field_of(
+            keys.create(p.owner(), draft("nope", KEY_B, RoleChange::None))
+                .await
+        )
+        .0,
+        "provider"
+    );
+    let mut long_name = draft("openai", KEY_B, RoleChange::None);
+    long_name.nickname = Some("n".repeat(81));
+    assert_eq!(
+        field_of(keys.create(p.owner(), long_name).await).0,
+        "nickname"
+    );
+    let mut metadata = draft("openai", KEY_B, RoleChange::None);
+    metadata.api_base = Some("http://169.254.169.254/v1".into());
+    assert_eq!(
+        field_of(keys.create(p.owner(), metadata).await).0,
+        "api_base"
+    );
+    assert_eq!(
+        keys.list(p.owner(), &KeyFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // A prefix that does not match is saved with a warning.
+    let odd = keys
+        .create(
+            p.owner(),
+            draft("openai", "sk-ant-api03-looksanthropic", RoleChange::None),
+        )
+        .await
+        .unwrap();
+    assert!(odd.warning.unwrap().contains("Anthropic"));
+
+    // Editing keeps the family rules.
+    let edited = keys
+        .update(
+            p.owner(),
+            &odd.key.id,
+            KeyEdit {
+                nickname: Some(Some("  Spare  ".into())),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(edited.nickname.as_deref(), Some("Spare"));
+}
+
+async fn concurrent_make_primary_leaves_exactly_one(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let p = people(&app).await;
+    let keys = &app.state.keys;
+    let mut ids = Vec::new();
+    for key in [KEY_A, KEY_B, KEY_C] {
+        ids.push(
+            keys.create(p.owner(), draft("openai", key, RoleChange::None))
+                .await
+                .unwrap()
+                .key
+                .id,
+        );
+    }
+    for _ in 0..3 {
+        let attempts: Vec<_> = ids
+            .iter()
+            .map(|id| {
+                let keys = keys.clone();
+                let (owner, membership, id) =
+                    (p.owner.clone(), p.owner_membership.clone(), id.clone());
+                tokio::spawn(async move {
+                    let actor = KeyActor::Member {
+                        user: &owner,
+                        membership: &membership,
+                    };
+                    keys.set_role(actor, &id, RoleChange::Primary).await
+                })
+            })
+            .collect();
+        for attempt in attempts {
+            attempt.await.unwrap().unwrap();
+        }
+        let listed = keys.list(p.owner(), &KeyFilter::default()).await.unwrap();
+        assert_eq!(listed.iter().filter(|k| k.role == Role::Primary).count(), 1);
+        let mut ranks: Vec<_> = listed.iter().filter_map(|k| k.fallback_rank).collect();
+        ranks.sort();
+        assert_eq!(ranks, vec![1, 2]);
+    }
+}
+
+async fn a_rotation_that_fails_halfway_keeps_the_old_key(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let p = people(&app).await;
+    let keys = &app.state.keys;
+    let saved = keys
+        .create(p.owner(), draft("openai", KEY_A, RoleChange::Primary))
+        .await
+        .unwrap();
+    // The activity write is the last step of the rotation's transaction: make it fail.
+    let admin = raw(t).await;
+    sqlx::query("ALTER TABLE activity RENAME TO activity_gone")
+        .execute(admin.pool())
+        .await
+        .unwrap();
+    let failed = keys.rotate(p.owner(), &saved.key.id, secret(KEY_B)).await;
+    assert!(matches!(failed, Err(KeyError::Store(_))), "{failed:?}");
+    sqlx::query("ALTER TABLE activity_gone RENAME TO activity")
+        .execute(admin.pool())
+        .await
+        .unwrap();
+    let kept = keys.get(p.owner(), &saved.key.id).await.unwrap();
+    assert_eq!(kept.hint, "sk-proj...1111");
+    assert!(kept.rotated_at.is_none());
+    let opened = app
+        .state
+        .keyring
+        .reveal(&saved.key.org_id, &saved.key.id)
+        .await
+        .unwrap();
+    assert_eq!(opened.expose(), KEY_A);
+}
+
+on_both_backends!(
+    primary_fallbacks_rotation_and_delete,
+    members_tokens_and_personal_keys,
+    bad_input_is_refused_at_its_field_and_duplicates_are_named,
+    concurrent_make_primary_leaves_exactly_one,
+    a_rotation_that_fails_halfway_keeps_the_old_key,
+);
