@@ -13,6 +13,10 @@ use keyhub::accounts::members::{self, Actor};
 use keyhub::accounts::tokens::{self, TokenRequest};
 use keyhub::accounts::{invites, FirstOwner};
 use keyhub::domain::accounts::{OrgRole, TokenScope};
+use keyhub::domain::keys::Scope;
+use keyhub::keys::arrangement::RoleChange;
+use keyhub::keys::{KeyActor, KeyDraft};
+use reqwest::Method;
 
 const PASSWORD: &str = "correct horse battery staple";
 /// Acme's data that no outsider may see in any answer.
@@ -23,6 +27,8 @@ const ACME_SECRETS: &[&str] = &[
     "victim@acme.test",
     "invitee@acme.test",
     "acme-ci",
+    "Acme production",
+    "sk-proj...1111",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +72,7 @@ struct World {
     token_id: String,
     invite_id: String,
     invite_link: String,
+    key_id: String,
 }
 
 async fn world(t: &TestDb) -> World {
@@ -97,6 +104,27 @@ async fn world(t: &TestDb) -> World {
         .await
         .unwrap();
     let unscoped = tokens::create(&db, actor, scoped("acme-gateway", &[TokenScope::Gateway]))
+        .await
+        .unwrap();
+    let key = app
+        .state
+        .keys
+        .create(
+            KeyActor::Member {
+                user: &app.state.db.user(&owner_id).await.unwrap().unwrap(),
+                membership: &membership,
+            },
+            KeyDraft {
+                provider: "openai".into(),
+                api_key: secret("sk-proj-acmeAcmeAcmeAcme1111"),
+                nickname: Some("Acme production".into()),
+                api_base: None,
+                options: Default::default(),
+                role: RoleChange::Primary,
+                enabled: true,
+                scope: Scope::Org,
+            },
+        )
         .await
         .unwrap();
     let invite = invites::create(&db, actor, "invitee@acme.test", OrgRole::Member)
@@ -142,6 +170,7 @@ async fn world(t: &TestDb) -> World {
         token_id: acme_token.token.id,
         invite_id: invite.invite.id,
         invite_link: invite.secret.expose().to_owned(),
+        key_id: key.key.id,
         app,
     }
 }
@@ -191,7 +220,7 @@ struct Row<'a> {
     expect: [u16; 6],
 }
 
-async fn every_server_function_and_route_checks_who_is_asking(t: &TestDb) {
+async fn every_server_function_checks_who_is_asking(t: &TestDb) {
     let w = world(t).await;
     // Anonymous, other org's owner, member, admin, other org's token, token without scope.
     // Tokens are no credential for server functions (the cookie is), so they are anonymous there.
@@ -393,22 +422,6 @@ async fn every_server_function_and_route_checks_who_is_asking(t: &TestDb) {
         .iter()
         .all(|i| !i.email.contains("+otherorgowner")));
 
-    // The REST routes.
-    let api_rows: [(&str, [u16; 6]); 1] = [("/api/v1/providers", [401, 401, 401, 401, 200, 200])];
-    let mut api_covered = BTreeSet::new();
-    for (path, expect) in api_rows {
-        api_covered.insert(path);
-        for (who, expected) in EVERYONE.into_iter().zip(expect) {
-            let request = w.request(who, reqwest::Method::GET, path);
-            w.check(who, request, expected, path).await;
-        }
-    }
-    assert_eq!(
-        api_covered,
-        BTreeSet::from(["/api/v1/providers"]),
-        "every /api/v1 route has a row in the matrix"
-    );
-
     // The invite link itself is the credential for its page.
     let offer = new_client()
         .post(w.app.url("/api/invites/offer"))
@@ -418,6 +431,109 @@ async fn every_server_function_and_route_checks_who_is_asking(t: &TestDb) {
         .await
         .unwrap();
     assert_eq!(offer.status(), 409, "the admin revoked it in the matrix");
+}
+
+/// Every route of the OpenAPI document. Cookies are no API credential, so the signed-in people get
+/// 401 like anonymous visitors; another org's token (with every scope) finds nothing of Acme's; a
+/// token without the route's scope is refused.
+async fn every_api_route_checks_the_token(t: &TestDb) {
+    let w = world(t).await;
+    let key = format!("/api/v1/provider-keys/{}", w.key_id);
+    let new_key =
+        serde_json::json!({"provider": "anthropic", "api_key": "sk-ant-api03-matrix0001"});
+    let no_body = serde_json::json!({});
+    let nickname = serde_json::json!({"nickname": "renamed"});
+    let denied = [401, 401, 401, 401, 404, 403];
+    let rows: Vec<(Method, String, &serde_json::Value, [u16; 6])> = vec![
+        (
+            Method::GET,
+            "/api/v1/openapi.json".into(),
+            &no_body,
+            [200; 6],
+        ),
+        (
+            Method::GET,
+            "/api/v1/providers".into(),
+            &no_body,
+            [401, 401, 401, 401, 200, 200],
+        ),
+        (
+            Method::GET,
+            "/api/v1/orgs/acme/provider-keys".into(),
+            &no_body,
+            denied,
+        ),
+        (
+            Method::POST,
+            "/api/v1/orgs/acme/provider-keys".into(),
+            &new_key,
+            denied,
+        ),
+        (Method::GET, key.clone(), &no_body, denied),
+        (Method::PATCH, key.clone(), &nickname, denied),
+        (Method::PUT, format!("{key}/activate"), &no_body, denied),
+        (Method::PUT, format!("{key}/deactivate"), &no_body, denied),
+        (Method::POST, format!("{key}/validate"), &no_body, denied),
+        (Method::DELETE, key.clone(), &no_body, denied),
+    ];
+    for (method, path, body, expect) in &rows {
+        for (who, expected) in EVERYONE.into_iter().zip(*expect) {
+            let request = w.request(who, method.clone(), path).json(body);
+            w.check(who, request, expected, &format!("{method} {path}"))
+                .await;
+        }
+    }
+
+    // The matrix covers every route the API documents.
+    let document: serde_json::Value = new_client()
+        .get(w.app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let documented: BTreeSet<String> = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, operations)| {
+            operations
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| format!("{} {path}", method.to_uppercase()))
+        })
+        .collect();
+    let covered: BTreeSet<String> = rows
+        .iter()
+        .filter(|(_, path, _, _)| path != "/api/v1/openapi.json")
+        .map(|(method, path, _, _)| {
+            format!(
+                "{method} {}",
+                path.replace(&w.key_id, "{id}").replace("/acme/", "/{org}/")
+            )
+        })
+        .collect();
+    assert_eq!(
+        covered, documented,
+        "every documented /api/v1 route has a row in the matrix"
+    );
+
+    // Nobody above changed Acme's key.
+    let after = w
+        .app
+        .state
+        .db
+        .key(&w.app.owner().await.1.org.id, &w.key_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        after.enabled
+            && after.deleted_at.is_none()
+            && after.nickname.as_deref() == Some("Acme production")
+    );
 }
 
 async fn a_cross_site_form_post_changes_nothing(t: &TestDb) {
@@ -471,6 +587,7 @@ async fn a_cross_site_form_post_changes_nothing(t: &TestDb) {
 }
 
 on_both_backends!(
-    every_server_function_and_route_checks_who_is_asking,
+    every_server_function_checks_who_is_asking,
+    every_api_route_checks_the_token,
     a_cross_site_form_post_changes_nothing,
 );

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod error;
 pub mod invites;
+pub mod keys;
 pub mod members;
 pub mod orgs;
 pub mod profile;

@@ -28,6 +28,18 @@ pub fn utc_minute(ms: i64) -> String {
     )
 }
 
+/// `2026-11-23T14:22:05Z` (RFC 3339) for a time in milliseconds, as the REST API gives times.
+pub fn rfc3339(ms: i64) -> String {
+    let seconds = ms.div_euclid(1000).rem_euclid(86_400);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        utc_date(ms),
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +50,6 @@ mod tests {
         assert_eq!(utc_date(951_782_400_000), "2000-02-29");
         assert_eq!(utc_minute(1_795_443_720_000), "2026-11-23 14:22 UTC");
         assert_eq!(utc_date(-86_400_000), "1969-12-31");
+        assert_eq!(rfc3339(1_795_443_725_999), "2026-11-23T14:22:05Z");
     }
 }

@@ -7,12 +7,15 @@ use serde_json::json;
 
 use crate::accounts::AccountError;
 use crate::domain::accounts::TokenScope;
+use crate::keys::KeyError;
 
 #[derive(Debug)]
 pub struct RestError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// The request field the error is about, when it is about one.
+    pub field: Option<&'static str>,
 }
 
 impl RestError {
@@ -21,6 +24,7 @@ impl RestError {
             status,
             code,
             message: message.into(),
+            field: None,
         }
     }
 
@@ -98,9 +102,34 @@ impl From<AccountError> for RestError {
     }
 }
 
+impl From<KeyError> for RestError {
+    fn from(error: KeyError) -> Self {
+        match error {
+            KeyError::NotFound => RestError::not_found(),
+            KeyError::Forbidden(message) => {
+                RestError::new(StatusCode::FORBIDDEN, "forbidden", message)
+            }
+            KeyError::Invalid(problem) => RestError {
+                field: Some(problem.field),
+                ..RestError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_input",
+                    format!("{}: {}", problem.field, problem.message),
+                )
+            },
+            KeyError::Store(error) => RestError::internal(error),
+            KeyError::Keyring(error) => RestError::internal(error),
+        }
+    }
+}
+
 impl IntoResponse for RestError {
     fn into_response(self) -> Response {
-        let body = Json(json!({ "error": { "code": self.code, "message": self.message } }));
+        let mut error = json!({ "code": self.code, "message": self.message });
+        if let Some(field) = self.field {
+            error["field"] = json!(field);
+        }
+        let body = Json(json!({ "error": error }));
         let mut response = (self.status, body).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(

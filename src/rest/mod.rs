@@ -1,32 +1,105 @@
 //! The REST API under `/api/v1` (SPEC.md §7): thin handlers over the same services the web UI
-//! uses. Every handler takes [`ApiCaller`], so no route answers without a live token.
+//! uses. Every handler takes [`ApiCaller`], so no route but the OpenAPI document answers without a
+//! live token.
 
 pub mod error;
+mod json;
+pub mod keys;
 
-use axum::http::{header, HeaderValue};
-use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use serde_json::json;
+use serde_json::{json, Value};
 use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
 use crate::domain::catalog::PROVIDERS;
 use crate::server::auth::ApiCaller;
 use crate::server::state::AppState;
 use error::RestError;
 
+/// No request body needs more: a key is at most 4 KiB.
+const BODY_LIMIT: usize = 64 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "KeyHub API", description = "Provider keys, masked. Authenticate with `Authorization: Bearer kh_…`; errors are `{\"error\": {\"code\", \"message\"}}`."),
+    paths(providers, keys::list, keys::create, keys::get, keys::update, keys::activate,
+        keys::deactivate, keys::validate, keys::delete),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
 /// The `/api/v1` routes. Nothing they answer may be cached.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .route("/providers", get(providers))
+        .route(
+            "/orgs/{org}/provider-keys",
+            get(keys::list).post(keys::create),
+        )
+        .route(
+            "/provider-keys/{id}",
+            get(keys::get).patch(keys::update).delete(keys::delete),
+        )
+        .route("/provider-keys/{id}/activate", put(keys::activate))
+        .route("/provider-keys/{id}/deactivate", put(keys::deactivate))
+        .route("/provider-keys/{id}/validate", post(keys::validate))
         .fallback(|| async { RestError::not_found() })
+        .layer(axum::middleware::map_response(errors_as_json))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
 }
 
-/// `GET /api/v1/providers`: the catalog. Any live token may read it.
-async fn providers(_caller: ApiCaller) -> impl IntoResponse {
+/// Rejections axum makes itself (a malformed path or query, a wrong method) answer in plain text,
+/// which may quote the request; they become KeyHub's JSON errors, quoting nothing.
+async fn errors_as_json(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (code, message) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "This route does not take that method; see /api/v1/openapi.json.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "Requests are limited to 64 KiB."),
+        status if status.is_server_error() => ("internal", "Something went wrong on the server."),
+        _ => (
+            "bad_request",
+            "The path or query does not fit this route; see /api/v1/openapi.json.",
+        ),
+    };
+    RestError::new(status, code, message).into_response()
+}
+
+/// The provider catalog. Any live token may read it.
+#[utoipa::path(get, path = "/api/v1/providers", tag = "providers",
+    responses((status = 200, description = "`{\"providers\": [...]}`: every provider KeyHub knows"), (status = 401)),
+    security(("bearer" = [])))]
+async fn providers(_caller: ApiCaller) -> Json<Value> {
     Json(json!({ "providers": PROVIDERS }))
 }

@@ -27,6 +27,9 @@ pub struct KeyRecord {
     pub cooldown_until: Option<i64>,
     pub last_validated_at: Option<i64>,
     pub last_success_at: Option<i64>,
+    pub last_error_code: Option<String>,
+    pub last_error_http_status: Option<i64>,
+    pub last_error_message: Option<String>,
     pub created_at: i64,
     pub created_by: Option<String>,
     pub updated_at: i64,
@@ -37,7 +40,8 @@ pub struct KeyRecord {
 pub(super) const RECORD_COLUMNS: &str =
     "id, org_id, scope, owner_user_id, provider, key_family, nickname, hint, \
     api_base, options, role, fallback_rank, enabled, status, cooldown_until, last_validated_at, \
-    last_success_at, created_at, created_by, updated_at, rotated_at, deleted_at";
+    last_success_at, last_error_code, last_error_http_status, last_error_message, created_at, \
+    created_by, updated_at, rotated_at, deleted_at";
 
 fn parse_text<T>(
     row: &AnyRow,
@@ -71,6 +75,9 @@ impl FromRow<'_, AnyRow> for KeyRecord {
             cooldown_until: row.try_get("cooldown_until")?,
             last_validated_at: row.try_get("last_validated_at")?,
             last_success_at: row.try_get("last_success_at")?,
+            last_error_code: row.try_get("last_error_code")?,
+            last_error_http_status: row.try_get("last_error_http_status")?,
+            last_error_message: row.try_get("last_error_message")?,
             created_at: row.try_get("created_at")?,
             created_by: row.try_get("created_by")?,
             updated_at: row.try_get("updated_at")?,

@@ -28,6 +28,14 @@ impl From<String> for SecretString {
     }
 }
 
+/// Request bodies (the REST API's `api_key`) deserialize straight into a secret, so the request type
+/// redacts it too. There is deliberately no `Serialize`.
+impl<'de> serde::Deserialize<'de> for SecretString {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(SecretString::new)
+    }
+}
+
 impl fmt::Debug for SecretString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SecretString([redacted])")

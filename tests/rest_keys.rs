@@ -1,0 +1,330 @@
+//! The `/api/v1` key routes on both backends: the whole lifecycle through the API, bad input that
+//! changes nothing, and the OpenAPI document whose key schemas have no field for a secret.
+
+mod common;
+
+use common::{TestApp, TestDb};
+use keyhub::accounts::tokens::{self, TokenRequest};
+use keyhub::domain::accounts::TokenScope;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+/// The fields a masked key has (SPEC.md §7), and not one more.
+const MASKED_KEY_FIELDS: &[&str] = &[
+    "api_base",
+    "category",
+    "created_at",
+    "enabled",
+    "fallback_rank",
+    "hint",
+    "id",
+    "last_error",
+    "last_validated_at",
+    "nickname",
+    "options",
+    "org",
+    "provider",
+    "role",
+    "scope",
+    "status",
+    "updated_at",
+];
+
+/// A service calling the API: its token and no browser cookies.
+struct Api {
+    app: TestApp,
+    client: reqwest::Client,
+    token: String,
+}
+
+impl Api {
+    async fn new(t: &TestDb) -> Api {
+        let app = TestApp::spawn(t).await;
+        app.set_up_owner().await;
+        let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+        let request = TokenRequest {
+            name: "api test",
+            scopes: &[TokenScope::KeysRead, TokenScope::KeysWrite],
+            lifetime_days: None,
+        };
+        let token = tokens::create_in(&app.state.db, &org, None, request)
+            .await
+            .unwrap();
+        Api {
+            token: token.secret.expose().to_owned(),
+            client: common::new_client(),
+            app,
+        }
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut request = self
+            .client
+            .request(method, self.app.url(path))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn key_count(&self) -> usize {
+        let (_, list) = self
+            .call(Method::GET, "/api/v1/orgs/acme/provider-keys", None)
+            .await;
+        list["keys"].as_array().unwrap().len()
+    }
+}
+
+fn field_names(object: &Value) -> Vec<String> {
+    let mut names: Vec<String> = object.as_object().unwrap().keys().cloned().collect();
+    names.sort();
+    names
+}
+
+async fn the_key_lifecycle_through_the_api(t: &TestDb) {
+    let api = Api::new(t).await;
+    let (status, saved) = api
+        .call(
+            Method::POST,
+            "/api/v1/orgs/acme/provider-keys",
+            Some(json!({"provider": "openai", "api_key": "sk-proj-restRestRest1111", "nickname": "Prod", "role": "primary"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    let key = &saved["key"];
+    assert_eq!(field_names(key), MASKED_KEY_FIELDS);
+    assert_eq!(key["hint"], "sk-proj...1111");
+    assert_eq!(key["role"], "primary");
+    assert_eq!(key["status"], "unverified");
+    assert_eq!(key["org"], "acme");
+    assert_eq!(key["category"], "llm");
+    assert!(key["created_at"].as_str().unwrap().ends_with('Z'));
+    let id = key["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/provider-keys/{id}");
+
+    let (_, second) = api
+        .call(
+            Method::POST,
+            "/api/v1/orgs/acme/provider-keys",
+            Some(json!({"provider": "openai-dalle", "api_key": "sk-proj-restRestRest2222", "role": "fallback"})),
+        )
+        .await;
+    assert_eq!(second["key"]["fallback_rank"], 1);
+
+    let (status, listed) = api
+        .call(
+            Method::GET,
+            "/api/v1/orgs/acme/provider-keys?category=image",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(listed["keys"].as_array().unwrap().len(), 1);
+    let (_, listed) = api
+        .call(
+            Method::GET,
+            "/api/v1/orgs/acme/provider-keys?provider=openai&enabled=true",
+            None,
+        )
+        .await;
+    assert_eq!(listed["keys"].as_array().unwrap().len(), 1);
+
+    let (status, patched) = api
+        .call(
+            Method::PATCH,
+            &path,
+            Some(json!({"nickname": null, "api_key": "sk-proj-restRestRest3333", "role": "fallback", "fallback_rank": 1})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(patched["key"]["id"], id.as_str(), "rotation keeps the id");
+    assert_eq!(patched["key"]["hint"], "sk-proj...3333");
+    assert_eq!(patched["key"]["nickname"], Value::Null);
+    assert_eq!(patched["key"]["role"], "fallback");
+    assert_eq!(patched["key"]["fallback_rank"], 1);
+
+    let (_, off) = api
+        .call(Method::PUT, &format!("{path}/deactivate"), None)
+        .await;
+    assert_eq!(off["enabled"], false);
+    let (_, on) = api
+        .call(Method::PUT, &format!("{path}/activate"), None)
+        .await;
+    assert_eq!(on["enabled"], true);
+    let (status, health) = api
+        .call(Method::POST, &format!("{path}/validate"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(health["status"], "unverified");
+
+    let (status, _) = api.call(Method::DELETE, &path, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, gone) = api.call(Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(gone["error"]["code"], "not_found");
+    assert_eq!(api.key_count().await, 1);
+}
+
+async fn bad_input_gets_a_json_error_and_changes_nothing(t: &TestDb) {
+    let api = Api::new(t).await;
+    let one_mib_key = "k".repeat(1024 * 1024);
+    let cases: Vec<(&str, Option<Value>, Option<&str>, StatusCode, &str)> = vec![
+        (
+            "unknown provider",
+            Some(json!({"provider": "nope", "api_key": "sk-x1234567"})),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+        ),
+        (
+            "missing key",
+            Some(json!({"provider": "openai"})),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+        ),
+        (
+            "masked paste",
+            Some(json!({"provider": "openai", "api_key": "sk-...7xQ2"})),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+        ),
+        (
+            "1 MiB key",
+            Some(json!({"provider": "openai", "api_key": one_mib_key})),
+            None,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+        (
+            "unknown field",
+            Some(json!({"provider": "openai", "api_key": "sk-proj-abc12345", "colour": "red"})),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            "wrong type",
+            Some(
+                json!({"provider": "openai", "api_key": "sk-proj-abc12345", "enabled": "sk-proj-SECRETVALUE"}),
+            ),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            "bad role",
+            Some(json!({"provider": "openai", "api_key": "sk-proj-abc12345", "role": "boss"})),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+        ),
+        (
+            "malformed JSON",
+            None,
+            Some("{\"provider\": \"openai\", \"api_key\": \"sk-proj-SECRETVALUE\""),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            "not JSON",
+            None,
+            Some("provider=openai"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+    ];
+    for (what, json_body, raw_body, expected, code) in cases {
+        let mut request = api
+            .client
+            .post(api.app.url("/api/v1/orgs/acme/provider-keys"))
+            .bearer_auth(&api.token);
+        request = match (json_body, raw_body) {
+            (Some(body), _) => request.json(&body),
+            (None, Some(raw)) if what == "not JSON" => request
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(raw.to_owned()),
+            (None, Some(raw)) => request
+                .header("content-type", "application/json")
+                .body(raw.to_owned()),
+            (None, None) => request,
+        };
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), expected, "{what}");
+        let body: Value = response
+            .json()
+            .await
+            .unwrap_or_else(|_| panic!("{what}: not JSON"));
+        assert_eq!(body["error"]["code"], code, "{what}: {body}");
+        assert!(
+            !body.to_string().contains("SECRETVALUE"),
+            "{what} echoed the body: {body}"
+        );
+    }
+    assert_eq!(api.key_count().await, 0, "nothing was stored");
+
+    for (method, path) in [
+        (Method::POST, "/api/v1/provider-keys/x/activate"),
+        (Method::GET, "/api/v1/orgs/acme/provider-keys?colour=red"),
+        (Method::GET, "/api/v1/orgs/acme/provider-keys?status=fine"),
+    ] {
+        let (status, body) = api.call(method.clone(), path, None).await;
+        assert!(status.is_client_error(), "{method} {path}: {status}");
+        assert!(body["error"]["code"].is_string(), "{method} {path}: {body}");
+    }
+}
+
+async fn the_openapi_document_describes_masked_keys_only(t: &TestDb) {
+    let api = Api::new(t).await;
+    let (status, document) = api.call(Method::GET, "/api/v1/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    let schemas = document["components"]["schemas"].as_object().unwrap();
+    let masked = &schemas["MaskedKey"]["properties"];
+    assert_eq!(field_names(masked), MASKED_KEY_FIELDS);
+    // No schema that describes a key in an answer has a field able to carry the secret.
+    for answer in ["MaskedKey", "SavedKey", "KeyList", "Health", "LastError"] {
+        let properties = schemas[answer]["properties"].as_object().unwrap();
+        for name in properties.keys() {
+            assert!(
+                ![
+                    "api_key",
+                    "key_secret",
+                    "secret",
+                    "plaintext",
+                    "ciphertext",
+                    "secret_ciphertext",
+                    "token"
+                ]
+                .contains(&name.as_str()),
+                "{answer}.{name} could carry a secret"
+            );
+        }
+    }
+    // Only requests take `api_key`, written as a password.
+    assert_eq!(
+        schemas["CreateKey"]["properties"]["api_key"]["format"],
+        "password"
+    );
+    for path in [
+        "/api/v1/providers",
+        "/api/v1/orgs/{org}/provider-keys",
+        "/api/v1/provider-keys/{id}",
+        "/api/v1/provider-keys/{id}/activate",
+        "/api/v1/provider-keys/{id}/deactivate",
+        "/api/v1/provider-keys/{id}/validate",
+    ] {
+        assert!(document["paths"][path].is_object(), "{path} undocumented");
+    }
+}
+
+on_both_backends!(
+    the_key_lifecycle_through_the_api,
+    bad_input_gets_a_json_error_and_changes_nothing,
+    the_openapi_document_describes_masked_keys_only,
+);
