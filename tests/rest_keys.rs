@@ -172,7 +172,9 @@ async fn the_key_lifecycle_through_the_api(t: &TestDb) {
 async fn bad_input_gets_a_json_error_and_changes_nothing(t: &TestDb) {
     let api = Api::new(t).await;
     let one_mib_key = "k".repeat(1024 * 1024);
-    let cases: Vec<(&str, Option<Value>, Option<&str>, StatusCode, &str)> = vec![
+    // What, a JSON body or a raw one, the status and the error code expected.
+    type Case<'a> = (&'a str, Option<Value>, Option<&'a str>, StatusCode, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "unknown provider",
             Some(json!({"provider": "nope", "api_key": "sk-x1234567"})),
