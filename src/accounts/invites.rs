@@ -3,7 +3,7 @@
 //! theirs.
 
 use super::members::Actor;
-use super::{invalid, password, random_secret, secret_hash, AccountError};
+use super::{invalid, password, random_secret, record, secret_hash, AccountError};
 use crate::domain::accounts::{parse_email, password_problem, OrgRole};
 use crate::store::accounts::User;
 use crate::store::invites::{Invite, INVITE_GONE};
@@ -55,6 +55,8 @@ pub async fn create(
     let secret = random_secret(INVITE_PREFIX);
     db.insert_invite(&invite, &secret_hash(secret.expose()), actor.user_id)
         .await?;
+    let target = ("invite", invite.id.as_str(), invite.email.as_str());
+    record(db, actor, "invite.created", target, role.label().to_owned()).await?;
     Ok(NewInvite { invite, secret })
 }
 
@@ -66,11 +68,10 @@ pub async fn list(db: &Db, actor: Actor<'_>) -> Result<Vec<Invite>, AccountError
 
 pub async fn revoke(db: &Db, actor: Actor<'_>, id: &str) -> Result<(), AccountError> {
     actor.require_admin()?;
-    if db.revoke_invite(actor.org_id(), id, now_ms()).await? {
-        Ok(())
-    } else {
-        Err(AccountError::NotFound)
+    if !db.revoke_invite(actor.org_id(), id, now_ms()).await? {
+        return Err(AccountError::NotFound);
     }
+    record(db, actor, "invite.revoked", ("invite", id, id), String::new()).await
 }
 
 /// What an invite link offers, and whether its email already has an account.

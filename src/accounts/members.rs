@@ -2,7 +2,7 @@
 //! only owners and admins manage members; only owners grant, change or remove the owner role; the
 //! last owner stays.
 
-use super::{invalid, password, AccountError};
+use super::{invalid, password, record, AccountError};
 use crate::domain::accounts::{parse_email, password_problem, OrgRole};
 use crate::store::accounts::{Member, Membership, User, LAST_OWNER};
 use crate::store::{new_id, now_ms, Db, StoreError};
@@ -71,17 +71,20 @@ pub async fn add(
         created_at: now_ms(),
     };
     let hash = password::hash(initial_password).await;
-    db.add_member(actor.org_id(), &user, &hash, role)
+    let user = db
+        .add_member(actor.org_id(), &user, &hash, role)
         .await
-        .map_err(last_owner)
+        .map_err(last_owner)?;
+    let target = ("member", user.id.as_str(), user.email.as_str());
+    record(db, actor, "member.added", target, role.label().to_owned()).await?;
+    Ok(user)
 }
 
-async fn current_role(db: &Db, actor: Actor<'_>, user_id: &str) -> Result<OrgRole, AccountError> {
+async fn current(db: &Db, actor: Actor<'_>, user_id: &str) -> Result<Member, AccountError> {
     db.org_members(actor.org_id())
         .await?
         .into_iter()
         .find(|m| m.user.id == user_id)
-        .map(|m| m.role)
         .ok_or(AccountError::NotFound)
 }
 
@@ -91,20 +94,25 @@ pub async fn change_role(
     user_id: &str,
     role: OrgRole,
 ) -> Result<(), AccountError> {
-    actor.may_touch(current_role(db, actor, user_id).await?)?;
+    let member = current(db, actor, user_id).await?;
+    actor.may_touch(member.role)?;
     actor.may_touch(role)?;
     db.change_membership(actor.org_id(), user_id, Some(role))
         .await
         .map_err(last_owner)?;
-    Ok(())
+    let detail = format!("{} → {}", member.role.label(), role.label());
+    let target = ("member", user_id, member.user.email.as_str());
+    record(db, actor, "member.role_changed", target, detail).await
 }
 
 pub async fn remove(db: &Db, actor: Actor<'_>, user_id: &str) -> Result<(), AccountError> {
-    actor.may_touch(current_role(db, actor, user_id).await?)?;
+    let member = current(db, actor, user_id).await?;
+    actor.may_touch(member.role)?;
     db.change_membership(actor.org_id(), user_id, None)
         .await
         .map_err(last_owner)?;
-    Ok(())
+    let target = ("member", user_id, member.user.email.as_str());
+    record(db, actor, "member.removed", target, String::new()).await
 }
 
 /// Sets the org's policy: personal keys for members, platform keys from the environment.
@@ -115,7 +123,14 @@ pub async fn set_policy(
     allow_platform_keys: bool,
 ) -> Result<(), AccountError> {
     actor.require_admin()?;
-    Ok(db
-        .set_org_policy(actor.org_id(), allow_personal_keys, allow_platform_keys)
-        .await?)
+    db.set_org_policy(actor.org_id(), allow_personal_keys, allow_platform_keys)
+        .await?;
+    let on_off = |on: bool| if on { "on" } else { "off" };
+    let detail = format!(
+        "personal keys {}, platform keys {}",
+        on_off(allow_personal_keys),
+        on_off(allow_platform_keys)
+    );
+    let org = &actor.membership.org;
+    record(db, actor, "org.policy_changed", ("org", &org.id, &org.name), detail).await
 }

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::accounts::{parse_email, parse_slug, password_problem};
 use crate::store::accounts::{Membership, SessionRow, User};
+use crate::store::activity::NewEvent;
 use crate::store::orgs::Organization;
 use crate::store::{new_id, now_ms, Db, StoreError};
 use crate::vault::SecretString;
@@ -88,6 +89,37 @@ fn secret_hash(token: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// Records an admin's change in the activity log. Account changes are written by their own
+/// statements, so the event follows the change rather than sharing its transaction.
+async fn record(
+    db: &Db,
+    actor: members::Actor<'_>,
+    action: &'static str,
+    target: (&'static str, &str, &str),
+    detail: String,
+) -> Result<(), AccountError> {
+    let (target_kind, target_id, target_label) = target;
+    let actor_label = db
+        .user(actor.user_id)
+        .await?
+        .map(|user| user.email)
+        .unwrap_or_default();
+    db.record(&NewEvent {
+        org_id: actor.membership.org.id.clone(),
+        actor_user_id: Some(actor.user_id.to_owned()),
+        actor_label,
+        action,
+        target_kind,
+        target_id: target_id.to_owned(),
+        target_label: target_label.to_owned(),
+        provider: None,
+        detail,
+        at: now_ms(),
+    })
+    .await?;
+    Ok(())
 }
 
 /// A fresh random secret: `prefix` and 256 random bits in URL-safe base64.

@@ -2,7 +2,7 @@
 //! secret is shown once and stored as a hash; a revoked or expired token authenticates nobody.
 
 use super::members::Actor;
-use super::{invalid, random_secret, secret_hash, AccountError};
+use super::{invalid, random_secret, record, secret_hash, AccountError};
 use crate::domain::accounts::{parse_token_name, TokenScope};
 use crate::store::orgs::Organization;
 use crate::store::tokens::{ApiToken, NewTokenRow};
@@ -54,7 +54,12 @@ pub async fn create(
     request: TokenRequest<'_>,
 ) -> Result<NewToken, AccountError> {
     actor.require_admin()?;
-    create_in(db, &actor.membership.org, Some(actor.user_id), request).await
+    let created = create_in(db, &actor.membership.org, Some(actor.user_id), request).await?;
+    let token = &created.token;
+    let scopes: Vec<&str> = token.scopes.iter().map(|s| s.as_str()).collect();
+    let target = ("token", token.id.as_str(), token.name.as_str());
+    record(db, actor, "token.created", target, scopes.join(" ")).await?;
+    Ok(created)
 }
 
 /// Creates a token in `org` on behalf of `created_by` (`None` from the CLI).
@@ -121,9 +126,12 @@ pub async fn revoke(db: &Db, actor: Actor<'_>, id: &str) -> Result<ApiToken, Acc
     {
         return Err(AccountError::NotFound);
     }
-    db.org_token(actor.org_id(), id)
+    let token = db
+        .org_token(actor.org_id(), id)
         .await?
-        .ok_or(AccountError::NotFound)
+        .ok_or(AccountError::NotFound)?;
+    record(db, actor, "token.revoked", ("token", id, &token.name), String::new()).await?;
+    Ok(token)
 }
 
 /// The caller behind a presented token, if it is live. Its last use is recorded at most once a

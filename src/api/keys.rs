@@ -76,3 +76,245 @@ impl MaskedKey {
         }
     }
 }
+
+/// A provider card on the hub: how many keys serve it and the primary among them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CardData {
+    pub provider: String,
+    pub key_count: usize,
+    /// The organization's primary key of the provider's family, else the viewer's own.
+    pub primary: Option<MaskedKey>,
+    /// The org has no key of its own, allows platform keys, and the instance has one.
+    pub platform_key: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HubView {
+    pub cards: Vec<CardData>,
+    pub can_manage: bool,
+}
+
+/// One key on a provider page, with what the viewer may do with it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeyItem {
+    pub key: MaskedKey,
+    pub can_change: bool,
+    pub created_by: String,
+    pub updated_by: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProviderView {
+    pub keys: Vec<KeyItem>,
+    pub can_manage: bool,
+    pub personal_allowed: bool,
+}
+
+pub type AddKeyAction = leptos::prelude::ServerAction<AddKey>;
+
+#[cfg(feature = "ssr")]
+mod doors {
+    use std::collections::HashMap;
+
+    use crate::api::error::ApiError;
+    use crate::server::auth::Viewer;
+    use crate::server::state::AppState;
+
+    /// Email by user id for the viewer's org ("by whom" on the provider page).
+    pub async fn emails(state: &AppState, viewer: &Viewer) -> Result<HashMap<String, String>, ApiError> {
+        Ok(state
+            .db
+            .org_members(&viewer.membership.org.id)
+            .await
+            .map_err(crate::server::auth::internal)?
+            .into_iter()
+            .map(|m| (m.user.id, m.user.email))
+            .collect())
+    }
+
+    pub fn role(role: &str, rank: Option<&str>) -> Result<crate::keys::arrangement::RoleChange, ApiError> {
+        use crate::keys::arrangement::RoleChange;
+        let rank = match rank.map(str::trim).filter(|r| !r.is_empty()) {
+            Some(text) => Some(text.parse::<usize>().ok().filter(|r| *r >= 1).ok_or_else(|| {
+                crate::server::auth::answer(ApiError::invalid("rank", "Give a position from 1 up."), None)
+            })?),
+            None => None,
+        };
+        match role {
+            "primary" => Ok(RoleChange::Primary),
+            "fallback" => Ok(RoleChange::Fallback { rank }),
+            "none" => Ok(RoleChange::None),
+            _ => Err(crate::server::auth::answer(
+                ApiError::invalid("role", "Choose primary, fallback or neither."),
+                None,
+            )),
+        }
+    }
+
+    /// Provider options from form fields named `option_<name>`.
+    pub fn options(
+        fields: Option<std::collections::BTreeMap<String, String>>,
+    ) -> serde_json::Map<String, serde_json::Value> {
+        fields
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, value)| (name, serde_json::Value::String(value)))
+            .collect()
+    }
+}
+
+#[leptos::server(prefix = "/api", endpoint = "keys/hub")]
+pub async fn hub_data() -> Result<HubView, super::error::ApiError> {
+    use crate::domain::catalog::PROVIDERS;
+    use crate::domain::keys::{Role, Scope};
+    use crate::keys::KeyFilter;
+    let (state, viewer) = crate::server::auth::signed_in().await?;
+    let org = &viewer.membership.org;
+    let keys = state.keys.list(viewer.key_actor(), &KeyFilter::default()).await?;
+    let cards = PROVIDERS
+        .iter()
+        .map(|provider| {
+            let family: Vec<_> = keys
+                .iter()
+                .filter(|key| key.key_family == provider.key_family)
+                .collect();
+            let primary = family
+                .iter()
+                .filter(|key| key.role == Role::Primary)
+                .min_by_key(|key| key.scope != Scope::Org)
+                .map(|key| MaskedKey::new(key, &org.slug));
+            CardData {
+                provider: provider.id.to_owned(),
+                key_count: family.len(),
+                platform_key: family.is_empty()
+                    && org.allow_platform_keys
+                    && state.settings.platform_keys.contains_key(provider.id),
+                primary,
+            }
+        })
+        .collect();
+    Ok(HubView {
+        cards,
+        can_manage: viewer.role().is_admin(),
+    })
+}
+
+#[leptos::server(prefix = "/api", endpoint = "keys/provider")]
+pub async fn provider_keys(provider: String) -> Result<ProviderView, super::error::ApiError> {
+    use crate::domain::keys::Scope;
+    use crate::keys::KeyFilter;
+    let (state, viewer) = crate::server::auth::signed_in().await?;
+    let family = crate::domain::catalog::provider(&provider)
+        .ok_or_else(|| crate::server::auth::answer(super::error::ApiError::NotFound, None))?
+        .key_family;
+    let emails = doors::emails(&state, &viewer).await?;
+    let by_whom = |id: &Option<String>| match id {
+        Some(id) => emails.get(id).cloned().unwrap_or_else(|| "a former member".to_owned()),
+        None => "an API token".to_owned(),
+    };
+    let can_manage = viewer.role().is_admin();
+    let keys = state.keys.list(viewer.key_actor(), &KeyFilter::default()).await?;
+    Ok(ProviderView {
+        keys: keys
+            .iter()
+            .filter(|key| key.key_family == family || key.key_family.starts_with(&format!("{family}:")))
+            .map(|key| KeyItem {
+                key: MaskedKey::new(key, &viewer.membership.org.slug),
+                can_change: key.scope == Scope::Personal || can_manage,
+                created_by: by_whom(&key.created_by),
+                updated_by: by_whom(&key.updated_by),
+            })
+            .collect(),
+        can_manage,
+        personal_allowed: viewer.membership.org.allow_personal_keys,
+    })
+}
+
+/// Adds a key and goes to its provider's page, with `?check_key={id}` when the key does not look
+/// like the provider's, so the warning survives the redirect without JavaScript.
+#[allow(clippy::too_many_arguments)]
+#[leptos::server(prefix = "/api", endpoint = "keys/add")]
+pub async fn add_key(
+    provider: String,
+    api_key: String,
+    nickname: String,
+    role: String,
+    scope: String,
+    api_base: Option<String>,
+    options: Option<std::collections::BTreeMap<String, String>>,
+) -> Result<(), super::error::ApiError> {
+    use crate::domain::keys::Scope;
+    use crate::keys::KeyDraft;
+    let (state, viewer) = crate::server::auth::signed_in().await?;
+    let draft = KeyDraft {
+        provider: provider.clone(),
+        api_key: crate::vault::SecretString::new(api_key),
+        nickname: Some(nickname),
+        api_base,
+        options: doors::options(options),
+        role: doors::role(&role, None)?,
+        enabled: true,
+        scope: if scope == "personal" { Scope::Personal } else { Scope::Org },
+    };
+    let saved = state.keys.create(viewer.key_actor(), draft).await?;
+    let page = format!("/hub/{}", saved.key.provider);
+    match saved.warning {
+        Some(_) => leptos_axum::redirect(&format!("{page}?check_key={}", saved.key.id)),
+        None => leptos_axum::redirect(&page),
+    }
+    Ok(())
+}
+
+#[leptos::server(prefix = "/api", endpoint = "keys/enable")]
+pub async fn set_key_enabled(id: String, enabled: String) -> Result<(), super::error::ApiError> {
+    let (state, viewer) = crate::server::auth::signed_in().await?;
+    state
+        .keys
+        .set_enabled(viewer.key_actor(), &id, enabled == "true")
+        .await?;
+    Ok(())
+}
+
+#[leptos::server(prefix = "/api", endpoint = "keys/role")]
+pub async fn set_key_role(
+    id: String,
+    role: String,
+    rank: Option<String>,
+) -> Result<(), super::error::ApiError> {
+    let (state, viewer) = crate::server::auth::signed_in().await?;
+    let change = doors::role(&role, rank.as_deref())?;
+    state.keys.set_role(viewer.key_actor(), &id, change).await?;
+    Ok(())
+}
+
+#[leptos::server(prefix = "/api", endpoint = "keys/rotate")]
+pub async fn rotate_key(id: String, api_key: String) -> Result<(), super::error::ApiError> {
+    let (state, viewer) = crate::server::auth::signed_in().await?;
+    let secret = crate::vault::SecretString::new(api_key);
+    state.keys.rotate(viewer.key_actor(), &id, secret).await?;
+    Ok(())
+}
+
+#[leptos::server(prefix = "/api", endpoint = "keys/edit")]
+pub async fn edit_key(
+    id: String,
+    nickname: String,
+    api_base: Option<String>,
+    options: Option<std::collections::BTreeMap<String, String>>,
+) -> Result<(), super::error::ApiError> {
+    let (state, viewer) = crate::server::auth::signed_in().await?;
+    let edit = crate::keys::KeyEdit {
+        nickname: Some(Some(nickname)),
+        api_base: Some(api_base),
+        options: options.map(|fields| doors::options(Some(fields))),
+    };
+    state.keys.update(viewer.key_actor(), &id, edit).await?;
+    Ok(())
+}
+
+#[leptos::server(prefix = "/api", endpoint = "keys/delete")]
+pub async fn delete_key(id: String) -> Result<(), super::error::ApiError> {
+    let (state, viewer) = crate::server::auth::signed_in().await?;
+    state.keys.delete(viewer.key_actor(), &id).await?;
+    Ok(())
+}

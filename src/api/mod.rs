@@ -1,5 +1,6 @@
 //! Server functions: thin doors onto the services, grouped by area. Shared by both targets.
 
+pub mod activity;
 pub mod auth;
 pub mod error;
 pub mod invites;

@@ -2,5 +2,6 @@
 
 pub mod category_tabs;
 pub mod form;
+pub mod key_status;
 pub mod provider_card;
 pub mod time;

@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use crate::api::keys::{CardData, SetKeyEnabled};
+use crate::components::key_status::StatusBadge;
 use crate::domain::catalog::{Category, Provider, Validation};
 
 fn category_badge_class(category: Category) -> &'static str {
@@ -10,9 +12,15 @@ fn category_badge_class(category: Category) -> &'static str {
     }
 }
 
-/// One provider of the catalog: what it is, what it serves, how its keys look and where to get one.
+/// One provider of the catalog: what it is, what it serves, its keys (the primary's hint, health
+/// and switch, the count) or how to get one.
 #[component]
-pub fn ProviderCard(provider: &'static Provider) -> impl IntoView {
+pub fn ProviderCard(
+    provider: &'static Provider,
+    data: Option<CardData>,
+    can_manage: bool,
+    toggle: ServerAction<SetKeyEnabled>,
+) -> impl IntoView {
     let heading_id = format!("provider-{}", provider.id);
     let labelled_by = heading_id.clone();
     let validation_note = match provider.validation {
@@ -47,29 +55,112 @@ pub fn ProviderCard(provider: &'static Provider) -> impl IntoView {
             </ul>
             {validation_note
                 .map(|reason| view! { <p class="mt-3 text-xs text-amber-800">{reason}</p> })}
-            <dl class="mt-4 space-y-1 border-t border-slate-100 pt-3 text-sm">
-                <div class="flex justify-between gap-2">
-                    <dt class="text-slate-500">"Status"</dt>
-                    <dd class="font-medium text-slate-700">"Not configured"</dd>
-                </div>
-                <div class="flex justify-between gap-2">
-                    <dt class="text-slate-500">"Keys look like"</dt>
-                    <dd>
-                        <code class="rounded bg-slate-100 px-1 font-mono text-xs text-slate-700">
-                            {provider.key_format.example_hint}
-                        </code>
-                    </dd>
-                </div>
-            </dl>
+            <KeySummary provider data can_manage toggle/>
+            <div class="mt-auto flex flex-wrap items-center gap-x-4 gap-y-1 pt-4 text-sm">
+                <a href=format!("/hub/{}", provider.id) class="font-medium text-indigo-700 hover:underline">
+                    "Keys"<span class="sr-only">{format!(" of {}", provider.name)}</span>
+                </a>
+                <a href=format!("/hub/add?provider={}", provider.id) class="font-medium text-indigo-700 hover:underline">
+                    "Add a key"<span class="sr-only">{format!(" for {}", provider.name)}</span>
+                </a>
+            </div>
             <a
                 href=provider.get_key.url
                 target="_blank"
                 rel="noopener noreferrer"
-                class="mt-auto pt-4 text-sm font-medium text-indigo-700 hover:underline"
+                class="pt-2 text-sm text-slate-600 hover:underline"
             >
                 {format!("Get a key from {}", provider.name)}
                 <span class="sr-only">" (opens the provider's site in a new tab)"</span>
             </a>
         </article>
+    }
+}
+
+/// The card's key section: the primary key, "Using platform key", or "Not configured".
+#[component]
+fn KeySummary(
+    provider: &'static Provider,
+    data: Option<CardData>,
+    can_manage: bool,
+    toggle: ServerAction<SetKeyEnabled>,
+) -> impl IntoView {
+    let count = data.as_ref().map(|d| d.key_count).unwrap_or_default();
+    let count_text = match count {
+        0 => "No keys".to_owned(),
+        1 => "1 key".to_owned(),
+        n => format!("{n} keys"),
+    };
+    let primary = data.as_ref().and_then(|d| d.primary.clone());
+    let platform = data.as_ref().is_some_and(|d| d.platform_key);
+    let state = match (primary, platform, count) {
+        (Some(key), _, _) => {
+            let switch_label = format!(
+                "{} the {} primary key",
+                if key.enabled { "Disable" } else { "Enable" },
+                provider.name
+            );
+            let may_toggle = can_manage || key.scope == crate::domain::keys::Scope::Personal;
+            view! {
+                <div class="flex justify-between gap-2">
+                    <dt class="text-slate-500">"Primary"</dt>
+                    <dd><code class="rounded bg-slate-100 px-1 font-mono text-xs text-slate-800">{key.hint.clone()}</code></dd>
+                </div>
+                <div class="flex items-center justify-between gap-2">
+                    <dt class="text-slate-500">"Status"</dt>
+                    <dd><StatusBadge status=key.status enabled=key.enabled/></dd>
+                </div>
+                <div class="flex justify-between gap-2">
+                    <dt class="text-slate-500">"Last validated"</dt>
+                    <dd class="text-slate-700">{key.last_validated_at.clone().map(|at| at.replace('T', " ").replace('Z', " UTC")).unwrap_or_else(|| "Never".to_owned())}</dd>
+                </div>
+                {may_toggle.then(|| view! {
+                    <div class="flex justify-end pt-1">
+                        <ActionForm action=toggle>
+                            <input type="hidden" name="id" value=key.id.clone()/>
+                            <input type="hidden" name="enabled" value=(!key.enabled).to_string()/>
+                            <button type="submit" aria-label=switch_label class="rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-indigo-500">
+                                {if key.enabled { "Disable" } else { "Enable" }}
+                            </button>
+                        </ActionForm>
+                    </div>
+                })}
+            }
+            .into_any()
+        }
+        (None, true, _) => view! {
+            <div class="flex justify-between gap-2">
+                <dt class="text-slate-500">"Status"</dt>
+                <dd class="font-medium text-emerald-700">"Using platform key"</dd>
+            </div>
+        }
+        .into_any(),
+        (None, false, 0) => view! {
+            <div class="flex justify-between gap-2">
+                <dt class="text-slate-500">"Status"</dt>
+                <dd class="font-medium text-slate-700">"Not configured"</dd>
+            </div>
+            <div class="flex justify-between gap-2">
+                <dt class="text-slate-500">"Keys look like"</dt>
+                <dd><code class="rounded bg-slate-100 px-1 font-mono text-xs text-slate-700">{provider.key_format.example_hint}</code></dd>
+            </div>
+        }
+        .into_any(),
+        (None, false, _) => view! {
+            <div class="flex justify-between gap-2">
+                <dt class="text-slate-500">"Status"</dt>
+                <dd class="font-medium text-amber-800">"No primary key"</dd>
+            </div>
+        }
+        .into_any(),
+    };
+    view! {
+        <dl class="mt-4 space-y-1.5 border-t border-slate-100 pt-3 text-sm">
+            <div class="flex justify-between gap-2">
+                <dt class="text-slate-500">"Keys"</dt>
+                <dd class="text-slate-700">{count_text}</dd>
+            </div>
+            {state}
+        </dl>
     }
 }

@@ -13,6 +13,7 @@ use crate::accounts::tokens::{self, TokenCaller};
 use crate::accounts::AccountError;
 use crate::api::error::ApiError;
 use crate::domain::accounts::{OrgRole, TokenScope};
+use crate::keys::{KeyActor, KeyError};
 use crate::rest::error::RestError;
 use crate::store::accounts::{Membership, User};
 use crate::store::orgs::Organization;
@@ -28,6 +29,14 @@ pub struct Viewer {
 impl Viewer {
     pub fn role(&self) -> OrgRole {
         self.membership.role
+    }
+
+    /// The viewer acting on keys.
+    pub fn key_actor(&self) -> KeyActor<'_> {
+        KeyActor::Member {
+            user: &self.user,
+            membership: &self.membership,
+        }
     }
 
     /// The viewer as the acting member of their current org, for the account services.
@@ -169,6 +178,20 @@ pub fn answer(error: ApiError, status: Option<StatusCode>) -> ApiError {
 impl From<AccountError> for ApiError {
     fn from(error: AccountError) -> Self {
         answer(account_error(error), None)
+    }
+}
+
+impl From<KeyError> for ApiError {
+    fn from(error: KeyError) -> Self {
+        let error = match error {
+            KeyError::NotFound => ApiError::NotFound,
+            KeyError::Forbidden(message) => ApiError::Refused(message.to_owned()),
+            KeyError::Invalid(problem) => ApiError::invalid(problem.field, problem.message),
+            KeyError::Store(error) => internal(error),
+            KeyError::Keyring(error) => internal(error),
+        };
+        let status = matches!(error, ApiError::Refused(_)).then_some(StatusCode::FORBIDDEN);
+        answer(error, status)
     }
 }
 

@@ -33,6 +33,7 @@ pub struct KeyRecord {
     pub created_at: i64,
     pub created_by: Option<String>,
     pub updated_at: i64,
+    pub updated_by: Option<String>,
     pub rotated_at: Option<i64>,
     pub deleted_at: Option<i64>,
 }
@@ -41,7 +42,7 @@ pub(super) const RECORD_COLUMNS: &str =
     "id, org_id, scope, owner_user_id, provider, key_family, nickname, hint, \
     api_base, options, role, fallback_rank, enabled, status, cooldown_until, last_validated_at, \
     last_success_at, last_error_code, last_error_http_status, last_error_message, created_at, \
-    created_by, updated_at, rotated_at, deleted_at";
+    created_by, updated_at, updated_by, rotated_at, deleted_at";
 
 fn parse_text<T>(
     row: &AnyRow,
@@ -81,6 +82,7 @@ impl FromRow<'_, AnyRow> for KeyRecord {
             created_at: row.try_get("created_at")?,
             created_by: row.try_get("created_by")?,
             updated_at: row.try_get("updated_at")?,
+            updated_by: row.try_get("updated_by")?,
             rotated_at: row.try_get("rotated_at")?,
             deleted_at: row.try_get("deleted_at")?,
         })
