@@ -337,6 +337,65 @@ async fn every_server_function_checks_who_is_asking(t: &TestDb) {
             expect: [401, 404, 403, 200, 401, 401],
         },
         Row {
+            endpoint: "keys/hub",
+            form: vec![],
+            expect: [401, 200, 200, 200, 401, 401],
+        },
+        Row {
+            endpoint: "keys/provider",
+            form: vec![("provider", "openai")],
+            expect: [401, 200, 200, 200, 401, 401],
+        },
+        Row {
+            endpoint: "keys/add",
+            form: vec![
+                ("provider", "mistral"),
+                ("api_key", "mistral-matrix-key-0001"),
+                ("nickname", ""),
+                ("role", "none"),
+                ("scope", "org"),
+            ],
+            expect: [401, 200, 403, 200, 401, 401],
+        },
+        Row {
+            endpoint: "keys/enable",
+            form: vec![("id", &w.key_id), ("enabled", "false")],
+            expect: [401, 404, 403, 200, 401, 401],
+        },
+        Row {
+            endpoint: "keys/role",
+            form: vec![("id", &w.key_id), ("role", "fallback"), ("rank", "1")],
+            expect: [401, 404, 403, 200, 401, 401],
+        },
+        Row {
+            endpoint: "keys/rotate",
+            form: vec![
+                ("id", &w.key_id),
+                ("api_key", "sk-proj-rotatedInTheMatrix2222"),
+            ],
+            expect: [401, 404, 403, 200, 401, 401],
+        },
+        Row {
+            endpoint: "keys/edit",
+            form: vec![("id", &w.key_id), ("nickname", "Renamed by the admin")],
+            expect: [401, 404, 403, 200, 401, 401],
+        },
+        Row {
+            endpoint: "keys/delete",
+            form: vec![("id", &w.key_id)],
+            expect: [401, 404, 403, 200, 401, 401],
+        },
+        Row {
+            endpoint: "activity/list",
+            form: vec![
+                ("provider", ""),
+                ("actor", ""),
+                ("action", ""),
+                ("page", "1"),
+            ],
+            expect: [401, 200, 403, 200, 401, 401],
+        },
+        Row {
             endpoint: "auth/login",
             form: vec![
                 ("email", "nobody@example.com"),

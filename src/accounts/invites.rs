@@ -71,7 +71,14 @@ pub async fn revoke(db: &Db, actor: Actor<'_>, id: &str) -> Result<(), AccountEr
     if !db.revoke_invite(actor.org_id(), id, now_ms()).await? {
         return Err(AccountError::NotFound);
     }
-    record(db, actor, "invite.revoked", ("invite", id, id), String::new()).await
+    record(
+        db,
+        actor,
+        "invite.revoked",
+        ("invite", id, id),
+        String::new(),
+    )
+    .await
 }
 
 /// What an invite link offers, and whether its email already has an account.

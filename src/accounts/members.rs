@@ -132,5 +132,12 @@ pub async fn set_policy(
         on_off(allow_platform_keys)
     );
     let org = &actor.membership.org;
-    record(db, actor, "org.policy_changed", ("org", &org.id, &org.name), detail).await
+    record(
+        db,
+        actor,
+        "org.policy_changed",
+        ("org", &org.id, &org.name),
+        detail,
+    )
+    .await
 }

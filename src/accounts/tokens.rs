@@ -130,7 +130,14 @@ pub async fn revoke(db: &Db, actor: Actor<'_>, id: &str) -> Result<ApiToken, Acc
         .org_token(actor.org_id(), id)
         .await?
         .ok_or(AccountError::NotFound)?;
-    record(db, actor, "token.revoked", ("token", id, &token.name), String::new()).await?;
+    record(
+        db,
+        actor,
+        "token.revoked",
+        ("token", id, &token.name),
+        String::new(),
+    )
+    .await?;
     Ok(token)
 }
 

@@ -101,6 +101,8 @@ pub struct KeyItem {
     pub can_change: bool,
     pub created_by: String,
     pub updated_by: String,
+    /// The experts and assistants that use the key, named for the delete confirmation.
+    pub used_by: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -121,7 +123,10 @@ mod doors {
     use crate::server::state::AppState;
 
     /// Email by user id for the viewer's org ("by whom" on the provider page).
-    pub async fn emails(state: &AppState, viewer: &Viewer) -> Result<HashMap<String, String>, ApiError> {
+    pub async fn emails(
+        state: &AppState,
+        viewer: &Viewer,
+    ) -> Result<HashMap<String, String>, ApiError> {
         Ok(state
             .db
             .org_members(&viewer.membership.org.id)
@@ -132,12 +137,20 @@ mod doors {
             .collect())
     }
 
-    pub fn role(role: &str, rank: Option<&str>) -> Result<crate::keys::arrangement::RoleChange, ApiError> {
+    pub fn role(
+        role: &str,
+        rank: Option<&str>,
+    ) -> Result<crate::keys::arrangement::RoleChange, ApiError> {
         use crate::keys::arrangement::RoleChange;
         let rank = match rank.map(str::trim).filter(|r| !r.is_empty()) {
-            Some(text) => Some(text.parse::<usize>().ok().filter(|r| *r >= 1).ok_or_else(|| {
-                crate::server::auth::answer(ApiError::invalid("rank", "Give a position from 1 up."), None)
-            })?),
+            Some(text) => Some(text.parse::<usize>().ok().filter(|r| *r >= 1).ok_or_else(
+                || {
+                    crate::server::auth::answer(
+                        ApiError::invalid("rank", "Give a position from 1 up."),
+                        None,
+                    )
+                },
+            )?),
             None => None,
         };
         match role {
@@ -170,13 +183,16 @@ pub async fn hub_data() -> Result<HubView, super::error::ApiError> {
     use crate::keys::KeyFilter;
     let (state, viewer) = crate::server::auth::signed_in().await?;
     let org = &viewer.membership.org;
-    let keys = state.keys.list(viewer.key_actor(), &KeyFilter::default()).await?;
+    let keys = state
+        .keys
+        .list(viewer.key_actor(), &KeyFilter::default())
+        .await?;
     let cards = PROVIDERS
         .iter()
         .map(|provider| {
             let family: Vec<_> = keys
                 .iter()
-                .filter(|key| key.key_family == provider.key_family)
+                .filter(|key| crate::keys::input::serves(&key.key_family, provider))
                 .collect();
             let primary = family
                 .iter()
@@ -204,27 +220,36 @@ pub async fn provider_keys(provider: String) -> Result<ProviderView, super::erro
     use crate::domain::keys::Scope;
     use crate::keys::KeyFilter;
     let (state, viewer) = crate::server::auth::signed_in().await?;
-    let family = crate::domain::catalog::provider(&provider)
-        .ok_or_else(|| crate::server::auth::answer(super::error::ApiError::NotFound, None))?
-        .key_family;
+    let provider = crate::domain::catalog::provider(&provider)
+        .ok_or_else(|| crate::server::auth::answer(super::error::ApiError::NotFound, None))?;
     let emails = doors::emails(&state, &viewer).await?;
     let by_whom = |id: &Option<String>| match id {
-        Some(id) => emails.get(id).cloned().unwrap_or_else(|| "a former member".to_owned()),
+        Some(id) => emails
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| "a former member".to_owned()),
         None => "an API token".to_owned(),
     };
     let can_manage = viewer.role().is_admin();
-    let keys = state.keys.list(viewer.key_actor(), &KeyFilter::default()).await?;
+    let keys = state
+        .keys
+        .list(viewer.key_actor(), &KeyFilter::default())
+        .await?;
+    let mut items = Vec::new();
+    for key in keys
+        .iter()
+        .filter(|key| crate::keys::input::serves(&key.key_family, provider))
+    {
+        items.push(KeyItem {
+            key: MaskedKey::new(key, &viewer.membership.org.slug),
+            can_change: key.scope == Scope::Personal || can_manage,
+            created_by: by_whom(&key.created_by),
+            updated_by: by_whom(&key.updated_by),
+            used_by: state.keys.usages(viewer.key_actor(), &key.id).await?,
+        });
+    }
     Ok(ProviderView {
-        keys: keys
-            .iter()
-            .filter(|key| key.key_family == family || key.key_family.starts_with(&format!("{family}:")))
-            .map(|key| KeyItem {
-                key: MaskedKey::new(key, &viewer.membership.org.slug),
-                can_change: key.scope == Scope::Personal || can_manage,
-                created_by: by_whom(&key.created_by),
-                updated_by: by_whom(&key.updated_by),
-            })
-            .collect(),
+        keys: items,
         can_manage,
         personal_allowed: viewer.membership.org.allow_personal_keys,
     })
@@ -254,7 +279,11 @@ pub async fn add_key(
         options: doors::options(options),
         role: doors::role(&role, None)?,
         enabled: true,
-        scope: if scope == "personal" { Scope::Personal } else { Scope::Org },
+        scope: if scope == "personal" {
+            Scope::Personal
+        } else {
+            Scope::Org
+        },
     };
     let saved = state.keys.create(viewer.key_actor(), draft).await?;
     let page = format!("/hub/{}", saved.key.provider);

@@ -1,9 +1,12 @@
 //! The Leptos application: the HTML shell, the routes and the layout around every page.
 
+mod activity;
+mod add_key;
 mod auth_pages;
 mod hub;
 mod layout;
 mod profile;
+mod provider_page;
 mod sections;
 mod settings;
 
@@ -48,9 +51,11 @@ pub fn App() -> impl IntoView {
                 // JavaScript see everything (streamed parts would need a script to be swapped in).
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                     <Route path=path!("/hub") view=hub::HubPage ssr=SsrMode::Async/>
+                    <Route path=path!("/hub/add") view=add_key::AddKeyPage ssr=SsrMode::Async/>
+                    <Route path=path!("/hub/:provider") view=provider_page::ProviderPage ssr=SsrMode::Async/>
                     <Route path=path!("/experts") view=sections::ExpertsPage ssr=SsrMode::Async/>
                     <Route path=path!("/assistants") view=sections::AssistantsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/activity") view=sections::ActivityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/activity") view=activity::ActivityPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/profile") view=profile::ProfilePage ssr=SsrMode::Async/>
                 </ParentRoute>

@@ -36,14 +36,6 @@ pub fn AssistantsPage() -> impl IntoView {
 }
 
 #[component]
-pub fn ActivityPage() -> impl IntoView {
-    view! {
-        <PageHeader title="Activity" description="Every change to a key: who, when, what — never the secret."/>
-        <NothingYet what="No activity recorded yet."/>
-    }
-}
-
-#[component]
 pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {

@@ -22,8 +22,12 @@ pub fn status_label(status: KeyStatus) -> &'static str {
 
 fn status_class(status: KeyStatus) -> &'static str {
     match status {
-        KeyStatus::Valid | KeyStatus::ValidRestricted => "bg-emerald-50 text-emerald-800 ring-emerald-200",
-        KeyStatus::Unverified | KeyStatus::Unsupported => "bg-slate-100 text-slate-700 ring-slate-200",
+        KeyStatus::Valid | KeyStatus::ValidRestricted => {
+            "bg-emerald-50 text-emerald-800 ring-emerald-200"
+        }
+        KeyStatus::Unverified | KeyStatus::Unsupported => {
+            "bg-slate-100 text-slate-700 ring-slate-200"
+        }
         KeyStatus::RateLimited | KeyStatus::ProviderDown | KeyStatus::NetworkError => {
             "bg-amber-50 text-amber-800 ring-amber-200"
         }

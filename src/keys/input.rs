@@ -281,6 +281,14 @@ pub fn key_family(provider: &Provider, options: &Map<String, Value>) -> String {
     }
 }
 
+/// Whether a stored key (by its family) serves a provider of the catalog.
+pub fn serves(key_family: &str, provider: &Provider) -> bool {
+    key_family == provider.key_family
+        || key_family
+            .strip_prefix(provider.key_family)
+            .is_some_and(|rest| rest.starts_with(':'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

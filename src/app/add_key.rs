@@ -1,0 +1,134 @@
+//! `/hub/add`: add a key. Without `?provider=` it offers the providers to choose from (a GET form,
+//! so it works without JavaScript); with one, the form for that provider's key and options.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use super::layout::PageHeader;
+use crate::api::keys::{provider_keys, AddKey, AddKeyAction};
+use crate::components::form::{action_errors, Field, FormError, SubmitButton, FORM};
+use crate::domain::catalog::{provider, Category, Provider, PROVIDERS};
+
+const SELECT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
+
+#[component]
+pub fn AddKeyPage() -> impl IntoView {
+    let query = use_query_map();
+    let chosen = move || query.read().get("provider").and_then(|id| provider(&id));
+    move || match chosen() {
+        None => view! { <ChooseProvider/> }.into_any(),
+        Some(provider) => view! { <AddKeyForm provider/> }.into_any(),
+    }
+}
+
+#[component]
+fn ChooseProvider() -> impl IntoView {
+    view! {
+        <PageHeader title="Add a key" description="Choose the provider the key is for."/>
+        <form method="get" action="/hub/add" class="max-w-xl rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+            <label for="choose-provider" class="block text-sm font-medium text-slate-700">"Provider"</label>
+            <select id="choose-provider" name="provider" class=SELECT>
+                {Category::ALL.into_iter().map(|category| view! {
+                    <optgroup label=category.label()>
+                        {PROVIDERS.iter().filter(|p| p.category == category).map(|p| view! {
+                            <option value=p.id>{p.name}</option>
+                        }).collect_view()}
+                    </optgroup>
+                }).collect_view()}
+            </select>
+            <button type="submit" class="mt-4 rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">
+                "Continue"
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn AddKeyForm(provider: &'static Provider) -> impl IntoView {
+    let add: AddKeyAction = ServerAction::<AddKey>::new();
+    let error = action_errors(Signal::derive(move || add.value().get()));
+    let rights = Resource::new(move || provider.id, |id| provider_keys(id.to_owned()));
+    let key_hint = if provider.key_required {
+        provider.key_format.description
+    } else {
+        "Optional for this provider."
+    };
+    view! {
+        <PageHeader title="Add a key" description="Paste the key once: KeyHub encrypts it and shows only its hint from now on."/>
+        <div class="grid gap-6 lg:grid-cols-3">
+            <section aria-labelledby="add-key-heading" class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm lg:col-span-2">
+                <h2 id="add-key-heading" class="text-base font-semibold text-slate-900">{format!("{} key", provider.name)}</h2>
+                <p class="mt-1 text-sm text-slate-600">
+                    <a href="/hub/add" class="font-medium text-indigo-700 hover:underline">"Choose another provider"</a>
+                </p>
+                <ActionForm action=add attr:class="mt-4 space-y-4" attr:novalidate=true>
+                    <FormError error=error(FORM)/>
+                    <p id="field-provider-error" role="alert" class="text-sm text-red-700">{move || error("provider").get()}</p>
+                    <input type="hidden" name="provider" value=provider.id/>
+                    <Field label="API key" name="api_key" kind="password" hint=key_hint error=error("api_key")/>
+                    <Field label="Nickname" name="nickname" placeholder="Production" hint="Optional: how people tell this key apart." error=error("nickname")/>
+                    <div class="grid gap-4 sm:grid-cols-2">
+                        <div>
+                            <label for="field-role" class="block text-sm font-medium text-slate-700">"Role"</label>
+                            <select id="field-role" name="role" class=SELECT>
+                                <option value="primary" selected=true>"Primary: used first"</option>
+                                <option value="fallback">"Fallback: used when the primary fails"</option>
+                                <option value="none">"Neither: only when chosen explicitly"</option>
+                            </select>
+                        </div>
+                        <Transition fallback=|| ()>
+                            {move || rights.get().and_then(Result::ok).map(|rights| view! {
+                                <div>
+                                    <label for="field-scope" class="block text-sm font-medium text-slate-700">"Whose key"</label>
+                                    <select id="field-scope" name="scope" class=SELECT>
+                                        {rights.can_manage.then(|| view! { <option value="org" selected=true>"The organization's"</option> })}
+                                        {rights.personal_allowed.then(|| view! { <option value="personal">"Mine (personal)"</option> })}
+                                    </select>
+                                    {(!rights.can_manage && !rights.personal_allowed).then(|| view! {
+                                        <p class="mt-1 text-sm text-amber-800">"Only admins add keys here, and your organization does not allow personal keys."</p>
+                                    })}
+                                </div>
+                            })}
+                        </Transition>
+                    </div>
+                    <details class="rounded-lg border border-slate-200 p-4" open=!provider.options.iter().all(|o| !o.required)>
+                        <summary class="cursor-pointer text-sm font-medium text-slate-800">"Advanced"</summary>
+                        <div class="mt-3 space-y-4">
+                            <div>
+                                <label for="field-api_base" class="block text-sm font-medium text-slate-700">"API base URL"</label>
+                                <input id="field-api_base" type="url" name="api_base" placeholder=provider.default_base_url.unwrap_or("https://llm.example.com/v1") class=SELECT/>
+                                <p class="mt-1 text-xs text-slate-500">"Leave empty for the provider's own address."</p>
+                                <p id="field-api_base-error" role="alert" class="mt-1 text-sm text-red-700">{move || error("api_base").get()}</p>
+                            </div>
+                            {provider.options.iter().map(|option| {
+                                let id = format!("option-{}", option.name);
+                                view! {
+                                    <div>
+                                        <label for=id.clone() class="block text-sm font-medium text-slate-700">
+                                            {option.label}{(!option.required).then_some(" (optional)")}
+                                        </label>
+                                        <input id=id type="text" name=format!("options[{}]", option.name) placeholder=option.placeholder class=SELECT/>
+                                        <p class="mt-1 text-xs text-slate-500">{option.help}</p>
+                                    </div>
+                                }
+                            }).collect_view()}
+                            <p id="field-options-error" role="alert" class="text-sm text-red-700">{move || error("options").get()}</p>
+                        </div>
+                    </details>
+                    <div class="sm:w-56">
+                        <SubmitButton label="Save key" busy_label="Saving…" pending=add.pending()/>
+                    </div>
+                </ActionForm>
+            </section>
+            <aside aria-labelledby="get-key-heading" class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+                <h2 id="get-key-heading" class="text-base font-semibold text-slate-900">{format!("Getting a {} key", provider.name)}</h2>
+                <ol class="mt-3 list-decimal space-y-2 pl-5 text-sm text-slate-700">
+                    {provider.get_key.steps.iter().map(|step| view! { <li>{*step}</li> }).collect_view()}
+                </ol>
+                <a href=provider.get_key.url target="_blank" rel="noopener noreferrer" class="mt-4 inline-block text-sm font-medium text-indigo-700 hover:underline">
+                    {format!("Open {}", provider.name)}<span class="sr-only">" (opens in a new tab)"</span>
+                </a>
+            </aside>
+        </div>
+    }
+}

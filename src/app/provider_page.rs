@@ -1,0 +1,293 @@
+//! `/hub/{provider}`: every key of one provider (the org's, and the viewer's own) with its actions.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::layout::PageHeader;
+use crate::api::error::ApiError;
+use crate::api::keys::{
+    provider_keys, DeleteKey, EditKey, KeyItem, ProviderView, RotateKey, SetKeyEnabled, SetKeyRole,
+};
+use crate::components::form::FormError;
+use crate::components::key_status::StatusBadge;
+use crate::domain::catalog::{provider, Provider};
+use crate::domain::keys::{Role, Scope};
+
+const BUTTON: &str = "rounded-md border border-slate-300 bg-white px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-indigo-500";
+const DANGER: &str = "rounded-md border border-red-300 bg-white px-2.5 py-1 text-xs font-medium text-red-700 hover:bg-red-50 focus:outline-none focus:ring-2 focus:ring-red-500";
+const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
+
+/// Every action a key row offers, shared by all rows of the page.
+#[derive(Clone, Copy)]
+struct KeyActions {
+    toggle: ServerAction<SetKeyEnabled>,
+    role: ServerAction<SetKeyRole>,
+    rotate: ServerAction<RotateKey>,
+    edit: ServerAction<EditKey>,
+    delete: ServerAction<DeleteKey>,
+}
+
+impl KeyActions {
+    fn new() -> KeyActions {
+        KeyActions {
+            toggle: ServerAction::new(),
+            role: ServerAction::new(),
+            rotate: ServerAction::new(),
+            edit: ServerAction::new(),
+            delete: ServerAction::new(),
+        }
+    }
+
+    fn versions(&self) -> [usize; 5] {
+        [
+            self.toggle.version().get(),
+            self.role.version().get(),
+            self.rotate.version().get(),
+            self.edit.version().get(),
+            self.delete.version().get(),
+        ]
+    }
+
+    /// The last failure of any of them, in words.
+    fn error(&self) -> Option<String> {
+        fn text(value: Option<Result<(), ApiError>>) -> Option<String> {
+            value.and_then(Result::err).map(|e| e.to_string())
+        }
+        text(self.toggle.value().get())
+            .or_else(|| text(self.role.value().get()))
+            .or_else(|| text(self.rotate.value().get()))
+            .or_else(|| text(self.edit.value().get()))
+            .or_else(|| text(self.delete.value().get()))
+    }
+}
+
+#[component]
+pub fn ProviderPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.read().get("provider").unwrap_or_default();
+    let actions = KeyActions::new();
+    let keys = Resource::new(
+        move || (id(), actions.versions()),
+        |(id, _)| provider_keys(id),
+    );
+    move || {
+        match provider(&id()) {
+        None => view! {
+            <PageHeader title="Provider not found" description="KeyHub does not know this provider."/>
+            <a href="/hub" class="text-sm font-medium text-indigo-700 hover:underline">"Back to the Provider Hub"</a>
+        }
+        .into_any(),
+        Some(provider) => {
+            let check_key = query.read().get("check_key");
+            view! {
+                <PageHeader title=provider.name description=provider.summary/>
+                <div class="mb-6 flex flex-wrap items-center gap-3">
+                    <a href=format!("/hub/add?provider={}", provider.id) class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2">
+                        "Add a key"
+                    </a>
+                    <a href="/hub" class="text-sm font-medium text-indigo-700 hover:underline">"All providers"</a>
+                </div>
+                {check_key.map(|_| view! {
+                    <p role="status" class="mb-4 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+                        {format!("The key you just added does not look like {} key. It is saved; check that you chose the right provider, and if not, delete it here and add it under the right one.", article(provider.name))}
+                    </p>
+                })}
+                <FormError error=Signal::derive(move || actions.error())/>
+                <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading keys…"</p> }>
+                    {move || keys.get().map(|result| match result {
+                        Ok(view) => key_list(provider, view, actions).into_any(),
+                        Err(error) => view! { <p role="alert" class="text-sm text-red-700">{error.to_string()}</p> }.into_any(),
+                    })}
+                </Transition>
+            }
+            .into_any()
+        }
+    }
+    }
+}
+
+fn article(name: &str) -> String {
+    let vowel = name.starts_with(['A', 'E', 'I', 'O', 'U']);
+    format!("{} {name}", if vowel { "an" } else { "a" })
+}
+
+fn key_list(provider: &'static Provider, view: ProviderView, actions: KeyActions) -> impl IntoView {
+    if view.keys.is_empty() {
+        let who = if view.can_manage {
+            "Add the organization's key to let experts and assistants use it."
+        } else if view.personal_allowed {
+            "Your admins have not added one. You can add a personal key of your own."
+        } else {
+            "Ask an admin of your organization to add one."
+        };
+        return view! {
+            <div class="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-center">
+                <p class="text-sm font-medium text-slate-900">{format!("No {} keys yet", provider.name)}</p>
+                <p class="mt-1 text-sm text-slate-600">{who}</p>
+            </div>
+        }
+        .into_any();
+    }
+    view! {
+        <ul role="list" aria-label="Keys" class="space-y-4">
+            {view.keys.into_iter().map(|item| key_row(provider, item, actions)).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+fn role_text(item: &KeyItem) -> String {
+    match (item.key.role, item.key.fallback_rank) {
+        (Role::Primary, _) => "Primary".to_owned(),
+        (Role::Fallback, Some(rank)) => format!("Fallback {rank}"),
+        _ => "No role".to_owned(),
+    }
+}
+
+fn key_row(provider: &'static Provider, item: KeyItem, actions: KeyActions) -> impl IntoView {
+    let key = item.key.clone();
+    let name = key
+        .nickname
+        .clone()
+        .unwrap_or_else(|| "Unnamed key".to_owned());
+    let label = format!("{name} ({})", key.hint);
+    let heading_id = format!("key-{}", key.id);
+    let labelled_by = heading_id.clone();
+    let personal = key.scope == Scope::Personal;
+    view! {
+        <li>
+            <article aria-labelledby=labelled_by class="rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+                <div class="flex flex-wrap items-start justify-between gap-3">
+                    <div>
+                        <h2 id=heading_id class="text-base font-semibold text-slate-900">{name.clone()}</h2>
+                        <p class="mt-1 flex flex-wrap items-center gap-2 text-sm">
+                            <code class="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-800">{key.hint.clone()}</code>
+                            <span class="rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700 ring-1 ring-indigo-200">{role_text(&item)}</span>
+                            {personal.then(|| view! { <span class="rounded-full bg-violet-50 px-2 py-0.5 text-xs font-medium text-violet-700 ring-1 ring-violet-200">"Personal"</span> })}
+                            {(key.provider != provider.id).then(|| {
+                                let served = crate::domain::catalog::provider(&key.provider).map(|p| p.name).unwrap_or_default();
+                                view! { <span class="text-xs text-slate-500">{format!("added for {served}")}</span> }
+                            })}
+                        </p>
+                    </div>
+                    <StatusBadge status=key.status enabled=key.enabled/>
+                </div>
+                <p class="mt-3 text-xs text-slate-500">
+                    {format!("Added {} by {} · changed {} by {}", key.created_at.get(..10).unwrap_or_default(), item.created_by, key.updated_at.get(..10).unwrap_or_default(), item.updated_by)}
+                </p>
+                {item.can_change.then(|| key_actions(provider, item.clone(), label, actions))}
+            </article>
+        </li>
+    }
+}
+
+fn key_actions(
+    provider: &'static Provider,
+    item: KeyItem,
+    label: String,
+    actions: KeyActions,
+) -> impl IntoView {
+    let key = item.key;
+    // Copy handles: every form below needs the id and the label.
+    let id = StoredValue::new(key.id.clone());
+    let label = StoredValue::new(label);
+    let hidden_id = move || view! { <input type="hidden" name="id" value=id.get_value()/> };
+    let named = move |what: &str| format!("{what} {}", label.get_value());
+    let rank_id = format!("rank-{}", key.id);
+    let used_by = if item.used_by.is_empty() {
+        "No expert or assistant uses this key.".to_owned()
+    } else {
+        format!(
+            "Used by {}: they will move on to the next key.",
+            item.used_by.join(", ")
+        )
+    };
+    let switch = if key.enabled { "Disable" } else { "Enable" };
+    let options: Vec<(&'static str, &'static str, &'static str, String)> = provider
+        .options
+        .iter()
+        .map(|field| {
+            let value = key
+                .options
+                .get(field.name)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            (field.name, field.label, field.placeholder, value.to_owned())
+        })
+        .collect();
+    view! {
+        <div class="mt-4 flex flex-wrap items-center gap-2 border-t border-slate-100 pt-4">
+            <ActionForm action=actions.toggle>
+                {hidden_id()}
+                <input type="hidden" name="enabled" value=(!key.enabled).to_string()/>
+                <button type="submit" class=BUTTON aria-label=named(switch)>{switch}</button>
+            </ActionForm>
+            {(key.role != Role::Primary).then(|| view! {
+                <ActionForm action=actions.role>
+                    {hidden_id()}
+                    <input type="hidden" name="role" value="primary"/>
+                    <button type="submit" class=BUTTON aria-label=format!("{} primary", named("Make"))>"Make primary"</button>
+                </ActionForm>
+            })}
+            <ActionForm action=actions.role attr:class="flex items-center gap-1">
+                {hidden_id()}
+                <input type="hidden" name="role" value="fallback"/>
+                <label for=rank_id.clone() class="text-xs text-slate-600">"Fallback position"</label>
+                <input id=rank_id type="number" name="rank" min="1" value=key.fallback_rank.map(|r| r.to_string()).unwrap_or_default() class="w-16 rounded-md border border-slate-300 px-2 py-1 text-xs"/>
+                <button type="submit" class=BUTTON aria-label=named("Set the fallback position of")>"Set"</button>
+            </ActionForm>
+            {(key.role != Role::None).then(|| view! {
+                <ActionForm action=actions.role>
+                    {hidden_id()}
+                    <input type="hidden" name="role" value="none"/>
+                    <button type="submit" class=BUTTON aria-label=named("Remove the role of")>"Remove role"</button>
+                </ActionForm>
+            })}
+        </div>
+        <div class="mt-3 grid gap-3 md:grid-cols-3">
+            <details class="rounded-lg border border-slate-200 p-3">
+                <summary class="cursor-pointer text-sm font-medium text-slate-800">"Rotate"</summary>
+                <ActionForm action=actions.rotate attr:class="mt-2 space-y-2">
+                    {hidden_id()}
+                    <label class="block text-xs font-medium text-slate-700">
+                        {named("New API key for")}
+                        <input type="password" name="api_key" autocomplete="off" required=true class=INPUT/>
+                    </label>
+                    <p class="text-xs text-slate-500">"The key keeps its place: experts and assistants that use it keep working."</p>
+                    <button type="submit" class=BUTTON>"Rotate key"</button>
+                </ActionForm>
+            </details>
+            <details class="rounded-lg border border-slate-200 p-3">
+                <summary class="cursor-pointer text-sm font-medium text-slate-800">"Edit"</summary>
+                <ActionForm action=actions.edit attr:class="mt-2 space-y-2">
+                    {hidden_id()}
+                    <label class="block text-xs font-medium text-slate-700">
+                        "Nickname"
+                        <input type="text" name="nickname" maxlength="80" value=key.nickname.unwrap_or_default() class=INPUT/>
+                    </label>
+                    <label class="block text-xs font-medium text-slate-700">
+                        "API base URL"
+                        <input type="url" name="api_base" value=key.api_base.unwrap_or_default() placeholder=provider.default_base_url.unwrap_or("https://…") class=INPUT/>
+                    </label>
+                    {options.into_iter().map(|(name, field_label, placeholder, value)| view! {
+                        <label class="block text-xs font-medium text-slate-700">
+                            {field_label}
+                            <input type="text" name=format!("options[{name}]") value=value placeholder=placeholder class=INPUT/>
+                        </label>
+                    }).collect_view()}
+                    <button type="submit" class=BUTTON>"Save changes"</button>
+                </ActionForm>
+            </details>
+            <details class="rounded-lg border border-red-200 p-3">
+                <summary class="cursor-pointer text-sm font-medium text-red-700">"Delete…"</summary>
+                <ActionForm action=actions.delete attr:class="mt-2 space-y-2">
+                    {hidden_id()}
+                    <p class="text-xs text-slate-700">{used_by}</p>
+                    <p class="text-xs text-slate-700">"Deleting wipes the secret at once and cannot be undone; the activity log keeps its hint."</p>
+                    <button type="submit" class=DANGER aria-label=named("Delete")>"Delete key"</button>
+                </ActionForm>
+            </details>
+        </div>
+    }
+}
