@@ -10,7 +10,7 @@ test("the hub shows every provider as a card", async ({ page }) => {
   for (const name of ["OpenAI", "Anthropic", "ElevenLabs", "Stability AI", "Midjourney"]) {
     await expect(hub.card(name)).toBeVisible();
   }
-  await expect(hub.card("OpenAI")).toContainText("Not configured");
+  await expect(hub.card("Perplexity")).toContainText("Not configured");
   await expect(hub.card("Midjourney")).toContainText("no official public API");
   await expect(hub.tab("All")).toHaveAttribute("aria-current", "page");
 });

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 use super::layout::PageHeader;
 use crate::api::keys::{provider_keys, AddKey, AddKeyAction};
 use crate::components::form::{action_errors, Field, FormError, SubmitButton, FORM};
-use crate::domain::catalog::{provider, Category, Provider, PROVIDERS};
+use crate::domain::catalog::{provider, with_article, Category, Provider, PROVIDERS};
 
 const SELECT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
 
@@ -121,7 +121,7 @@ fn AddKeyForm(provider: &'static Provider) -> impl IntoView {
                 </ActionForm>
             </section>
             <aside aria-labelledby="get-key-heading" class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
-                <h2 id="get-key-heading" class="text-base font-semibold text-slate-900">{format!("Getting a {} key", provider.name)}</h2>
+                <h2 id="get-key-heading" class="text-base font-semibold text-slate-900">{format!("Getting {} key", with_article(provider.name))}</h2>
                 <ol class="mt-3 list-decimal space-y-2 pl-5 text-sm text-slate-700">
                     {provider.get_key.steps.iter().map(|step| view! { <li>{*step}</li> }).collect_view()}
                 </ol>

@@ -10,7 +10,7 @@ use crate::api::keys::{
 };
 use crate::components::form::FormError;
 use crate::components::key_status::StatusBadge;
-use crate::domain::catalog::{provider, Provider};
+use crate::domain::catalog::{provider, with_article, Provider};
 use crate::domain::keys::{Role, Scope};
 
 const BUTTON: &str = "rounded-md border border-slate-300 bg-white px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-indigo-500";
@@ -90,7 +90,7 @@ pub fn ProviderPage() -> impl IntoView {
                 </div>
                 {check_key.map(|_| view! {
                     <p role="status" class="mb-4 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">
-                        {format!("The key you just added does not look like {} key. It is saved; check that you chose the right provider, and if not, delete it here and add it under the right one.", article(provider.name))}
+                        {format!("The key you just added does not look like {} key. It is saved; check that you chose the right provider, and if not, delete it here and add it under the right one.", with_article(provider.name))}
                     </p>
                 })}
                 <FormError error=Signal::derive(move || actions.error())/>
@@ -105,11 +105,6 @@ pub fn ProviderPage() -> impl IntoView {
         }
     }
     }
-}
-
-fn article(name: &str) -> String {
-    let vowel = name.starts_with(['A', 'E', 'I', 'O', 'U']);
-    format!("{} {name}", if vowel { "an" } else { "a" })
 }
 
 fn key_list(provider: &'static Provider, view: ProviderView, actions: KeyActions) -> impl IntoView {

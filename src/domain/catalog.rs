@@ -914,6 +914,12 @@ pub const PROVIDERS: &[Provider] = &[
 ];
 
 /// The provider with this id, if KeyHub knows it.
+/// "an OpenAI", "a Groq": the name with its article, for sentences.
+pub fn with_article(name: &str) -> String {
+    let vowel = name.starts_with(['A', 'E', 'I', 'O', 'U']);
+    format!("{} {name}", if vowel { "an" } else { "a" })
+}
+
 pub fn provider(id: &str) -> Option<&'static Provider> {
     PROVIDERS.iter().find(|p| p.id == id)
 }

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
-use crate::domain::catalog::{Provider, PROVIDERS};
+use crate::domain::catalog::{with_article, Provider, PROVIDERS};
 use crate::vault::SecretString;
 
 pub const MAX_KEY_BYTES: usize = 4096;
@@ -51,7 +51,7 @@ pub fn clean_secret(provider: &Provider, raw: &str) -> Result<SecretString, Fiel
              provider and paste only the key.",
         ));
     }
-    if ["...", "…", "•••", "***", "●●●", "xxxx"]
+    if ["...", "…", "•••", "***", "●●●"]
         .iter()
         .any(|mask| key.contains(mask))
     {
@@ -101,14 +101,6 @@ pub fn prefix_warning(provider: &Provider, secret: &SecretString) -> Option<Stri
         )),
         None => None,
     }
-}
-
-fn with_article(name: &str) -> String {
-    let vowel = name
-        .chars()
-        .next()
-        .is_some_and(|c| "AEIOU".contains(c.to_ascii_uppercase()));
-    format!("{} {name}", if vowel { "an" } else { "a" })
 }
 
 /// A trimmed nickname of at most 80 characters, or none.

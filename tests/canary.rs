@@ -1,0 +1,401 @@
+//! The canary test (SPEC.md §9): keys whose plaintext carries a unique marker are stored through the
+//! web UI's server functions and through the REST API, then every page, route, error path and the
+//! activity log is exercised against the real binary with debug logging. The marker must appear in
+//! no HTTP response (body or headers), no log line, and not in the database (the SQLite file, or a
+//! PostgreSQL dump).
+
+mod common;
+
+use std::io::Read;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{new_client, new_master_key, TestDb, OWNER_EMAIL, OWNER_PASSWORD};
+use serde_json::json;
+
+struct Server {
+    child: Child,
+    base: String,
+    /// Where the server writes its log (a file, so a full pipe can never stall it).
+    log: std::path::PathBuf,
+}
+
+impl Server {
+    async fn start(t: &TestDb, master_key: &str) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let data_dir = tempfile::tempdir().unwrap().keep();
+        let log = data_dir.join("server.log");
+        let log_file = std::fs::File::create(&log).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_keyhub"))
+            .arg("serve")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("KEYHUB_DATABASE_URL", &t.url)
+            .env("KEYHUB_MASTER_KEY", master_key)
+            .env("KEYHUB_DATA_DIR", &data_dir)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LEPTOS_SITE_ROOT", "target/site")
+            .env(
+                "RUST_LOG",
+                "trace,sqlx=trace,hyper=info,h2=info,reqwest=info",
+            )
+            .stdout(Stdio::from(log_file.try_clone().unwrap()))
+            .stderr(Stdio::from(log_file))
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if reqwest::get(format!("{base}/healthz")).await.is_ok() {
+                return Server { child, base, log };
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("keyhub serve did not start");
+    }
+
+    /// Stops the server gracefully (so SQLite checkpoints its WAL) and returns everything it logged.
+    fn stop(mut self) -> String {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+        let mut logs = String::new();
+        std::fs::File::open(&self.log)
+            .unwrap()
+            .read_to_string(&mut logs)
+            .unwrap();
+        logs
+    }
+}
+
+/// Everything a client received, to search afterwards.
+#[derive(Default)]
+struct Seen(Vec<String>);
+
+impl Seen {
+    async fn keep(&mut self, what: &str, response: reqwest::Response) -> (u16, String) {
+        let status = response.status().as_u16();
+        let headers = format!("{:?}", response.headers());
+        let body = response.text().await.unwrap();
+        self.0.push(format!("{what}\n{headers}\n{body}"));
+        (status, body)
+    }
+}
+
+async fn the_canary_never_leaves_the_vault(t: &TestDb) {
+    let marker = format!("KHCANARY{}", uuid::Uuid::new_v4().simple());
+    let canary = |n: u8| format!("sk-proj-{marker}{n}Zq9w");
+    let server = Server::start(t, &new_master_key()).await;
+    let base = server.base.clone();
+    let browser = new_client();
+    let mut seen = Seen::default();
+    let form = |path: &str, fields: Vec<(&str, String)>| {
+        browser
+            .post(format!("{base}{path}"))
+            .header("origin", &base)
+            .form(&fields)
+    };
+
+    let setup = form(
+        "/api/auth/setup",
+        vec![
+            ("email", OWNER_EMAIL.into()),
+            ("password", OWNER_PASSWORD.into()),
+            ("org_name", "Acme Labs".into()),
+            ("org_slug", "acme".into()),
+        ],
+    );
+    seen.keep("setup", setup.send().await.unwrap()).await;
+    let add = |secret: String, nickname: &str, role: &str| {
+        form(
+            "/api/keys/add",
+            vec![
+                ("provider", "openai".into()),
+                ("api_key", secret),
+                ("nickname", nickname.into()),
+                ("role", role.into()),
+                ("scope", "org".into()),
+            ],
+        )
+    };
+
+    // Through the UI's server functions: a key, its duplicate, a masked paste, a bad base URL.
+    let (status, _) = seen
+        .keep(
+            "add",
+            add(canary(1), "UI key", "primary").send().await.unwrap(),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = seen
+        .keep(
+            "duplicate",
+            add(canary(1), "Again", "none").send().await.unwrap(),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let masked = format!("{}...{marker}", canary(2));
+    seen.keep(
+        "masked",
+        add(masked, "Masked", "none").send().await.unwrap(),
+    )
+    .await;
+    let bad_base = form(
+        "/api/keys/add",
+        vec![
+            ("provider", "openai".into()),
+            ("api_key", canary(3)),
+            ("nickname", "".into()),
+            ("role", "none".into()),
+            ("scope", "org".into()),
+            (
+                "api_base",
+                format!("https://{marker}:{marker}@169.254.169.254/"),
+            ),
+        ],
+    );
+    seen.keep("bad base", bad_base.send().await.unwrap()).await;
+    let control = add(format!("{}\n{marker}", canary(4)), "", "none");
+    seen.keep("control characters", control.send().await.unwrap())
+        .await;
+    let huge = add(format!("{}{}", canary(5), "x".repeat(5000)), "", "none");
+    seen.keep("oversized", huge.send().await.unwrap()).await;
+
+    // Through the REST API, with its error paths.
+    let token = form(
+        "/api/tokens/create",
+        vec![
+            ("name", "canary".into()),
+            ("keys_read", "on".into()),
+            ("keys_write", "on".into()),
+            ("expires", "30".into()),
+        ],
+    );
+    let (_, body) = seen.keep("token", token.send().await.unwrap()).await;
+    let token: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let token = token["token"].as_str().unwrap().to_owned();
+    let api = new_client();
+    let rest = |method: reqwest::Method, path: &str| {
+        api.request(method, format!("{base}/api/v1{path}"))
+            .bearer_auth(&token)
+    };
+    let (status, body) = seen
+        .keep(
+            "rest create",
+            rest(reqwest::Method::POST, "/orgs/acme/provider-keys")
+                .json(&json!({"provider": "openai", "api_key": canary(6), "role": "fallback"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let rest_id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["key"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (what, body) in [
+        (
+            "rest duplicate",
+            json!({"provider": "openai", "api_key": canary(6)}),
+        ),
+        (
+            "rest unknown field",
+            json!({"provider": "openai", "api_key": canary(7), marker.clone(): 1}),
+        ),
+        (
+            "rest wrong type",
+            json!({"provider": "openai", "api_key": canary(7), "enabled": canary(7)}),
+        ),
+        (
+            "rest masked",
+            json!({"provider": "openai", "api_key": format!("****{}", canary(7))}),
+        ),
+    ] {
+        let response = rest(reqwest::Method::POST, "/orgs/acme/provider-keys")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        seen.keep(what, response).await;
+    }
+    let malformed = rest(reqwest::Method::POST, "/orgs/acme/provider-keys")
+        .header("content-type", "application/json")
+        .body(format!(
+            "{{\"provider\": \"openai\", \"api_key\": \"{}\"",
+            canary(8)
+        ))
+        .send()
+        .await
+        .unwrap();
+    seen.keep("rest malformed", malformed).await;
+    let rotate = rest(reqwest::Method::PATCH, &format!("/provider-keys/{rest_id}"))
+        .json(&json!({"api_key": canary(9), "nickname": "rotated"}))
+        .send()
+        .await
+        .unwrap();
+    seen.keep("rest rotate", rotate).await;
+    let forged_path = rest(
+        reqwest::Method::GET,
+        &format!("/provider-keys/{}", canary(10)),
+    )
+    .send()
+    .await
+    .unwrap();
+    seen.keep("rest key as id", forged_path).await;
+    for path in [
+        "/orgs/acme/provider-keys",
+        &format!("/provider-keys/{rest_id}"),
+        "/providers",
+        "/openapi.json",
+    ] {
+        let response = rest(reqwest::Method::GET, path).send().await.unwrap();
+        seen.keep(path, response).await;
+    }
+    for path in [format!("/provider-keys/{rest_id}/validate")] {
+        let response = rest(reqwest::Method::POST, &path).send().await.unwrap();
+        seen.keep(&path, response).await;
+    }
+
+    // Every page and the server functions behind them, the activity log included.
+    let (_, provider_page) = seen
+        .keep(
+            "provider page",
+            browser
+                .get(format!("{base}/hub/openai"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+    assert!(provider_page.contains("UI key"));
+    for path in [
+        "/hub",
+        "/hub/add?provider=openai",
+        "/hub/add",
+        "/activity",
+        "/activity?provider=openai",
+        "/settings",
+        "/profile",
+        "/experts",
+        "/nowhere",
+    ] {
+        let response = browser.get(format!("{base}{path}")).send().await.unwrap();
+        seen.keep(path, response).await;
+    }
+    for (path, fields) in [
+        ("/api/keys/hub", vec![]),
+        (
+            "/api/keys/provider",
+            vec![("provider", "openai".to_owned())],
+        ),
+        (
+            "/api/activity/list",
+            vec![
+                ("provider", String::new()),
+                ("actor", String::new()),
+                ("action", String::new()),
+                ("page", "1".into()),
+            ],
+        ),
+    ] {
+        let response = form(path, fields).send().await.unwrap();
+        seen.keep(path, response).await;
+    }
+    // A rotation through the UI, then a deletion: both in the log, by hint.
+    let (_, page) = seen
+        .keep(
+            "hub data",
+            form("/api/keys/provider", vec![("provider", "openai".into())])
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+    let ui_id = serde_json::from_str::<serde_json::Value>(&page).unwrap()["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["key"]["nickname"] == "UI key")
+        .unwrap()["key"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    seen.keep(
+        "ui rotate",
+        form(
+            "/api/keys/rotate",
+            vec![("id", ui_id.clone()), ("api_key", canary(11))],
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    seen.keep(
+        "ui rotate masked",
+        form(
+            "/api/keys/rotate",
+            vec![
+                ("id", ui_id.clone()),
+                ("api_key", format!("{}•••", canary(12))),
+            ],
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    seen.keep(
+        "ui delete",
+        form("/api/keys/delete", vec![("id", ui_id)])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (_, activity) = seen
+        .keep(
+            "activity after",
+            browser
+                .get(format!("{base}/activity"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+    assert!(activity.contains("key.rotated") && activity.contains("key.deleted"));
+
+    let logs = server.stop();
+    assert!(
+        logs.contains("KeyHub is listening"),
+        "the server's log was captured"
+    );
+    for record in &seen.0 {
+        assert!(
+            !record.contains(&marker),
+            "the marker reached a response: {record}"
+        );
+    }
+    assert!(!logs.contains(&marker), "the marker reached the log");
+    let stored = match t.sqlite_file() {
+        Some(path) => {
+            let mut bytes = std::fs::read(&path).unwrap();
+            for suffix in ["-wal", "-journal"] {
+                if let Ok(more) = std::fs::read(format!("{}{suffix}", path.display())) {
+                    bytes.extend(more);
+                }
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+        None => t.dump().await,
+    };
+    assert!(stored.contains("sk-proj..."), "the database was read");
+    assert!(!stored.contains(&marker), "the marker is in the database");
+}
+
+on_both_backends!(the_canary_never_leaves_the_vault);
