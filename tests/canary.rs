@@ -30,7 +30,7 @@ impl Server {
         let data_dir = tempfile::tempdir().unwrap().keep();
         let log = data_dir.join("server.log");
         let log_file = std::fs::File::create(&log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_keyhub"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_keyhub"))
             .arg("serve")
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -54,6 +54,8 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("keyhub serve did not start");
     }
 
@@ -69,6 +71,14 @@ impl Server {
             .read_to_string(&mut logs)
             .unwrap();
         logs
+    }
+}
+
+/// A failed test must not leave its server running.
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -35,6 +35,9 @@ test("an admin adds, switches, ranks, rotates and deletes OpenAI keys", async ({
   await page.getByRole("button", { name: "Save key" }).click();
   await expect(page.locator("#field-api_key-error")).toContainText("looks like a masked key");
   await page.screenshot({ path: testInfo.outputPath("add-key-laptop.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: testInfo.outputPath("add-key-phone.png"), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   await addKey(page, project, "openai", secretFor(project, 1), main, "primary");
   const mainCard = page.getByRole("article", { name: main });

@@ -21,25 +21,44 @@ pub fn AddKeyPage() -> impl IntoView {
     }
 }
 
+/// The providers to choose from, filtered by `?q=` (a GET form: no JavaScript needed).
 #[component]
 fn ChooseProvider() -> impl IntoView {
+    let query = use_query_map();
+    let search = move || query.read().get("q").unwrap_or_default();
     view! {
         <PageHeader title="Add a key" description="Choose the provider the key is for."/>
-        <form method="get" action="/hub/add" class="max-w-xl rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
-            <label for="choose-provider" class="block text-sm font-medium text-slate-700">"Provider"</label>
-            <select id="choose-provider" name="provider" class=SELECT>
-                {Category::ALL.into_iter().map(|category| view! {
-                    <optgroup label=category.label()>
-                        {PROVIDERS.iter().filter(|p| p.category == category).map(|p| view! {
-                            <option value=p.id>{p.name}</option>
-                        }).collect_view()}
-                    </optgroup>
-                }).collect_view()}
-            </select>
-            <button type="submit" class="mt-4 rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">
-                "Continue"
-            </button>
+        <form method="get" action="/hub/add" role="search" class="mb-6 flex max-w-xl items-end gap-2">
+            <div class="flex-1">
+                <label for="provider-search" class="block text-sm font-medium text-slate-700">"Filter providers"</label>
+                <input id="provider-search" type="search" name="q" prop:value=search placeholder="e.g. voice, Azure, image" class=SELECT/>
+            </div>
+            <button type="submit" class="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50">"Filter"</button>
         </form>
+        {move || {
+            let search = search();
+            Category::ALL.into_iter().map(|category| {
+                let providers: Vec<_> = PROVIDERS
+                    .iter()
+                    .filter(|p| p.category == category && super::hub::matches(p, &search))
+                    .collect();
+                (!providers.is_empty()).then(|| view! {
+                    <section class="mb-6">
+                        <h2 class="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500">{category.label()}</h2>
+                        <ul role="list" class="grid gap-2 sm:grid-cols-2 lg:grid-cols-3">
+                            {providers.into_iter().map(|p| view! {
+                                <li>
+                                    <a href=format!("/hub/add?provider={}", p.id) class="block rounded-lg border border-slate-200 bg-white p-3 shadow-sm hover:border-indigo-300 focus:outline-none focus:ring-2 focus:ring-indigo-500">
+                                        <span class="block text-sm font-medium text-slate-900">{p.name}</span>
+                                        <span class="block text-xs text-slate-600">{p.summary}</span>
+                                    </a>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                })
+            }).collect_view()
+        }}
     }
 }
 

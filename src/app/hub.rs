@@ -10,7 +10,7 @@ use crate::components::provider_card::ProviderCard;
 use crate::domain::catalog::{providers_in, Category, Provider};
 
 /// Whether a provider matches the search words (name, id, category or what it serves).
-fn matches(provider: &Provider, search: &str) -> bool {
+pub(super) fn matches(provider: &Provider, search: &str) -> bool {
     let search = search.trim().to_lowercase();
     search.is_empty()
         || provider.name.to_lowercase().contains(&search)
