@@ -547,7 +547,64 @@ async fn a_rotation_that_fails_halfway_keeps_the_old_key(t: &TestDb) {
     assert_eq!(opened.expose(), KEY_A);
 }
 
+async fn the_activity_log_filters_and_pages(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let p = people(&app).await;
+    let keys = &app.state.keys;
+    for (provider, key) in [
+        ("openai", KEY_A),
+        ("openai", KEY_B),
+        ("anthropic", "sk-ant-api03-activity01"),
+    ] {
+        let saved = keys
+            .create(p.owner(), draft(provider, key, RoleChange::None))
+            .await
+            .unwrap();
+        keys.set_enabled(p.owner(), &saved.key.id, false)
+            .await
+            .unwrap();
+    }
+    let org = &p.owner_membership.org.id;
+    let page = |provider: Option<&str>, action: Option<&str>, limit, offset| EventFilter {
+        provider: provider.map(str::to_owned),
+        actor: Some("owner@example.com".into()),
+        action: action.map(str::to_owned),
+        limit,
+        offset,
+    };
+    let db = &app.state.db;
+    assert_eq!(
+        db.events(org, &page(Some("openai"), None, 10, 0))
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
+    assert_eq!(
+        db.events(org, &page(None, Some("key.disabled"), 10, 0))
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    let first = db.events(org, &page(None, None, 4, 0)).await.unwrap();
+    let second = db.events(org, &page(None, None, 4, 4)).await.unwrap();
+    assert_eq!(
+        (first.len(), second.len()),
+        (4, 3),
+        "6 key events and the member added"
+    );
+    assert!(first[0].created_at >= second[0].created_at, "newest first");
+    assert!(first.iter().all(|e| !second.contains(e)));
+    let (actors, actions) = db.event_facets(org).await.unwrap();
+    assert_eq!(actors, vec!["owner@example.com".to_owned()]);
+    assert!(
+        actions.contains(&"key.created".to_owned()) && actions.contains(&"member.added".to_owned())
+    );
+}
+
 on_both_backends!(
+    the_activity_log_filters_and_pages,
     primary_fallbacks_rotation_and_delete,
     members_tokens_and_personal_keys,
     bad_input_is_refused_at_its_field_and_duplicates_are_named,

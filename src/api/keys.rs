@@ -320,7 +320,10 @@ pub async fn set_key_role(
 pub async fn rotate_key(id: String, api_key: String) -> Result<(), super::error::ApiError> {
     let (state, viewer) = crate::server::auth::signed_in().await?;
     let secret = crate::vault::SecretString::new(api_key);
-    state.keys.rotate(viewer.key_actor(), &id, secret).await?;
+    let saved = state.keys.rotate(viewer.key_actor(), &id, secret).await?;
+    if saved.warning.is_some() {
+        leptos_axum::redirect(&format!("/hub/{}?check_key={id}", saved.key.provider));
+    }
     Ok(())
 }
 

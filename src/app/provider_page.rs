@@ -90,7 +90,7 @@ pub fn ProviderPage() -> impl IntoView {
                 </div>
                 {check_key.map(|_| view! {
                     <p role="status" class="mb-4 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">
-                        {format!("The key you just added does not look like {} key. It is saved; check that you chose the right provider, and if not, delete it here and add it under the right one.", with_article(provider.name))}
+                        {format!("The key you just saved does not look like {} key. It is saved; check that you chose the right provider and pasted the right key.", with_article(provider.name))}
                     </p>
                 })}
                 <FormError error=Signal::derive(move || actions.error())/>

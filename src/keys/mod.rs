@@ -126,6 +126,20 @@ pub struct KeyEdit {
     pub options: Option<Map<String, Value>>,
 }
 
+impl KeyEdit {
+    fn is_empty(&self) -> bool {
+        self.nickname.is_none() && self.api_base.is_none() && self.options.is_none()
+    }
+}
+
+/// What to change of a key, all at once: a new secret, settings, a role.
+#[derive(Debug, Default)]
+pub struct KeyChange {
+    pub secret: Option<SecretString>,
+    pub edit: KeyEdit,
+    pub role: Option<RoleChange>,
+}
+
 /// A key just saved, with a warning worth showing (a prefix that does not match the provider).
 #[derive(Debug)]
 pub struct Saved {
@@ -368,14 +382,86 @@ impl KeyService {
         Ok((change, key))
     }
 
-    pub async fn update(
+    /// Changes a key in one transaction: rotates its secret, edits its settings and gives it a
+    /// role, each only when asked. Everything is checked before anything is written, so a refused
+    /// part leaves the key as it was.
+    pub async fn change(
         &self,
         actor: KeyActor<'_>,
         key_id: &str,
+        change: KeyChange,
+    ) -> Result<Saved, KeyError> {
+        let current = self.get(actor, key_id).await?;
+        actor.check_may_change(&current)?;
+        let provider = provider_of(&current)?;
+        let settings = match change.edit.is_empty() {
+            true => None,
+            false => Some(self.settings_after(&current, provider, change.edit)?),
+        };
+        let mut warning = None;
+        let sealed = match change.secret {
+            Some(raw) => {
+                let secret = clean_secret(provider, raw.expose())?;
+                self.duplicate(actor, &secret, Some(key_id)).await?;
+                warning = prefix_warning(provider, &secret);
+                Some(
+                    self.keyring
+                        .seal(provider, &current.org_id, key_id, &secret),
+                )
+            }
+            None => None,
+        };
+
+        let (mut tx, key) = self.begin(actor, key_id).await?;
+        let now = now_ms();
+        if let Some(sealed) = sealed {
+            tx.replace_secret(
+                key_id,
+                &sealed.sealed,
+                &sealed.hint,
+                &sealed.fingerprint,
+                actor.user_id(),
+                now,
+            )
+            .await?;
+            let rotated = tx.live_key(key_id).await?.ok_or(KeyError::NotFound)?;
+            tx.record(&self.event(actor, "key.rotated", &rotated, format!("was {}", key.hint)))
+                .await?;
+        }
+        if let Some((nickname, api_base, options)) = settings {
+            tx.update_settings(
+                key_id,
+                nickname.as_deref(),
+                api_base.as_deref(),
+                &options,
+                actor.user_id(),
+                now,
+            )
+            .await?;
+            let edited = tx.live_key(key_id).await?.ok_or(KeyError::NotFound)?;
+            tx.record(&self.event(actor, "key.updated", &edited, String::new()))
+                .await?;
+        }
+        if let Some(role) = change.role {
+            self.rearrange(&mut tx, actor, &key, role).await?;
+            let arranged = tx.live_key(key_id).await?.ok_or(KeyError::NotFound)?;
+            tx.record(&self.event(actor, "key.role_changed", &arranged, role_words(role)))
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Saved {
+            key: self.get(actor, key_id).await?,
+            warning,
+        })
+    }
+
+    /// The settings a key will have after `edit`: nickname, base URL and options text.
+    fn settings_after(
+        &self,
+        key: &KeyRecord,
+        provider: &'static Provider,
         edit: KeyEdit,
-    ) -> Result<KeyRecord, KeyError> {
-        let (mut change, key) = self.begin(actor, key_id).await?;
-        let provider = provider_of(&key)?;
+    ) -> Result<(Option<String>, Option<String>, String), KeyError> {
         let nickname = match edit.nickname {
             Some(nickname) => clean_nickname(nickname.as_deref())?,
             None => key.nickname.clone(),
@@ -398,21 +484,20 @@ impl KeyService {
             }
             None => key.options.clone(),
         };
-        change
-            .update_settings(
-                key_id,
-                nickname.as_deref(),
-                api_base.as_deref(),
-                &options,
-                actor.user_id(),
-                now_ms(),
-            )
-            .await?;
-        let updated = change.live_key(key_id).await?.ok_or(KeyError::NotFound)?;
-        change
-            .finish(&self.event(actor, "key.updated", &updated, String::new()))
-            .await?;
-        Ok(updated)
+        Ok((nickname, api_base, options))
+    }
+
+    pub async fn update(
+        &self,
+        actor: KeyActor<'_>,
+        key_id: &str,
+        edit: KeyEdit,
+    ) -> Result<KeyRecord, KeyError> {
+        let change = KeyChange {
+            edit,
+            ..KeyChange::default()
+        };
+        Ok(self.change(actor, key_id, change).await?.key)
     }
 
     /// Replaces the secret in place: the id stays, so every choice that points at it keeps working.
@@ -422,36 +507,11 @@ impl KeyService {
         key_id: &str,
         new_secret: SecretString,
     ) -> Result<Saved, KeyError> {
-        let current = self.get(actor, key_id).await?;
-        actor.check_may_change(&current)?;
-        let provider = provider_of(&current)?;
-        let secret = clean_secret(provider, new_secret.expose())?;
-        self.duplicate(actor, &secret, Some(key_id)).await?;
-        let warning = prefix_warning(provider, &secret);
-        let sealed = self
-            .keyring
-            .seal(provider, &current.org_id, key_id, &secret);
-        drop(secret);
-        let (mut change, key) = self.begin(actor, key_id).await?;
-        change
-            .replace_secret(
-                key_id,
-                &sealed.sealed,
-                &sealed.hint,
-                &sealed.fingerprint,
-                actor.user_id(),
-                now_ms(),
-            )
-            .await?;
-        let detail = format!("was {}", key.hint);
-        let rotated = change.live_key(key_id).await?.ok_or(KeyError::NotFound)?;
-        change
-            .finish(&self.event(actor, "key.rotated", &rotated, detail))
-            .await?;
-        Ok(Saved {
-            key: rotated,
-            warning,
-        })
+        let change = KeyChange {
+            secret: Some(new_secret),
+            ..KeyChange::default()
+        };
+        self.change(actor, key_id, change).await
     }
 
     pub async fn set_enabled(
@@ -483,13 +543,11 @@ impl KeyService {
         key_id: &str,
         role: RoleChange,
     ) -> Result<KeyRecord, KeyError> {
-        let (mut change, key) = self.begin(actor, key_id).await?;
-        self.rearrange(&mut change, actor, &key, role).await?;
-        let key = change.live_key(key_id).await?.ok_or(KeyError::NotFound)?;
-        change
-            .finish(&self.event(actor, "key.role_changed", &key, role_words(role)))
-            .await?;
-        Ok(key)
+        let change = KeyChange {
+            role: Some(role),
+            ..KeyChange::default()
+        };
+        Ok(self.change(actor, key_id, change).await?.key)
     }
 
     /// Soft delete: the ciphertext is wiped at once, the row stays for the audit trail.

@@ -14,7 +14,7 @@ use crate::domain::accounts::TokenScope;
 use crate::domain::catalog::Category;
 use crate::domain::keys::{KeyStatus, Scope};
 use crate::keys::arrangement::RoleChange;
-use crate::keys::{KeyActor, KeyDraft, KeyEdit, KeyFilter};
+use crate::keys::{KeyActor, KeyChange, KeyDraft, KeyEdit, KeyFilter};
 use crate::server::auth::ApiCaller;
 use crate::server::state::AppState;
 use crate::vault::SecretString;
@@ -228,7 +228,7 @@ pub async fn get(
     Ok(Json(masked(&caller, &key)))
 }
 
-/// Change a key: nickname, base URL, options, role; `api_key` rotates it (same id).
+/// Change a key: nickname, base URL, options, role; `api_key` rotates it (same id). All or nothing.
 #[utoipa::path(patch, path = "/api/v1/provider-keys/{id}", tag = "keys",
     params(("id" = String, Path)), request_body = UpdateKey,
     responses((status = 200, body = SavedKey), (status = 400), (status = 401), (status = 403),
@@ -241,31 +241,22 @@ pub async fn update(
     ApiJson(body): ApiJson<UpdateKey>,
 ) -> Result<Json<SavedKey>, RestError> {
     let token = caller.require(TokenScope::KeysWrite)?;
-    let actor = KeyActor::Token(token);
-    let role = role_change(body.role.as_deref(), body.fallback_rank)?;
-    // The key must exist before anything changes; then the rotation (the step most likely to be
-    // refused), the settings and the role, each in its own transaction.
-    let mut key = state.keys.get(actor, &id).await?;
-    let mut warning = None;
-    if let Some(secret) = body.api_key {
-        let saved = state.keys.rotate(actor, &id, secret).await?;
-        warning = saved.warning;
-        key = saved.key;
-    }
-    if body.nickname.is_some() || body.api_base.is_some() || body.options.is_some() {
-        let edit = KeyEdit {
+    let change = KeyChange {
+        secret: body.api_key,
+        edit: KeyEdit {
             nickname: body.nickname,
             api_base: body.api_base,
             options: body.options,
-        };
-        key = state.keys.update(actor, &id, edit).await?;
-    }
-    if let Some(role) = role {
-        key = state.keys.set_role(actor, &id, role).await?;
-    }
+        },
+        role: role_change(body.role.as_deref(), body.fallback_rank)?,
+    };
+    let saved = state
+        .keys
+        .change(KeyActor::Token(token), &id, change)
+        .await?;
     Ok(Json(SavedKey {
-        key: masked(&caller, &key),
-        warning,
+        key: masked(&caller, &saved.key),
+        warning: saved.warning,
     }))
 }
 

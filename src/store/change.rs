@@ -61,10 +61,21 @@ impl OrgChange<'_> {
         &mut self.tx
     }
 
-    /// Records the event and commits everything.
-    pub async fn finish(mut self, event: &NewEvent) -> Result<(), StoreError> {
+    /// Records an event of this change (written with it, or not at all).
+    pub async fn record(&mut self, event: &NewEvent) -> Result<(), StoreError> {
         debug_assert_eq!(event.org_id, self.org_id);
-        insert_event(&mut self.tx, event).await?;
+        insert_event(&mut self.tx, event).await
+    }
+
+    /// Commits everything (after the change's events were recorded).
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records the last event and commits everything.
+    pub async fn finish(mut self, event: &NewEvent) -> Result<(), StoreError> {
+        self.record(event).await?;
         self.tx.commit().await?;
         Ok(())
     }
