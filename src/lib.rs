@@ -21,6 +21,8 @@ pub mod server;
 #[cfg(feature = "ssr")]
 pub mod store;
 #[cfg(feature = "ssr")]
+pub mod validation;
+#[cfg(feature = "ssr")]
 pub mod vault;
 
 #[cfg(feature = "hydrate")]
