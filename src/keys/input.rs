@@ -186,7 +186,7 @@ pub fn clean_api_base(
     Ok(Some(url.as_str().trim_end_matches('/').to_owned()))
 }
 
-fn is_link_local(ip: IpAddr) -> bool {
+pub(crate) fn is_link_local(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => v4.is_link_local(),
         IpAddr::V6(v6) => {
@@ -196,7 +196,7 @@ fn is_link_local(ip: IpAddr) -> bool {
     }
 }
 
-fn is_private(ip: IpAddr) -> bool {
+pub(crate) fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
             v4.is_private()

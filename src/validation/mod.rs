@@ -1,9 +1,10 @@
-//! Live validation (SPEC.md §5): what a provider's answer means for a key. This part classifies
-//! answers, reads retry-after and redacts provider words; the probes that ask the providers come
-//! next and feed it.
+//! Live validation (SPEC.md §5): a probe per provider ([`probe`]), what its answer means for the
+//! key ([`classify`]), when to try again ([`retry`]), and provider words made safe ([`redact`]).
 
 pub mod classify;
+pub mod probe;
 pub mod redact;
 pub mod retry;
 
 pub use classify::{classify, unreachable, Answer, Unreachable, Verdict};
+pub use probe::Prober;

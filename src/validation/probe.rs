@@ -1,0 +1,310 @@
+//! Asking a provider whether a key works: the cheapest authenticated request of the catalog, sent
+//! the provider's way, with short timeouts, no redirects to other hosts, and addresses checked after
+//! DNS resolution (SPEC.md §5).
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, USER_AGENT};
+use serde_json::{Map, Value};
+
+use super::classify::{classify, unreachable, Answer, Unreachable, Verdict};
+use super::retry::retry_after;
+use crate::domain::catalog::{KeyAuth, Provider, Validation};
+use crate::domain::keys::KeyStatus;
+use crate::keys::input::{clean_api_base, is_link_local, is_private};
+use crate::vault::SecretString;
+
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(10);
+/// More than any probe answer needs; a larger body is cut.
+const MAX_BODY: usize = 64 * 1024;
+
+/// Resolves host names and drops addresses a provider may not have: link-local and metadata
+/// addresses always, private and loopback ones unless private endpoints are allowed.
+#[derive(Debug)]
+struct GuardedResolver {
+    allow_private: bool,
+}
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let allow_private = self.allow_private;
+        Box::pin(async move {
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> = found
+                .into_iter()
+                .filter(|addr| address_allowed(addr.ip(), allow_private))
+                .collect();
+            if allowed.is_empty() {
+                return Err(Box::new(std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    "the host resolves only to addresses KeyHub may not call",
+                ))
+                    as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(allowed.into_iter()) as Addrs)
+        })
+    }
+}
+
+/// Sends validation probes. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Prober {
+    client: reqwest::Client,
+    base_overrides: Arc<BTreeMap<String, String>>,
+    allow_private: bool,
+}
+
+/// Where and how to ask.
+struct Probe {
+    method: reqwest::Method,
+    url: String,
+}
+
+impl Prober {
+    pub fn new(base_overrides: BTreeMap<String, String>, allow_private: bool) -> Prober {
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(TOTAL_TIMEOUT)
+            .user_agent(concat!(
+                "KeyHub/",
+                env!("CARGO_PKG_VERSION"),
+                " (key validation)"
+            ))
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                let same_host = attempt
+                    .previous()
+                    .first()
+                    .is_some_and(|first| first.host_str() == attempt.url().host_str());
+                if same_host && attempt.previous().len() < 3 {
+                    attempt.follow()
+                } else {
+                    attempt.stop()
+                }
+            }))
+            .dns_resolver(Arc::new(GuardedResolver { allow_private }))
+            .build()
+            .expect("a TLS backend is compiled in");
+        Prober {
+            client,
+            base_overrides: Arc::new(base_overrides),
+            allow_private,
+        }
+    }
+
+    /// Asks the provider about the key and classifies the answer.
+    pub async fn validate(
+        &self,
+        provider: &Provider,
+        secret: &SecretString,
+        api_base: Option<&str>,
+        options: &Map<String, Value>,
+    ) -> Verdict {
+        let probe = match self.probe(provider, api_base, options) {
+            Ok(probe) => probe,
+            Err(verdict) => return verdict,
+        };
+        let mut request = self
+            .client
+            .request(probe.method.clone(), &probe.url)
+            .headers(auth_headers(provider, secret));
+        if probe.method == reqwest::Method::POST {
+            request = request
+                .header("content-type", "application/json")
+                .body("{}");
+        }
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(error) => return unreachable(provider, why(&error)),
+        };
+        let http_status = response.status().as_u16();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (ms, seconds) = (header("retry-after-ms"), header("retry-after"));
+        if (300..400).contains(&http_status) {
+            return Verdict {
+                status: KeyStatus::Unverified,
+                http_status: Some(http_status),
+                code: "redirect".to_owned(),
+                message: format!(
+                    "{} sent KeyHub elsewhere ({http_status}); KeyHub follows no redirects to other \
+                     hosts. Check the base URL.",
+                    provider.name
+                ),
+                retry_after: None,
+            };
+        }
+        let body = match read_body(response).await {
+            Ok(body) => body,
+            Err(error) => return unreachable(provider, why(&error)),
+        };
+        let answer = Answer {
+            http_status,
+            body: &body,
+            retry_after: retry_after(ms.as_deref(), seconds.as_deref(), &body, SystemTime::now()),
+        };
+        classify(provider, &answer, secret.expose())
+    }
+
+    /// The probe's URL: the key's base URL, else the instance's override, else the provider's own,
+    /// with `{region}`-style holes filled from the options. Refused bases become verdicts.
+    fn probe(
+        &self,
+        provider: &Provider,
+        api_base: Option<&str>,
+        options: &Map<String, Value>,
+    ) -> Result<Probe, Verdict> {
+        let (method, path) = match provider.validation {
+            Validation::Probe { method, path } => (method, path),
+            Validation::Manual { reason } => return Err(not_checked(provider, reason)),
+        };
+        if matches!(
+            provider.auth,
+            KeyAuth::AwsSigV4 | KeyAuth::GoogleServiceAccount
+        ) {
+            return Err(not_checked(
+                provider,
+                "KeyHub cannot check these credentials yet (AWS signatures and Google service \
+                 accounts come later); the key is kept as not verified.",
+            ));
+        }
+        let option = |name: &str| {
+            options
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        };
+        let base = api_base
+            .map(str::to_owned)
+            .or_else(|| {
+                provider
+                    .options
+                    .iter()
+                    .find(|o| o.name == "endpoint")
+                    .map(|_| option("endpoint").to_owned())
+            })
+            .filter(|b| !b.is_empty())
+            .or_else(|| self.base_overrides.get(provider.id).cloned())
+            .or_else(|| provider.default_base_url.map(str::to_owned))
+            .ok_or_else(|| {
+                not_checked(
+                    provider,
+                    "there is no base URL to ask; give one under Advanced.",
+                )
+            })?;
+        let fill = |text: &str| {
+            text.replace("{region}", option("region"))
+                .replace("{location}", option("location"))
+                .replace(
+                    "{api_version}",
+                    match option("api_version") {
+                        "" => "2024-10-21",
+                        version => version,
+                    },
+                )
+        };
+        let base = clean_api_base(Some(&fill(&base)), self.allow_private)
+            .map_err(|problem| not_checked(provider, &problem.message))?
+            .unwrap_or_default();
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        Ok(Probe {
+            method,
+            url: format!("{base}{}", fill(path)),
+        })
+    }
+}
+
+fn not_checked(provider: &Provider, reason: &str) -> Verdict {
+    Verdict {
+        status: KeyStatus::Unsupported,
+        http_status: None,
+        code: "not_checked".to_owned(),
+        message: format!("{} keys cannot be checked here: {reason}", provider.name),
+        retry_after: None,
+    }
+}
+
+/// The key, sent the provider's way; none for a keyless local server.
+fn auth_headers(provider: &Provider, secret: &SecretString) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert(USER_AGENT, HeaderValue::from_static("KeyHub"));
+    if secret.is_empty() {
+        return headers;
+    }
+    let Ok(mut value) = HeaderValue::from_str(secret.expose()) else {
+        return headers;
+    };
+    value.set_sensitive(true);
+    match provider.auth {
+        KeyAuth::Bearer => {
+            if let Ok(mut bearer) = HeaderValue::from_str(&format!("Bearer {}", secret.expose())) {
+                bearer.set_sensitive(true);
+                headers.insert(AUTHORIZATION, bearer);
+            }
+        }
+        KeyAuth::Header { name, extra } => {
+            let lower = |name: &str| HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes());
+            if let Ok(name) = lower(name) {
+                headers.insert(name, value);
+            }
+            for (extra_name, extra_value) in extra {
+                if let Ok(name) = lower(extra_name) {
+                    headers.insert(name, HeaderValue::from_static(extra_value));
+                }
+            }
+        }
+        KeyAuth::AwsSigV4 | KeyAuth::GoogleServiceAccount | KeyAuth::None => {}
+    }
+    headers
+}
+
+async fn read_body(mut response: reqwest::Response) -> Result<String, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        body.extend_from_slice(&chunk);
+        if body.len() >= MAX_BODY {
+            body.truncate(MAX_BODY);
+            break;
+        }
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
+/// Why a request failed, from reqwest's error and its sources.
+fn why(error: &reqwest::Error) -> Unreachable {
+    if error.is_timeout() {
+        return Unreachable::Timeout;
+    }
+    let mut chain = String::new();
+    let mut source: Option<&dyn std::error::Error> = Some(error);
+    while let Some(current) = source {
+        chain.push_str(&current.to_string().to_lowercase());
+        chain.push(' ');
+        source = current.source();
+    }
+    if chain.contains("dns") || chain.contains("lookup") || chain.contains("may not call") {
+        Unreachable::Dns
+    } else if chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake")
+    {
+        Unreachable::Tls
+    } else if chain.contains("refused") {
+        Unreachable::Refused
+    } else {
+        Unreachable::Dropped
+    }
+}
+
+/// Whether a resolved address is one KeyHub may call for this instance.
+pub fn address_allowed(ip: IpAddr, allow_private: bool) -> bool {
+    !is_link_local(ip) && (allow_private || !is_private(ip))
+}

@@ -1,0 +1,189 @@
+//! A fake AI provider for tests: answers like each provider family does, driven by the key's text,
+//! so a test picks the outcome by the key it pastes. Point a provider at it with
+//! `KEYHUB_PROVIDER_BASE_<ID>=http://127.0.0.1:<port>/<id>` (and private endpoints allowed).
+//!
+//! The key chooses: `invalid`, `expired`, `restricted`, `nocredits`, `ratelimit` (429 with
+//! `retry-after: 30`), `down` (503), `overloaded` (529), `slow` (answers after 15 s), `drop` (the
+//! connection breaks mid-answer); anything else is a valid key. Local Ollama needs no key.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+
+/// One request the fake provider received: which family, method, path and which key header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seen {
+    pub family: String,
+    pub method: String,
+    pub path: String,
+    pub key_header: Option<String>,
+    pub key: String,
+}
+
+#[derive(Clone, Default)]
+pub struct Log(Arc<Mutex<Vec<Seen>>>);
+
+impl Log {
+    pub fn all(&self) -> Vec<Seen> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+const KEY_HEADERS: &[&str] = &[
+    "authorization",
+    "x-api-key",
+    "x-goog-api-key",
+    "api-key",
+    "xi-api-key",
+    "ocp-apim-subscription-key",
+];
+
+pub fn router(log: Log) -> Router {
+    Router::new()
+        .route("/{family}", any(answer))
+        .route("/{family}/{*rest}", any(answer))
+        .with_state(log)
+}
+
+/// Starts the fake provider on a loopback port; returns its base address and request log.
+pub async fn spawn() -> (String, Log) {
+    let log = Log::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = router(log.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}"), log)
+}
+
+async fn answer(
+    State(log): State<Log>,
+    Path(parts): Path<Vec<String>>,
+    method: Method,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let family = parts.first().cloned().unwrap_or_default();
+    let (key_header, key) = KEY_HEADERS
+        .iter()
+        .find_map(|name| {
+            let value = headers.get(*name)?.to_str().ok()?;
+            let key = value.strip_prefix("Bearer ").unwrap_or(value);
+            Some((name.to_string(), key.to_owned()))
+        })
+        .unzip();
+    let key = key.unwrap_or_default();
+    log.0.lock().unwrap().push(Seen {
+        family: family.clone(),
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+        key_header,
+        key: key.clone(),
+    });
+    outcome(&family, &key).await
+}
+
+fn json(status: u16, body: String) -> Response {
+    (
+        StatusCode::from_u16(status).unwrap(),
+        [("content-type", "application/json")],
+        body,
+    )
+        .into_response()
+}
+
+/// An echo of the key's start, as real providers put in their error messages.
+fn echo(key: &str) -> String {
+    format!(
+        "{}****{}",
+        &key[..key.len().min(8)],
+        &key[key.len().saturating_sub(4)..]
+    )
+}
+
+async fn outcome(family: &str, key: &str) -> Response {
+    let google = matches!(family, "google" | "google-tts");
+    let has = |word: &str| key.contains(word);
+    if key.is_empty() && family != "ollama" {
+        return json(
+            401,
+            r#"{"error":{"message":"No API key provided","code":"missing_api_key"}}"#.into(),
+        );
+    }
+    if has("slow") {
+        tokio::time::sleep(Duration::from_secs(15)).await;
+    }
+    if has("drop") {
+        let broken = futures_util::stream::once(async {
+            Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other("connection dropped"))
+        });
+        return Response::builder()
+            .status(200)
+            .body(Body::from_stream(broken))
+            .unwrap();
+    }
+    if has("invalid") {
+        return match family {
+            _ if google => json(400, r#"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"reason":"API_KEY_INVALID"}]}}"#.into()),
+            "xai" => json(400, format!(r#"{{"error":"Incorrect API key provided: {}. You can obtain an API key from https://console.x.ai."}}"#, echo(key))),
+            "elevenlabs" => json(401, r#"{"detail":{"status":"invalid_api_key","message":"Invalid API key"}}"#.into()),
+            "anthropic" => json(401, r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#.into()),
+            _ => json(401, format!(r#"{{"error":{{"message":"Incorrect API key provided: {}.","type":"invalid_request_error","code":"invalid_api_key"}}}}"#, echo(key))),
+        };
+    }
+    if has("expired") {
+        return match family {
+            _ if google => json(400, r#"{"error":{"code":400,"message":"API key expired. Please renew the API key.","status":"INVALID_ARGUMENT","details":[{"reason":"API_KEY_INVALID"}]}}"#.into()),
+            _ => json(401, r#"{"message":"Your API key has expired. Please create a production key"}"#.into()),
+        };
+    }
+    if has("restricted") {
+        return match family {
+            _ if google => json(403, r#"{"error":{"code":403,"status":"PERMISSION_DENIED","details":[{"reason":"API_KEY_SERVICE_BLOCKED"}]}}"#.into()),
+            "elevenlabs" => json(401, r#"{"detail":{"status":"missing_permissions","message":"The API key you used is missing the permission user_read"}}"#.into()),
+            _ => json(401, r#"{"error":{"message":"You have insufficient permissions for this operation. Missing scopes: api.model.read."}}"#.into()),
+        };
+    }
+    if has("nocredits") {
+        return match family {
+            "openai" | "openai-tts" | "openai-dalle" => json(429, r#"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}"#.into()),
+            "anthropic" => json(400, r#"{"type":"error","error":{"type":"invalid_request_error","message":"Your credit balance is too low to access the Anthropic API."}}"#.into()),
+            "elevenlabs" => json(401, r#"{"detail":{"status":"quota_exceeded","message":"This request exceeds your quota. You have 0 credits remaining"}}"#.into()),
+            "deepseek" => json(200, r#"{"is_available":false,"balance_infos":[]}"#.into()),
+            "openrouter" => json(200, r#"{"data":{"label":"k","limit":10,"limit_remaining":0}}"#.into()),
+            "xai" => json(429, r#"{"error":"Your team has either used all available credits or reached its monthly spending limit."}"#.into()),
+            _ if google => json(403, r#"{"error":{"code":403,"message":"This API method requires billing to be enabled","details":[{"reason":"BILLING_DISABLED"}]}}"#.into()),
+            _ => json(402, r#"{"error":{"message":"Insufficient credits"}}"#.into()),
+        };
+    }
+    if has("ratelimit") {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("content-type", "application/json"), ("retry-after", "30")],
+            r#"{"error":{"message":"Rate limit reached","code":"rate_limit_exceeded"}}"#,
+        )
+            .into_response();
+    }
+    if has("overloaded") {
+        return json(
+            529,
+            r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#.into(),
+        );
+    }
+    if has("down") {
+        return json(503, r#"{"error":{"message":"Service unavailable"}}"#.into());
+    }
+    match family {
+        "cohere" => json(200, r#"{"valid":true,"organization_id":"org"}"#.into()),
+        "deepseek" => json(200, r#"{"is_available":true,"balance_infos":[]}"#.into()),
+        "openrouter" => json(200, r#"{"data":{"label":"k","limit":10,"limit_remaining":9.5}}"#.into()),
+        "xai" => json(200, r#"{"acls":["api-key:model:*"],"team_blocked":false,"api_key_blocked":false,"api_key_disabled":false}"#.into()),
+        "ollama" => json(200, r#"{"version":"0.9.0"}"#.into()),
+        _ => json(200, r#"{"object":"list","data":[]}"#.into()),
+    }
+}
