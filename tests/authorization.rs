@@ -123,6 +123,7 @@ async fn world(t: &TestDb) -> World {
                 role: RoleChange::Primary,
                 enabled: true,
                 scope: Scope::Org,
+                allow_unverified: false,
             },
         )
         .await
@@ -378,6 +379,11 @@ async fn every_server_function_checks_who_is_asking(t: &TestDb) {
         Row {
             endpoint: "keys/edit",
             form: vec![("id", &w.key_id), ("nickname", "Renamed by the admin")],
+            expect: [401, 404, 403, 200, 401, 401],
+        },
+        Row {
+            endpoint: "keys/validate",
+            form: vec![("id", &w.key_id)],
             expect: [401, 404, 403, 200, 401, 401],
         },
         Row {

@@ -30,9 +30,11 @@ impl Server {
         let data_dir = tempfile::tempdir().unwrap().keep();
         let log = data_dir.join("server.log");
         let log_file = std::fs::File::create(&log).unwrap();
+        let (provider_base, _) = common::fake_provider::spawn().await;
         let mut child = Command::new(env!("CARGO_BIN_EXE_keyhub"))
             .arg("serve")
             .env_clear()
+            .envs(common::fake_provider_vars(&provider_base))
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("KEYHUB_DATABASE_URL", &t.url)
             .env("KEYHUB_MASTER_KEY", master_key)

@@ -27,6 +27,7 @@ fn draft(provider: &str, key: &str, role: RoleChange) -> KeyDraft {
         role,
         enabled: true,
         scope: Scope::Org,
+        allow_unverified: false,
     }
 }
 

@@ -99,7 +99,12 @@ async fn the_key_lifecycle_through_the_api(t: &TestDb) {
     assert_eq!(field_names(key), MASKED_KEY_FIELDS);
     assert_eq!(key["hint"], "sk-proj...1111");
     assert_eq!(key["role"], "primary");
-    assert_eq!(key["status"], "unverified");
+    assert_eq!(
+        key["status"], "valid",
+        "validated with the (fake) provider before saving"
+    );
+    assert!(key["last_validated_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(key["last_error"], Value::Null);
     assert_eq!(key["org"], "acme");
     assert_eq!(key["category"], "llm");
     assert!(key["created_at"].as_str().unwrap().ends_with('Z'));
@@ -159,7 +164,7 @@ async fn the_key_lifecycle_through_the_api(t: &TestDb) {
         .call(Method::POST, &format!("{path}/validate"), None)
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(health["status"], "unverified");
+    assert_eq!(health["status"], "valid");
 
     let (status, _) = api.call(Method::DELETE, &path, None).await;
     assert_eq!(status, StatusCode::OK);
@@ -167,6 +172,77 @@ async fn the_key_lifecycle_through_the_api(t: &TestDb) {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(gone["error"]["code"], "not_found");
     assert_eq!(api.key_count().await, 1);
+}
+
+/// Validate before save: a rejected key is not stored, an unreachable provider needs consent, and
+/// a key whose provider later says "no credits" shows it after Validate.
+async fn keys_are_validated_before_they_are_saved(t: &TestDb) {
+    let api = Api::new(t).await;
+    let create = |key: &str, allow: bool| json!({"provider": "openai", "api_key": key, "allow_unverified": allow});
+    let path = "/api/v1/orgs/acme/provider-keys";
+    let (status, rejected) = api
+        .call(
+            Method::POST,
+            path,
+            Some(create("sk-proj-invalid-SECRETPART-0001", false)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{rejected}");
+    assert_eq!(rejected["error"]["code"], "key_rejected");
+    assert_eq!(rejected["error"]["field"], "api_key");
+    assert!(rejected["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Key validation failed: OpenAI rejected this key (401)."));
+    assert!(!rejected.to_string().contains("SECRETPART"));
+    let (status, body) = api
+        .call(
+            Method::POST,
+            path,
+            Some(create("sk-proj-invalid-SECRETPART-0001", true)),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a rejected key is never saved: {body}"
+    );
+
+    let (status, unreachable) = api
+        .call(Method::POST, path, Some(create("sk-proj-down-0002", false)))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unreachable["error"]["code"], "provider_unreachable");
+    assert_eq!(api.key_count().await, 0, "nothing stored yet");
+    let (status, saved) = api
+        .call(Method::POST, path, Some(create("sk-proj-down-0002", true)))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    assert_eq!(saved["key"]["status"], "unverified");
+    assert_eq!(saved["key"]["last_error"]["http_status"], 503);
+
+    let (_, broke) = api
+        .call(
+            Method::POST,
+            path,
+            Some(create("sk-proj-soon-broke-0003", false)),
+        )
+        .await;
+    assert_eq!(broke["key"]["status"], "valid");
+    let id = broke["key"]["id"].as_str().unwrap();
+    let (status, health) = api
+        .call(
+            Method::POST,
+            &format!("/api/v1/provider-keys/{id}/validate"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(health["status"], "no_credits");
+    assert!(health["last_error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("out of credit"));
 }
 
 async fn bad_input_gets_a_json_error_and_changes_nothing(t: &TestDb) {
@@ -326,6 +402,7 @@ async fn the_openapi_document_describes_masked_keys_only(t: &TestDb) {
 }
 
 on_both_backends!(
+    keys_are_validated_before_they_are_saved,
     the_key_lifecycle_through_the_api,
     bad_input_gets_a_json_error_and_changes_nothing,
     the_openapi_document_describes_masked_keys_only,

@@ -267,6 +267,7 @@ pub async fn add_key(
     scope: String,
     api_base: Option<String>,
     options: Option<std::collections::BTreeMap<String, String>>,
+    allow_unverified: Option<String>,
 ) -> Result<(), super::error::ApiError> {
     use crate::domain::keys::Scope;
     use crate::keys::KeyDraft;
@@ -284,6 +285,7 @@ pub async fn add_key(
         } else {
             Scope::Org
         },
+        allow_unverified: allow_unverified.is_some(),
     };
     let saved = state.keys.create(viewer.key_actor(), draft).await?;
     let page = format!("/hub/{}", saved.key.provider);
@@ -317,10 +319,18 @@ pub async fn set_key_role(
 }
 
 #[leptos::server(prefix = "/api", endpoint = "keys/rotate")]
-pub async fn rotate_key(id: String, api_key: String) -> Result<(), super::error::ApiError> {
+pub async fn rotate_key(
+    id: String,
+    api_key: String,
+    allow_unverified: Option<String>,
+) -> Result<(), super::error::ApiError> {
     let (state, viewer) = crate::server::auth::signed_in().await?;
-    let secret = crate::vault::SecretString::new(api_key);
-    let saved = state.keys.rotate(viewer.key_actor(), &id, secret).await?;
+    let change = crate::keys::KeyChange {
+        secret: Some(crate::vault::SecretString::new(api_key)),
+        allow_unverified: allow_unverified.is_some(),
+        ..Default::default()
+    };
+    let saved = state.keys.change(viewer.key_actor(), &id, change).await?;
     if saved.warning.is_some() {
         leptos_axum::redirect(&format!("/hub/{}?check_key={id}", saved.key.provider));
     }
@@ -341,6 +351,14 @@ pub async fn edit_key(
         options: options.map(|fields| doors::options(Some(fields))),
     };
     state.keys.update(viewer.key_actor(), &id, edit).await?;
+    Ok(())
+}
+
+/// Asks the provider about the key now; the page shows the new status and time.
+#[leptos::server(prefix = "/api", endpoint = "keys/validate")]
+pub async fn validate_key(id: String) -> Result<(), super::error::ApiError> {
+    let (state, viewer) = crate::server::auth::signed_in().await?;
+    state.keys.validate(viewer.key_actor(), &id).await?;
     Ok(())
 }
 

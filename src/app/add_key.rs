@@ -134,8 +134,15 @@ fn AddKeyForm(provider: &'static Provider) -> impl IntoView {
                             <p id="field-options-error" role="alert" class="text-sm text-red-700">{move || error("options").get()}</p>
                         </div>
                     </details>
+                    <label class="flex items-start gap-3 text-sm text-slate-700">
+                        <input type="checkbox" name="allow_unverified" value="on" class="mt-0.5 h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-500"/>
+                        <span>
+                            "Save even if the provider cannot be reached"
+                            <span class="block text-xs text-slate-500">"The key is then kept as not verified until a check succeeds. A key the provider rejects is never saved."</span>
+                        </span>
+                    </label>
                     <div class="sm:w-56">
-                        <SubmitButton label="Save key" busy_label="Saving…" pending=add.pending()/>
+                        <SubmitButton label="Save key" busy_label="Checking with the provider…" pending=add.pending()/>
                     </div>
                 </ActionForm>
             </section>

@@ -7,6 +7,7 @@ use super::layout::PageHeader;
 use crate::api::error::ApiError;
 use crate::api::keys::{
     provider_keys, DeleteKey, EditKey, KeyItem, ProviderView, RotateKey, SetKeyEnabled, SetKeyRole,
+    ValidateKey,
 };
 use crate::components::form::FormError;
 use crate::components::key_status::StatusBadge;
@@ -25,6 +26,7 @@ struct KeyActions {
     rotate: ServerAction<RotateKey>,
     edit: ServerAction<EditKey>,
     delete: ServerAction<DeleteKey>,
+    validate: ServerAction<ValidateKey>,
 }
 
 impl KeyActions {
@@ -35,11 +37,13 @@ impl KeyActions {
             rotate: ServerAction::new(),
             edit: ServerAction::new(),
             delete: ServerAction::new(),
+            validate: ServerAction::new(),
         }
     }
 
-    fn versions(&self) -> [usize; 5] {
+    fn versions(&self) -> [usize; 6] {
         [
+            self.validate.version().get(),
             self.toggle.version().get(),
             self.role.version().get(),
             self.rotate.version().get(),
@@ -58,6 +62,7 @@ impl KeyActions {
             .or_else(|| text(self.rotate.value().get()))
             .or_else(|| text(self.edit.value().get()))
             .or_else(|| text(self.delete.value().get()))
+            .or_else(|| text(self.validate.value().get()))
     }
 }
 
@@ -168,7 +173,16 @@ fn key_row(provider: &'static Provider, item: KeyItem, actions: KeyActions) -> i
                     </div>
                     <StatusBadge status=key.status enabled=key.enabled/>
                 </div>
-                <p class="mt-3 text-xs text-slate-500">
+                <p class="mt-3 text-sm text-slate-700">
+                    {match &key.last_validated_at {
+                        Some(at) => format!("Last validated {}", at.replace('T', " ").replace('Z', " UTC")),
+                        None => "Not validated yet".to_owned(),
+                    }}
+                </p>
+                {key.last_error.clone().map(|error| view! {
+                    <p class="mt-1 text-sm text-slate-600">{error.message}</p>
+                })}
+                <p class="mt-2 text-xs text-slate-500">
                     {format!("Added {} by {} · changed {} by {}", key.created_at.get(..10).unwrap_or_default(), item.created_by, key.updated_at.get(..10).unwrap_or_default(), item.updated_by)}
                 </p>
                 {item.can_change.then(|| key_actions(provider, item.clone(), label, actions))}
@@ -213,6 +227,12 @@ fn key_actions(
         .collect();
     view! {
         <div class="mt-4 flex flex-wrap items-center gap-2 border-t border-slate-100 pt-4">
+            <ActionForm action=actions.validate>
+                {hidden_id()}
+                <button type="submit" class=BUTTON aria-label=named("Validate") disabled=move || actions.validate.pending().get() aria-busy=move || actions.validate.pending().get().to_string()>
+                    {move || if actions.validate.pending().get() { "Checking…" } else { "Validate" }}
+                </button>
+            </ActionForm>
             <ActionForm action=actions.toggle>
                 {hidden_id()}
                 <input type="hidden" name="enabled" value=(!key.enabled).to_string()/>
@@ -250,6 +270,10 @@ fn key_actions(
                         <input type="password" name="api_key" autocomplete="off" required=true class=INPUT/>
                     </label>
                     <p class="text-xs text-slate-500">"The key keeps its place: experts and assistants that use it keep working."</p>
+                    <label class="flex items-start gap-2 text-xs text-slate-700">
+                        <input type="checkbox" name="allow_unverified" value="on" class="mt-0.5 h-3.5 w-3.5 rounded border-slate-300"/>
+                        "Save even if the provider cannot be reached"
+                    </label>
                     <button type="submit" class=BUTTON>"Rotate key"</button>
                 </ActionForm>
             </details>

@@ -15,9 +15,10 @@ use crate::keyring::{Keyring, KeyringError};
 use crate::store::accounts::{Membership, User};
 use crate::store::activity::NewEvent;
 use crate::store::change::{KeyGroup, OrgChange};
-use crate::store::keys::{KeyRecord, NewKeyRow};
+use crate::store::keys::{KeyHealth, KeyRecord, NewKeyRow};
 use crate::store::orgs::Organization;
 use crate::store::{new_id, now_ms, Db, StoreError};
+use crate::validation::{Prober, Verdict};
 use crate::vault::SecretString;
 use arrangement::{rearrange, without, RoleChange};
 use input::{
@@ -33,6 +34,12 @@ pub enum KeyError {
     Forbidden(&'static str),
     #[error("{}: {}", .0.field, .0.message)]
     Invalid(FieldProblem),
+    /// The provider rejected the key: it is not stored.
+    #[error("Key validation failed: {0}")]
+    Rejected(String),
+    /// The provider could not be asked; the key is stored only when the caller allows it.
+    #[error("{0} To save it anyway as not verified, allow saving unverified keys.")]
+    Unreachable(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -116,6 +123,8 @@ pub struct KeyDraft {
     pub role: RoleChange,
     pub enabled: bool,
     pub scope: Scope,
+    /// Save even when the provider cannot be asked (as `unverified`, with the reason).
+    pub allow_unverified: bool,
 }
 
 /// Settings to change; `None` leaves a setting as it is.
@@ -138,6 +147,8 @@ pub struct KeyChange {
     pub secret: Option<SecretString>,
     pub edit: KeyEdit,
     pub role: Option<RoleChange>,
+    /// With a new secret: save it even when the provider cannot be asked.
+    pub allow_unverified: bool,
 }
 
 /// A key just saved, with a warning worth showing (a prefix that does not match the provider).
@@ -193,14 +204,78 @@ fn role_words(change: RoleChange) -> String {
 pub struct KeyService {
     db: Db,
     keyring: Keyring,
+    prober: Prober,
     allow_private_endpoints: bool,
 }
 
+/// What validation means for saving a key.
+fn judge(
+    provider: &Provider,
+    verdict: &Verdict,
+    allow_unverified: bool,
+) -> Result<KeyHealth, KeyError> {
+    use KeyStatus::*;
+    match verdict.status {
+        Invalid | Expired | Forbidden => Err(KeyError::Rejected(verdict.message.clone())),
+        NetworkError | ProviderDown | Unverified
+            if !allow_unverified && provider.id != "custom" =>
+        {
+            Err(KeyError::Unreachable(verdict.message.clone()))
+        }
+        NetworkError | ProviderDown | Unverified | Unsupported => Ok(KeyHealth {
+            status: Unverified,
+            ..health_of(verdict, now_ms())
+        }),
+        Valid | ValidRestricted | NoCredits | RateLimited => Ok(health_of(verdict, now_ms())),
+    }
+}
+
+/// How long a key rests after a failure at call time or validation (SPEC.md §6).
+const NO_CREDIT_COOLDOWN_MS: i64 = 60 * 60 * 1000;
+const RATE_LIMIT_COOLDOWN_MS: i64 = 60 * 1000;
+
+/// The health a verdict records.
+fn health_of(verdict: &Verdict, now: i64) -> KeyHealth {
+    let cooldown_until = match verdict.status {
+        KeyStatus::RateLimited => Some(
+            now + verdict
+                .retry_after
+                .map(|wait| wait.as_millis() as i64)
+                .unwrap_or(RATE_LIMIT_COOLDOWN_MS),
+        ),
+        KeyStatus::NoCredits => Some(now + NO_CREDIT_COOLDOWN_MS),
+        _ => None,
+    };
+    let worked = matches!(
+        verdict.status,
+        KeyStatus::Valid | KeyStatus::ValidRestricted
+    );
+    KeyHealth {
+        status: verdict.status,
+        checked_at: now,
+        success: worked,
+        cooldown_until,
+        error: (verdict.status != KeyStatus::Valid).then(|| {
+            (
+                verdict.code.clone(),
+                verdict.http_status.map(i64::from),
+                verdict.message.clone(),
+            )
+        }),
+    }
+}
+
 impl KeyService {
-    pub fn new(db: Db, keyring: Keyring, allow_private_endpoints: bool) -> KeyService {
+    pub fn new(
+        db: Db,
+        keyring: Keyring,
+        prober: Prober,
+        allow_private_endpoints: bool,
+    ) -> KeyService {
         KeyService {
             db,
             keyring,
+            prober,
             allow_private_endpoints,
         }
     }
@@ -306,6 +381,11 @@ impl KeyService {
         let options = clean_options(provider, &draft.options)?;
         self.duplicate(actor, &secret, None).await?;
         let warning = prefix_warning(provider, &secret);
+        let verdict = self
+            .prober
+            .validate(provider, &secret, api_base.as_deref(), &options)
+            .await;
+        let health = judge(provider, &verdict, draft.allow_unverified)?;
 
         let id = new_id();
         let sealed = self.keyring.seal(provider, &org.id, &id, &secret);
@@ -334,6 +414,7 @@ impl KeyService {
         };
         let mut change = self.db.begin_org_change(&org.id).await?;
         change.insert_key(&row).await?;
+        change.set_health(&id, &health).await?;
         let key = change.live_key(&id).await?.ok_or(KeyError::NotFound)?;
         if draft.role != RoleChange::None {
             self.rearrange(&mut change, actor, &key, draft.role).await?;
@@ -564,6 +645,30 @@ impl KeyService {
             .finish(&self.event(actor, "key.deleted", &key, String::new()))
             .await?;
         Ok(key)
+    }
+
+    /// Asks the provider about a stored key now and records what it said. The key is judged, never
+    /// changed otherwise: a rejected key stays (disabled or not) for the admin to rotate.
+    pub async fn validate(
+        &self,
+        actor: KeyActor<'_>,
+        key_id: &str,
+    ) -> Result<(KeyRecord, Verdict), KeyError> {
+        let key = self.get(actor, key_id).await?;
+        actor.check_may_change(&key)?;
+        let provider = provider_of(&key)?;
+        let secret = self.keyring.reveal(&key.org_id, key_id).await?;
+        let options: Map<String, Value> = serde_json::from_str(&key.options).unwrap_or_default();
+        let verdict = self
+            .prober
+            .validate(provider, &secret, key.api_base.as_deref(), &options)
+            .await;
+        drop(secret);
+        let mut tx = self.db.begin_org_change(&key.org_id).await?;
+        tx.set_health(key_id, &health_of(&verdict, now_ms()))
+            .await?;
+        tx.commit().await?;
+        Ok((self.get(actor, key_id).await?, verdict))
     }
 
     /// The experts and assistants that use a key, named for the delete confirmation. Experts and

@@ -117,6 +117,22 @@ impl From<KeyError> for RestError {
                     format!("{}: {}", problem.field, problem.message),
                 )
             },
+            KeyError::Rejected(message) => RestError {
+                field: Some("api_key"),
+                ..RestError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "key_rejected",
+                    format!("Key validation failed: {message}"),
+                )
+            },
+            KeyError::Unreachable(message) => RestError {
+                field: Some("api_key"),
+                ..RestError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "provider_unreachable",
+                    format!("{message} Send `allow_unverified: true` to save it as unverified."),
+                )
+            },
             KeyError::Store(error) => RestError::internal(error),
             KeyError::Keyring(error) => RestError::internal(error),
         }

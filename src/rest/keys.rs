@@ -78,6 +78,8 @@ pub struct UpdateKey {
     fallback_rank: Option<usize>,
     #[schema(value_type = Option<String>, format = Password)]
     api_key: Option<SecretString>,
+    /// With `api_key`: save it even when the provider cannot be reached to validate it.
+    allow_unverified: Option<bool>,
 }
 
 /// A present field, even `null`, is `Some`: `null` clears, absence leaves alone.
@@ -169,7 +171,8 @@ pub async fn list(
     }))
 }
 
-/// Add a key. It is saved `unverified` until live validation checks it.
+/// Add a key. It is validated with the provider first: a rejected key is not stored (422
+/// `key_rejected`); an unreachable provider is 422 `provider_unreachable` unless `allow_unverified`.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/provider-keys", tag = "keys",
     params(("org" = String, Path, description = "The org's slug")),
     request_body = CreateKey,
@@ -199,10 +202,8 @@ pub async fn create(
         role: role_change(body.role.as_deref(), body.fallback_rank)?.unwrap_or(RoleChange::None),
         enabled: body.enabled.unwrap_or(true),
         scope,
+        allow_unverified: body.allow_unverified.unwrap_or(false),
     };
-    // Until live validation lands every key is saved unverified, so `allow_unverified` changes
-    // nothing yet; it is accepted so clients can send it already.
-    let _ = body.allow_unverified;
     let saved = state.keys.create(KeyActor::Token(token), draft).await?;
     Ok((
         StatusCode::CREATED,
@@ -249,6 +250,7 @@ pub async fn update(
             options: body.options,
         },
         role: role_change(body.role.as_deref(), body.fallback_rank)?,
+        allow_unverified: body.allow_unverified.unwrap_or(false),
     };
     let saved = state
         .keys
@@ -300,8 +302,7 @@ pub async fn deactivate(
     set_enabled(state, caller, id, false).await
 }
 
-/// Validate a key now and return its health. Live validation arrives with its own issue; until
-/// then this answers the stored health (`unverified` for every new key).
+/// Validate a key now with its provider and return its health.
 #[utoipa::path(post, path = "/api/v1/provider-keys/{id}/validate", tag = "keys",
     params(("id" = String, Path)),
     responses((status = 200, body = Health), (status = 401), (status = 403), (status = 404)),
@@ -312,7 +313,8 @@ pub async fn validate(
     Path(id): Path<String>,
 ) -> Result<Json<Health>, RestError> {
     let token = caller.require(TokenScope::KeysWrite)?;
-    let key = masked(&caller, &state.keys.get(KeyActor::Token(token), &id).await?);
+    let (key, _) = state.keys.validate(KeyActor::Token(token), &id).await?;
+    let key = masked(&caller, &key);
     Ok(Json(Health {
         id: key.id,
         status: key.status,

@@ -187,6 +187,11 @@ impl From<KeyError> for ApiError {
             KeyError::NotFound => ApiError::NotFound,
             KeyError::Forbidden(message) => ApiError::Refused(message.to_owned()),
             KeyError::Invalid(problem) => ApiError::invalid(problem.field, problem.message),
+            rejected @ KeyError::Rejected(_) => ApiError::invalid("api_key", rejected.to_string()),
+            KeyError::Unreachable(message) => ApiError::invalid(
+                "api_key",
+                format!("{message} To save it anyway as not verified, tick \"Save even if the provider cannot be reached\"."),
+            ),
             KeyError::Store(error) => internal(error),
             KeyError::Keyring(error) => internal(error),
         };

@@ -10,6 +10,7 @@ use crate::accounts::{AccountError, Accounts, SessionPolicy};
 use crate::keyring::Keyring;
 use crate::keys::KeyService;
 use crate::store::Db;
+use crate::validation::Prober;
 use crate::vault::MasterKeys;
 
 /// Everything a request handler, server function or page may need. Cheap to clone.
@@ -40,6 +41,10 @@ impl AppState {
             keys: KeyService::new(
                 db.clone(),
                 keyring.clone(),
+                Prober::new(
+                    settings.provider_base_overrides.clone(),
+                    settings.allow_private_endpoints,
+                ),
                 settings.allow_private_endpoints,
             ),
             keyring,

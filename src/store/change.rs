@@ -5,7 +5,7 @@
 use sqlx::{Any, AnyConnection, Transaction};
 
 use super::activity::{insert_event, NewEvent};
-use super::keys::{KeyRecord, NewKeyRow, RECORD_COLUMNS};
+use super::keys::{set_health_row, KeyHealth, KeyRecord, NewKeyRow, RECORD_COLUMNS};
 use super::{Db, StoreError};
 use crate::domain::keys::Role;
 
@@ -233,6 +233,12 @@ impl OrgChange<'_> {
         .execute(&mut *self.tx)
         .await?;
         Ok(())
+    }
+
+    /// Records what validation learned: the status, when, and the error if any. A success also
+    /// sets `last_success_at`.
+    pub async fn set_health(&mut self, key_id: &str, health: &KeyHealth) -> Result<(), StoreError> {
+        set_health_row(&mut self.tx, &self.org_id, key_id, health).await
     }
 
     /// Soft delete: the row stays for the audit trail; the ciphertext and fingerprint are wiped

@@ -168,6 +168,48 @@ pub(super) async fn soft_delete_row(
     Ok(done.rows_affected() == 1)
 }
 
+/// What one validation learned about a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyHealth {
+    pub status: KeyStatus,
+    pub checked_at: i64,
+    /// The key worked (valid, perhaps restricted): `last_success_at` moves too.
+    pub success: bool,
+    pub cooldown_until: Option<i64>,
+    /// Code, HTTP status and message; `None` clears the last error.
+    pub error: Option<(String, Option<i64>, String)>,
+}
+
+pub(super) async fn set_health_row(
+    conn: &mut AnyConnection,
+    org_id: &str,
+    key_id: &str,
+    health: &KeyHealth,
+) -> Result<(), StoreError> {
+    let (code, http_status, message) = match &health.error {
+        Some((code, http, message)) => (Some(code.as_str()), *http, Some(message.as_str())),
+        None => (None, None, None),
+    };
+    sqlx::query(
+        "UPDATE provider_keys SET status = $1, last_validated_at = $2, \
+         last_success_at = CASE WHEN $3 THEN $2 ELSE last_success_at END, cooldown_until = $4, \
+         last_error_code = $5, last_error_http_status = $6, last_error_message = $7 \
+         WHERE org_id = $8 AND id = $9 AND deleted_at IS NULL",
+    )
+    .bind(health.status.as_str())
+    .bind(health.checked_at)
+    .bind(health.success)
+    .bind(health.cooldown_until)
+    .bind(code)
+    .bind(http_status)
+    .bind(message)
+    .bind(org_id)
+    .bind(key_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 impl Db {
     /// Inserts a key row on its own (no activity event; the key services use [`super::change`]).
     pub async fn insert_key(&self, row: &NewKeyRow<'_>) -> Result<(), StoreError> {

@@ -13,6 +13,28 @@ use keyhub::store::{Access, Backend, Db};
 use keyhub::vault::{MasterKeys, SecretString};
 use sqlx::Connection;
 
+#[path = "../support/fake_provider.rs"]
+pub mod fake_provider;
+
+/// Settings that point every provider at the fake provider at `base` (private endpoints allowed,
+/// as the fake listens on loopback).
+pub fn fake_provider_vars(base: &str) -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = keyhub::domain::catalog::PROVIDERS
+        .iter()
+        .map(|p| {
+            (
+                format!(
+                    "KEYHUB_PROVIDER_BASE_{}",
+                    p.id.to_uppercase().replace('-', "_")
+                ),
+                format!("{base}/{}", p.id),
+            )
+        })
+        .collect();
+    vars.push(("KEYHUB_ALLOW_PRIVATE_ENDPOINTS".into(), "true".into()));
+    vars
+}
+
 /// The PostgreSQL server tests create their databases on. Required when `CI` is set.
 pub fn postgres_admin_url() -> String {
     std::env::var("KEYHUB_TEST_POSTGRES_URL")
@@ -195,6 +217,9 @@ pub struct TestApp {
     pub address: SocketAddr,
     pub client: reqwest::Client,
     pub state: AppState,
+    /// The fake provider every provider points at, and what it was asked.
+    pub provider_base: String,
+    pub provider_log: fake_provider::Log,
 }
 
 impl TestApp {
@@ -205,7 +230,11 @@ impl TestApp {
     /// With extra `KEYHUB_*` settings, e.g. `KEYHUB_PUBLIC_URL`.
     pub async fn spawn_with(test_db: &TestDb, extra: &[(&str, &str)]) -> TestApp {
         let master_key = new_master_key();
-        let settings = test_db.settings_with(Some(&master_key), extra);
+        let (provider_base, provider_log) = fake_provider::spawn().await;
+        let mut vars = fake_provider_vars(&provider_base);
+        vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let settings = test_db.settings_with(Some(&master_key), &vars);
         let (db, vault) = keyhub::server::startup::open_vault(&settings)
             .await
             .expect("vault opens");
@@ -228,6 +257,8 @@ impl TestApp {
             address,
             client: new_client(),
             state,
+            provider_base,
+            provider_log,
         }
     }
 

@@ -4,7 +4,8 @@
 //!
 //! The key chooses: `invalid`, `expired`, `restricted`, `nocredits`, `ratelimit` (429 with
 //! `retry-after: 30`), `down` (503), `overloaded` (529), `slow` (answers after 15 s), `drop` (the
-//! connection breaks mid-answer); anything else is a valid key. Local Ollama needs no key.
+//! connection breaks mid-answer), `soon-broke` (valid once, then out of credit); anything else is
+//! a valid key. Local Ollama needs no key.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -78,6 +79,12 @@ async fn answer(
         })
         .unzip();
     let key = key.unwrap_or_default();
+    let asked_before = log.0.lock().unwrap().iter().any(|seen| seen.key == key);
+    let key = if key.contains("soon-broke") && asked_before {
+        key.replace("soon-broke", "nocredits")
+    } else {
+        key
+    };
     log.0.lock().unwrap().push(Seen {
         family: family.clone(),
         method: method.to_string(),
