@@ -5,6 +5,19 @@ import { OWNER_STATE } from "./tests/fixtures/owner";
 const port = Number(process.env.KEYHUB_E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
 
+// Providers are not reachable from here: every one points at the fake provider
+// (tests/support/fake_provider.rs), whose answers the pasted key chooses.
+const fakePort = port + 1;
+const fakeProvider = `http://127.0.0.1:${fakePort}`;
+const providerIds = [
+  "openai", "anthropic", "google", "mistral", "deepseek", "cohere", "groq", "azure-openai", "ollama",
+  "fireworks", "openrouter", "xai", "together", "perplexity", "aws-bedrock", "google-vertex", "custom",
+  "elevenlabs", "openai-tts", "google-tts", "azure-speech", "stability", "openai-dalle", "midjourney",
+];
+const providerBases = Object.fromEntries(
+  providerIds.map((id) => [`KEYHUB_PROVIDER_BASE_${id.toUpperCase().replaceAll("-", "_")}`, `${fakeProvider}/${id}`]),
+);
+
 export default defineConfig({
   testDir: "./tests",
   outputDir: "./test-results",
@@ -47,7 +60,13 @@ export default defineConfig({
     },
   ],
   // A fresh data directory per run; the server is the debug build of `cargo leptos build`.
-  webServer: {
+  webServer: [{
+    command: `target/debug/examples/fake_provider ${fakePort}`,
+    cwd: "..",
+    url: `${fakeProvider}/ollama`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+  }, {
     command: `rm -rf target/e2e && ${process.env.KEYHUB_E2E_BIN ?? "target/debug/keyhub"} serve`,
     cwd: "..",
     url: `${baseURL}/healthz`,
@@ -62,6 +81,8 @@ export default defineConfig({
       LEPTOS_SITE_PKG_DIR: "pkg",
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       RUST_LOG: "info,sqlx=warn",
+      KEYHUB_ALLOW_PRIVATE_ENDPOINTS: "true",
+      ...providerBases,
     },
-  },
+  }],
 });

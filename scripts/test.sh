@@ -13,8 +13,9 @@ cargo fmt --check
 say "Rust tests (SQLite and PostgreSQL)"
 cargo test --all-targets
 
-say "Building the site for the browser tests"
+say "Building the site and the fake provider for the browser tests"
 cargo leptos build
+cargo build --example fake_provider
 
 say "Playwright (hydrated and without JavaScript)"
 rm -rf target/e2e

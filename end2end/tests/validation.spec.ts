@@ -1,0 +1,60 @@
+import { expect, test, type Page } from "@playwright/test";
+
+// Runs in both projects with the owner's session. Providers answer through the fake provider,
+// which the pasted key drives: "invalid", "down", "soon-broke" (valid once, then out of credit).
+
+async function open(page: Page, path: string, project: string) {
+  await page.goto(path);
+  if (project === "hydrated") {
+    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+  }
+}
+
+async function paste(page: Page, key: string, nickname: string) {
+  await page.getByLabel("API key").fill(key);
+  await page.getByLabel("Nickname").fill(nickname);
+  await page.getByRole("button", { name: "Save key" }).click();
+}
+
+test("keys are checked with the provider: rejected, valid, unreachable, out of credit", async ({ page }, testInfo) => {
+  const project = testInfo.project.name;
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  // Rejected: the reason at the field, nothing saved.
+  await open(page, "/hub/add?provider=mistral", project);
+  await paste(page, `mistral-invalid-${project}-0001`, `Rejected ${project}`);
+  await expect(page.locator("#field-api_key-error")).toContainText("Key validation failed: Mistral rejected this key (401)");
+  await page.screenshot({ path: testInfo.outputPath("rejected-key.png"), fullPage: true });
+  await open(page, "/hub/mistral", project);
+  await expect(page.getByRole("article", { name: `Rejected ${project}` })).toHaveCount(0);
+
+  // Valid: the green badge and when it was checked.
+  await open(page, "/hub/add?provider=mistral", project);
+  await paste(page, `mistral-good-${project}-0002`, `Good ${project}`);
+  await expect(page).toHaveURL(/\/hub\/mistral/);
+  const good = page.getByRole("article", { name: `Good ${project}` });
+  await expect(good).toContainText("Valid");
+  await expect(good).toContainText("Last validated");
+
+  // Unreachable: saved only with consent, then as not verified with the reason.
+  await open(page, "/hub/add?provider=mistral", project);
+  await paste(page, `mistral-down-${project}-0003`, `Unreachable ${project}`);
+  await expect(page.locator("#field-api_key-error")).toContainText("Mistral is having problems (503)");
+  await page.getByLabel("API key").fill(`mistral-down-${project}-0003`);
+  await page.getByLabel("Nickname").fill(`Unreachable ${project}`);
+  await page.getByLabel("Save even if the provider cannot be reached").check();
+  await page.getByRole("button", { name: "Save key" }).click();
+  const unreachable = page.getByRole("article", { name: `Unreachable ${project}` });
+  await expect(unreachable).toContainText("Not verified yet");
+  await expect(unreachable).toContainText("Mistral is having problems (503)");
+
+  // Out of credit since it was added: Validate shows it.
+  await open(page, "/hub/add?provider=mistral", project);
+  await paste(page, `mistral-soon-broke-${project}-0004`, `Broke ${project}`);
+  const broke = page.getByRole("article", { name: `Broke ${project}` });
+  await expect(broke).toContainText("Valid");
+  await broke.getByRole("button", { name: `Validate Broke ${project} (...0004)` }).click();
+  await expect(page.getByRole("article", { name: `Broke ${project}` })).toContainText("Out of credit");
+  await expect(page.getByRole("article", { name: `Broke ${project}` })).toContainText("Add credit or raise the limit");
+  await page.screenshot({ path: testInfo.outputPath("validated-keys.png"), fullPage: true });
+});
