@@ -2,6 +2,7 @@
 //! `create-token`, `rotate-master-key`, `check`.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
@@ -14,6 +15,7 @@ use crate::server::router::build_router;
 use crate::server::startup::{check_master_key, open_vault, StartupError};
 use crate::server::state::AppState;
 use crate::store::{Access, Db};
+use crate::validation::job::Revalidation;
 use crate::vault::{MasterKeys, SecretString};
 
 #[derive(Debug, Parser)]
@@ -163,7 +165,12 @@ async fn serve(settings: Settings) -> Result<(), ExitCode> {
         master_keys = vault.count(),
         "vault unsealed"
     );
-    let router = build_router(AppState::new(leptos_options, settings, db.clone(), vault));
+    let state = AppState::new(leptos_options, settings, db.clone(), vault);
+    if let Some(every) = state.settings.revalidate_every {
+        let job = Revalidation::new(db.clone(), state.keys.clone(), every, 8);
+        tokio::spawn(job.run_forever(Duration::from_secs(60)));
+    }
+    let router = build_router(state);
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .map_err(|error| {

@@ -5,6 +5,9 @@
 pub mod arrangement;
 pub mod input;
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
 use serde_json::{Map, Value};
 
 use crate::accounts::tokens::TokenCaller;
@@ -206,6 +209,36 @@ pub struct KeyService {
     keyring: Keyring,
     prober: Prober,
     allow_private_endpoints: bool,
+    /// Keys being checked right now.
+    in_flight: Arc<Mutex<HashSet<String>>>,
+}
+
+/// Marks a key as being checked until dropped.
+struct InFlight {
+    set: Arc<Mutex<HashSet<String>>>,
+    key_id: String,
+}
+
+impl InFlight {
+    fn start(set: &Arc<Mutex<HashSet<String>>>, key_id: &str) -> Option<InFlight> {
+        let fresh = set
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(key_id.to_owned());
+        fresh.then(|| InFlight {
+            set: set.clone(),
+            key_id: key_id.to_owned(),
+        })
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&self.key_id);
+    }
 }
 
 /// What validation means for saving a key.
@@ -277,6 +310,7 @@ impl KeyService {
             keyring,
             prober,
             allow_private_endpoints,
+            in_flight: Arc::default(),
         }
     }
 
@@ -648,16 +682,39 @@ impl KeyService {
     }
 
     /// Asks the provider about a stored key now and records what it said. The key is judged, never
-    /// changed otherwise: a rejected key stays (disabled or not) for the admin to rotate.
+    /// changed otherwise: a rejected key stays for the admin to rotate.
     pub async fn validate(
         &self,
         actor: KeyActor<'_>,
         key_id: &str,
-    ) -> Result<(KeyRecord, Verdict), KeyError> {
+    ) -> Result<(KeyRecord, Option<Verdict>), KeyError> {
         let key = self.get(actor, key_id).await?;
         actor.check_may_change(&key)?;
-        let provider = provider_of(&key)?;
-        let secret = self.keyring.reveal(&key.org_id, key_id).await?;
+        let verdict = self.check(&key).await?;
+        Ok((self.get(actor, key_id).await?, verdict))
+    }
+
+    /// Re-validates a key for the background job: the instance itself acts, so nobody's rights
+    /// apply; a key deleted or disabled meanwhile is skipped. `None` when skipped.
+    pub async fn revalidate(
+        &self,
+        org_id: &str,
+        key_id: &str,
+    ) -> Result<Option<Verdict>, KeyError> {
+        match self.db.key(org_id, key_id).await? {
+            Some(key) if key.deleted_at.is_none() && key.enabled => self.check(&key).await,
+            _ => Ok(None),
+        }
+    }
+
+    /// Probes a key and records its health; `None` when a check of it is already running (one
+    /// check per key at a time, whoever asked).
+    async fn check(&self, key: &KeyRecord) -> Result<Option<Verdict>, KeyError> {
+        let Some(_running) = InFlight::start(&self.in_flight, &key.id) else {
+            return Ok(None);
+        };
+        let provider = provider_of(key)?;
+        let secret = self.keyring.reveal(&key.org_id, &key.id).await?;
         let options: Map<String, Value> = serde_json::from_str(&key.options).unwrap_or_default();
         let verdict = self
             .prober
@@ -665,10 +722,10 @@ impl KeyService {
             .await;
         drop(secret);
         let mut tx = self.db.begin_org_change(&key.org_id).await?;
-        tx.set_health(key_id, &health_of(&verdict, now_ms()))
+        tx.set_health(&key.id, &health_of(&verdict, now_ms()))
             .await?;
         tx.commit().await?;
-        Ok((self.get(actor, key_id).await?, verdict))
+        Ok(Some(verdict))
     }
 
     /// The experts and assistants that use a key, named for the delete confirmation. Experts and

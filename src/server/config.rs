@@ -22,6 +22,8 @@ pub enum ConfigError {
     UnknownProvider { name: String },
     #[error("{name} must be an http:// or https:// URL")]
     ProviderBase { name: String },
+    #[error("KEYHUB_REVALIDATE_HOURS must be a number of hours from 0 (off) to 8760")]
+    RevalidateHours,
 }
 
 #[derive(Debug, Clone)]
@@ -38,6 +40,8 @@ pub struct Settings {
     pub provider_base_overrides: BTreeMap<String, String>,
     /// Platform keys from the environment, by provider id.
     pub platform_keys: BTreeMap<&'static str, SecretString>,
+    /// `KEYHUB_REVALIDATE_HOURS` (default 24): how often enabled keys are re-validated; `None` is off.
+    pub revalidate_every: Option<std::time::Duration>,
 }
 
 impl Settings {
@@ -104,6 +108,16 @@ impl Settings {
             allow_private_endpoints: flag(&vars, "KEYHUB_ALLOW_PRIVATE_ENDPOINTS")?,
             provider_base_overrides,
             platform_keys,
+            revalidate_every: match get("KEYHUB_REVALIDATE_HOURS") {
+                None => Some(std::time::Duration::from_secs(24 * 3600)),
+                Some(text) => match text.parse::<f64>() {
+                    Ok(0.0) => None,
+                    Ok(hours) if hours > 0.0 && hours <= 8760.0 => {
+                        Some(std::time::Duration::from_secs_f64(hours * 3600.0))
+                    }
+                    _ => return Err(ConfigError::RevalidateHours),
+                },
+            },
         })
     }
 

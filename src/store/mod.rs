@@ -7,6 +7,7 @@ pub mod activity;
 pub mod change;
 mod flag;
 pub mod invites;
+pub mod jobs;
 pub mod keys;
 pub mod orgs;
 pub mod tokens;

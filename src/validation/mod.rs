@@ -1,7 +1,9 @@
 //! Live validation (SPEC.md §5): a probe per provider ([`probe`]), what its answer means for the
-//! key ([`classify`]), when to try again ([`retry`]), and provider words made safe ([`redact`]).
+//! key ([`classify`]), when to try again ([`retry`]), provider words made safe ([`redact`]), and the
+//! background re-validation ([`job`]).
 
 pub mod classify;
+pub mod job;
 pub mod probe;
 pub mod redact;
 pub mod retry;

@@ -3,7 +3,8 @@
 //! `KEYHUB_PROVIDER_BASE_<ID>=http://127.0.0.1:<port>/<id>` (and private endpoints allowed).
 //!
 //! The key chooses: `invalid`, `expired`, `restricted`, `nocredits`, `ratelimit` (429 with
-//! `retry-after: 30`), `down` (503), `overloaded` (529), `slow` (answers after 15 s), `drop` (the
+//! `retry-after: 30`), `down` (503), `overloaded` (529), `slow` (answers after 15 s), `slowish`
+//! (a valid key, answered after 100 ms), `drop` (the
 //! connection breaks mid-answer), `soon-broke` (valid once, then out of credit); anything else is
 //! a valid key. Local Ollama needs no key.
 
@@ -28,11 +29,23 @@ pub struct Seen {
 }
 
 #[derive(Clone, Default)]
-pub struct Log(Arc<Mutex<Vec<Seen>>>);
+pub struct Log(Arc<Mutex<Vec<Seen>>>, Arc<Gauge>);
+
+/// How many requests are being answered at once, and the most ever.
+#[derive(Default)]
+pub struct Gauge {
+    now: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+}
 
 impl Log {
     pub fn all(&self) -> Vec<Seen> {
         self.0.lock().unwrap().clone()
+    }
+
+    /// The most requests that were ever answered at the same time.
+    pub fn most_at_once(&self) -> usize {
+        self.1.most.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
@@ -92,7 +105,12 @@ async fn answer(
         key_header,
         key: key.clone(),
     });
-    outcome(&family, &key).await
+    use std::sync::atomic::Ordering::SeqCst;
+    let now = log.1.now.fetch_add(1, SeqCst) + 1;
+    log.1.most.fetch_max(now, SeqCst);
+    let response = outcome(&family, &key).await;
+    log.1.now.fetch_sub(1, SeqCst);
+    response
 }
 
 fn json(status: u16, body: String) -> Response {
@@ -122,7 +140,9 @@ async fn outcome(family: &str, key: &str) -> Response {
             r#"{"error":{"message":"No API key provided","code":"missing_api_key"}}"#.into(),
         );
     }
-    if has("slow") {
+    if has("slowish") {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    } else if has("slow") {
         tokio::time::sleep(Duration::from_secs(15)).await;
     }
     if has("drop") {
