@@ -2,8 +2,9 @@
 //! the fake can give, the key sent the provider's way to the provider's endpoint, transport
 //! failures as network errors, and the SSRF rules (metadata, private addresses, redirects).
 
-#[path = "support/fake_provider.rs"]
-mod fake_provider;
+mod common;
+
+use common::fake_provider;
 
 use std::collections::BTreeMap;
 
