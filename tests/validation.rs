@@ -14,12 +14,12 @@ use keyhub::validation::Prober;
 use keyhub::vault::SecretString;
 use serde_json::{json, Map, Value};
 
-/// The providers KeyHub can probe today (AWS signatures and Google service accounts come later).
+/// The providers KeyHub can probe today (Google service accounts come later).
 fn probed() -> Vec<&'static keyhub::domain::catalog::Provider> {
     PROVIDERS
         .iter()
         .filter(|p| matches!(p.validation, Validation::Probe { .. }))
-        .filter(|p| !matches!(p.auth, KeyAuth::AwsSigV4 | KeyAuth::GoogleServiceAccount))
+        .filter(|p| p.auth != KeyAuth::GoogleServiceAccount)
         .collect()
 }
 
@@ -44,6 +44,9 @@ fn setup(id: &str, base: &str) -> (Option<String>, Map<String, Value>) {
         }
         "azure-speech" => {
             options.insert("region".into(), json!("westeurope"));
+        }
+        "aws-bedrock" => {
+            options.insert("region".into(), json!("us-east-1"));
         }
         "custom" => {
             options.insert("name".into(), json!("vllm"));
@@ -118,7 +121,7 @@ async fn every_provider_and_outcome_is_classified_without_leaking_the_key() {
             last.path
         );
         let header = match provider.auth {
-            KeyAuth::Bearer => "authorization".to_owned(),
+            KeyAuth::Bearer | KeyAuth::AwsSigV4 => "authorization".to_owned(),
             KeyAuth::Header { name, .. } => name.to_ascii_lowercase(),
             _ => unreachable!(),
         };
@@ -129,6 +132,37 @@ async fn every_provider_and_outcome_is_classified_without_leaking_the_key() {
             provider.id
         );
     }
+}
+
+/// An IAM key pair is sent as an AWS signature (the secret never travels); a Bedrock API key as a
+/// bearer token.
+#[tokio::test]
+async fn bedrock_access_keys_are_signed_with_sigv4() {
+    let (base, log) = fake_provider::spawn().await;
+    let prober = prober(&base, true);
+    let bedrock = provider("aws-bedrock").unwrap();
+    let secret = SecretString::new("wJalrXUtnFEMI-SECRETPART-bPxRfiCYEXAMPLEKEY");
+    for (key_id, expected) in [
+        ("AKIAVALIDEXAMPLE", KeyStatus::Valid),
+        ("AKIAINVALIDEXAMPLE", KeyStatus::Invalid),
+    ] {
+        let mut options = Map::new();
+        options.insert("region".into(), json!("eu-central-1"));
+        options.insert("access_key_id".into(), json!(key_id));
+        let verdict = prober.validate(bedrock, &secret, None, &options).await;
+        assert_eq!(verdict.status, expected, "{key_id}: {}", verdict.message);
+        assert!(!verdict.message.contains("SECRETPART"));
+    }
+    let seen = log.all();
+    assert_eq!(
+        seen[0].key, "AKIAVALIDEXAMPLE",
+        "the fake read the signature's key id"
+    );
+    assert!(
+        seen.iter().all(|s| !s.key.contains("SECRETPART")),
+        "the secret never travels"
+    );
+    assert!(seen[0].path.ends_with("/foundation-models"));
 }
 
 #[tokio::test]

@@ -142,6 +142,12 @@ pub fn classify(provider: &Provider, answer: &Answer<'_>, secret: &str) -> Verdi
         401 if said.has("expired") => KeyStatus::Expired,
         401 => KeyStatus::Invalid,
         402 => KeyStatus::NoCredits,
+        403 if said.has("UnrecognizedClient")
+            || said.has("InvalidSignature")
+            || said.has("security token included in the request is invalid") =>
+        {
+            KeyStatus::Invalid
+        }
         403 if said.has("BILLING_DISABLED") || said.has("out of call volume quota") => {
             KeyStatus::NoCredits
         }

@@ -109,10 +109,23 @@ impl Prober {
             Ok(probe) => probe,
             Err(verdict) => return verdict,
         };
+        let headers = match aws_access_key_id(provider, options) {
+            Some(key_id) => {
+                let region = options
+                    .get("region")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                match sigv4_headers(&probe.url, key_id, secret, region) {
+                    Ok(headers) => headers,
+                    Err(reason) => return not_checked(provider, &reason),
+                }
+            }
+            None => auth_headers(provider, secret),
+        };
         let mut request = self
             .client
             .request(probe.method.clone(), &probe.url)
-            .headers(auth_headers(provider, secret));
+            .headers(headers);
         if probe.method == reqwest::Method::POST {
             request = request
                 .header("content-type", "application/json")
@@ -168,14 +181,10 @@ impl Prober {
             Validation::Probe { method, path } => (method, path),
             Validation::Manual { reason } => return Err(not_checked(provider, reason)),
         };
-        if matches!(
-            provider.auth,
-            KeyAuth::AwsSigV4 | KeyAuth::GoogleServiceAccount
-        ) {
+        if provider.auth == KeyAuth::GoogleServiceAccount {
             return Err(not_checked(
                 provider,
-                "KeyHub cannot check these credentials yet (AWS signatures and Google service \
-                 accounts come later); the key is kept as not verified.",
+                "KeyHub cannot check service-account keys yet; the key is kept as not verified.",
             ));
         }
         let option = |name: &str| {
@@ -234,6 +243,54 @@ fn not_checked(provider: &Provider, reason: &str) -> Verdict {
     }
 }
 
+/// The access key id of an IAM key pair for AWS; `None` for a Bedrock API key (sent as a bearer
+/// token) and for every other provider.
+fn aws_access_key_id<'a>(provider: &Provider, options: &'a Map<String, Value>) -> Option<&'a str> {
+    (provider.auth == KeyAuth::AwsSigV4)
+        .then(|| options.get("access_key_id").and_then(Value::as_str))
+        .flatten()
+        .filter(|id| !id.trim().is_empty())
+}
+
+/// AWS Signature Version 4 for a GET to Bedrock, with the aws-sigv4 crate.
+fn sigv4_headers(
+    url: &str,
+    access_key_id: &str,
+    secret: &SecretString,
+    region: &str,
+) -> Result<HeaderMap, String> {
+    use aws_credential_types::Credentials;
+    use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+    use aws_sigv4::sign::v4;
+    let identity =
+        Credentials::new(access_key_id.trim(), secret.expose(), None, None, "keyhub").into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name("bedrock")
+        .time(SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .map_err(|_| "the AWS signature could not be built; check the region.".to_owned())?
+        .into();
+    let signable = SignableRequest::new("GET", url, std::iter::empty(), SignableBody::Bytes(&[]))
+        .map_err(|_| "the request to sign is malformed; check the region.".to_owned())?;
+    let (instructions, _) = sign(signable, &params)
+        .map_err(|_| "the AWS signature could not be made.".to_owned())?
+        .into_parts();
+    let mut headers = HeaderMap::new();
+    for (name, value) in instructions.headers() {
+        if let (Ok(name), Ok(mut value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            value.set_sensitive(true);
+            headers.insert(name, value);
+        }
+    }
+    Ok(headers)
+}
+
 /// The key, sent the provider's way; none for a keyless local server.
 fn auth_headers(provider: &Provider, secret: &SecretString) -> HeaderMap {
     let mut headers = HeaderMap::new();
@@ -246,7 +303,8 @@ fn auth_headers(provider: &Provider, secret: &SecretString) -> HeaderMap {
     };
     value.set_sensitive(true);
     match provider.auth {
-        KeyAuth::Bearer => {
+        // A Bedrock API key (no access key id) is a bearer token.
+        KeyAuth::Bearer | KeyAuth::AwsSigV4 => {
             if let Ok(mut bearer) = HeaderValue::from_str(&format!("Bearer {}", secret.expose())) {
                 bearer.set_sensitive(true);
                 headers.insert(AUTHORIZATION, bearer);
@@ -263,7 +321,7 @@ fn auth_headers(provider: &Provider, secret: &SecretString) -> HeaderMap {
                 }
             }
         }
-        KeyAuth::AwsSigV4 | KeyAuth::GoogleServiceAccount | KeyAuth::None => {}
+        KeyAuth::GoogleServiceAccount | KeyAuth::None => {}
     }
     headers
 }

@@ -87,7 +87,11 @@ async fn answer(
         .iter()
         .find_map(|name| {
             let value = headers.get(*name)?.to_str().ok()?;
-            let key = value.strip_prefix("Bearer ").unwrap_or(value);
+            // An AWS signature carries the access key id, not the secret: that id drives AWS.
+            let signed = value
+                .strip_prefix("AWS4-HMAC-SHA256 Credential=")
+                .and_then(|rest| rest.split('/').next());
+            let key = signed.unwrap_or_else(|| value.strip_prefix("Bearer ").unwrap_or(value));
             Some((name.to_string(), key.to_owned()))
         })
         .unzip();
@@ -133,7 +137,8 @@ fn echo(key: &str) -> String {
 
 async fn outcome(family: &str, key: &str) -> Response {
     let google = matches!(family, "google" | "google-tts");
-    let has = |word: &str| key.contains(word);
+    let lower = key.to_lowercase();
+    let has = |word: &str| lower.contains(word);
     if key.is_empty() && family != "ollama" {
         return json(
             401,
@@ -157,6 +162,7 @@ async fn outcome(family: &str, key: &str) -> Response {
     if has("invalid") {
         return match family {
             _ if google => json(400, r#"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"reason":"API_KEY_INVALID"}]}}"#.into()),
+            "aws-bedrock" => json(403, r#"{"__type":"UnrecognizedClientException","message":"The security token included in the request is invalid."}"#.into()),
             "xai" => json(400, format!(r#"{{"error":"Incorrect API key provided: {}. You can obtain an API key from https://console.x.ai."}}"#, echo(key))),
             "elevenlabs" => json(401, r#"{"detail":{"status":"invalid_api_key","message":"Invalid API key"}}"#.into()),
             "anthropic" => json(401, r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#.into()),
