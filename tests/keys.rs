@@ -460,6 +460,31 @@ async fn bad_input_is_refused_at_its_field_and_duplicates_are_named(t: &TestDb) 
         .unwrap();
     assert!(odd.warning.unwrap().contains("Anthropic"));
 
+    // A Vertex service-account key file is pasted whole, on several lines; it cannot be checked yet,
+    // so it is kept as not verified, shown by its account.
+    let mut vertex = draft(
+        "google-vertex",
+        "{\n  \"type\": \"service_account\",\n  \"client_email\": \"kh@proj.iam.gserviceaccount.com\",\n  \"private_key_id\": \"abc9fQ1\",\n  \"private_key\": \"-----BEGIN PRIVATE KEY-----\\nX\\n-----END PRIVATE KEY-----\\n\"\n}",
+        RoleChange::None,
+    );
+    vertex
+        .options
+        .insert("project".into(), serde_json::json!("proj"));
+    vertex
+        .options
+        .insert("location".into(), serde_json::json!("europe-west4"));
+    let stored = keys.create(p.owner(), vertex).await.unwrap();
+    assert_eq!(stored.key.hint, "kh@proj.iam.gserviceaccount.com ...9fQ1");
+    assert_eq!(
+        stored.key.status,
+        keyhub::domain::keys::KeyStatus::Unverified
+    );
+    assert!(stored
+        .key
+        .last_error_message
+        .unwrap()
+        .contains("cannot be checked"));
+
     // Editing keeps the family rules.
     let edited = keys
         .update(

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
-use crate::domain::catalog::{with_article, Provider, PROVIDERS};
+use crate::domain::catalog::{with_article, KeyAuth, Provider, PROVIDERS};
 use crate::vault::SecretString;
 
 pub const MAX_KEY_BYTES: usize = 4096;
@@ -38,6 +38,9 @@ pub fn clean_secret(provider: &Provider, raw: &str) -> Result<SecretString, Fiel
         }
         return Ok(SecretString::new(""));
     }
+    if provider.auth == KeyAuth::GoogleServiceAccount {
+        return service_account(key);
+    }
     if key.len() > MAX_KEY_BYTES {
         return Err(problem(
             "api_key",
@@ -62,6 +65,33 @@ pub fn clean_secret(provider: &Provider, raw: &str) -> Result<SecretString, Fiel
         ));
     }
     Ok(SecretString::new(key))
+}
+
+/// A Google service-account key: the JSON file as downloaded, on several lines.
+fn service_account(json: &str) -> Result<SecretString, FieldProblem> {
+    let refuse = || {
+        problem(
+            "api_key",
+            "Paste the whole service-account JSON key file (it has \"type\": \"service_account\", a \
+             client_email and a private_key).",
+        )
+    };
+    if json.len() > 4 * MAX_KEY_BYTES {
+        return Err(refuse());
+    }
+    let parsed: Value = serde_json::from_str(json).map_err(|_| refuse())?;
+    let complete = parsed["type"] == "service_account"
+        && parsed["client_email"]
+            .as_str()
+            .is_some_and(|e| e.contains('@'))
+        && parsed["private_key"]
+            .as_str()
+            .is_some_and(|k| k.contains("PRIVATE KEY"));
+    if complete {
+        Ok(SecretString::new(json))
+    } else {
+        Err(refuse())
+    }
 }
 
 /// A visible warning, not a refusal, when the key does not look like the chosen provider's: it

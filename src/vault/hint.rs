@@ -1,9 +1,12 @@
-use crate::domain::catalog::Provider;
+use crate::domain::catalog::{KeyAuth, Provider};
 
 /// The masked hint shown for a key (SPEC.md §4): the provider's known prefix (at most 7 characters
 /// and never more than a third of the key), `...`, and the last 4 characters. Short keys reveal
 /// proportionally less. Computed once when the key is written.
 pub fn hint(provider: &Provider, secret: &str) -> String {
+    if provider.auth == KeyAuth::GoogleServiceAccount {
+        return service_account_hint(secret);
+    }
     let length = secret.chars().count();
     let prefix: String = provider
         .matching_prefix(secret)
@@ -12,6 +15,18 @@ pub fn hint(provider: &Provider, secret: &str) -> String {
     let tail_length = if length >= 16 { 4 } else { length / 4 };
     let tail: String = secret.chars().skip(length - tail_length).collect();
     format!("{prefix}...{tail}")
+}
+
+/// A service-account key is shown by its account (not secret) and the end of its key id.
+fn service_account_hint(json: &str) -> String {
+    let parsed: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+    let email = parsed["client_email"].as_str().unwrap_or("service account");
+    let key_id = parsed["private_key_id"].as_str().unwrap_or_default();
+    let tail: String = key_id
+        .chars()
+        .skip(key_id.chars().count().saturating_sub(4))
+        .collect();
+    format!("{email} ...{tail}")
 }
 
 #[cfg(test)]
@@ -56,7 +71,11 @@ mod tests {
             "xai-0123456789abcdefghij",
             "gsk_0123456789",
         ] {
-            for p in crate::domain::catalog::PROVIDERS {
+            // Service-account keys are shown by their account, never by the key: tested below.
+            for p in crate::domain::catalog::PROVIDERS
+                .iter()
+                .filter(|p| p.auth != KeyAuth::GoogleServiceAccount)
+            {
                 let shown = hint(p, secret).replace("...", "");
                 assert!(
                     shown.len() * 2 <= secret.len(),
@@ -65,5 +84,12 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn service_accounts_are_shown_by_account_and_key_id() {
+        let json = r#"{"type":"service_account","client_email":"kh@proj.iam.gserviceaccount.com","private_key_id":"0123456789abcdef9fQ1","private_key":"-----BEGIN PRIVATE KEY-----\nSECRETMATERIAL\n-----END PRIVATE KEY-----\n"}"#;
+        let shown = hint_for("google-vertex", json);
+        assert_eq!(shown, "kh@proj.iam.gserviceaccount.com ...9fQ1");
     }
 }
