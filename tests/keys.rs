@@ -390,6 +390,13 @@ async fn members_tokens_and_personal_keys(t: &TestDb) {
     );
 }
 
+fn stored_options() -> serde_json::Map<String, serde_json::Value> {
+    let mut options = serde_json::Map::new();
+    options.insert("project".into(), serde_json::json!("proj"));
+    options.insert("location".into(), serde_json::json!("europe-west4"));
+    options
+}
+
 async fn bad_input_is_refused_at_its_field_and_duplicates_are_named(t: &TestDb) {
     let app = TestApp::spawn(t).await;
     let p = people(&app).await;
@@ -460,30 +467,24 @@ async fn bad_input_is_refused_at_its_field_and_duplicates_are_named(t: &TestDb) 
         .unwrap();
     assert!(odd.warning.unwrap().contains("Anthropic"));
 
-    // A Vertex service-account key file is pasted whole, on several lines; it cannot be checked yet,
-    // so it is kept as not verified, shown by its account.
+    // A Vertex service-account key file is pasted whole, on several lines, checked by the token
+    // it earns, and shown by its account.
     let mut vertex = draft(
         "google-vertex",
-        "{\n  \"type\": \"service_account\",\n  \"client_email\": \"kh@proj.iam.gserviceaccount.com\",\n  \"private_key_id\": \"abc9fQ1\",\n  \"private_key\": \"-----BEGIN PRIVATE KEY-----\\nX\\n-----END PRIVATE KEY-----\\n\"\n}",
+        &common::test_service_account("kh@proj.iam.gserviceaccount.com"),
         RoleChange::None,
     );
-    vertex
-        .options
-        .insert("project".into(), serde_json::json!("proj"));
-    vertex
-        .options
-        .insert("location".into(), serde_json::json!("europe-west4"));
+    vertex.options = stored_options();
     let stored = keys.create(p.owner(), vertex).await.unwrap();
     assert_eq!(stored.key.hint, "kh@proj.iam.gserviceaccount.com ...9fQ1");
-    assert_eq!(
-        stored.key.status,
-        keyhub::domain::keys::KeyStatus::Unverified
+    assert_eq!(stored.key.status, keyhub::domain::keys::KeyStatus::Valid);
+    let mut broken = draft(
+        "google-vertex",
+        "{\"type\": \"service_account\"}",
+        RoleChange::None,
     );
-    assert!(stored
-        .key
-        .last_error_message
-        .unwrap()
-        .contains("cannot be checked"));
+    broken.options = stored_options();
+    assert_eq!(field_of(keys.create(p.owner(), broken).await).0, "api_key");
 
     // Editing keeps the family rules.
     let edited = keys

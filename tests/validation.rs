@@ -165,6 +165,36 @@ async fn bedrock_access_keys_are_signed_with_sigv4() {
     assert!(seen[0].path.ends_with("/foundation-models"));
 }
 
+/// A service-account key earns a token with a JWT it signs; the token endpoint is Google's (here
+/// the instance override), never the one the pasted file names.
+#[tokio::test]
+async fn vertex_service_accounts_sign_a_token_request() {
+    let (base, log) = fake_provider::spawn().await;
+    let prober = prober(&base, true);
+    let vertex = provider("google-vertex").unwrap();
+    let mut options = Map::new();
+    options.insert("project".into(), json!("proj"));
+    options.insert("location".into(), json!("europe-west4"));
+    for (email, expected) in [
+        ("kh@proj.iam.gserviceaccount.com", KeyStatus::Valid),
+        ("invalid@proj.iam.gserviceaccount.com", KeyStatus::Invalid),
+    ] {
+        let file = SecretString::new(common::test_service_account(email));
+        let verdict = prober.validate(vertex, &file, None, &options).await;
+        assert_eq!(verdict.status, expected, "{email}: {}", verdict.message);
+        assert!(!verdict.message.contains("PRIVATE KEY"));
+    }
+    let seen = log.all();
+    assert_eq!(seen.len(), 2);
+    assert!(seen
+        .iter()
+        .all(|s| s.method == "POST" && s.path == "/google-vertex/token"));
+    assert_eq!(
+        seen[0].key, "kh@proj.iam.gserviceaccount.com",
+        "the JWT names the account"
+    );
+}
+
 #[tokio::test]
 async fn a_slow_provider_is_a_network_error_not_an_invalid_key() {
     let (base, _) = fake_provider::spawn().await;

@@ -130,6 +130,7 @@ pub fn classify(provider: &Provider, answer: &Answer<'_>, secret: &str) -> Verdi
         400 if said.has("API_KEY_INVALID") => KeyStatus::Invalid,
         400 if said.has("FAILED_PRECONDITION") => KeyStatus::Forbidden,
         400 if family == "xai" && said.has("incorrect api key") => KeyStatus::Invalid,
+        400 if said.has("invalid_grant") => KeyStatus::Invalid,
         400 if said.has("credit balance is too low") || said.has("spend limit") => {
             KeyStatus::NoCredits
         }

@@ -109,6 +109,18 @@ impl Prober {
             Ok(probe) => probe,
             Err(verdict) => return verdict,
         };
+        if provider.auth == KeyAuth::GoogleServiceAccount {
+            let assertion = match jwt_assertion(secret.expose(), &probe.url, SystemTime::now()) {
+                Ok(assertion) => assertion,
+                Err(reason) => return not_checked(provider, reason),
+            };
+            let form = [
+                ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                ("assertion", assertion.as_str()),
+            ];
+            let sent = self.client.post(&probe.url).form(&form).send().await;
+            return self.answer(provider, secret, sent).await;
+        }
         let headers = match aws_access_key_id(provider, options) {
             Some(key_id) => {
                 let region = options
@@ -131,7 +143,18 @@ impl Prober {
                 .header("content-type", "application/json")
                 .body("{}");
         }
-        let response = match request.send().await {
+        let sent = request.send().await;
+        self.answer(provider, secret, sent).await
+    }
+
+    /// Reads and classifies the provider's answer to a probe.
+    async fn answer(
+        &self,
+        provider: &Provider,
+        secret: &SecretString,
+        sent: Result<reqwest::Response, reqwest::Error>,
+    ) -> Verdict {
+        let response = match sent {
             Ok(response) => response,
             Err(error) => return unreachable(provider, why(&error)),
         };
@@ -182,10 +205,19 @@ impl Prober {
             Validation::Manual { reason } => return Err(not_checked(provider, reason)),
         };
         if provider.auth == KeyAuth::GoogleServiceAccount {
-            return Err(not_checked(
-                provider,
-                "KeyHub cannot check service-account keys yet; the key is kept as not verified.",
-            ));
+            // The token endpoint is Google's (or the instance's override), never the one the
+            // pasted JSON names.
+            let url = match self.base_overrides.get(provider.id) {
+                Some(base) => format!("{base}/token"),
+                None => path.to_owned(),
+            };
+            let url = clean_api_base(Some(&url), self.allow_private)
+                .map_err(|problem| not_checked(provider, &problem.message))?
+                .unwrap_or_default();
+            return Ok(Probe {
+                method: reqwest::Method::POST,
+                url,
+            });
         }
         let option = |name: &str| {
             options
@@ -241,6 +273,46 @@ fn not_checked(provider: &Provider, reason: &str) -> Verdict {
         message: format!("{} keys cannot be checked here: {reason}", provider.name),
         retry_after: None,
     }
+}
+
+/// A Google service-account key proves itself by a JWT it signs (RS256), exchanged for a token.
+fn jwt_assertion(json: &str, audience: &str, now: SystemTime) -> Result<String, &'static str> {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    use rsa::pkcs8::DecodePrivateKey;
+    use rsa::signature::{SignatureEncoding, Signer};
+    let account: Value = serde_json::from_str(json).map_err(|_| "the key file is not JSON.")?;
+    let email = account["client_email"]
+        .as_str()
+        .ok_or("the key file has no client_email.")?;
+    let pem = account["private_key"]
+        .as_str()
+        .ok_or("the key file has no private_key.")?;
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(pem)
+        .map_err(|_| "the private_key in the key file is not a valid RSA key.")?;
+    let issued = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let part = |value: Value| URL_SAFE_NO_PAD.encode(value.to_string());
+    let header = serde_json::json!({
+        "alg": "RS256",
+        "typ": "JWT",
+        "kid": account["private_key_id"].as_str().unwrap_or_default(),
+    });
+    let claims = serde_json::json!({
+        "iss": email,
+        "scope": "https://www.googleapis.com/auth/cloud-platform",
+        "aud": audience,
+        "iat": issued,
+        "exp": issued + 3600,
+    });
+    let signing_input = format!("{}.{}", part(header), part(claims));
+    let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(key);
+    let signature = signer.sign(signing_input.as_bytes()).to_bytes();
+    Ok(format!(
+        "{signing_input}.{}",
+        URL_SAFE_NO_PAD.encode(signature)
+    ))
 }
 
 /// The access key id of an IAM key pair for AWS; `None` for a Bedrock API key (sent as a bearer

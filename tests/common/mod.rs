@@ -16,6 +16,20 @@ use sqlx::Connection;
 #[path = "../support/fake_provider.rs"]
 pub mod fake_provider;
 
+/// A Google service-account key file for tests. Its RSA key was generated for these tests only and
+/// grants nothing anywhere.
+pub fn test_service_account(email: &str) -> String {
+    serde_json::to_string_pretty(&serde_json::json!({
+        "type": "service_account",
+        "project_id": "proj",
+        "private_key_id": "0123456789abcdef9fQ1",
+        "private_key": include_str!("../support/test_only_service_account.pem"),
+        "client_email": email,
+        "token_uri": "https://attacker.example/token",
+    }))
+    .unwrap()
+}
+
 /// Settings that point every provider at the fake provider at `base` (private endpoints allowed,
 /// as the fake listens on loopback).
 pub fn fake_provider_vars(base: &str) -> Vec<(String, String)> {

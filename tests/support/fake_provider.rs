@@ -75,14 +75,52 @@ pub async fn spawn() -> (String, Log) {
     (format!("http://{address}"), log)
 }
 
+/// A Google service account proves itself with a signed JWT; the fake reads its issuer (the
+/// account's email), which drives the outcome like a key's text does. It does not check the
+/// signature.
+fn jwt_issuer(form: &str) -> Option<String> {
+    use base64::Engine;
+    let assertion = form
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("assertion="))?;
+    let claims = assertion.split('.').nth(1)?;
+    let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(claims)
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&claims).ok()?;
+    Some(claims["iss"].as_str()?.to_owned())
+}
+
 async fn answer(
     State(log): State<Log>,
     Path(parts): Path<Vec<String>>,
     method: Method,
     headers: HeaderMap,
     uri: axum::http::Uri,
+    body: String,
 ) -> Response {
     let family = parts.first().cloned().unwrap_or_default();
+    if family == "google-vertex" {
+        let issuer = jwt_issuer(&body).unwrap_or_default();
+        log.0.lock().unwrap().push(Seen {
+            family: family.clone(),
+            method: method.to_string(),
+            path: uri.path().to_owned(),
+            key_header: None,
+            key: issuer.clone(),
+        });
+        return if issuer.is_empty() || issuer.contains("invalid") {
+            json(
+                400,
+                r#"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#.into(),
+            )
+        } else {
+            json(
+                200,
+                r#"{"access_token":"ya29.fake","expires_in":3599,"token_type":"Bearer"}"#.into(),
+            )
+        };
+    }
     let (key_header, key) = KEY_HEADERS
         .iter()
         .find_map(|name| {
