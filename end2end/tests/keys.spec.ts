@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { OWNER } from "./fixtures/owner";
+import { signInAs } from "./fixtures/sign-in";
 
 // Runs in both projects with the owner's session. Each project uses keys of its own and deletes
 // them at the end, so the other project starts from the same state.
@@ -111,16 +112,7 @@ test("a member sees org keys read-only and adds a personal key", async ({ page, 
     form: { provider: "anthropic", api_key: `sk-ant-api03-${project}-org-0001`, nickname: orgKey, role: "primary", scope: "org" },
   })).status()).toBe(200);
 
-  const member = await browser.newContext({
-    storageState: { cookies: [], origins: [] },
-    javaScriptEnabled: project === "hydrated",
-  });
-  const memberPage = await member.newPage();
-  await memberPage.goto("/login");
-  await memberPage.getByLabel("Email").fill(email);
-  await memberPage.getByLabel("Password").fill(OWNER.password);
-  await memberPage.getByRole("button", { name: "Sign in" }).click();
-  await expect(memberPage).toHaveURL(/\/hub$/);
+  const { context: member, page: memberPage } = await signInAs(browser, email, OWNER.password, project === "hydrated");
   const card = memberPage.getByRole("article", { name: "Anthropic", exact: true });
   await expect(card).toContainText("sk-ant-...0001");
   await expect(card.getByRole("button", { name: /Disable|Enable/ })).toHaveCount(0);

@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { OWNER } from "./fixtures/owner";
+import { signInAs } from "./fixtures/sign-in";
 
 // Runs in both projects with the owner's session; each project adds its own member.
 
@@ -26,16 +27,7 @@ test("an admin adds a member, who signs in and sees no admin actions", async ({ 
   await expect(page.getByRole("cell", { name: email, exact: true })).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath("members-admin.png"), fullPage: true });
 
-  const member = await browser.newContext({
-    storageState: { cookies: [], origins: [] },
-    javaScriptEnabled: testInfo.project.name === "hydrated",
-  });
-  const memberPage = await member.newPage();
-  await memberPage.goto("/login");
-  await memberPage.getByLabel("Email").fill(email);
-  await memberPage.getByLabel("Password").fill(OWNER.password);
-  await memberPage.getByRole("button", { name: "Sign in" }).click();
-  await expect(memberPage).toHaveURL(/\/hub$/);
+  const { context: member, page: memberPage } = await signInAs(browser, email, OWNER.password, testInfo.project.name === "hydrated");
   await expect(memberPage.getByText(`${OWNER.orgName} · Member`)).toBeVisible();
   await memberPage.goto("/settings");
   await expect(memberPage.getByRole("cell", { name: `${email} (you)` })).toBeVisible();
