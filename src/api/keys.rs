@@ -231,25 +231,25 @@ pub async fn provider_keys(provider: String) -> Result<ProviderView, super::erro
         None => "an API token".to_owned(),
     };
     let can_manage = viewer.role().is_admin();
-    let keys = state
+    let keys: Vec<_> = state
         .keys
         .list(viewer.key_actor(), &KeyFilter::default())
-        .await?;
-    let mut items = Vec::new();
-    for key in keys
-        .iter()
+        .await?
+        .into_iter()
         .filter(|key| crate::keys::input::serves(&key.key_family, provider))
-    {
-        items.push(KeyItem {
-            key: MaskedKey::new(key, &viewer.membership.org.slug),
-            can_change: key.scope == Scope::Personal || can_manage,
-            created_by: by_whom(&key.created_by),
-            updated_by: by_whom(&key.updated_by),
-            used_by: state.keys.usages(viewer.key_actor(), &key.id).await?,
-        });
-    }
+        .collect();
+    let mut usages = state.keys.usages(&keys).await?;
     Ok(ProviderView {
-        keys: items,
+        keys: keys
+            .iter()
+            .map(|key| KeyItem {
+                key: MaskedKey::new(key, &viewer.membership.org.slug),
+                can_change: key.scope == Scope::Personal || can_manage,
+                created_by: by_whom(&key.created_by),
+                updated_by: by_whom(&key.updated_by),
+                used_by: usages.remove(&key.id).unwrap_or_default(),
+            })
+            .collect(),
         can_manage,
         personal_allowed: viewer.membership.org.allow_personal_keys,
     })

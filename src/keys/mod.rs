@@ -728,10 +728,16 @@ impl KeyService {
         Ok(Some(verdict))
     }
 
-    /// The experts and assistants that use a key, named for the delete confirmation. Experts and
-    /// assistants arrive with their own issue; until then nothing can use a key.
-    pub async fn usages(&self, actor: KeyActor<'_>, key_id: &str) -> Result<Vec<String>, KeyError> {
-        self.get(actor, key_id).await?;
-        Ok(Vec::new())
+    /// The experts and assistants that use each of these keys (by key id), named for the delete
+    /// confirmation; one lookup for a whole page. Experts and assistants arrive with their own
+    /// issue; until then nothing can use a key, so no key has users.
+    pub async fn usages(
+        &self,
+        keys: &[KeyRecord],
+    ) -> Result<std::collections::HashMap<String, Vec<String>>, KeyError> {
+        Ok(keys
+            .iter()
+            .map(|key| (key.id.clone(), Vec::new()))
+            .collect())
     }
 }
