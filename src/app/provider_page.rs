@@ -11,6 +11,7 @@ use crate::api::keys::{
 };
 use crate::components::form::FormError;
 use crate::components::key_status::StatusBadge;
+use crate::components::time::readable;
 use crate::domain::catalog::{provider, with_article, Provider};
 use crate::domain::keys::{Role, Scope};
 
@@ -175,7 +176,7 @@ fn key_row(provider: &'static Provider, item: KeyItem, actions: KeyActions) -> i
                 </div>
                 <p class="mt-3 text-sm text-slate-700">
                     {match &key.last_validated_at {
-                        Some(at) => format!("Last validated {}", at.replace('T', " ").replace('Z', " UTC")),
+                        Some(at) => format!("Last validated {}", readable(at)),
                         None => "Not validated yet".to_owned(),
                     }}
                 </p>

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use crate::api::keys::{CardData, SetKeyEnabled};
 use crate::components::key_status::StatusBadge;
+use crate::components::time::readable;
 use crate::domain::catalog::{Category, Provider, Validation};
 
 fn category_badge_class(category: Category) -> &'static str {
@@ -112,7 +113,7 @@ fn KeySummary(
                 </div>
                 <div class="flex justify-between gap-2">
                     <dt class="text-slate-500">"Last validated"</dt>
-                    <dd class="text-slate-700">{key.last_validated_at.clone().map(|at| at.replace('T', " ").replace('Z', " UTC")).unwrap_or_else(|| "Never".to_owned())}</dd>
+                    <dd class="text-slate-700">{key.last_validated_at.as_deref().map(readable).unwrap_or_else(|| "Never".to_owned())}</dd>
                 </div>
                 {may_toggle.then(|| view! {
                     <div class="flex justify-end pt-1">

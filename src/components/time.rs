@@ -40,6 +40,11 @@ pub fn rfc3339(ms: i64) -> String {
     )
 }
 
+/// An RFC 3339 time from the API (`2026-11-23T14:22:05Z`) as pages show it: `2026-11-23 14:22:05 UTC`.
+pub fn readable(rfc3339: &str) -> String {
+    rfc3339.replace('T', " ").replace('Z', " UTC")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +56,9 @@ mod tests {
         assert_eq!(utc_minute(1_795_443_720_000), "2026-11-23 14:22 UTC");
         assert_eq!(utc_date(-86_400_000), "1969-12-31");
         assert_eq!(rfc3339(1_795_443_725_999), "2026-11-23T14:22:05Z");
+        assert_eq!(
+            readable(&rfc3339(1_795_443_725_999)),
+            "2026-11-23 14:22:05 UTC"
+        );
     }
 }
