@@ -238,7 +238,10 @@ pub async fn provider_keys(provider: String) -> Result<ProviderView, super::erro
         .into_iter()
         .filter(|key| crate::keys::input::serves(&key.key_family, provider))
         .collect();
-    let mut usages = state.keys.usages(&keys).await?;
+    let mut usages = state
+        .consumers
+        .users_of(&viewer.membership.org.id, &keys)
+        .await?;
     Ok(ProviderView {
         keys: keys
             .iter()

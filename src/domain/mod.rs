@@ -2,4 +2,5 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod consumers;
 pub mod keys;

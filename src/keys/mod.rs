@@ -75,21 +75,21 @@ impl KeyActor<'_> {
         }
     }
 
-    fn user_id(&self) -> Option<&str> {
+    pub(crate) fn user_id(&self) -> Option<&str> {
         match self {
             KeyActor::Member { user, .. } => Some(&user.id),
             KeyActor::Token(_) => None,
         }
     }
 
-    fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match self {
             KeyActor::Member { user, .. } => user.email.clone(),
             KeyActor::Token(caller) => caller.label.clone(),
         }
     }
 
-    fn may_write_org_keys(&self) -> bool {
+    pub(crate) fn may_write_org_keys(&self) -> bool {
         match self {
             KeyActor::Member { membership, .. } => membership.role.is_admin(),
             KeyActor::Token(caller) => caller.allows(TokenScope::KeysWrite),
@@ -726,18 +726,5 @@ impl KeyService {
             .await?;
         tx.commit().await?;
         Ok(Some(verdict))
-    }
-
-    /// The experts and assistants that use each of these keys (by key id), named for the delete
-    /// confirmation; one lookup for a whole page. Experts and assistants arrive with their own
-    /// issue; until then nothing can use a key, so no key has users.
-    pub async fn usages(
-        &self,
-        keys: &[KeyRecord],
-    ) -> Result<std::collections::HashMap<String, Vec<String>>, KeyError> {
-        Ok(keys
-            .iter()
-            .map(|key| (key.id.clone(), Vec::new()))
-            .collect())
     }
 }

@@ -7,8 +7,10 @@ use leptos::config::LeptosOptions;
 use super::config::Settings;
 use super::login_limiter::LoginLimiter;
 use crate::accounts::{AccountError, Accounts, SessionPolicy};
+use crate::consumers::ConsumerService;
 use crate::keyring::Keyring;
 use crate::keys::KeyService;
+use crate::resolution::Resolver;
 use crate::store::Db;
 use crate::validation::Prober;
 use crate::vault::MasterKeys;
@@ -22,6 +24,7 @@ pub struct AppState {
     pub vault: Arc<MasterKeys>,
     pub keyring: Keyring,
     pub keys: KeyService,
+    pub consumers: ConsumerService,
     pub accounts: Accounts,
     pub login_limiter: Arc<LoginLimiter>,
     /// Set once first-run setup has happened; it never becomes unset.
@@ -46,6 +49,10 @@ impl AppState {
                     settings.allow_private_endpoints,
                 ),
                 settings.allow_private_endpoints,
+            ),
+            consumers: ConsumerService::new(
+                db.clone(),
+                Resolver::new(db.clone(), keyring.clone(), settings.platform_keys.clone()),
             ),
             keyring,
             accounts: Accounts::new(db.clone(), SessionPolicy::default()),

@@ -61,6 +61,10 @@ impl OrgChange<'_> {
         &mut self.tx
     }
 
+    pub fn org_id(&self) -> &str {
+        &self.org_id
+    }
+
     /// Records an event of this change (written with it, or not at all).
     pub async fn record(&mut self, event: &NewEvent) -> Result<(), StoreError> {
         debug_assert_eq!(event.org_id, self.org_id);

@@ -44,6 +44,14 @@ pub(super) const RECORD_COLUMNS: &str =
     last_success_at, last_error_code, last_error_http_status, last_error_message, created_at, \
     created_by, updated_at, updated_by, rotated_at, deleted_at";
 
+/// See [`Db::family_keys`]; public so a test can show its query plan.
+pub static FAMILY_KEYS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT {RECORD_COLUMNS} FROM provider_keys WHERE org_id = $1 AND key_family = $2 \
+         AND deleted_at IS NULL AND (scope = 'org' OR owner_user_id = $3)"
+    )
+});
+
 fn parse_text<T>(
     row: &AnyRow,
     column: &str,
@@ -244,6 +252,22 @@ impl Db {
         .bind(viewer_user_id.unwrap_or_default())
         .fetch_all(self.pool())
         .await?)
+    }
+
+    /// The live keys of one family that can serve a consumer: the org's, and `owner`'s personal
+    /// keys. This is resolution's only query; it runs on the `provider_keys_by_family` index.
+    pub async fn family_keys(
+        &self,
+        org_id: &str,
+        key_family: &str,
+        owner: Option<&str>,
+    ) -> Result<Vec<KeyRecord>, StoreError> {
+        Ok(sqlx::query_as(&FAMILY_KEYS_SQL)
+            .bind(org_id)
+            .bind(key_family)
+            .bind(owner.unwrap_or_default())
+            .fetch_all(self.pool())
+            .await?)
     }
 
     /// The live keys of one org, oldest first.

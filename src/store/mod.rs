@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod activity;
 pub mod change;
+pub mod consumers;
 mod flag;
 pub mod invites;
 pub mod jobs;

@@ -1,0 +1,578 @@
+//! Experts and assistants (SPEC.md §6): who may see and change them, what a valid slot is, and
+//! what each slot resolves to. The server functions and the REST API are thin doors onto
+//! [`ConsumerService`]; every change is one transaction with its activity event.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::domain::consumers::{is_rejected, ConsumerKind, Slot, Target};
+use crate::keys::input::FieldProblem;
+use crate::keys::{key_label, KeyActor, KeyError};
+use crate::resolution::{Request, Resolution, Resolver};
+use crate::store::activity::NewEvent;
+use crate::store::consumers::{ConsumerRecord, ConsumerRow, KeyUser, SlotRecord};
+use crate::store::keys::KeyRecord;
+use crate::store::{new_id, now_ms, Db};
+
+/// A slot as sent by a form or the API. `key_id: None` is "Use main key".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SlotDraft {
+    pub provider: String,
+    pub model: Option<String>,
+    pub voice: Option<String>,
+    pub key_id: Option<String>,
+}
+
+/// What to change; `None` leaves a field as it is. In `slots`, `Some(None)` turns a slot off.
+#[derive(Clone, Debug, Default)]
+pub struct ConsumerPatch {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub expert_id: Option<Option<String>>,
+    pub slots: BTreeMap<Slot, Option<SlotDraft>>,
+}
+
+/// An expert or assistant with its slots.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Consumer {
+    pub record: ConsumerRecord,
+    pub slots: Vec<SlotRecord>,
+}
+
+impl Consumer {
+    pub fn slot(&self, slot: Slot) -> Option<&SlotRecord> {
+        self.slots.iter().find(|s| s.slot == slot)
+    }
+}
+
+/// One slot and what it resolves to right now.
+#[derive(Clone, Debug)]
+pub struct SlotResolution {
+    pub slot: SlotRecord,
+    pub target: Target,
+    pub resolution: Resolution,
+}
+
+fn problem(field: &'static str, message: impl Into<String>) -> KeyError {
+    KeyError::Invalid(FieldProblem {
+        field,
+        message: message.into(),
+    })
+}
+
+/// The form field a slot's part is reported on, e.g. `tts_key`.
+pub fn slot_field(slot: Slot, part: &str) -> &'static str {
+    match (slot, part) {
+        (Slot::Chat, "provider") => "chat_provider",
+        (Slot::Chat, "model") => "chat_model",
+        (Slot::Chat, "key") => "chat_key",
+        (Slot::Stt, "provider") => "stt_provider",
+        (Slot::Stt, "key") => "stt_key",
+        (Slot::Tts, "provider") => "tts_provider",
+        (Slot::Tts, "voice") => "tts_voice",
+        (Slot::Tts, "key") => "tts_key",
+        (Slot::Image, "provider") => "image_provider",
+        (Slot::Image, "model") => "image_model",
+        (Slot::Image, "key") => "image_key",
+        _ => "slots",
+    }
+}
+
+/// Trimmed one-line text of at most `max` characters; empty is `None`.
+fn clean_line(
+    raw: Option<&str>,
+    max: usize,
+    field: &'static str,
+    what: &str,
+) -> Result<Option<String>, KeyError> {
+    let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if text.chars().count() > max || text.chars().any(char::is_control) {
+        return Err(problem(
+            field,
+            format!("Use up to {max} characters on one line for the {what}."),
+        ));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+#[derive(Clone, Debug)]
+pub struct ConsumerService {
+    db: Db,
+    resolver: Resolver,
+}
+
+impl ConsumerService {
+    pub fn new(db: Db, resolver: Resolver) -> ConsumerService {
+        ConsumerService { db, resolver }
+    }
+
+    pub fn resolver(&self) -> &Resolver {
+        &self.resolver
+    }
+
+    /// Members see and change their own; admins and tokens all of the org's.
+    fn sees(actor: KeyActor<'_>, record: &ConsumerRecord) -> bool {
+        actor.may_write_org_keys()
+            || matches!(actor, KeyActor::Token(_))
+            || actor.user_id() == record.owner_user_id.as_deref()
+    }
+
+    fn may_change(actor: KeyActor<'_>, record: &ConsumerRecord) -> bool {
+        actor.may_write_org_keys()
+            || (actor.user_id().is_some() && actor.user_id() == record.owner_user_id.as_deref())
+    }
+
+    /// The consumers of a kind the actor sees, with their slots.
+    pub async fn list(
+        &self,
+        actor: KeyActor<'_>,
+        kind: ConsumerKind,
+    ) -> Result<Vec<Consumer>, KeyError> {
+        let org = &actor.org().id;
+        let owner = match Self::sees_all(actor) {
+            true => None,
+            false => actor.user_id(),
+        };
+        let records = self.db.consumers(org, kind, owner).await?;
+        let mut slots: HashMap<String, Vec<SlotRecord>> = HashMap::new();
+        for slot in self.db.slots_of_kind(org, kind).await? {
+            slots
+                .entry(slot.consumer_id.clone())
+                .or_default()
+                .push(slot);
+        }
+        Ok(records
+            .into_iter()
+            .map(|record| Consumer {
+                slots: slots.remove(&record.id).unwrap_or_default(),
+                record,
+            })
+            .collect())
+    }
+
+    fn sees_all(actor: KeyActor<'_>) -> bool {
+        actor.may_write_org_keys() || matches!(actor, KeyActor::Token(_))
+    }
+
+    /// One consumer of the kind that the actor sees; anything else is not found.
+    pub async fn get(
+        &self,
+        actor: KeyActor<'_>,
+        kind: ConsumerKind,
+        id: &str,
+    ) -> Result<Consumer, KeyError> {
+        let org = &actor.org().id;
+        let record = self
+            .db
+            .consumer(org, id)
+            .await?
+            .filter(|record| record.kind == kind && Self::sees(actor, record))
+            .ok_or(KeyError::NotFound)?;
+        Ok(Consumer {
+            slots: self.db.slots(org, id).await?,
+            record,
+        })
+    }
+
+    pub async fn create(
+        &self,
+        actor: KeyActor<'_>,
+        kind: ConsumerKind,
+        patch: ConsumerPatch,
+    ) -> Result<Consumer, KeyError> {
+        let id = new_id();
+        let owner = actor.user_id().map(str::to_owned);
+        let draft = self
+            .checked(actor, kind, &id, owner.as_deref(), None, patch)
+            .await?;
+        let mut change = self.db.begin_org_change(&actor.org().id).await?;
+        let now = now_ms();
+        change
+            .insert_consumer(
+                &draft.row(&id, kind, owner.as_deref()),
+                actor.user_id(),
+                now,
+            )
+            .await?;
+        change.replace_slots(&id, &draft.slots).await?;
+        change
+            .finish(&self.event(actor, kind, "created", &id, &draft.name))
+            .await?;
+        self.get(actor, kind, &id).await
+    }
+
+    pub async fn update(
+        &self,
+        actor: KeyActor<'_>,
+        kind: ConsumerKind,
+        id: &str,
+        patch: ConsumerPatch,
+    ) -> Result<Consumer, KeyError> {
+        let current = self.get(actor, kind, id).await?;
+        if !Self::may_change(actor, &current.record) {
+            return Err(KeyError::Forbidden(
+                "Only its owner and admins change this.",
+            ));
+        }
+        let owner = current.record.owner_user_id.clone();
+        let draft = self
+            .checked(actor, kind, id, owner.as_deref(), Some(&current), patch)
+            .await?;
+        let mut change = self.db.begin_org_change(&actor.org().id).await?;
+        let now = now_ms();
+        change
+            .update_consumer(&draft.row(id, kind, owner.as_deref()), actor.user_id(), now)
+            .await?;
+        change.replace_slots(id, &draft.slots).await?;
+        change
+            .finish(&self.event(actor, kind, "updated", id, &draft.name))
+            .await?;
+        self.get(actor, kind, id).await
+    }
+
+    pub async fn delete(
+        &self,
+        actor: KeyActor<'_>,
+        kind: ConsumerKind,
+        id: &str,
+    ) -> Result<Consumer, KeyError> {
+        let current = self.get(actor, kind, id).await?;
+        if !Self::may_change(actor, &current.record) {
+            return Err(KeyError::Forbidden(
+                "Only its owner and admins delete this.",
+            ));
+        }
+        let mut change = self.db.begin_org_change(&actor.org().id).await?;
+        if !change.delete_consumer(id).await? {
+            return Err(KeyError::NotFound);
+        }
+        change
+            .finish(&self.event(actor, kind, "deleted", id, &current.record.name))
+            .await?;
+        Ok(current)
+    }
+
+    fn event(
+        &self,
+        actor: KeyActor<'_>,
+        kind: ConsumerKind,
+        what: &str,
+        id: &str,
+        name: &str,
+    ) -> NewEvent {
+        let action = match (kind, what) {
+            (ConsumerKind::Expert, "created") => "expert.created",
+            (ConsumerKind::Expert, "updated") => "expert.updated",
+            (ConsumerKind::Expert, _) => "expert.deleted",
+            (ConsumerKind::Assistant, "created") => "assistant.created",
+            (ConsumerKind::Assistant, "updated") => "assistant.updated",
+            (ConsumerKind::Assistant, _) => "assistant.deleted",
+        };
+        NewEvent {
+            org_id: actor.org().id.clone(),
+            actor_user_id: actor.user_id().map(str::to_owned),
+            actor_label: actor.label(),
+            action,
+            target_kind: kind.as_str(),
+            target_id: id.to_owned(),
+            target_label: name.to_owned(),
+            provider: None,
+            detail: String::new(),
+            at: now_ms(),
+        }
+    }
+
+    /// The consumer after `patch`, every part checked: nothing is written unless all of it holds.
+    async fn checked(
+        &self,
+        actor: KeyActor<'_>,
+        kind: ConsumerKind,
+        id: &str,
+        owner: Option<&str>,
+        current: Option<&Consumer>,
+        patch: ConsumerPatch,
+    ) -> Result<Draft, KeyError> {
+        let name = match patch.name {
+            Some(name) => clean_line(Some(&name), 120, "name", "name")?,
+            None => current.map(|c| c.record.name.clone()),
+        }
+        .ok_or_else(|| problem("name", "Give it a name, e.g. \"Support expert\"."))?;
+        let description = match patch.description {
+            Some(text) => text.trim().to_owned(),
+            None => current
+                .map(|c| c.record.description.clone())
+                .unwrap_or_default(),
+        };
+        if description.chars().count() > 2000 {
+            return Err(problem("description", "Use up to 2,000 characters."));
+        }
+        let expert_id = match patch.expert_id {
+            Some(expert) => expert.filter(|e| !e.trim().is_empty()),
+            None => current.and_then(|c| c.record.expert_id.clone()),
+        };
+        if let Some(expert) = &expert_id {
+            let usable = kind == ConsumerKind::Assistant
+                && expert != id
+                && self.get(actor, ConsumerKind::Expert, expert).await.is_ok();
+            if !usable {
+                return Err(problem("expert_id", "Choose one of the experts listed."));
+            }
+        }
+
+        let mut slots = Vec::new();
+        for &slot in Slot::ALL {
+            let before = current.and_then(|c| c.slot(slot));
+            let wanted = match patch.slots.get(&slot) {
+                Some(draft) => draft.clone(),
+                None => before.map(|s| SlotDraft {
+                    provider: s.provider.clone(),
+                    model: s.model.clone(),
+                    voice: s.voice.clone(),
+                    key_id: s.key_id.clone(),
+                }),
+            };
+            let Some(wanted) = wanted.filter(|w| !w.provider.trim().is_empty()) else {
+                if slot.required() {
+                    return Err(problem(
+                        slot_field(slot, "provider"),
+                        "Choose the provider of the model.",
+                    ));
+                }
+                continue;
+            };
+            if !kind.slots().contains(&slot) {
+                return Err(problem(
+                    "slots",
+                    format!(
+                        "An {} has no {} slot.",
+                        kind.label(),
+                        slot.label().to_lowercase()
+                    ),
+                ));
+            }
+            slots.push(
+                self.checked_slot(actor, kind, id, owner, slot, wanted, before)
+                    .await?,
+            );
+        }
+        Ok(Draft {
+            name,
+            description,
+            expert_id,
+            slots,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn checked_slot(
+        &self,
+        actor: KeyActor<'_>,
+        kind: ConsumerKind,
+        id: &str,
+        owner: Option<&str>,
+        slot: Slot,
+        wanted: SlotDraft,
+        before: Option<&SlotRecord>,
+    ) -> Result<SlotRecord, KeyError> {
+        let target = Target::parse(wanted.provider.trim())
+            .filter(|target| target.serves(slot))
+            .ok_or_else(|| {
+                problem(
+                    slot_field(slot, "provider"),
+                    format!(
+                        "Choose a provider that offers {}.",
+                        slot.label().to_lowercase()
+                    ),
+                )
+            })?;
+        let model = clean_line(
+            wanted.model.as_deref(),
+            200,
+            slot_field(slot, "model"),
+            "model",
+        )?;
+        if slot == Slot::Chat && kind == ConsumerKind::Expert && model.is_none() {
+            return Err(problem(
+                slot_field(slot, "model"),
+                "Give the model id, e.g. gpt-4o or claude-sonnet-4-5.",
+            ));
+        }
+        let voice = match slot {
+            Slot::Tts => clean_line(
+                wanted.voice.as_deref(),
+                200,
+                slot_field(slot, "voice"),
+                "voice",
+            )?,
+            _ => None,
+        };
+        let key_id = wanted.key_id.filter(|k| !k.trim().is_empty());
+        if let Some(key_id) = &key_id {
+            let unchanged = before.is_some_and(|b| b.key_id.as_deref() == Some(key_id.as_str()));
+            if !unchanged {
+                self.check_choice(actor, owner, &target, key_id, slot_field(slot, "key"))
+                    .await?;
+            }
+        }
+        Ok(SlotRecord {
+            consumer_id: id.to_owned(),
+            slot,
+            provider: target.id().to_owned(),
+            model,
+            voice,
+            key_id,
+        })
+    }
+
+    /// A newly chosen key must serve the slot's provider, be the org's or the owner's own, and be
+    /// enabled and not rejected (what the picker offers).
+    async fn check_choice(
+        &self,
+        actor: KeyActor<'_>,
+        owner: Option<&str>,
+        target: &Target,
+        key_id: &str,
+        field: &'static str,
+    ) -> Result<(), KeyError> {
+        let keys = self
+            .db
+            .family_keys(&actor.org().id, &target.family, owner)
+            .await?;
+        let Some(key) = keys.iter().find(|key| key.id == key_id) else {
+            return Err(problem(
+                field,
+                format!(
+                    "Choose one of the {} keys listed, or \"Use main key\".",
+                    target.name()
+                ),
+            ));
+        };
+        if !key.enabled || is_rejected(key.status) {
+            return Err(problem(
+                field,
+                format!(
+                    "{} is {}: choose another key or \"Use main key\".",
+                    key_label(key),
+                    if key.enabled {
+                        "rejected by the provider"
+                    } else {
+                        "disabled"
+                    }
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// What every slot of a consumer resolves to right now.
+    pub async fn explain(
+        &self,
+        actor: KeyActor<'_>,
+        consumer: &Consumer,
+    ) -> Result<Vec<SlotResolution>, KeyError> {
+        let mut explained = Vec::new();
+        for slot in &consumer.slots {
+            let Some(target) = Target::parse(&slot.provider) else {
+                continue;
+            };
+            let resolution = self
+                .resolver
+                .resolve(
+                    actor.org(),
+                    &Request {
+                        target: &target,
+                        owner: consumer.record.owner_user_id.as_deref(),
+                        chosen: slot.key_id.as_deref(),
+                    },
+                )
+                .await?;
+            explained.push(SlotResolution {
+                slot: slot.clone(),
+                target,
+                resolution,
+            });
+        }
+        Ok(explained)
+    }
+
+    /// Resolves for `target`, on behalf of a consumer's slot (`modality`, default the model) when
+    /// one is named, else for the actor itself.
+    pub async fn resolve(
+        &self,
+        actor: KeyActor<'_>,
+        target: &Target,
+        consumer: Option<(ConsumerKind, &str)>,
+        modality: Option<Slot>,
+    ) -> Result<Resolution, KeyError> {
+        let named = match consumer {
+            Some((kind, id)) => Some(self.get(actor, kind, id).await?),
+            None => None,
+        };
+        let slot = named
+            .as_ref()
+            .and_then(|c| c.slot(modality.unwrap_or(Slot::Chat)))
+            .filter(|s| Target::parse(&s.provider).is_some_and(|t| t.family == target.family));
+        let owner = match &named {
+            Some(consumer) => consumer.record.owner_user_id.as_deref(),
+            None => actor.user_id(),
+        };
+        Ok(self
+            .resolver
+            .resolve(
+                actor.org(),
+                &Request {
+                    target,
+                    owner,
+                    chosen: slot.and_then(|s| s.key_id.as_deref()),
+                },
+            )
+            .await?)
+    }
+
+    /// For each key, the experts and assistants whose slots choose it ("expert 'Support'").
+    pub async fn users_of(
+        &self,
+        org_id: &str,
+        keys: &[KeyRecord],
+    ) -> Result<HashMap<String, Vec<String>>, KeyError> {
+        let ids: Vec<String> = keys.iter().map(|key| key.id.clone()).collect();
+        let mut users: HashMap<String, Vec<String>> = HashMap::new();
+        for KeyUser {
+            key_id, kind, name, ..
+        } in self.db.key_users(org_id, &ids).await?
+        {
+            users
+                .entry(key_id)
+                .or_default()
+                .push(format!("{} '{name}'", kind.label()));
+        }
+        Ok(users)
+    }
+}
+
+/// A consumer ready to write.
+struct Draft {
+    name: String,
+    description: String,
+    expert_id: Option<String>,
+    slots: Vec<SlotRecord>,
+}
+
+impl Draft {
+    fn row<'a>(
+        &'a self,
+        id: &'a str,
+        kind: ConsumerKind,
+        owner: Option<&'a str>,
+    ) -> ConsumerRow<'a> {
+        ConsumerRow {
+            id,
+            kind,
+            owner_user_id: owner,
+            name: &self.name,
+            description: &self.description,
+            expert_id: self.expert_id.as_deref(),
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! Which key serves a request (SPEC.md §6), and why. The only place the resolution order lives:
+//!
+//! 1. the key chosen for the slot, if enabled and usable;
+//! 2. the consumer owner's personal primary (when the org allows personal keys), then the org's;
+//! 3. the fallbacks by rank, personal then the org's;
+//! 4. the platform key, only when the org has no enabled key of the family and allows it;
+//! 5. otherwise `no_key`.
+//!
+//! [`resolve`] is pure, so every step is tested without a database; [`Resolver`] feeds it with one
+//! indexed query. The ordered [`Resolution::candidates`] are what the gateway fails over through.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::components::time::utc_minute;
+use crate::domain::consumers::{is_rejected, Target};
+use crate::domain::keys::{KeyStatus, Role, Scope};
+use crate::keyring::{Keyring, KeyringError};
+use crate::keys::key_label;
+use crate::store::keys::KeyRecord;
+use crate::store::orgs::Organization;
+use crate::store::{now_ms, Db, StoreError};
+use crate::vault::SecretString;
+
+/// Where the resolved key came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Selected,
+    PersonalPrimary,
+    OrgPrimary,
+    Fallback,
+    Platform,
+}
+
+/// What to resolve: the provider family, and the consumer's owner and explicit choice, if any.
+#[derive(Clone, Debug)]
+pub struct Request<'a> {
+    pub target: &'a Target,
+    /// The consumer's owner: their personal keys count (when the org allows personal keys).
+    pub owner: Option<&'a str>,
+    /// The key chosen for the slot; `None` is "Use main key".
+    pub chosen: Option<&'a str>,
+}
+
+/// The org's rules that resolution follows, and whether the instance has a platform key.
+#[derive(Clone, Copy, Debug)]
+pub struct Policy {
+    pub allow_personal_keys: bool,
+    pub allow_platform_keys: bool,
+    pub platform_key_configured: bool,
+}
+
+/// A usable key and its place in the order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    pub key: KeyRecord,
+    pub source: Source,
+}
+
+/// Why an explicitly chosen key is not used (the consumer shows it as a warning).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChoiceProblem(pub String);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolution {
+    /// Usable keys of the org (and the owner), in resolution order. The first one serves.
+    pub candidates: Vec<Candidate>,
+    /// No key of the org's applies and the platform key serves.
+    pub platform: bool,
+    /// Keys passed over, each with the reason, in order.
+    pub passed_over: Vec<String>,
+    pub choice_problem: Option<ChoiceProblem>,
+    /// One sentence: what serves and why, or what to do when nothing does.
+    pub explanation: String,
+}
+
+impl Resolution {
+    pub fn source(&self) -> Option<Source> {
+        match self.candidates.first() {
+            Some(first) => Some(first.source),
+            None if self.platform => Some(Source::Platform),
+            None => None,
+        }
+    }
+
+    pub fn key(&self) -> Option<&KeyRecord> {
+        self.candidates.first().map(|c| &c.key)
+    }
+}
+
+/// Why a key cannot serve now, as the end of a sentence ("is disabled"); `None` when it can.
+pub fn unusable(key: &KeyRecord, now: i64) -> Option<String> {
+    if key.deleted_at.is_some() {
+        return Some("was deleted".to_owned());
+    }
+    if !key.enabled {
+        return Some("is disabled".to_owned());
+    }
+    if is_rejected(key.status) {
+        return Some(format!(
+            "was rejected by the provider ({}) and waits for a successful validation",
+            crate::domain::consumers::status_word(key.status).to_lowercase()
+        ));
+    }
+    match key.cooldown_until.filter(|until| *until > now) {
+        Some(until) if key.status == KeyStatus::NoCredits => {
+            Some(format!("is out of credit until {}", utc_minute(until)))
+        }
+        Some(until) => Some(format!("is rate-limited until {}", utc_minute(until))),
+        None => None,
+    }
+}
+
+fn describe(source: Source, key: &KeyRecord) -> String {
+    let label = key_label(key);
+    match source {
+        Source::Selected => format!("the chosen key {label}"),
+        Source::PersonalPrimary => format!("the owner's personal primary {label}"),
+        Source::OrgPrimary => format!("the organization's primary {label}"),
+        Source::Fallback if key.scope == Scope::Personal => format!(
+            "personal fallback {} {label}",
+            key.fallback_rank.unwrap_or_default()
+        ),
+        Source::Fallback => format!("fallback {} {label}", key.fallback_rank.unwrap_or_default()),
+        Source::Platform => "the platform key".to_owned(),
+    }
+}
+
+/// The usable keys found so far, and the reasons others were passed over.
+#[derive(Default)]
+struct Order {
+    candidates: Vec<Candidate>,
+    passed_over: Vec<String>,
+    /// Every key considered, usable or not: each is named once.
+    seen: Vec<String>,
+}
+
+impl Order {
+    fn consider(&mut self, key: &KeyRecord, source: Source, now: i64) {
+        if self.seen.contains(&key.id) {
+            return;
+        }
+        self.seen.push(key.id.clone());
+        match unusable(key, now) {
+            Some(reason) => self
+                .passed_over
+                .push(format!("{} {reason}", describe(source, key))),
+            None => self.candidates.push(Candidate {
+                key: key.clone(),
+                source,
+            }),
+        }
+    }
+}
+
+fn capitalized(text: String) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+/// Resolves from the live keys of the family that the org and the consumer's owner hold.
+pub fn resolve(keys: &[KeyRecord], request: &Request<'_>, policy: Policy, now: i64) -> Resolution {
+    let counts = |key: &&KeyRecord| match key.scope {
+        Scope::Org => true,
+        Scope::Personal => {
+            policy.allow_personal_keys && request.owner == key.owner_user_id.as_deref()
+        }
+    };
+    let eligible: Vec<&KeyRecord> = keys
+        .iter()
+        .filter(|key| key.key_family == request.target.family)
+        .filter(counts)
+        .collect();
+    let mut order = Order::default();
+    let mut choice_problem = None;
+    if let Some(chosen) = request.chosen {
+        let family = &request.target.family;
+        match keys
+            .iter()
+            .find(|key| key.id == chosen && key.key_family == *family)
+        {
+            Some(key) if !counts(&key) => {
+                choice_problem = Some(ChoiceProblem(
+                    "The chosen key is a personal key, which this organization does not allow."
+                        .to_owned(),
+                ));
+                order
+                    .passed_over
+                    .push("the chosen key is a personal key, which is not allowed here".to_owned());
+            }
+            Some(key) => {
+                if let Some(reason) = unusable(key, now) {
+                    choice_problem = Some(ChoiceProblem(format!("The chosen key {reason}.")));
+                }
+                order.consider(key, Source::Selected, now);
+            }
+            None => {
+                choice_problem = Some(ChoiceProblem("The chosen key was deleted.".to_owned()));
+                order
+                    .passed_over
+                    .push("the chosen key was deleted".to_owned());
+            }
+        }
+    }
+    for (scope, role, source) in [
+        (Scope::Personal, Role::Primary, Source::PersonalPrimary),
+        (Scope::Org, Role::Primary, Source::OrgPrimary),
+        (Scope::Personal, Role::Fallback, Source::Fallback),
+        (Scope::Org, Role::Fallback, Source::Fallback),
+    ] {
+        let mut group: Vec<&KeyRecord> = eligible
+            .iter()
+            .copied()
+            .filter(|key| key.scope == scope && key.role == role)
+            .collect();
+        group.sort_by_key(|key| key.fallback_rank);
+        for key in group {
+            order.consider(key, source, now);
+        }
+    }
+    let Order {
+        candidates,
+        passed_over,
+        ..
+    } = order;
+
+    let any_enabled = eligible.iter().any(|key| key.enabled);
+    let platform = candidates.is_empty()
+        && !any_enabled
+        && policy.allow_platform_keys
+        && policy.platform_key_configured;
+    let why = |passed_over: &[String]| match passed_over {
+        [] => String::new(),
+        reasons => format!(": {}", reasons.join("; ")),
+    };
+    let name = request.target.name();
+    let hub = format!("/hub/{}", request.target.provider.id);
+    let explanation = match candidates.first() {
+        Some(first) => format!(
+            "{}{}.",
+            capitalized(describe(first.source, &first.key)),
+            why(&passed_over)
+        ),
+        None if platform => format!(
+            "The platform key for {name}: the organization has no enabled {name} key of its own \
+             and allows platform keys."
+        ),
+        None if !any_enabled && !policy.allow_platform_keys => format!(
+            "No {name} key: the organization has none enabled and does not allow platform keys. \
+             Add one at {hub}."
+        ),
+        None if !any_enabled => {
+            format!("No {name} key: the organization has none enabled. Add one at {hub}.")
+        }
+        None if !passed_over.is_empty() => format!(
+            "No usable {name} key{}. Wait until it recovers, or fix or add a key at {hub}.",
+            why(&passed_over)
+        ),
+        None => format!(
+            "No {name} key is the primary or a fallback. Make one the primary at {hub}, or choose \
+             a key for this slot."
+        ),
+    };
+    Resolution {
+        candidates,
+        platform,
+        passed_over,
+        choice_problem,
+        explanation,
+    }
+}
+
+/// Resolution against the database: one indexed query per call, no decryption until asked.
+#[derive(Clone)]
+pub struct Resolver {
+    db: Db,
+    keyring: Keyring,
+    platform_keys: Arc<BTreeMap<&'static str, SecretString>>,
+}
+
+impl std::fmt::Debug for Resolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resolver")
+            .field(
+                "platform_keys",
+                &self.platform_keys.keys().collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// A plaintext key for the one caller allowed to have it.
+#[derive(Debug)]
+pub enum Revealed {
+    Key(SecretString),
+    Platform(SecretString),
+}
+
+impl Revealed {
+    pub fn secret(&self) -> &SecretString {
+        match self {
+            Revealed::Key(secret) | Revealed::Platform(secret) => secret,
+        }
+    }
+}
+
+impl Resolver {
+    pub fn new(
+        db: Db,
+        keyring: Keyring,
+        platform_keys: BTreeMap<&'static str, SecretString>,
+    ) -> Resolver {
+        Resolver {
+            db,
+            keyring,
+            platform_keys: Arc::new(platform_keys),
+        }
+    }
+
+    fn policy(&self, org: &Organization, target: &Target) -> Policy {
+        Policy {
+            allow_personal_keys: org.allow_personal_keys,
+            allow_platform_keys: org.allow_platform_keys,
+            platform_key_configured: target.provider.id != "custom"
+                && self.platform_keys.contains_key(target.provider.id),
+        }
+    }
+
+    pub async fn resolve(
+        &self,
+        org: &Organization,
+        request: &Request<'_>,
+    ) -> Result<Resolution, StoreError> {
+        let keys = self
+            .db
+            .family_keys(&org.id, &request.target.family, request.owner)
+            .await?;
+        Ok(resolve(
+            &keys,
+            request,
+            self.policy(org, request.target),
+            now_ms(),
+        ))
+    }
+
+    /// The secret of what serves: the first candidate's, or the platform key. `None` for no key.
+    pub async fn reveal(
+        &self,
+        resolution: &Resolution,
+        target: &Target,
+    ) -> Result<Option<Revealed>, KeyringError> {
+        if let Some(key) = resolution.key() {
+            return Ok(Some(Revealed::Key(
+                self.keyring.reveal(&key.org_id, &key.id).await?,
+            )));
+        }
+        Ok(resolution
+            .platform
+            .then(|| self.platform_keys.get(target.provider.id))
+            .flatten()
+            .map(|secret| Revealed::Platform(secret.clone())))
+    }
+}
+
+#[cfg(test)]
+mod tests;

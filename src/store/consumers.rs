@@ -1,0 +1,298 @@
+//! Experts and assistants (one `consumers` table, told apart by kind) and the key choice of each of
+//! their slots. Writes happen inside an [`OrgChange`], with their activity event.
+
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
+
+use super::change::OrgChange;
+use super::{Db, StoreError};
+use crate::domain::consumers::{ConsumerKind, Slot};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsumerRecord {
+    pub id: String,
+    pub org_id: String,
+    pub kind: ConsumerKind,
+    /// The member who created it; their personal keys count for it. `None`: an API token did.
+    pub owner_user_id: Option<String>,
+    pub name: String,
+    pub description: String,
+    /// An assistant's expert.
+    pub expert_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const CONSUMER_COLUMNS: &str =
+    "id, org_id, kind, owner_user_id, name, description, expert_id, created_at, updated_at";
+
+fn decode_error(column: &str, text: &str) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: column.to_owned(),
+        source: format!("unexpected value {text:?}").into(),
+    }
+}
+
+impl FromRow<'_, AnyRow> for ConsumerRecord {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        let kind: String = row.try_get("kind")?;
+        Ok(ConsumerRecord {
+            id: row.try_get("id")?,
+            org_id: row.try_get("org_id")?,
+            kind: ConsumerKind::parse(&kind).ok_or_else(|| decode_error("kind", &kind))?,
+            owner_user_id: row.try_get("owner_user_id")?,
+            name: row.try_get("name")?,
+            description: row.try_get("description")?,
+            expert_id: row.try_get("expert_id")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+}
+
+/// One slot in use. `key_id: None` is "Use main key".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlotRecord {
+    pub consumer_id: String,
+    pub slot: Slot,
+    /// A catalog provider id, or `custom:<name>`.
+    pub provider: String,
+    pub model: Option<String>,
+    pub voice: Option<String>,
+    pub key_id: Option<String>,
+}
+
+impl FromRow<'_, AnyRow> for SlotRecord {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        let modality: String = row.try_get("modality")?;
+        Ok(SlotRecord {
+            consumer_id: row.try_get("consumer_id")?,
+            slot: Slot::parse(&modality).ok_or_else(|| decode_error("modality", &modality))?,
+            provider: row.try_get("provider")?,
+            model: row.try_get("model")?,
+            voice: row.try_get("voice")?,
+            key_id: row.try_get("key_id")?,
+        })
+    }
+}
+
+const SLOT_COLUMNS: &str = "consumer_id, modality, provider, model, voice, key_id";
+
+/// A consumer that uses a key, for "used by" lines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyUser {
+    pub key_id: String,
+    pub kind: ConsumerKind,
+    pub consumer_id: String,
+    pub name: String,
+}
+
+impl Db {
+    /// An org's consumers of one kind by name; only `owner`'s when given.
+    pub async fn consumers(
+        &self,
+        org_id: &str,
+        kind: ConsumerKind,
+        owner: Option<&str>,
+    ) -> Result<Vec<ConsumerRecord>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {CONSUMER_COLUMNS} FROM consumers WHERE org_id = $1 AND kind = $2 \
+             AND ($3 = '' OR owner_user_id = $3) ORDER BY name, created_at, id"
+        ))
+        .bind(org_id)
+        .bind(kind.as_str())
+        .bind(owner.unwrap_or_default())
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    pub async fn consumer(
+        &self,
+        org_id: &str,
+        id: &str,
+    ) -> Result<Option<ConsumerRecord>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {CONSUMER_COLUMNS} FROM consumers WHERE org_id = $1 AND id = $2"
+        ))
+        .bind(org_id)
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Every slot of an org's consumers of one kind (one query for a whole list page).
+    pub async fn slots_of_kind(
+        &self,
+        org_id: &str,
+        kind: ConsumerKind,
+    ) -> Result<Vec<SlotRecord>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {SLOT_COLUMNS} FROM consumer_slots s WHERE s.org_id = $1 AND EXISTS \
+             (SELECT 1 FROM consumers c WHERE c.id = s.consumer_id AND c.kind = $2)"
+        ))
+        .bind(org_id)
+        .bind(kind.as_str())
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    pub async fn slots(
+        &self,
+        org_id: &str,
+        consumer_id: &str,
+    ) -> Result<Vec<SlotRecord>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {SLOT_COLUMNS} FROM consumer_slots WHERE org_id = $1 AND consumer_id = $2"
+        ))
+        .bind(org_id)
+        .bind(consumer_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// The consumers whose slots choose one of these keys, by name.
+    pub async fn key_users(
+        &self,
+        org_id: &str,
+        key_ids: &[String],
+    ) -> Result<Vec<KeyUser>, StoreError> {
+        if key_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (2..key_ids.len() + 2).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT DISTINCT s.key_id, c.kind, c.id, c.name FROM consumer_slots s \
+             JOIN consumers c ON c.org_id = s.org_id AND c.id = s.consumer_id \
+             WHERE s.org_id = $1 AND s.key_id IN ({}) ORDER BY c.name, c.id",
+            placeholders.join(", ")
+        );
+        let query = key_ids
+            .iter()
+            .fold(sqlx::query(&sql).bind(org_id), |query, id| query.bind(id));
+        query
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|row| {
+                let kind: String = row.try_get(1)?;
+                Ok(KeyUser {
+                    key_id: row.try_get(0)?,
+                    kind: ConsumerKind::parse(&kind).ok_or_else(|| decode_error("kind", &kind))?,
+                    consumer_id: row.try_get(2)?,
+                    name: row.try_get(3)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+}
+
+/// A consumer's own fields as written.
+#[derive(Debug)]
+pub struct ConsumerRow<'a> {
+    pub id: &'a str,
+    pub kind: ConsumerKind,
+    pub owner_user_id: Option<&'a str>,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub expert_id: Option<&'a str>,
+}
+
+impl OrgChange<'_> {
+    pub async fn insert_consumer(
+        &mut self,
+        row: &ConsumerRow<'_>,
+        actor: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let org_id = self.org_id().to_owned();
+        sqlx::query(
+            "INSERT INTO consumers (id, org_id, kind, owner_user_id, name, description, expert_id, \
+             created_at, created_by, updated_at, updated_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8, $9)",
+        )
+        .bind(row.id)
+        .bind(&org_id)
+        .bind(row.kind.as_str())
+        .bind(row.owner_user_id)
+        .bind(row.name)
+        .bind(row.description)
+        .bind(row.expert_id)
+        .bind(now)
+        .bind(actor)
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// Rewrites name, description and expert (the id, kind and owner never change).
+    pub async fn update_consumer(
+        &mut self,
+        row: &ConsumerRow<'_>,
+        actor: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let org_id = self.org_id().to_owned();
+        sqlx::query(
+            "UPDATE consumers SET name = $1, description = $2, expert_id = $3, updated_at = $4, \
+             updated_by = $5 WHERE org_id = $6 AND id = $7",
+        )
+        .bind(row.name)
+        .bind(row.description)
+        .bind(row.expert_id)
+        .bind(now)
+        .bind(actor)
+        .bind(&org_id)
+        .bind(row.id)
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// Replaces every slot of a consumer with `slots`.
+    pub async fn replace_slots(
+        &mut self,
+        consumer_id: &str,
+        slots: &[SlotRecord],
+    ) -> Result<(), StoreError> {
+        let org_id = self.org_id().to_owned();
+        sqlx::query("DELETE FROM consumer_slots WHERE org_id = $1 AND consumer_id = $2")
+            .bind(&org_id)
+            .bind(consumer_id)
+            .execute(self.conn())
+            .await?;
+        for slot in slots {
+            sqlx::query(
+                "INSERT INTO consumer_slots (org_id, consumer_id, modality, provider, model, voice, \
+                 key_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&org_id)
+            .bind(consumer_id)
+            .bind(slot.slot.as_str())
+            .bind(&slot.provider)
+            .bind(slot.model.as_deref())
+            .bind(slot.voice.as_deref())
+            .bind(slot.key_id.as_deref())
+            .execute(self.conn())
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes a consumer with its slots; assistants built on it (if an expert) keep going on their
+    /// own.
+    pub async fn delete_consumer(&mut self, consumer_id: &str) -> Result<bool, StoreError> {
+        let org_id = self.org_id().to_owned();
+        sqlx::query("UPDATE consumers SET expert_id = NULL WHERE org_id = $1 AND expert_id = $2")
+            .bind(&org_id)
+            .bind(consumer_id)
+            .execute(self.conn())
+            .await?;
+        let done = sqlx::query("DELETE FROM consumers WHERE org_id = $1 AND id = $2")
+            .bind(&org_id)
+            .bind(consumer_id)
+            .execute(self.conn())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
