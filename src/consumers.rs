@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::domain::consumers::{is_rejected, ConsumerKind, Slot, Target};
 use crate::keys::input::FieldProblem;
 use crate::keys::{key_label, KeyActor, KeyError};
-use crate::resolution::{Request, Resolution, Resolver};
+use crate::resolution::{unusable, Request, Resolution, Resolver};
 use crate::store::activity::NewEvent;
 use crate::store::consumers::{ConsumerRecord, ConsumerRow, KeyUser, SlotRecord};
 use crate::store::keys::KeyRecord;
@@ -57,24 +57,6 @@ fn problem(field: &'static str, message: impl Into<String>) -> KeyError {
         field,
         message: message.into(),
     })
-}
-
-/// The form field a slot's part is reported on, e.g. `tts_key`.
-pub fn slot_field(slot: Slot, part: &str) -> &'static str {
-    match (slot, part) {
-        (Slot::Chat, "provider") => "chat_provider",
-        (Slot::Chat, "model") => "chat_model",
-        (Slot::Chat, "key") => "chat_key",
-        (Slot::Stt, "provider") => "stt_provider",
-        (Slot::Stt, "key") => "stt_key",
-        (Slot::Tts, "provider") => "tts_provider",
-        (Slot::Tts, "voice") => "tts_voice",
-        (Slot::Tts, "key") => "tts_key",
-        (Slot::Image, "provider") => "image_provider",
-        (Slot::Image, "model") => "image_model",
-        (Slot::Image, "key") => "image_key",
-        _ => "slots",
-    }
 }
 
 /// Trimmed one-line text of at most `max` characters; empty is `None`.
@@ -335,7 +317,7 @@ impl ConsumerService {
             let Some(wanted) = wanted.filter(|w| !w.provider.trim().is_empty()) else {
                 if slot.required() {
                     return Err(problem(
-                        slot_field(slot, "provider"),
+                        slot.field("provider"),
                         "Choose the provider of the model.",
                     ));
                 }
@@ -379,39 +361,29 @@ impl ConsumerService {
             .filter(|target| target.serves(slot))
             .ok_or_else(|| {
                 problem(
-                    slot_field(slot, "provider"),
+                    slot.field("provider"),
                     format!(
                         "Choose a provider that offers {}.",
                         slot.label().to_lowercase()
                     ),
                 )
             })?;
-        let model = clean_line(
-            wanted.model.as_deref(),
-            200,
-            slot_field(slot, "model"),
-            "model",
-        )?;
+        let model = clean_line(wanted.model.as_deref(), 200, slot.field("model"), "model")?;
         if slot == Slot::Chat && kind == ConsumerKind::Expert && model.is_none() {
             return Err(problem(
-                slot_field(slot, "model"),
+                slot.field("model"),
                 "Give the model id, e.g. gpt-4o or claude-sonnet-4-5.",
             ));
         }
         let voice = match slot {
-            Slot::Tts => clean_line(
-                wanted.voice.as_deref(),
-                200,
-                slot_field(slot, "voice"),
-                "voice",
-            )?,
+            Slot::Tts => clean_line(wanted.voice.as_deref(), 200, slot.field("voice"), "voice")?,
             _ => None,
         };
         let key_id = wanted.key_id.filter(|k| !k.trim().is_empty());
         if let Some(key_id) = &key_id {
             let unchanged = before.is_some_and(|b| b.key_id.as_deref() == Some(key_id.as_str()));
             if !unchanged {
-                self.check_choice(actor, owner, &target, key_id, slot_field(slot, "key"))
+                self.check_choice(actor, owner, &target, key_id, slot.field("key"))
                     .await?;
             }
         }
@@ -528,6 +500,41 @@ impl ConsumerService {
                 },
             )
             .await?)
+    }
+
+    /// For each consumer, why a chosen key cannot serve ("Voice output: the chosen key 'Studio'
+    /// (xi-...a1b2) is disabled."): one query for a whole list.
+    pub async fn choice_warnings(
+        &self,
+        org_id: &str,
+        consumers: &[Consumer],
+    ) -> Result<HashMap<String, Vec<String>>, KeyError> {
+        let keys: HashMap<String, KeyRecord> = self
+            .db
+            .live_keys(org_id)
+            .await?
+            .into_iter()
+            .map(|key| (key.id.clone(), key))
+            .collect();
+        let now = now_ms();
+        let mut warnings: HashMap<String, Vec<String>> = HashMap::new();
+        for consumer in consumers {
+            for slot in &consumer.slots {
+                let Some(key_id) = &slot.key_id else { continue };
+                let problem = match keys.get(key_id) {
+                    None => Some("the chosen key was deleted".to_owned()),
+                    Some(key) => unusable(key, now)
+                        .map(|reason| format!("the chosen key {} {reason}", key_label(key))),
+                };
+                if let Some(problem) = problem {
+                    warnings
+                        .entry(consumer.record.id.clone())
+                        .or_default()
+                        .push(format!("{}: {problem}.", slot.slot.label()));
+                }
+            }
+        }
+        Ok(warnings)
     }
 
     /// For each key, the experts and assistants whose slots choose it ("expert 'Support'").

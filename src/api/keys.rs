@@ -115,7 +115,7 @@ pub struct ProviderView {
 pub type AddKeyAction = leptos::prelude::ServerAction<AddKey>;
 
 #[cfg(feature = "ssr")]
-mod doors {
+pub(crate) mod doors {
     use std::collections::HashMap;
 
     use crate::api::error::ApiError;

@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod auth;
+pub mod consumers;
 pub mod error;
 pub mod invites;
 pub mod keys;

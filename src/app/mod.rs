@@ -3,6 +3,7 @@
 mod activity;
 mod add_key;
 mod auth_pages;
+mod consumers;
 mod hub;
 mod layout;
 mod profile;
@@ -53,8 +54,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/hub") view=hub::HubPage ssr=SsrMode::Async/>
                     <Route path=path!("/hub/add") view=add_key::AddKeyPage ssr=SsrMode::Async/>
                     <Route path=path!("/hub/:provider") view=provider_page::ProviderPage ssr=SsrMode::Async/>
-                    <Route path=path!("/experts") view=sections::ExpertsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/assistants") view=sections::AssistantsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/experts") view=consumers::ExpertsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/experts/:id") view=consumers::ExpertPage ssr=SsrMode::Async/>
+                    <Route path=path!("/assistants") view=consumers::AssistantsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/assistants/:id") view=consumers::AssistantPage ssr=SsrMode::Async/>
                     <Route path=path!("/activity") view=activity::ActivityPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/profile") view=profile::ProfilePage ssr=SsrMode::Async/>

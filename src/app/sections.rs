@@ -1,4 +1,4 @@
-//! Sections whose features arrive with later work; each says plainly what it will hold.
+//! The page for addresses that lead nowhere.
 
 use leptos::prelude::*;
 
@@ -13,25 +13,6 @@ fn NothingYet(what: &'static str) -> impl IntoView {
                 "Go to the Provider Hub"
             </a>
         </div>
-    }
-}
-
-#[component]
-pub fn ExpertsPage() -> impl IntoView {
-    view! {
-        <PageHeader
-            title="Experts"
-            description="Each expert uses a model, and voice and image slots, with a key you choose."
-        />
-        <NothingYet what="No experts yet. Experts and their key pickers are not available in this version."/>
-    }
-}
-
-#[component]
-pub fn AssistantsPage() -> impl IntoView {
-    view! {
-        <PageHeader title="Assistants" description="Assistants build on an expert and may use a key of their own."/>
-        <NothingYet what="No assistants yet. Assistants are not available in this version."/>
     }
 }
 

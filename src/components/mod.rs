@@ -2,6 +2,7 @@
 
 pub mod category_tabs;
 pub mod form;
+pub mod key_picker;
 pub mod key_status;
 pub mod provider_card;
 pub mod time;

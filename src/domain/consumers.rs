@@ -62,6 +62,24 @@ impl Slot {
         }
     }
 
+    /// The form field a part of this slot is sent and reported as, e.g. `tts_key`.
+    pub fn field(self, part: &str) -> &'static str {
+        match (self, part) {
+            (Slot::Chat, "provider") => "chat_provider",
+            (Slot::Chat, "model") => "chat_model",
+            (Slot::Chat, "key") => "chat_key",
+            (Slot::Stt, "provider") => "stt_provider",
+            (Slot::Stt, "key") => "stt_key",
+            (Slot::Tts, "provider") => "tts_provider",
+            (Slot::Tts, "voice") => "tts_voice",
+            (Slot::Tts, "key") => "tts_key",
+            (Slot::Image, "provider") => "image_provider",
+            (Slot::Image, "model") => "image_model",
+            (Slot::Image, "key") => "image_key",
+            _ => "slots",
+        }
+    }
+
     /// The model slot must be set; voice and image slots are optional.
     pub fn required(self) -> bool {
         self == Slot::Chat

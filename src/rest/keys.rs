@@ -83,7 +83,9 @@ pub struct UpdateKey {
 }
 
 /// A present field, even `null`, is `Some`: `null` clears, absence leaves alone.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+pub(super) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
     T::deserialize(d).map(Some)
 }
 

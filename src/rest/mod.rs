@@ -2,6 +2,7 @@
 //! uses. Every handler takes [`ApiCaller`], so no route but the OpenAPI document answers without a
 //! live token.
 
+pub mod consumers;
 pub mod error;
 mod json;
 pub mod keys;
@@ -28,7 +29,11 @@ const BODY_LIMIT: usize = 64 * 1024;
 #[openapi(
     info(title = "KeyHub API", description = "Provider keys, masked. Authenticate with `Authorization: Bearer kh_…`; errors are `{\"error\": {\"code\", \"message\"}}`."),
     paths(providers, keys::list, keys::create, keys::get, keys::update, keys::activate,
-        keys::deactivate, keys::validate, keys::delete),
+        keys::deactivate, keys::validate, keys::delete, consumers::list_experts,
+        consumers::create_expert, consumers::get_expert, consumers::update_expert,
+        consumers::delete_expert, consumers::list_assistants, consumers::create_assistant,
+        consumers::get_assistant, consumers::update_assistant, consumers::delete_assistant,
+        consumers::resolve),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -61,6 +66,27 @@ pub fn router() -> Router<AppState> {
         .route("/provider-keys/{id}/activate", put(keys::activate))
         .route("/provider-keys/{id}/deactivate", put(keys::deactivate))
         .route("/provider-keys/{id}/validate", post(keys::validate))
+        .route(
+            "/orgs/{org}/experts",
+            get(consumers::list_experts).post(consumers::create_expert),
+        )
+        .route(
+            "/experts/{id}",
+            get(consumers::get_expert)
+                .patch(consumers::update_expert)
+                .delete(consumers::delete_expert),
+        )
+        .route(
+            "/orgs/{org}/assistants",
+            get(consumers::list_assistants).post(consumers::create_assistant),
+        )
+        .route(
+            "/assistants/{id}",
+            get(consumers::get_assistant)
+                .patch(consumers::update_assistant)
+                .delete(consumers::delete_assistant),
+        )
+        .route("/orgs/{org}/resolve", post(consumers::resolve))
         .fallback(|| async { RestError::not_found() })
         .layer(axum::middleware::map_response(errors_as_json))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

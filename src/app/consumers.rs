@@ -1,0 +1,402 @@
+//! `/experts`, `/assistants` and their editors: each slot with its provider and key picker, and
+//! a "Which key will be used?" panel that resolves every slot now. Every form works without
+//! JavaScript; with it, a slot's picker follows its provider as it changes.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::layout::PageHeader;
+use crate::api::consumers::{
+    consumer_editor, consumer_list, ConsumerSummary, DeleteConsumer, EditorView, Explained,
+    SaveConsumer,
+};
+use crate::components::form::{action_errors, FormError, SubmitButton, FORM};
+use crate::components::key_picker::KeyPicker;
+use crate::domain::consumers::{ConsumerKind, Slot, Target};
+
+const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 aria-[invalid=true]:border-red-500";
+const LABEL: &str = "block text-sm font-medium text-slate-700";
+const ERROR: &str = "mt-1 text-sm text-red-700";
+
+fn title(kind: ConsumerKind) -> (&'static str, &'static str) {
+    match kind {
+        ConsumerKind::Expert => (
+            "Experts",
+            "Each expert uses a model, and optionally voice and image slots, each with the key you choose.",
+        ),
+        ConsumerKind::Assistant => (
+            "Assistants",
+            "Assistants may build on an expert and use a model and key of their own.",
+        ),
+    }
+}
+
+#[component]
+pub fn ExpertsPage() -> impl IntoView {
+    view! { <ConsumersPage kind=ConsumerKind::Expert/> }
+}
+
+#[component]
+pub fn AssistantsPage() -> impl IntoView {
+    view! { <ConsumersPage kind=ConsumerKind::Assistant/> }
+}
+
+#[component]
+pub fn ExpertPage() -> impl IntoView {
+    view! { <ConsumerPage kind=ConsumerKind::Expert/> }
+}
+
+#[component]
+pub fn AssistantPage() -> impl IntoView {
+    view! { <ConsumerPage kind=ConsumerKind::Assistant/> }
+}
+
+#[component]
+fn ConsumersPage(kind: ConsumerKind) -> impl IntoView {
+    let (heading, description) = title(kind);
+    let list = Resource::new(move || kind, |kind| consumer_list(kind.as_str().to_owned()));
+    let noun = kind.label();
+    view! {
+        <PageHeader title=heading description=description/>
+        <div class="mb-6">
+            <a href=format!("{}/new", kind.path()) class="inline-flex rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2">
+                {format!("New {noun}")}
+            </a>
+        </div>
+        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+            {move || list.get().map(|result| match result {
+                Err(error) => view! { <p role="alert" class="text-sm text-red-700">{error.to_string()}</p> }.into_any(),
+                Ok(view) if view.items.is_empty() => view! {
+                    <div class="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-center">
+                        <p class="text-sm font-medium text-slate-900">{format!("No {noun}s yet")}</p>
+                        <p class="mt-1 text-sm text-slate-600">{format!("Create an {noun} to choose which model and which keys it uses.")}</p>
+                    </div>
+                }.into_any(),
+                Ok(view) => view! {
+                    <ul role="list" aria-label=heading class="grid gap-4 lg:grid-cols-2">
+                        {view.items.into_iter().map(|item| consumer_card(kind, item, view.sees_all)).collect_view()}
+                    </ul>
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+fn slot_line(slot: &crate::api::consumers::SlotView) -> String {
+    let mut parts = vec![slot.provider_name.clone()];
+    parts.extend(slot.model.clone());
+    parts.extend(slot.voice.clone().map(|voice| format!("voice {voice}")));
+    let key = slot
+        .key_label
+        .clone()
+        .unwrap_or_else(|| "Use main key".to_owned());
+    format!("{}: {} · {key}", slot.slot.label(), parts.join(" "))
+}
+
+fn consumer_card(kind: ConsumerKind, item: ConsumerSummary, sees_all: bool) -> impl IntoView {
+    let heading_id = format!("consumer-{}", item.id);
+    let labelled_by = heading_id.clone();
+    let warned = !item.warnings.is_empty();
+    view! {
+        <li>
+            <article aria-labelledby=labelled_by class="h-full rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+                <div class="flex items-start justify-between gap-3">
+                    <h2 id=heading_id class="text-base font-semibold text-slate-900">
+                        <a href=format!("{}/{}", kind.path(), item.id) class="hover:underline focus:outline-none focus:ring-2 focus:ring-indigo-500">{item.name.clone()}</a>
+                    </h2>
+                    {warned.then(|| view! {
+                        <span class="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900 ring-1 ring-amber-300">"Needs attention"</span>
+                    })}
+                </div>
+                {(!item.description.is_empty()).then(|| view! { <p class="mt-1 text-sm text-slate-600">{item.description.clone()}</p> })}
+                <ul class="mt-3 space-y-1 text-sm text-slate-700">
+                    {item.slots.iter().map(|slot| view! { <li>{slot_line(slot)}</li> }).collect_view()}
+                </ul>
+                {item.warnings.into_iter().map(|warning| view! {
+                    <p class="mt-2 text-sm text-amber-900">{warning}</p>
+                }).collect_view()}
+                {sees_all.then(|| view! { <p class="mt-3 text-xs text-slate-500">{format!("Owner: {}", item.owner)}</p> })}
+            </article>
+        </li>
+    }
+}
+
+#[component]
+fn ConsumerPage(kind: ConsumerKind) -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let save = ServerAction::<SaveConsumer>::new();
+    let delete = ServerAction::<DeleteConsumer>::new();
+    let editor = Resource::new(
+        move || (id(), save.version().get()),
+        move |(id, _)| consumer_editor(kind.as_str().to_owned(), id),
+    );
+    let saved = move || query.read().get("saved").is_some();
+    view! {
+        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+            {move || editor.get().map(|result| match result {
+                Err(error) => view! {
+                    <PageHeader title="Not found" description="There is nothing at this address you may see."/>
+                    <p role="alert" class="text-sm text-red-700">{error.to_string()}</p>
+                    <a href=kind.path() class="text-sm font-medium text-indigo-700 hover:underline">"Back to the list"</a>
+                }.into_any(),
+                Ok(view) => editor_page(kind, id(), view, save, delete, saved()).into_any(),
+            })}
+        </Transition>
+    }
+}
+
+fn editor_page(
+    kind: ConsumerKind,
+    id: String,
+    view: EditorView,
+    save: ServerAction<SaveConsumer>,
+    delete: ServerAction<DeleteConsumer>,
+    saved: bool,
+) -> impl IntoView {
+    let noun = kind.label();
+    let heading = match &view.consumer {
+        Some(consumer) => consumer.name.clone(),
+        None => format!("New {noun}"),
+    };
+    let error = action_errors(Signal::derive(move || save.value().get()));
+    let delete_error = Signal::derive(move || {
+        delete
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    });
+    let consumer = view.consumer.clone();
+    let value = move |f: fn(&ConsumerSummary) -> Option<String>| {
+        consumer.as_ref().and_then(f).unwrap_or_default()
+    };
+    let name = value(|c| Some(c.name.clone()));
+    let description = value(|c| Some(c.description.clone()));
+    let expert_id = value(|c| c.expert_id.clone());
+    let keys = StoredValue::new(view.keys.clone());
+    let customs = view.custom_targets.clone();
+    let disabled = !view.can_change;
+    let slots = kind
+        .slots()
+        .iter()
+        .map(|slot| {
+            let current = view.consumer.as_ref().and_then(|c| c.slot(*slot)).cloned();
+            slot_fieldset(kind, *slot, current, keys, customs.clone(), error)
+        })
+        .collect_view();
+    let button = match (&view.consumer, kind) {
+        (None, ConsumerKind::Expert) => "Create expert",
+        (None, ConsumerKind::Assistant) => "Create assistant",
+        (Some(_), ConsumerKind::Expert) => "Save expert",
+        (Some(_), ConsumerKind::Assistant) => "Save assistant",
+    };
+    let delete_id = id.clone();
+    view! {
+        <leptos_meta::Title text=heading.clone()/>
+        <div class="mb-6">
+            <a href=kind.path() class="text-sm font-medium text-indigo-700 hover:underline">{format!("All {noun}s")}</a>
+            <h1 class="mt-1 text-2xl font-semibold tracking-tight text-slate-900">{heading}</h1>
+            {view.consumer.as_ref().map(|c| view! { <p class="mt-1 text-sm text-slate-600">{format!("Owner: {}", c.owner)}</p> })}
+        </div>
+        {saved.then(|| view! {
+            <p role="status" class="mb-4 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900">"Saved."</p>
+        })}
+        {disabled.then(|| view! {
+            <p role="status" class="mb-4 rounded-md border border-slate-200 bg-white px-3 py-2 text-sm text-slate-700">
+                {format!("Only the owner and admins change this {noun}.")}
+            </p>
+        })}
+        <div class="grid gap-6 lg:grid-cols-3">
+            <section aria-label=format!("{noun} settings") class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm lg:col-span-2">
+                <ActionForm action=save attr:class="space-y-6">
+                    <input type="hidden" name="kind" value=kind.as_str()/>
+                    <input type="hidden" name="id" value=id.clone()/>
+                    <fieldset disabled=disabled class="space-y-6">
+                        <FormError error=error(FORM)/>
+                        <div>
+                            <label for="field-name" class=LABEL>"Name"</label>
+                            <input id="field-name" name="name" type="text" required=true maxlength="120" value=name
+                                aria-invalid=move || error("name").get().is_some().to_string()
+                                aria-describedby="field-name-error" class=INPUT/>
+                            <p id="field-name-error" role="alert" class=ERROR>{move || error("name").get()}</p>
+                        </div>
+                        <div>
+                            <label for="field-description" class=LABEL>"Description"</label>
+                            <textarea id="field-description" name="description" rows="2" maxlength="2000" class=INPUT
+                                aria-describedby="field-description-error">{description}</textarea>
+                            <p id="field-description-error" role="alert" class=ERROR>{move || error("description").get()}</p>
+                        </div>
+                        {(kind == ConsumerKind::Assistant).then(|| view! {
+                            <div>
+                                <label for="field-expert_id" class=LABEL>"Builds on expert"</label>
+                                <select id="field-expert_id" name="expert_id" class=INPUT aria-describedby="field-expert_id-error">
+                                    <option value="">"None"</option>
+                                    {view.experts.iter().map(|(id, name)| view! {
+                                        <option value=id.clone() selected=*id == expert_id>{name.clone()}</option>
+                                    }).collect_view()}
+                                </select>
+                                <p id="field-expert_id-error" role="alert" class=ERROR>{move || error("expert_id").get()}</p>
+                            </div>
+                        })}
+                        {slots}
+                        <div class="max-w-xs">
+                            <SubmitButton label=button busy_label="Saving…" pending=save.pending()/>
+                        </div>
+                    </fieldset>
+                </ActionForm>
+            </section>
+            <aside class="space-y-6">
+                {view.consumer.is_some().then(|| resolution_panel(view.explained.clone()))}
+                {(view.consumer.is_some() && view.can_change).then(|| view! {
+                    <details class="rounded-xl border border-red-200 bg-white p-4">
+                        <summary class="cursor-pointer text-sm font-medium text-red-700">{format!("Delete this {noun}…")}</summary>
+                        <ActionForm action=delete attr:class="mt-3 space-y-2">
+                            <input type="hidden" name="kind" value=kind.as_str()/>
+                            <input type="hidden" name="id" value=delete_id.clone()/>
+                            <p class="text-sm text-slate-700">"Its key choices go with it; the keys themselves stay in the hub."</p>
+                            <FormError error=delete_error/>
+                            <button type="submit" class="rounded-md border border-red-300 bg-white px-3 py-1.5 text-sm font-medium text-red-700 hover:bg-red-50 focus:outline-none focus:ring-2 focus:ring-red-500">
+                                {format!("Delete {noun}")}
+                            </button>
+                        </ActionForm>
+                    </details>
+                })}
+            </aside>
+        </div>
+    }
+}
+
+/// A slot's provider choices: the catalog's providers that serve it, and for the model the org's
+/// custom endpoints.
+fn provider_choices(slot: Slot, customs: &[String]) -> Vec<(String, String)> {
+    let mut choices: Vec<(String, String)> = slot
+        .providers()
+        .map(|p| (p.id.to_owned(), p.name.to_owned()))
+        .collect();
+    if slot == Slot::Chat {
+        choices.extend(customs.iter().filter_map(|id| {
+            let target = Target::parse(id)?;
+            Some((id.clone(), format!("Custom: {}", target.name())))
+        }));
+    }
+    choices
+}
+
+fn slot_fieldset(
+    kind: ConsumerKind,
+    slot: Slot,
+    current: Option<crate::api::consumers::SlotView>,
+    keys: StoredValue<Vec<crate::domain::consumers::PickerKey>>,
+    customs: Vec<String>,
+    error: impl Fn(&'static str) -> Signal<Option<String>> + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let default_provider = match (slot, kind) {
+        (Slot::Chat, _) => "openai".to_owned(),
+        _ => String::new(),
+    };
+    let provider = RwSignal::new(
+        current
+            .as_ref()
+            .map(|s| s.provider.clone())
+            .unwrap_or(default_provider),
+    );
+    let saved_provider = current.as_ref().map(|s| s.provider.clone());
+    let chosen = current.as_ref().and_then(|s| s.key_id.clone());
+    let chosen_label = current.as_ref().and_then(|s| s.key_label.clone());
+    let provider_field = slot.field("provider");
+    let key_field = slot.field("key");
+    let model_field = slot.field("model");
+    let voice_field = slot.field("voice");
+    let model = current
+        .as_ref()
+        .and_then(|s| s.model.clone())
+        .unwrap_or_default();
+    let voice = current
+        .as_ref()
+        .and_then(|s| s.voice.clone())
+        .unwrap_or_default();
+    let choices = provider_choices(slot, &customs);
+    let legend_id = format!("slot-{}", slot.as_str());
+    let labelled_by = legend_id.clone();
+    view! {
+        <fieldset aria-labelledby=labelled_by class="rounded-lg border border-slate-200 p-4">
+            <legend id=legend_id class="px-1 text-sm font-semibold text-slate-900">{slot.label()}</legend>
+            <div class="grid gap-4 sm:grid-cols-2">
+                <div>
+                    <label for=format!("field-{provider_field}") class=LABEL>"Provider"</label>
+                    <select id=format!("field-{provider_field}") name=provider_field class=INPUT
+                        aria-describedby=format!("field-{provider_field}-error")
+                        on:change=move |ev| provider.set(event_target_value(&ev))>
+                        {(!slot.required()).then(|| view! { <option value="" selected=provider.get_untracked().is_empty()>"Not used"</option> })}
+                        {choices.into_iter().map(|(id, name)| {
+                            let selected = provider.get_untracked() == id;
+                            view! { <option value=id selected=selected>{name}</option> }
+                        }).collect_view()}
+                    </select>
+                    <p id=format!("field-{provider_field}-error") role="alert" class=ERROR>{move || error(provider_field).get()}</p>
+                </div>
+                {matches!(slot, Slot::Chat | Slot::Image).then(|| view! {
+                    <div>
+                        <label for=format!("field-{model_field}") class=LABEL>
+                            {if slot == Slot::Chat && kind == ConsumerKind::Expert { "Model id" } else { "Model id (optional)" }}
+                        </label>
+                        <input id=format!("field-{model_field}") name=model_field type="text" maxlength="200" value=model
+                            placeholder=if slot == Slot::Chat { "gpt-4o" } else { "stable-image-core" }
+                            aria-describedby=format!("field-{model_field}-error") class=INPUT/>
+                        <p id=format!("field-{model_field}-error") role="alert" class=ERROR>{move || error(model_field).get()}</p>
+                    </div>
+                })}
+                {(slot == Slot::Tts).then(|| view! {
+                    <div>
+                        <label for=format!("field-{voice_field}") class=LABEL>"Voice (optional)"</label>
+                        <input id=format!("field-{voice_field}") name=voice_field type="text" maxlength="200" value=voice
+                            placeholder="e.g. Rachel or alloy" aria-describedby=format!("field-{voice_field}-error") class=INPUT/>
+                        <p id=format!("field-{voice_field}-error") role="alert" class=ERROR>{move || error(voice_field).get()}</p>
+                    </div>
+                })}
+            </div>
+            <div class="mt-4">
+                <KeyPicker
+                    name=key_field
+                    provider=provider.into()
+                    keys=keys
+                    saved_provider=saved_provider
+                    chosen=chosen
+                    chosen_label=chosen_label
+                    error=error(key_field)
+                />
+            </div>
+        </fieldset>
+    }
+}
+
+fn resolution_panel(explained: Vec<Explained>) -> impl IntoView {
+    view! {
+        <section aria-labelledby="resolution-heading" class="rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+            <h2 id="resolution-heading" class="text-base font-semibold text-slate-900">"Which key will be used?"</h2>
+            <p class="mt-1 text-xs text-slate-500">"Resolved now from the saved choices, the keys' health and your organization's policy."</p>
+            <ul role="list" class="mt-4 space-y-4">
+                {explained.into_iter().map(|item| {
+                    let served = item.source.is_some();
+                    view! {
+                        <li class="border-t border-slate-100 pt-3 first:border-0 first:pt-0">
+                            <p class="text-xs font-semibold uppercase tracking-wide text-slate-500">{format!("{} · {}", item.slot.label(), item.provider_name)}</p>
+                            <p class=if served { "mt-1 text-sm font-medium text-slate-900" } else { "mt-1 text-sm font-medium text-red-700" }>
+                                {item.outcome.clone()}
+                                {item.source.clone().map(|source| view! {
+                                    <span class="ml-2 rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700 ring-1 ring-indigo-200">{source}</span>
+                                })}
+                            </p>
+                            {item.warning.clone().map(|warning| view! {
+                                <p class="mt-1 rounded-md bg-amber-50 px-2 py-1 text-sm text-amber-900">{format!("Warning: {warning}")}</p>
+                            })}
+                            <p class="mt-1 text-sm text-slate-600">{item.explanation}</p>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}

@@ -1,0 +1,106 @@
+//! The key picker of one slot (SPEC.md §6): "Use main key" first, then the usable keys of the
+//! slot's provider family as "nickname · hint · status", grouped "Your keys" / "Organization keys",
+//! and a line saying what it hides. It follows the slot's provider as it changes.
+
+use leptos::prelude::*;
+
+use crate::domain::consumers::{status_word, Picker, PickerKey, Target};
+
+const SELECT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 aria-[invalid=true]:border-red-500";
+
+/// Why a chosen key is not offered any more, for its option's label.
+fn not_offered(key: Option<&PickerKey>) -> &'static str {
+    match key {
+        None => "deleted",
+        Some(key) if !key.enabled => "disabled",
+        Some(key) => status_word(key.status),
+    }
+}
+
+#[component]
+pub fn KeyPicker(
+    /// The form field, e.g. `tts_key`.
+    name: &'static str,
+    /// The slot's provider (an id or `custom:<name>`; empty when the slot is not used).
+    provider: Signal<String>,
+    keys: StoredValue<Vec<PickerKey>>,
+    /// The provider the saved choice belongs to.
+    saved_provider: Option<String>,
+    /// The saved choice, and its label as the server gave it.
+    chosen: Option<String>,
+    chosen_label: Option<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let note_id = format!("{id}-note");
+    let described_by = format!("{note_id} {error_id}");
+    let target = move || Target::parse(&provider.get());
+    let picker = move || {
+        target()
+            .map(|t| keys.with_value(|keys| Picker::new(keys, &t.family)))
+            .unwrap_or_default()
+    };
+    // The saved choice stays selectable (and selected) while the slot keeps its provider, even when
+    // the picker would no longer offer it, so saving the form does not drop it unnoticed.
+    let kept = chosen.clone();
+    let kept_choice = move || {
+        let chosen = kept.clone()?;
+        if saved_provider.as_deref() != Some(provider.get().as_str()) || picker().offers(&chosen) {
+            return None;
+        }
+        let reason = keys.with_value(|keys| not_offered(keys.iter().find(|k| k.id == chosen)));
+        let label = chosen_label
+            .clone()
+            .unwrap_or_else(|| "The chosen key".to_owned());
+        Some((chosen, format!("{label} · {reason} (chosen: not used now)")))
+    };
+    let selected = {
+        let chosen = chosen.clone();
+        move |key_id: &str| chosen.as_deref() == Some(key_id)
+    };
+    let option = move |key: PickerKey| {
+        let is_selected = selected(&key.id);
+        view! { <option value=key.id.clone() selected=is_selected>{key.label()}</option> }
+    };
+    view! {
+        <div>
+            <label for=id.clone() class="block text-sm font-medium text-slate-700">"Key"</label>
+            <select id=id name=name disabled=move || target().is_none() class=SELECT
+                aria-invalid=move || error.get().is_some().to_string() aria-describedby=described_by>
+                <option value="">"Use main key"</option>
+                {move || kept_choice().map(|(id, label)| view! { <option value=id selected=true>{label}</option> })}
+                {move || {
+                    let picker = picker();
+                    let yours = (!picker.yours.is_empty()).then(|| view! {
+                        <optgroup label="Your keys">{picker.yours.clone().into_iter().map(&option).collect_view()}</optgroup>
+                    });
+                    let organization = (!picker.organization.is_empty()).then(|| view! {
+                        <optgroup label="Organization keys">{picker.organization.clone().into_iter().map(&option).collect_view()}</optgroup>
+                    });
+                    view! { {yours} {organization} }
+                }}
+            </select>
+            <p id=note_id class="mt-1 text-xs text-slate-500">
+                {move || match target() {
+                    None => "Choose a provider to use this slot.".to_owned().into_any(),
+                    Some(target) => {
+                        let picker = picker();
+                        let hidden = picker.hidden_line().map(|line| format!(" {line}.")).unwrap_or_default();
+                        if picker.is_empty() {
+                            view! {
+                                {format!("No usable {} key to choose: \"Use main key\" follows the hub's primary and fallbacks.{hidden} ", target.name())}
+                                <a href=format!("/hub/{}", target.provider.id) class="font-medium text-indigo-700 hover:underline">
+                                    {format!("Add or fix {} keys in the Provider Hub", target.name())}
+                                </a>
+                            }.into_any()
+                        } else {
+                            format!("\"Use main key\" follows the hub's primary and fallbacks.{hidden}").into_any()
+                        }
+                    }
+                }}
+            </p>
+            <p id=error_id role="alert" class="mt-1 text-sm text-red-700">{move || error.get()}</p>
+        </div>
+    }
+}
