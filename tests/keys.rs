@@ -3,14 +3,13 @@
 
 mod common;
 
-use common::{raw, secret, TestApp, TestDb, OWNER_PASSWORD};
-use keyhub::accounts::members::{self, Actor};
+use common::{people, raw, secret, TestApp, TestDb};
 use keyhub::accounts::tokens::{self, TokenRequest};
-use keyhub::domain::accounts::{OrgRole, TokenScope};
+use keyhub::domain::accounts::TokenScope;
 use keyhub::domain::keys::{Role, Scope};
 use keyhub::keys::arrangement::RoleChange;
 use keyhub::keys::{KeyActor, KeyDraft, KeyEdit, KeyError, KeyFilter};
-use keyhub::store::accounts::{Membership, User};
+use keyhub::store::accounts::Membership;
 use keyhub::store::activity::EventFilter;
 
 const KEY_A: &str = "sk-proj-AAAAaaaaBBBBbbbbCCCC1111";
@@ -28,58 +27,6 @@ fn draft(provider: &str, key: &str, role: RoleChange) -> KeyDraft {
         enabled: true,
         scope: Scope::Org,
         allow_unverified: false,
-    }
-}
-
-struct People {
-    owner: User,
-    owner_membership: Membership,
-    member: User,
-    member_membership: Membership,
-}
-
-impl People {
-    fn owner(&self) -> KeyActor<'_> {
-        KeyActor::Member {
-            user: &self.owner,
-            membership: &self.owner_membership,
-        }
-    }
-
-    fn member(&self) -> KeyActor<'_> {
-        KeyActor::Member {
-            user: &self.member,
-            membership: &self.member_membership,
-        }
-    }
-}
-
-async fn people(app: &TestApp) -> People {
-    app.set_up_owner().await;
-    let (owner_id, owner_membership) = app.owner().await;
-    let owner = app.state.db.user(&owner_id).await.unwrap().unwrap();
-    let actor = Actor {
-        user_id: &owner_id,
-        membership: &owner_membership,
-    };
-    let member = members::add(
-        &app.state.db,
-        actor,
-        "member@example.com",
-        secret(OWNER_PASSWORD),
-        OrgRole::Member,
-    )
-    .await
-    .unwrap();
-    let member_membership = Membership {
-        role: OrgRole::Member,
-        ..owner_membership.clone()
-    };
-    People {
-        owner,
-        owner_membership,
-        member,
-        member_membership,
     }
 }
 

@@ -44,3 +44,8 @@ CREATE TABLE consumer_slots (
 
 -- "Which experts and assistants use this key?"
 CREATE INDEX consumer_slots_by_key ON consumer_slots (org_id, key_id) WHERE key_id IS NOT NULL;
+
+-- The activity log names experts, assistants and the platform key (a reveal) too.
+ALTER TABLE activity DROP CONSTRAINT activity_target_kind_check;
+ALTER TABLE activity ADD CONSTRAINT activity_target_kind_check CHECK (target_kind IN (
+    'key', 'member', 'token', 'invite', 'org', 'expert', 'assistant', 'platform_key'));

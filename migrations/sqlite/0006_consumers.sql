@@ -44,3 +44,25 @@ CREATE TABLE consumer_slots (
 
 -- "Which experts and assistants use this key?"
 CREATE INDEX consumer_slots_by_key ON consumer_slots (org_id, key_id) WHERE key_id IS NOT NULL;
+
+-- The activity log names experts, assistants and the platform key (a reveal) too. SQLite cannot
+-- change a CHECK in place: the table is rebuilt with the same rows.
+CREATE TABLE activity_new (
+    id            TEXT PRIMARY KEY,
+    org_id        TEXT NOT NULL REFERENCES organizations (id),
+    actor_user_id TEXT REFERENCES users (id),
+    actor_label   TEXT NOT NULL,
+    action        TEXT NOT NULL,
+    target_kind   TEXT NOT NULL CHECK (target_kind IN (
+                      'key', 'member', 'token', 'invite', 'org', 'expert', 'assistant', 'platform_key')),
+    target_id     TEXT NOT NULL,
+    target_label  TEXT NOT NULL,
+    provider      TEXT,
+    detail        TEXT NOT NULL DEFAULT '',
+    created_at    INTEGER NOT NULL
+);
+INSERT INTO activity_new SELECT id, org_id, actor_user_id, actor_label, action, target_kind, target_id,
+    target_label, provider, detail, created_at FROM activity;
+DROP TABLE activity;
+ALTER TABLE activity_new RENAME TO activity;
+CREATE INDEX activity_by_org ON activity (org_id, created_at, id);

@@ -385,3 +385,56 @@ pub async fn raw(test_db: &TestDb) -> Db {
 pub fn secret(text: &str) -> SecretString {
     SecretString::new(text)
 }
+
+/// The first owner and a member of Acme, as key actors.
+pub struct People {
+    pub owner: keyhub::store::accounts::User,
+    pub owner_membership: Membership,
+    pub member: keyhub::store::accounts::User,
+    pub member_membership: Membership,
+}
+
+impl People {
+    pub fn owner(&self) -> keyhub::keys::KeyActor<'_> {
+        keyhub::keys::KeyActor::Member {
+            user: &self.owner,
+            membership: &self.owner_membership,
+        }
+    }
+
+    pub fn member(&self) -> keyhub::keys::KeyActor<'_> {
+        keyhub::keys::KeyActor::Member {
+            user: &self.member,
+            membership: &self.member_membership,
+        }
+    }
+}
+
+pub async fn people(app: &TestApp) -> People {
+    app.set_up_owner().await;
+    let (owner_id, owner_membership) = app.owner().await;
+    let owner = app.state.db.user(&owner_id).await.unwrap().unwrap();
+    let actor = keyhub::accounts::members::Actor {
+        user_id: &owner_id,
+        membership: &owner_membership,
+    };
+    let member = keyhub::accounts::members::add(
+        &app.state.db,
+        actor,
+        "member@example.com",
+        secret(OWNER_PASSWORD),
+        keyhub::domain::accounts::OrgRole::Member,
+    )
+    .await
+    .unwrap();
+    let member_membership = Membership {
+        role: keyhub::domain::accounts::OrgRole::Member,
+        ..owner_membership.clone()
+    };
+    People {
+        owner,
+        owner_membership,
+        member,
+        member_membership,
+    }
+}

@@ -1,0 +1,975 @@
+//! Experts, assistants and resolution on both backends: every step of the order through the
+//! service and the resolve endpoint (same answers), the audited reveal, the pickers' keys, the
+//! rules for choosing a key, what key changes do to consumers, and the query plan.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{people, secret, People, TestApp, TestDb};
+use keyhub::accounts::tokens::{self, TokenRequest};
+use keyhub::consumers::{Consumer, ConsumerPatch, SlotDraft};
+use keyhub::domain::accounts::TokenScope;
+use keyhub::domain::consumers::{ConsumerKind, Picker, PickerKey, Slot, Target};
+use keyhub::domain::keys::{KeyStatus, Scope};
+use keyhub::keys::arrangement::RoleChange;
+use keyhub::keys::{KeyActor, KeyDraft, KeyError};
+use keyhub::store::activity::EventFilter;
+use keyhub::store::keys::{KeyHealth, FAMILY_KEYS_SQL};
+use keyhub::store::orgs::Organization;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const PLATFORM_ANTHROPIC: &str = "sk-ant-api03-PLATFORMplatformPLATFORM0000";
+
+fn draft(provider: &str, key: &str, nickname: &str, role: RoleChange, scope: Scope) -> KeyDraft {
+    KeyDraft {
+        provider: provider.to_owned(),
+        api_key: secret(key),
+        nickname: Some(nickname.to_owned()),
+        api_base: None,
+        options: Default::default(),
+        role,
+        enabled: true,
+        scope,
+        allow_unverified: false,
+    }
+}
+
+async fn add(app: &TestApp, actor: KeyActor<'_>, d: KeyDraft) -> String {
+    app.state.keys.create(actor, d).await.unwrap().key.id
+}
+
+fn slot(provider: &str, key_id: Option<&str>) -> Option<SlotDraft> {
+    Some(SlotDraft {
+        provider: provider.to_owned(),
+        model: Some("model-1".to_owned()),
+        voice: None,
+        key_id: key_id.map(str::to_owned),
+    })
+}
+
+fn expert(name: &str, slots: &[(Slot, Option<SlotDraft>)]) -> ConsumerPatch {
+    ConsumerPatch {
+        name: Some(name.to_owned()),
+        slots: slots.iter().cloned().collect::<BTreeMap<_, _>>(),
+        ..ConsumerPatch::default()
+    }
+}
+
+/// A token of Acme with `scopes`, as its secret.
+async fn token(app: &TestApp, scopes: &[TokenScope]) -> String {
+    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+    let request = TokenRequest {
+        name: "resolver",
+        scopes,
+        lifetime_days: None,
+    };
+    let created = tokens::create_in(&app.state.db, &org, None, request)
+        .await
+        .unwrap();
+    created.secret.expose().to_owned()
+}
+
+async fn resolve_api(app: &TestApp, token: &str, body: Value) -> (StatusCode, Value, String) {
+    // A service of its own: no browser cookies.
+    let response = common::new_client()
+        .post(app.url("/api/v1/orgs/acme/resolve"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let cache = response.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (status, response.json().await.unwrap(), cache)
+}
+
+async fn rest(app: &TestApp, health: KeyHealth, key_id: &str) {
+    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+    let mut change = app.state.db.begin_org_change(&org.id).await.unwrap();
+    change.set_health(key_id, &health).await.unwrap();
+    change.commit().await.unwrap();
+}
+
+fn rate_limited_for(minutes: i64) -> KeyHealth {
+    let now = keyhub::store::now_ms();
+    KeyHealth {
+        status: KeyStatus::RateLimited,
+        checked_at: now,
+        success: false,
+        cooldown_until: Some(now + minutes * 60_000),
+        error: Some((
+            "rate_limited".into(),
+            Some(429),
+            "Too many requests.".into(),
+        )),
+    }
+}
+
+/// The actor of `p`'s owner or member with the org as it is now (policies change in the tests).
+fn with_org(actor: KeyActor<'_>, org: &Organization) -> keyhub::store::accounts::Membership {
+    match actor {
+        KeyActor::Member { membership, .. } => keyhub::store::accounts::Membership {
+            org: org.clone(),
+            ..membership.clone()
+        },
+        KeyActor::Token(_) => unreachable!(),
+    }
+}
+
+/// Resolves through the service and the API; both must agree. Returns (source, key id, explanation).
+async fn both_ways(
+    app: &TestApp,
+    p: &People,
+    token: &str,
+    target: &str,
+    consumer: Option<&Consumer>,
+    modality: Slot,
+) -> (String, Option<String>, String) {
+    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+    let membership = with_org(p.owner(), &org);
+    let actor = KeyActor::Member {
+        user: &p.owner,
+        membership: &membership,
+    };
+    let target_parsed = Target::parse(target).unwrap();
+    let resolution = app
+        .state
+        .consumers
+        .resolve(
+            actor,
+            &target_parsed,
+            consumer.map(|c| (c.record.kind, c.record.id.as_str())),
+            Some(modality),
+        )
+        .await
+        .unwrap();
+    let mut body = json!({ "provider": target, "modality": modality.as_str() });
+    if let Some(c) = consumer {
+        body["consumer"] = json!({ "type": c.record.kind.as_str(), "id": c.record.id });
+    }
+    let (status, answer, cache) = resolve_api(app, token, body).await;
+    assert_eq!(cache, "no-store");
+    let source = match resolution.source() {
+        Some(source) => serde_json::to_value(source)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        None => "no_key".to_owned(),
+    };
+    match resolution.source() {
+        Some(_) => {
+            assert_eq!(status, StatusCode::OK, "{answer}");
+            assert_eq!(answer["source"], source.as_str());
+            assert_eq!(
+                answer["key_id"].as_str(),
+                resolution.key().map(|k| k.id.as_str())
+            );
+            assert_eq!(answer["explanation"], resolution.explanation.as_str());
+            assert!(answer.get("api_key").is_none(), "no secret without reveal");
+        }
+        None => {
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+            assert_eq!(answer["error"]["code"], "no_key");
+            assert_eq!(answer["error"]["message"], resolution.explanation.as_str());
+        }
+    }
+    (
+        source,
+        resolution.key().map(|k| k.id.clone()),
+        resolution.explanation,
+    )
+}
+
+async fn every_step_through_the_service_and_the_api(t: &TestDb) {
+    let app = TestApp::spawn_with(t, &[("ANTHROPIC_API_KEY", PLATFORM_ANTHROPIC)]).await;
+    let p = people(&app).await;
+    let read = token(&app, &[TokenScope::KeysRead]).await;
+    let (owner, member) = (p.owner(), p.member());
+    let primary = add(
+        &app,
+        owner,
+        draft(
+            "openai",
+            "sk-proj-PRIMARYprimary0001",
+            "Main",
+            RoleChange::Primary,
+            Scope::Org,
+        ),
+    )
+    .await;
+    let backup = add(
+        &app,
+        owner,
+        draft(
+            "openai",
+            "sk-proj-BACKUPbackup00002",
+            "Backup",
+            RoleChange::Fallback { rank: None },
+            Scope::Org,
+        ),
+    )
+    .await;
+    let spare = add(
+        &app,
+        owner,
+        draft(
+            "openai",
+            "sk-proj-SPAREspare000003",
+            "Spare",
+            RoleChange::None,
+            Scope::Org,
+        ),
+    )
+    .await;
+    let consumers = &app.state.consumers;
+
+    // 1. The explicit choice; then it is rate-limited, disabled, deleted: resolution moves on.
+    let chosen = consumers
+        .create(
+            owner,
+            ConsumerKind::Expert,
+            expert("Support", &[(Slot::Chat, slot("openai", Some(&spare)))]),
+        )
+        .await
+        .unwrap();
+    macro_rules! ask {
+        ($consumer:expr) => {
+            both_ways(&app, &p, &read, "openai", $consumer, Slot::Chat).await
+        };
+    }
+    assert_eq!(ask!(Some(&chosen)).0, "selected");
+    assert_eq!(
+        ask!(None).1.as_deref(),
+        Some(primary.as_str()),
+        "without a consumer: the primary"
+    );
+    rest(&app, rate_limited_for(10), &spare).await;
+    let (source, key, why) = ask!(Some(&chosen));
+    assert_eq!(
+        (source.as_str(), key.as_deref()),
+        ("org_primary", Some(primary.as_str()))
+    );
+    assert!(
+        why.contains("the chosen key 'Spare'") && why.contains("is rate-limited until"),
+        "{why}"
+    );
+    rest(&app, rate_limited_for(-1), &spare).await;
+    assert_eq!(ask!(Some(&chosen)).0, "selected", "the cooldown is over");
+    app.state
+        .keys
+        .set_enabled(owner, &spare, false)
+        .await
+        .unwrap();
+    let (source, _, why) = ask!(Some(&chosen));
+    assert_eq!(source, "org_primary");
+    assert!(why.contains("is disabled"), "{why}");
+    app.state.keys.delete(owner, &spare).await.unwrap();
+    let (source, _, why) = ask!(Some(&chosen));
+    assert_eq!(source, "org_primary");
+    assert!(why.contains("the chosen key was deleted"), "{why}");
+
+    // 3. Fallbacks by rank when the primary rests.
+    rest(&app, rate_limited_for(10), &primary).await;
+    let (source, key, why) = ask!(None);
+    assert_eq!(
+        (source.as_str(), key.as_deref()),
+        ("fallback", Some(backup.as_str()))
+    );
+    assert!(
+        why.starts_with("Fallback 1 'Backup'") && why.contains("primary 'Main'"),
+        "{why}"
+    );
+    rest(&app, rate_limited_for(10), &backup).await;
+    let (source, _, why) = ask!(None);
+    assert_eq!(
+        source, "no_key",
+        "never the platform key while the org has its own"
+    );
+    assert!(why.starts_with("No usable OpenAI key"), "{why}");
+
+    // 2. The owner's personal primary comes first for their own expert, when personal keys are
+    // allowed; an admin's view of the member's expert resolves the same.
+    rest(&app, rate_limited_for(-1), &primary).await;
+    let personal = add(
+        &app,
+        member,
+        draft(
+            "openai",
+            "sk-proj-PERSONALmine00004",
+            "Mine",
+            RoleChange::Primary,
+            Scope::Personal,
+        ),
+    )
+    .await;
+    let members_expert = consumers
+        .create(
+            member,
+            ConsumerKind::Expert,
+            expert("Drafts", &[(Slot::Chat, slot("openai", None))]),
+        )
+        .await
+        .unwrap();
+    let (source, key, _) = ask!(Some(&members_expert));
+    assert_eq!(
+        (source.as_str(), key.as_deref()),
+        ("personal_primary", Some(personal.as_str()))
+    );
+    assert_eq!(
+        ask!(Some(&chosen)).0,
+        "org_primary",
+        "the owner's expert: not the member's key"
+    );
+    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+    app.state
+        .db
+        .set_org_policy(&org.id, false, true)
+        .await
+        .unwrap();
+    let (source, key, _) = ask!(Some(&members_expert));
+    assert_eq!(
+        (source.as_str(), key.as_deref()),
+        ("org_primary", Some(primary.as_str()))
+    );
+    app.state
+        .db
+        .set_org_policy(&org.id, true, true)
+        .await
+        .unwrap();
+
+    // 4. The platform key: only without an enabled key of the family, and only when allowed.
+    assert_eq!(
+        both_ways(&app, &p, &read, "anthropic", None, Slot::Chat)
+            .await
+            .0,
+        "platform"
+    );
+    let claude = add(
+        &app,
+        owner,
+        draft(
+            "anthropic",
+            "sk-ant-api03-ORGorgORGorg0000005",
+            "Claude",
+            RoleChange::Primary,
+            Scope::Org,
+        ),
+    )
+    .await;
+    assert_eq!(
+        both_ways(&app, &p, &read, "anthropic", None, Slot::Chat)
+            .await
+            .0,
+        "org_primary"
+    );
+    rest(&app, rate_limited_for(5), &claude).await;
+    assert_eq!(
+        both_ways(&app, &p, &read, "anthropic", None, Slot::Chat)
+            .await
+            .0,
+        "no_key"
+    );
+    app.state
+        .keys
+        .set_enabled(owner, &claude, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        both_ways(&app, &p, &read, "anthropic", None, Slot::Chat)
+            .await
+            .0,
+        "platform"
+    );
+    app.state
+        .db
+        .set_org_policy(&org.id, true, false)
+        .await
+        .unwrap();
+    let (source, _, why) = both_ways(&app, &p, &read, "anthropic", None, Slot::Chat).await;
+    assert_eq!(source, "no_key");
+    assert!(
+        why.contains("does not allow platform keys") && why.contains("/hub/anthropic"),
+        "{why}"
+    );
+
+    // 5. No key at all, with what to do.
+    let (source, _, why) = both_ways(&app, &p, &read, "stability", None, Slot::Image).await;
+    assert_eq!(source, "no_key");
+    assert!(
+        why.contains("No Stability AI key") || why.contains("No Stability"),
+        "{why}"
+    );
+
+    // A slot other than the model: the expert's voice output with its own choice.
+    let voice = add(
+        &app,
+        owner,
+        draft(
+            "elevenlabs",
+            "sk_VOICEvoiceVOICEvoice0006",
+            "Voice",
+            RoleChange::None,
+            Scope::Org,
+        ),
+    )
+    .await;
+    let speaker = consumers
+        .create(
+            owner,
+            ConsumerKind::Expert,
+            expert(
+                "Speaker",
+                &[
+                    (Slot::Chat, slot("openai", None)),
+                    (Slot::Tts, slot("elevenlabs", Some(&voice))),
+                ],
+            ),
+        )
+        .await
+        .unwrap();
+    let (source, key, _) =
+        both_ways(&app, &p, &read, "elevenlabs", Some(&speaker), Slot::Tts).await;
+    assert_eq!(
+        (source.as_str(), key.as_deref()),
+        ("selected", Some(voice.as_str()))
+    );
+    let (status, answer, _) = resolve_api(
+        &app,
+        &read,
+        json!({ "provider": "openai", "consumer": { "type": "expert", "id": "nope" } }),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+}
+
+async fn reveal_is_for_keys_use_tokens_and_audited(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let p = people(&app).await;
+    let secret_text = "sk-proj-REVEALrevealREVEAL0007";
+    add(
+        &app,
+        p.owner(),
+        draft(
+            "openai",
+            secret_text,
+            "Main",
+            RoleChange::Primary,
+            Scope::Org,
+        ),
+    )
+    .await;
+    let read = token(&app, &[TokenScope::KeysRead]).await;
+    let (status, answer, _) =
+        resolve_api(&app, &read, json!({ "provider": "openai", "reveal": true })).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+    assert!(!answer.to_string().contains(secret_text));
+    let gateway = token(&app, &[TokenScope::Gateway]).await;
+    let (status, _, _) = resolve_api(&app, &gateway, json!({ "provider": "openai" })).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a gateway token does not resolve"
+    );
+
+    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+    let before = app
+        .state
+        .db
+        .events(
+            &org.id,
+            &EventFilter {
+                limit: 100,
+                ..EventFilter::default()
+            },
+        )
+        .await
+        .unwrap()
+        .len();
+    let usable = token(&app, &[TokenScope::KeysUse]).await;
+    let (status, answer, cache) = resolve_api(
+        &app,
+        &usable,
+        json!({ "provider": "openai", "reveal": true }),
+    )
+    .await;
+    assert_eq!((status, cache.as_str()), (StatusCode::OK, "no-store"));
+    assert_eq!(answer["api_key"], secret_text);
+    let (_, plain, _) = resolve_api(&app, &usable, json!({ "provider": "openai" })).await;
+    assert!(plain.get("api_key").is_none());
+    let events = app
+        .state
+        .db
+        .events(
+            &org.id,
+            &EventFilter {
+                limit: 100,
+                ..EventFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        events.len(),
+        before + 1,
+        "one reveal, one event; a plain resolve writes none"
+    );
+    let revealed = &events[0];
+    assert_eq!(revealed.action, "key.revealed");
+    assert!(
+        revealed.actor_label.starts_with("API token resolver"),
+        "{revealed:?}"
+    );
+    assert!(!format!("{revealed:?}").contains(secret_text));
+}
+
+/// The keys the editor offers `client`, as its picker for `family` sees them.
+async fn picker_of(app: &TestApp, client: &reqwest::Client, family: &str) -> Picker {
+    let response = client
+        .post(app.url("/api/consumers/editor"))
+        .header("origin", app.origin())
+        .form(&[("kind", "expert"), ("id", "new")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let view: Value = response.json().await.unwrap();
+    let keys: Vec<PickerKey> = serde_json::from_value(view["keys"].clone()).unwrap();
+    Picker::new(&keys, family)
+}
+
+async fn pickers_offer_only_usable_keys_of_the_family(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let p = people(&app).await;
+    let (owner, member) = (p.owner(), p.member());
+    let good = add(
+        &app,
+        owner,
+        draft(
+            "openai",
+            "sk-proj-GOODgoodGOODgood0008",
+            "Good",
+            RoleChange::Primary,
+            Scope::Org,
+        ),
+    )
+    .await;
+    let off = add(
+        &app,
+        owner,
+        draft(
+            "openai",
+            "sk-proj-OFFoffOFFoffOFF0009",
+            "Off",
+            RoleChange::None,
+            Scope::Org,
+        ),
+    )
+    .await;
+    app.state
+        .keys
+        .set_enabled(owner, &off, false)
+        .await
+        .unwrap();
+    let bad = add(
+        &app,
+        owner,
+        draft(
+            "openai",
+            "sk-proj-BADbadBADbadBAD0010",
+            "Bad",
+            RoleChange::None,
+            Scope::Org,
+        ),
+    )
+    .await;
+    rest(
+        &app,
+        KeyHealth {
+            status: KeyStatus::Invalid,
+            checked_at: 1,
+            success: false,
+            cooldown_until: None,
+            error: None,
+        },
+        &bad,
+    )
+    .await;
+    let voice = add(
+        &app,
+        owner,
+        draft(
+            "elevenlabs",
+            "sk_VOICEvoiceVOICEvoice0011",
+            "Voice",
+            RoleChange::None,
+            Scope::Org,
+        ),
+    )
+    .await;
+    let mine = add(
+        &app,
+        member,
+        draft(
+            "openai",
+            "sk-proj-MEMBERmember000012",
+            "Member's",
+            RoleChange::None,
+            Scope::Personal,
+        ),
+    )
+    .await;
+
+    let member_client = app
+        .sign_in("member@example.com", common::OWNER_PASSWORD)
+        .await;
+    let for_member = picker_of(&app, &member_client, "openai").await;
+    let ids = |keys: &[PickerKey]| keys.iter().map(|k| k.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&for_member.organization), [good.clone()]);
+    assert_eq!(ids(&for_member.yours), [mine.clone()]);
+    assert_eq!(
+        for_member.hidden_line().as_deref(),
+        Some("2 keys hidden: 1 disabled, 1 failed validation")
+    );
+    let for_owner = picker_of(&app, &app.client, "openai").await;
+    assert!(
+        for_owner.yours.is_empty(),
+        "another member's personal key never reaches the owner"
+    );
+    assert!(!for_owner.offers(&mine) && !for_owner.offers(&voice));
+
+    // The service refuses what the picker would not offer.
+    let consumers = &app.state.consumers;
+    for (key, why) in [
+        (&off, "disabled"),
+        (&bad, "rejected"),
+        (&voice, "OpenAI keys listed"),
+        (&mine, "OpenAI keys listed"),
+    ] {
+        let refused = consumers
+            .create(
+                owner,
+                ConsumerKind::Expert,
+                expert("X", &[(Slot::Chat, slot("openai", Some(key)))]),
+            )
+            .await
+            .unwrap_err();
+        match refused {
+            KeyError::Invalid(problem) => {
+                assert_eq!(problem.field, "chat_key");
+                assert!(problem.message.contains(why), "{}", problem.message);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let members = consumers
+        .create(
+            member,
+            ConsumerKind::Expert,
+            expert("Mine", &[(Slot::Chat, slot("openai", Some(&mine)))]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        members.slot(Slot::Chat).unwrap().key_id.as_deref(),
+        Some(mine.as_str())
+    );
+    // Bad input changes nothing: a wrong provider for the slot, no name, no model.
+    for patch in [
+        expert(
+            "Y",
+            &[
+                (Slot::Chat, slot("openai", None)),
+                (Slot::Tts, slot("stability", None)),
+            ],
+        ),
+        expert("", &[(Slot::Chat, slot("openai", None))]),
+        expert(
+            "Z",
+            &[(
+                Slot::Chat,
+                Some(SlotDraft {
+                    provider: "openai".into(),
+                    ..SlotDraft::default()
+                }),
+            )],
+        ),
+        expert("W", &[]),
+    ] {
+        assert!(matches!(
+            consumers.create(owner, ConsumerKind::Expert, patch).await,
+            Err(KeyError::Invalid(_))
+        ));
+    }
+    assert_eq!(
+        consumers
+            .list(owner, ConsumerKind::Expert)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // Members see their own; another member's expert is not found for them.
+    let owners = consumers
+        .create(
+            owner,
+            ConsumerKind::Expert,
+            expert("Owner's", &[(Slot::Chat, slot("openai", None))]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        consumers
+            .list(member, ConsumerKind::Expert)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(matches!(
+        consumers
+            .get(member, ConsumerKind::Expert, &owners.record.id)
+            .await,
+        Err(KeyError::NotFound)
+    ));
+    assert!(matches!(
+        consumers
+            .update(
+                member,
+                ConsumerKind::Expert,
+                &owners.record.id,
+                ConsumerPatch::default()
+            )
+            .await,
+        Err(KeyError::NotFound)
+    ));
+    assert_eq!(
+        consumers
+            .list(owner, ConsumerKind::Expert)
+            .await
+            .unwrap()
+            .len(),
+        2,
+        "admins see all"
+    );
+}
+
+async fn key_changes_reach_their_consumers(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let p = people(&app).await;
+    let owner = p.owner();
+    let voice = add(
+        &app,
+        owner,
+        draft(
+            "elevenlabs",
+            "sk_STUDIOstudioSTUDIO0013",
+            "Studio",
+            RoleChange::None,
+            Scope::Org,
+        ),
+    )
+    .await;
+    let consumers = &app.state.consumers;
+    let speaker = consumers
+        .create(
+            owner,
+            ConsumerKind::Expert,
+            expert(
+                "Speaker",
+                &[
+                    (Slot::Chat, slot("openai", None)),
+                    (Slot::Tts, slot("elevenlabs", Some(&voice))),
+                ],
+            ),
+        )
+        .await
+        .unwrap();
+    let helper = consumers
+        .create(
+            owner,
+            ConsumerKind::Assistant,
+            ConsumerPatch {
+                expert_id: Some(Some(speaker.record.id.clone())),
+                ..expert("Helper", &[(Slot::Chat, slot("openai", None))])
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        consumers
+            .create(
+                owner,
+                ConsumerKind::Assistant,
+                expert(
+                    "Bad",
+                    &[
+                        (Slot::Tts, slot("elevenlabs", None)),
+                        (Slot::Chat, slot("openai", None))
+                    ]
+                )
+            )
+            .await
+            .is_err(),
+        "assistants have only a model slot"
+    );
+
+    // The provider page names the users of each key (the delete confirmation shows them).
+    let page: Value = app
+        .post_form("/api/keys/provider", &[("provider", "elevenlabs")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["keys"][0]["used_by"], json!(["expert 'Speaker'"]));
+    let org_id = p.owner_membership.org.id.clone();
+    let list = consumers.list(owner, ConsumerKind::Expert).await.unwrap();
+    assert!(consumers
+        .choice_warnings(&org_id, &list)
+        .await
+        .unwrap()
+        .is_empty());
+    app.state
+        .keys
+        .set_enabled(owner, &voice, false)
+        .await
+        .unwrap();
+    let warnings = consumers.choice_warnings(&org_id, &list).await.unwrap();
+    assert_eq!(
+        warnings[&speaker.record.id],
+        ["Voice output (text to speech): the chosen key 'Studio' (sk_...0013) is disabled."]
+    );
+    app.state.keys.delete(owner, &voice).await.unwrap();
+    let warnings = consumers.choice_warnings(&org_id, &list).await.unwrap();
+    assert!(warnings[&speaker.record.id][0].ends_with("the chosen key was deleted."));
+
+    // Deleting the expert keeps its assistant, on its own; slots go with the expert.
+    consumers
+        .delete(owner, ConsumerKind::Expert, &speaker.record.id)
+        .await
+        .unwrap();
+    let helper = consumers
+        .get(owner, ConsumerKind::Assistant, &helper.record.id)
+        .await
+        .unwrap();
+    assert_eq!(helper.record.expert_id, None);
+    assert!(app
+        .state
+        .db
+        .slots(&org_id, &speaker.record.id)
+        .await
+        .unwrap()
+        .is_empty());
+    let events = app
+        .state
+        .db
+        .events(
+            &org_id,
+            &EventFilter {
+                limit: 100,
+                ..EventFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(events[0].action, "expert.deleted");
+}
+
+/// Org scoping is in the schema: a slot cannot point at another org's key, even written directly.
+async fn the_schema_keeps_choices_inside_the_org(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let p = people(&app).await;
+    let key = add(
+        &app,
+        p.owner(),
+        draft(
+            "openai",
+            "sk-proj-SCOPEscopeSCOPE0014",
+            "Main",
+            RoleChange::Primary,
+            Scope::Org,
+        ),
+    )
+    .await;
+    let expert_row = app
+        .state
+        .consumers
+        .create(
+            p.owner(),
+            ConsumerKind::Expert,
+            expert("E", &[(Slot::Chat, slot("openai", None))]),
+        )
+        .await
+        .unwrap();
+    let db = common::raw(t).await;
+    sqlx::query("INSERT INTO organizations (id, slug, name, created_at) VALUES ('other-org', 'other', 'Other', 0)")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let foreign = sqlx::query(
+        "INSERT INTO consumer_slots (org_id, consumer_id, modality, provider, key_id) VALUES ('other-org', $1, 'tts', 'openai-tts', $2)",
+    )
+    .bind(&expert_row.record.id)
+    .bind(&key)
+    .execute(db.pool())
+    .await;
+    assert!(
+        foreign.is_err(),
+        "a slot of another org's consumer and key is refused"
+    );
+
+    // Resolution's one query runs on the family index (shown by the database's own plan).
+    let mut conn = db.pool().acquire().await.unwrap();
+    let plan: Vec<String> = match db.backend() {
+        keyhub::store::Backend::Sqlite => {
+            let rows: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {}", *FAMILY_KEYS_SQL))
+                    .bind("org")
+                    .bind("openai")
+                    .bind("user")
+                    .fetch_all(&mut *conn)
+                    .await
+                    .unwrap();
+            rows.into_iter().map(|r| r.3).collect()
+        }
+        keyhub::store::Backend::Postgres => {
+            sqlx::query("SET enable_seqscan = off")
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+            let rows: Vec<(String,)> = sqlx::query_as(&format!("EXPLAIN {}", *FAMILY_KEYS_SQL))
+                .bind("org")
+                .bind("openai")
+                .bind("user")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+            rows.into_iter().map(|r| r.0).collect()
+        }
+    };
+    assert!(
+        plan.iter()
+            .any(|line| line.contains("provider_keys_by_family")),
+        "{plan:?}"
+    );
+    assert!(
+        !plan.iter().any(|line| line.contains("SCAN provider_keys")),
+        "{plan:?}"
+    );
+}
+
+on_both_backends!(
+    every_step_through_the_service_and_the_api,
+    reveal_is_for_keys_use_tokens_and_audited,
+    pickers_offer_only_usable_keys_of_the_family,
+    key_changes_reach_their_consumers,
+    the_schema_keeps_choices_inside_the_org,
+);
