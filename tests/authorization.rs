@@ -12,7 +12,9 @@ use common::{new_client, secret, TestApp, TestDb};
 use keyhub::accounts::members::{self, Actor};
 use keyhub::accounts::tokens::{self, TokenRequest};
 use keyhub::accounts::{invites, FirstOwner};
+use keyhub::consumers::{ConsumerPatch, SlotDraft};
 use keyhub::domain::accounts::{OrgRole, TokenScope};
+use keyhub::domain::consumers::{ConsumerKind, Slot};
 use keyhub::domain::keys::Scope;
 use keyhub::keys::arrangement::RoleChange;
 use keyhub::keys::{KeyActor, KeyDraft};
@@ -29,6 +31,8 @@ const ACME_SECRETS: &[&str] = &[
     "acme-ci",
     "Acme production",
     "sk-proj...1111",
+    "Acme support expert",
+    "Acme helper assistant",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +77,8 @@ struct World {
     invite_id: String,
     invite_link: String,
     key_id: String,
+    expert_id: String,
+    assistant_id: String,
 }
 
 async fn world(t: &TestDb) -> World {
@@ -128,6 +134,41 @@ async fn world(t: &TestDb) -> World {
         )
         .await
         .unwrap();
+    let owner_user = app.state.db.user(&owner_id).await.unwrap().unwrap();
+    let owner_actor = KeyActor::Member {
+        user: &owner_user,
+        membership: &membership,
+    };
+    let consumer = |name: &str| ConsumerPatch {
+        name: Some(name.to_owned()),
+        slots: [(
+            Slot::Chat,
+            Some(SlotDraft {
+                provider: "openai".into(),
+                model: Some("gpt-4o".into()),
+                ..SlotDraft::default()
+            }),
+        )]
+        .into(),
+        ..ConsumerPatch::default()
+    };
+    let consumers = &app.state.consumers;
+    let expert = consumers
+        .create(
+            owner_actor,
+            ConsumerKind::Expert,
+            consumer("Acme support expert"),
+        )
+        .await
+        .unwrap();
+    let assistant = consumers
+        .create(
+            owner_actor,
+            ConsumerKind::Assistant,
+            consumer("Acme helper assistant"),
+        )
+        .await
+        .unwrap();
     let invite = invites::create(&db, actor, "invitee@acme.test", OrgRole::Member)
         .await
         .unwrap();
@@ -172,6 +213,8 @@ async fn world(t: &TestDb) -> World {
         invite_id: invite.invite.id,
         invite_link: invite.secret.expose().to_owned(),
         key_id: key.key.id,
+        expert_id: expert.record.id,
+        assistant_id: assistant.record.id,
         app,
     }
 }
@@ -392,6 +435,32 @@ async fn every_server_function_checks_who_is_asking(t: &TestDb) {
             expect: [401, 404, 403, 200, 401, 401],
         },
         Row {
+            endpoint: "consumers/list",
+            form: vec![("kind", "expert")],
+            expect: [401, 200, 200, 200, 401, 401],
+        },
+        Row {
+            endpoint: "consumers/editor",
+            form: vec![("kind", "expert"), ("id", &w.expert_id)],
+            expect: [401, 404, 404, 200, 401, 401],
+        },
+        Row {
+            endpoint: "consumers/save",
+            form: vec![
+                ("kind", "expert"),
+                ("id", &w.expert_id),
+                ("name", "Acme support expert"),
+                ("chat_provider", "openai"),
+                ("chat_model", "gpt-4o-mini"),
+            ],
+            expect: [401, 404, 404, 200, 401, 401],
+        },
+        Row {
+            endpoint: "consumers/delete",
+            form: vec![("kind", "assistant"), ("id", &w.assistant_id)],
+            expect: [401, 404, 404, 200, 401, 401],
+        },
+        Row {
             endpoint: "activity/list",
             form: vec![
                 ("provider", ""),
@@ -509,7 +578,7 @@ async fn every_api_route_checks_the_token(t: &TestDb) {
     let no_body = serde_json::json!({});
     let nickname = serde_json::json!({"nickname": "renamed"});
     let denied = [401, 401, 401, 401, 404, 403];
-    let rows: Vec<(Method, String, &serde_json::Value, [u16; 6])> = vec![
+    let mut rows: Vec<(Method, String, &serde_json::Value, [u16; 6])> = vec![
         (
             Method::GET,
             "/api/v1/openapi.json".into(),
@@ -541,6 +610,52 @@ async fn every_api_route_checks_the_token(t: &TestDb) {
         (Method::POST, format!("{key}/validate"), &no_body, denied),
         (Method::DELETE, key.clone(), &no_body, denied),
     ];
+    let expert = format!("/api/v1/experts/{}", w.expert_id);
+    let assistant = format!("/api/v1/assistants/{}", w.assistant_id);
+    let new_consumer = serde_json::json!({
+        "name": "From the matrix",
+        "slots": {"chat": {"provider": "openai", "model": "gpt-4o"}}
+    });
+    let renamed = serde_json::json!({"name": "renamed"});
+    let resolve = serde_json::json!({"provider": "openai"});
+    rows.extend([
+        (
+            Method::GET,
+            "/api/v1/orgs/acme/experts".into(),
+            &no_body,
+            denied,
+        ),
+        (
+            Method::POST,
+            "/api/v1/orgs/acme/experts".into(),
+            &new_consumer,
+            denied,
+        ),
+        (Method::GET, expert.clone(), &no_body, denied),
+        (Method::PATCH, expert.clone(), &renamed, denied),
+        (Method::DELETE, expert.clone(), &no_body, denied),
+        (
+            Method::GET,
+            "/api/v1/orgs/acme/assistants".into(),
+            &no_body,
+            denied,
+        ),
+        (
+            Method::POST,
+            "/api/v1/orgs/acme/assistants".into(),
+            &new_consumer,
+            denied,
+        ),
+        (Method::GET, assistant.clone(), &no_body, denied),
+        (Method::PATCH, assistant.clone(), &renamed, denied),
+        (Method::DELETE, assistant.clone(), &no_body, denied),
+        (
+            Method::POST,
+            "/api/v1/orgs/acme/resolve".into(),
+            &resolve,
+            denied,
+        ),
+    ]);
     for (method, path, body, expect) in &rows {
         for (who, expected) in EVERYONE.into_iter().zip(*expect) {
             let request = w.request(who, method.clone(), path).json(body);
@@ -576,7 +691,10 @@ async fn every_api_route_checks_the_token(t: &TestDb) {
         .map(|(method, path, _, _)| {
             format!(
                 "{method} {}",
-                path.replace(&w.key_id, "{id}").replace("/acme/", "/{org}/")
+                path.replace(&w.key_id, "{id}")
+                    .replace(&w.expert_id, "{id}")
+                    .replace(&w.assistant_id, "{id}")
+                    .replace("/acme/", "/{org}/")
             )
         })
         .collect();
