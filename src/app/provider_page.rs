@@ -146,6 +146,24 @@ fn role_text(item: &KeyItem) -> String {
     }
 }
 
+/// "1 expert", "2 experts and 1 assistant".
+fn used_by_count(users: &[String]) -> String {
+    let count = |kind: &str| users.iter().filter(|u| u.starts_with(kind)).count();
+    let words = |n: usize, noun: &str| match n {
+        0 => None,
+        1 => Some(format!("1 {noun}")),
+        n => Some(format!("{n} {noun}s")),
+    };
+    [
+        words(count("expert"), "expert"),
+        words(count("assistant"), "assistant"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" and ")
+}
+
 fn key_row(provider: &'static Provider, item: KeyItem, actions: KeyActions) -> impl IntoView {
     let key = item.key.clone();
     let name = key
@@ -186,6 +204,11 @@ fn key_row(provider: &'static Provider, item: KeyItem, actions: KeyActions) -> i
                 <p class="mt-2 text-xs text-slate-500">
                     {format!("Added {} by {} · changed {} by {}", key.created_at.get(..10).unwrap_or_default(), item.created_by, key.updated_at.get(..10).unwrap_or_default(), item.updated_by)}
                 </p>
+                {(!item.used_by.is_empty()).then(|| view! {
+                    <p class="mt-2 text-sm text-slate-700">
+                        {format!("Used by {}: {}", used_by_count(&item.used_by), item.used_by.join(", "))}
+                    </p>
+                })}
                 {item.can_change.then(|| key_actions(provider, item.clone(), label, actions))}
             </article>
         </li>

@@ -36,6 +36,22 @@ pub fn SettingsPage() -> impl IntoView {
         <members::MembersSection/>
         <policy::PolicySection/>
         <tokens::TokensSection/>
+        <ApiKeysSection/>
+    }
+}
+
+/// Where people who look for "API Keys" under settings expect them: the providers' keys live in
+/// the hub (KeyHub's own API credentials are the tokens above).
+#[component]
+fn ApiKeysSection() -> impl IntoView {
+    view! {
+        <section aria-labelledby="api-keys-heading" class=format!("{CARD} mt-6")>
+            <h2 id="api-keys-heading" class="text-base font-semibold text-slate-900">"API Keys"</h2>
+            <p class="mt-1 text-sm text-slate-600">
+                "Your AI providers' API keys (OpenAI, Anthropic, ElevenLabs, …) are added, validated, rotated and chosen in the Provider Hub. KeyHub's own API credentials are the API tokens above."
+            </p>
+            <a href="/hub" class="mt-4 inline-block text-sm font-medium text-indigo-700 hover:underline">"Open the Provider Hub"</a>
+        </section>
     }
 }
 
