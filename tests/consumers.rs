@@ -633,8 +633,8 @@ async fn pickers_offer_only_usable_keys_of_the_family(t: &TestDb) {
         .await;
     let for_member = picker_of(&app, &member_client, "openai").await;
     let ids = |keys: &[PickerKey]| keys.iter().map(|k| k.id.clone()).collect::<Vec<_>>();
-    assert_eq!(ids(&for_member.organization), [good.clone()]);
-    assert_eq!(ids(&for_member.yours), [mine.clone()]);
+    assert_eq!(ids(&for_member.organization), [good]);
+    assert_eq!(ids(&for_member.yours), [mine.as_str()]);
     assert_eq!(
         for_member.hidden_line().as_deref(),
         Some("2 keys hidden: 1 disabled, 1 failed validation")

@@ -1,0 +1,174 @@
+import { expect, test, type Page } from "@playwright/test";
+
+// Runs in both projects with the owner's session. Each project uses keys, experts and assistants of
+// its own and deletes them at the end, so the other project starts from the same state.
+
+const tag = (project: string) => (project === "hydrated" ? "H" : "N");
+
+async function open(page: Page, path: string, project: string) {
+  await page.goto(path);
+  if (project === "hydrated") {
+    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+  }
+}
+
+async function addKey(page: Page, project: string, provider: string, secret: string, nickname: string, role: string) {
+  await open(page, `/hub/add?provider=${provider}`, project);
+  await page.getByLabel("API key").fill(secret);
+  await page.getByLabel("Nickname").fill(nickname);
+  await page.getByLabel("Role").selectOption(role);
+  await page.getByRole("button", { name: "Save key" }).click();
+  await expect(page).toHaveURL(new RegExp(`/hub/${provider}`));
+  await expect(page.getByRole("article", { name: nickname })).toBeVisible();
+}
+
+async function deleteKey(page: Page, project: string, provider: string, nickname: string) {
+  await open(page, `/hub/${provider}`, project);
+  const card = page.getByRole("article", { name: nickname });
+  await card.getByText("Delete…").click();
+  await card.getByRole("button", { name: /^Delete / }).click();
+  await expect(page.getByRole("article", { name: nickname })).toHaveCount(0);
+}
+
+const slot = (page: Page, name: string) => page.getByRole("group", { name });
+const panel = (page: Page) => page.getByRole("region", { name: "Which key will be used?" });
+
+test("experts and assistants choose keys, and the resolution follows the hub", async ({ page }, testInfo) => {
+  const project = testInfo.project.name;
+  const t = tag(project);
+  const chat = `Chat ${t}`;
+  const voiceMain = `Voice main ${t}`;
+  const studio = `Voice studio ${t}`;
+  const images = `Images ${t}`;
+  const expertName = `Support ${t}`;
+  const assistantName = `Helper ${t}`;
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  await addKey(page, project, "openai", `sk-proj-${t}chat${"x".repeat(20)}4444`, chat, "primary");
+  await addKey(page, project, "elevenlabs", `sk_${t}voicemain${"x".repeat(20)}5555`, voiceMain, "primary");
+  await addKey(page, project, "elevenlabs", `sk_${t}voicestudio${"x".repeat(20)}6666`, studio, "none");
+  await addKey(page, project, "stability", `sk-${t}images${"x".repeat(30)}7777`, images, "primary");
+
+  // A new expert: OpenAI with "Use main key", ElevenLabs voice output, Stability images.
+  await open(page, "/experts", project);
+  await page.getByRole("link", { name: "New expert" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "New expert" })).toBeVisible();
+  if (project === "hydrated") {
+    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+  }
+  await page.getByLabel("Name").fill(expertName);
+  await page.getByLabel("Description").fill("Answers customers, speaks and draws.");
+  const model = slot(page, "Model");
+  await expect(model.getByLabel("Provider")).toHaveValue("openai");
+  await model.getByLabel("Model id").fill("gpt-4o");
+  await expect(model.getByLabel("Key")).toHaveValue("");
+  const voice = slot(page, "Voice output (text to speech)");
+  await voice.getByLabel("Provider").selectOption("elevenlabs");
+  await voice.getByLabel("Voice (optional)").fill("Rachel");
+  await slot(page, "Image generation").getByLabel("Provider").selectOption("stability");
+  if (project === "hydrated") {
+    // The picker follows the provider at once; keys of other providers never appear.
+    await expect(voice.getByLabel("Key").locator("option")).toHaveText([
+      "Use main key",
+      `${studio} · sk_...6666 · Valid`,
+      `${voiceMain} · sk_...5555 · Valid`,
+    ]);
+    await voice.getByLabel("Key").selectOption({ label: `${studio} · sk_...6666 · Valid` });
+    await page.getByRole("button", { name: "Create expert" }).click();
+  } else {
+    // Without JavaScript the picker shows the saved provider's keys: save, then choose.
+    await page.getByRole("button", { name: "Create expert" }).click();
+    await expect(page).toHaveURL(/\/experts\/[^/]+\?saved=1/);
+    await slot(page, "Voice output (text to speech)").getByLabel("Key").selectOption({ label: `${studio} · sk_...6666 · Valid` });
+    await page.getByRole("button", { name: "Save expert" }).click();
+  }
+  await expect(page).toHaveURL(/\/experts\/[^/]+\?saved=1/);
+  await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: expertName })).toBeVisible();
+  const expertUrl = page.url().replace("?saved=1", "");
+
+  // The panel resolves every slot now.
+  await expect(panel(page)).toContainText(`'${chat}' (sk-proj...4444)`);
+  await expect(panel(page)).toContainText("Organization primary");
+  await expect(panel(page)).toContainText(`'${studio}' (sk_...6666)`);
+  await expect(panel(page)).toContainText("Chosen key");
+  await expect(panel(page)).toContainText(`'${images}'`);
+  await page.screenshot({ path: testInfo.outputPath("expert-editor-laptop.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: testInfo.outputPath("expert-editor-phone.png"), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  // The hub names the expert on the key; disabling it moves the resolution on, with a warning.
+  await open(page, "/hub/elevenlabs", project);
+  const studioCard = page.getByRole("article", { name: studio });
+  await expect(studioCard).toContainText(`Used by 1 expert: expert '${expertName}'`);
+  await studioCard.getByRole("button", { name: `Disable ${studio} (sk_...6666)` }).click();
+  await expect(page.getByRole("article", { name: studio })).toContainText("Disabled");
+
+  await open(page, "/experts", project);
+  const card = page.getByRole("article", { name: expertName });
+  await expect(card).toContainText("Needs attention");
+  await expect(card).toContainText(`the chosen key '${studio}' (sk_...6666) is disabled`);
+  await page.screenshot({ path: testInfo.outputPath("experts-list.png"), fullPage: true });
+  await card.getByRole("link", { name: expertName }).click();
+  await expect(panel(page)).toContainText("Warning: The chosen key is disabled.");
+  await expect(panel(page)).toContainText(`'${voiceMain}' (sk_...5555)`);
+  // The disabled choice stays visible in its picker instead of vanishing.
+  await expect(slot(page, "Voice output (text to speech)").getByLabel("Key")).toHaveValue(/.+/);
+  await page.screenshot({ path: testInfo.outputPath("expert-warning.png"), fullPage: true });
+
+  // An assistant on top of the expert, with a key of its own.
+  await open(page, "/assistants/new", project);
+  await page.getByLabel("Name").fill(assistantName);
+  await page.getByLabel("Builds on expert").selectOption({ label: expertName });
+  await slot(page, "Model").getByLabel("Key").selectOption({ label: `${chat} · sk-proj...4444 · Valid` });
+  await page.getByRole("button", { name: "Create assistant" }).click();
+  await expect(page).toHaveURL(/\/assistants\/[^/]+\?saved=1/);
+  await expect(panel(page)).toContainText(`'${chat}' (sk-proj...4444)`);
+  await expect(panel(page)).toContainText("Chosen key");
+  await open(page, "/assistants", project);
+  await expect(page.getByRole("article", { name: assistantName })).toContainText(`${chat} · sk-proj...4444`);
+
+  // Clean up: the assistant, the expert, the keys.
+  await page.getByRole("article", { name: assistantName }).getByRole("link", { name: assistantName }).click();
+  await page.getByText("Delete this assistant…").click();
+  await page.getByRole("button", { name: "Delete assistant" }).click();
+  await expect(page).toHaveURL(/\/assistants$/);
+  await expect(page.getByRole("article", { name: assistantName })).toHaveCount(0);
+  await open(page, expertUrl.replace(/^https?:\/\/[^/]+/, ""), project);
+  await page.getByText("Delete this expert…").click();
+  await page.getByRole("button", { name: "Delete expert" }).click();
+  await expect(page).toHaveURL(/\/experts$/);
+  for (const [provider, nickname] of [
+    ["openai", chat],
+    ["elevenlabs", voiceMain],
+    ["elevenlabs", studio],
+    ["stability", images],
+  ]) {
+    await deleteKey(page, project, provider, nickname);
+  }
+});
+
+test("an expert without a usable key says what to do", async ({ page }, testInfo) => {
+  const project = testInfo.project.name;
+  await open(page, "/experts/new", project);
+  await page.getByLabel("Name").fill(`Lonely ${tag(project)}`);
+  await slot(page, "Model").getByLabel("Provider").selectOption("mistral");
+  await slot(page, "Model").getByLabel("Model id").fill("mistral-large-latest");
+  if (project === "hydrated") {
+    await expect(slot(page, "Model")).toContainText("No usable Mistral key to choose");
+  }
+  await page.getByRole("button", { name: "Create expert" }).click();
+  await expect(page).toHaveURL(/\/experts\/[^/]+\?saved=1/);
+  await expect(panel(page)).toContainText("No key");
+  await expect(panel(page)).toContainText("Add one at /hub/mistral");
+  await expect(slot(page, "Model").getByRole("link", { name: "Add or fix Mistral keys in the Provider Hub" })).toBeVisible();
+  // Bad input stays on the form with the reason next to the field.
+  await slot(page, "Model").getByLabel("Model id").fill("");
+  await page.getByLabel("Name").fill(" ");
+  await page.getByRole("button", { name: "Save expert" }).click();
+  await expect(page.locator("#field-name-error")).toContainText("Give it a name");
+  await page.getByText("Delete this expert…").click();
+  await page.getByRole("button", { name: "Delete expert" }).click();
+  await expect(page).toHaveURL(/\/experts$/);
+});
