@@ -272,6 +272,56 @@ async fn the_canary_never_leaves_the_vault(t: &TestDb) {
         let response = rest(reqwest::Method::POST, &path).send().await.unwrap();
         seen.keep(&path, response).await;
     }
+    // An expert that chooses the key, its resolution (without reveal) and its pages.
+    let (status, body) = seen
+        .keep(
+            "rest expert",
+            rest(reqwest::Method::POST, "/orgs/acme/experts")
+                .json(&json!({"name": "Canary expert", "slots": {"chat": {
+                    "provider": "openai", "model": "gpt-4o", "key_id": rest_id}}}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let expert_id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, body) = seen
+        .keep(
+            "resolve",
+            rest(reqwest::Method::POST, "/orgs/acme/resolve")
+                .json(
+                    &json!({"provider": "openai", "consumer": {"type": "expert", "id": expert_id}}),
+                )
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let response = rest(reqwest::Method::POST, "/orgs/acme/resolve")
+        .json(&json!({"provider": "openai", "reveal": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seen.keep("reveal without keys:use", response).await.0, 403);
+    for path in [
+        "/orgs/acme/experts".to_owned(),
+        format!("/experts/{expert_id}"),
+    ] {
+        let response = rest(reqwest::Method::GET, &path).send().await.unwrap();
+        seen.keep(&path, response).await;
+    }
+    let response = browser
+        .get(format!("{base}/experts/{expert_id}"))
+        .send()
+        .await
+        .unwrap();
+    let (_, expert_page) = seen.keep("expert page", response).await;
+    assert!(expert_page.contains("Which key will be used?"));
 
     // Every page and the server functions behind them, the activity log included.
     let (_, provider_page) = seen
@@ -294,6 +344,8 @@ async fn the_canary_never_leaves_the_vault(t: &TestDb) {
         "/settings",
         "/profile",
         "/experts",
+        "/experts/new",
+        "/assistants",
         "/nowhere",
     ] {
         let response = browser.get(format!("{base}{path}")).send().await.unwrap();

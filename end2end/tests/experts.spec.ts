@@ -1,26 +1,10 @@
 import { expect, test, type Page } from "@playwright/test";
+import { addKey, open } from "./fixtures/keys";
 
 // Runs in both projects with the owner's session. Each project uses keys, experts and assistants of
 // its own and deletes them at the end, so the other project starts from the same state.
 
 const tag = (project: string) => (project === "hydrated" ? "H" : "N");
-
-async function open(page: Page, path: string, project: string) {
-  await page.goto(path);
-  if (project === "hydrated") {
-    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
-  }
-}
-
-async function addKey(page: Page, project: string, provider: string, secret: string, nickname: string, role: string) {
-  await open(page, `/hub/add?provider=${provider}`, project);
-  await page.getByLabel("API key").fill(secret);
-  await page.getByLabel("Nickname").fill(nickname);
-  await page.getByLabel("Role").selectOption(role);
-  await page.getByRole("button", { name: "Save key" }).click();
-  await expect(page).toHaveURL(new RegExp(`/hub/${provider}`));
-  await expect(page.getByRole("article", { name: nickname })).toBeVisible();
-}
 
 async function deleteKey(page: Page, project: string, provider: string, nickname: string) {
   await open(page, `/hub/${provider}`, project);
@@ -44,10 +28,14 @@ test("experts and assistants choose keys, and the resolution follows the hub", a
   const assistantName = `Helper ${t}`;
   await page.setViewportSize({ width: 1280, height: 900 });
 
-  await addKey(page, project, "openai", `sk-proj-${t}chat${"x".repeat(20)}4444`, chat, "primary");
-  await addKey(page, project, "elevenlabs", `sk_${t}voicemain${"x".repeat(20)}5555`, voiceMain, "primary");
-  await addKey(page, project, "elevenlabs", `sk_${t}voicestudio${"x".repeat(20)}6666`, studio, "none");
-  await addKey(page, project, "stability", `sk-${t}images${"x".repeat(30)}7777`, images, "primary");
+  const add = async (provider: string, secret: string, nickname: string, role: string) => {
+    await addKey(page, project, provider, secret, nickname, role);
+    await expect(page.getByRole("article", { name: nickname })).toBeVisible();
+  };
+  await add("openai", `sk-proj-${t}chat${"x".repeat(20)}4444`, chat, "primary");
+  await add("elevenlabs", `sk_${t}voicemain${"x".repeat(20)}5555`, voiceMain, "primary");
+  await add("elevenlabs", `sk_${t}voicestudio${"x".repeat(20)}6666`, studio, "none");
+  await add("stability", `sk-${t}images${"x".repeat(30)}7777`, images, "primary");
 
   // A new expert: OpenAI with "Use main key", ElevenLabs voice output, Stability images.
   await open(page, "/experts", project);

@@ -1,5 +1,6 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { OWNER } from "./fixtures/owner";
+import { addKey, open } from "./fixtures/keys";
 import { signInAs } from "./fixtures/sign-in";
 
 // Runs in both projects with the owner's session. Each project uses keys of its own and deletes
@@ -7,22 +8,6 @@ import { signInAs } from "./fixtures/sign-in";
 
 const secretFor = (project: string, n: number) =>
   `sk-proj-${project === "hydrated" ? "Hydr" : "NoJs"}${"x".repeat(20)}${n}${n}${n}${n}`;
-
-async function open(page: Page, path: string, project: string) {
-  await page.goto(path);
-  if (project === "hydrated") {
-    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
-  }
-}
-
-async function addKey(page: Page, project: string, provider: string, secret: string, nickname: string, role: string) {
-  await open(page, `/hub/add?provider=${provider}`, project);
-  await page.getByLabel("API key").fill(secret);
-  await page.getByLabel("Nickname").fill(nickname);
-  await page.getByLabel("Role").selectOption(role);
-  await page.getByRole("button", { name: "Save key" }).click();
-  await expect(page).toHaveURL(new RegExp(`/hub/${provider}`));
-}
 
 test("an admin adds, switches, ranks, rotates and deletes OpenAI keys", async ({ page }, testInfo) => {
   const project = testInfo.project.name;

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::error::RestError;
 use super::json::ApiJson;
-use super::keys::present;
+use super::keys::{invalid, present};
 use crate::components::time::rfc3339;
 use crate::consumers::{Consumer, ConsumerPatch, SlotDraft};
 use crate::domain::accounts::TokenScope;
@@ -99,17 +99,6 @@ fn to_json(caller: &ApiCaller, consumer: Consumer) -> ConsumerJson {
             .collect(),
         created_at: rfc3339(record.created_at),
         updated_at: rfc3339(record.updated_at),
-    }
-}
-
-fn invalid(field: &'static str, message: &str) -> RestError {
-    RestError {
-        field: Some(field),
-        ..RestError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_input",
-            format!("{field}: {message}"),
-        )
     }
 }
 

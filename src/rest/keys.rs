@@ -106,7 +106,7 @@ pub struct Health {
     last_error: Option<LastError>,
 }
 
-fn invalid(field: &'static str, message: &str) -> RestError {
+pub(super) fn invalid(field: &'static str, message: &str) -> RestError {
     RestError {
         field: Some(field),
         ..RestError::new(
