@@ -13,6 +13,8 @@ pub mod cli;
 #[cfg(feature = "ssr")]
 pub mod consumers;
 #[cfg(feature = "ssr")]
+pub mod gateway;
+#[cfg(feature = "ssr")]
 pub mod keyring;
 #[cfg(feature = "ssr")]
 pub mod keys;

@@ -58,8 +58,8 @@ test("experts and assistants choose keys, and the resolution follows the hub", a
     // The picker follows the provider at once; keys of other providers never appear.
     await expect(voice.getByLabel("Key").locator("option")).toHaveText([
       "Use main key",
-      `${studio} · sk_...6666 · Valid`,
       `${voiceMain} · sk_...5555 · Valid`,
+      `${studio} · sk_...6666 · Valid`,
     ]);
     await voice.getByLabel("Key").selectOption({ label: `${studio} · sk_...6666 · Valid` });
     await page.getByRole("button", { name: "Create expert" }).click();

@@ -268,7 +268,7 @@ const NO_CREDIT_COOLDOWN_MS: i64 = 60 * 60 * 1000;
 const RATE_LIMIT_COOLDOWN_MS: i64 = 60 * 1000;
 
 /// The health a verdict records.
-fn health_of(verdict: &Verdict, now: i64) -> KeyHealth {
+pub(crate) fn health_of(verdict: &Verdict, now: i64) -> KeyHealth {
     let cooldown_until = match verdict.status {
         KeyStatus::RateLimited => Some(
             now + verdict
@@ -333,6 +333,11 @@ impl KeyService {
             detail,
             at: now_ms(),
         }
+    }
+
+    /// How this instance reaches providers (base URLs, address rules).
+    pub fn prober(&self) -> &Prober {
+        &self.prober
     }
 
     /// The keys the actor may see, filtered.

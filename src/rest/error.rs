@@ -16,6 +16,8 @@ pub struct RestError {
     pub message: String,
     /// The request field the error is about, when it is about one.
     pub field: Option<&'static str>,
+    /// Headers the answer carries besides the JSON (e.g. `retry-after`).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl RestError {
@@ -25,7 +27,13 @@ impl RestError {
             code,
             message: message.into(),
             field: None,
+            headers: Vec::new(),
         }
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: String) -> RestError {
+        self.headers.push((name, value));
+        self
     }
 
     pub fn missing_token() -> RestError {
@@ -147,6 +155,11 @@ impl IntoResponse for RestError {
         }
         let body = Json(json!({ "error": error }));
         let mut response = (self.status, body).into_response();
+        for (name, value) in self.headers {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                response.headers_mut().insert(name, value);
+            }
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

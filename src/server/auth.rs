@@ -241,6 +241,7 @@ fn is_unguarded(path: &str) -> bool {
     matches!(path, "/healthz" | "/favicon.svg")
         || path.starts_with("/pkg/")
         || path.starts_with("/api/")
+        || path.starts_with("/gateway/")
         || path.starts_with("/invite/")
 }
 

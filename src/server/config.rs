@@ -24,6 +24,12 @@ pub enum ConfigError {
     ProviderBase { name: String },
     #[error("KEYHUB_REVALIDATE_HOURS must be a number of hours from 0 (off) to 8760")]
     RevalidateHours,
+    #[error("{name} must be a whole number from {min} to {max}")]
+    Number {
+        name: &'static str,
+        min: u64,
+        max: u64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -42,6 +48,9 @@ pub struct Settings {
     pub platform_keys: BTreeMap<&'static str, SecretString>,
     /// `KEYHUB_REVALIDATE_HOURS` (default 24): how often enabled keys are re-validated; `None` is off.
     pub revalidate_every: Option<std::time::Duration>,
+    /// `KEYHUB_GATEWAY_TIMEOUT_SECS`, `KEYHUB_GATEWAY_MAX_BODY_MB`,
+    /// `KEYHUB_GATEWAY_REQUESTS_PER_MINUTE`.
+    pub gateway: crate::gateway::GatewayConfig,
 }
 
 impl Settings {
@@ -98,7 +107,41 @@ impl Settings {
             })
             .collect();
 
+        let number = |name: &'static str, default: u64, min: u64, max: u64| match get(name) {
+            None => Ok(default),
+            Some(text) => text
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or(ConfigError::Number { name, min, max }),
+        };
+        let defaults = crate::gateway::GatewayConfig::default();
+        let gateway = crate::gateway::GatewayConfig {
+            response_timeout: std::time::Duration::from_secs(number(
+                "KEYHUB_GATEWAY_TIMEOUT_SECS",
+                defaults.response_timeout.as_secs(),
+                1,
+                3600,
+            )?),
+            max_body: number(
+                "KEYHUB_GATEWAY_MAX_BODY_MB",
+                (defaults.max_body / (1024 * 1024)) as u64,
+                1,
+                1024,
+            )? as usize
+                * 1024
+                * 1024,
+            requests_per_minute: number(
+                "KEYHUB_GATEWAY_REQUESTS_PER_MINUTE",
+                u64::from(defaults.requests_per_minute),
+                0,
+                1_000_000,
+            )? as u32,
+            ..defaults
+        };
+
         Ok(Settings {
+            gateway,
             database_url: SecretString::new(database_url),
             backend,
             data_dir,

@@ -30,6 +30,10 @@ pub fn build_router(state: AppState) -> Router {
         .route("/", get(|| async { Redirect::to("/hub") }))
         .route("/healthz", get(health::healthz))
         .nest("/api/v1", crate::rest::router())
+        .route(
+            "/gateway/{org}/{provider}/{*path}",
+            axum::routing::any(crate::gateway::forward),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), app)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

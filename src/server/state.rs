@@ -8,6 +8,7 @@ use super::config::Settings;
 use super::login_limiter::LoginLimiter;
 use crate::accounts::{AccountError, Accounts, SessionPolicy};
 use crate::consumers::ConsumerService;
+use crate::gateway::Gateway;
 use crate::keyring::Keyring;
 use crate::keys::KeyService;
 use crate::resolution::Resolver;
@@ -25,6 +26,7 @@ pub struct AppState {
     pub keyring: Keyring,
     pub keys: KeyService,
     pub consumers: ConsumerService,
+    pub gateway: Gateway,
     pub accounts: Accounts,
     pub login_limiter: Arc<LoginLimiter>,
     /// Set once first-run setup has happened; it never becomes unset.
@@ -54,6 +56,7 @@ impl AppState {
                 db.clone(),
                 Resolver::new(db.clone(), keyring.clone(), settings.platform_keys.clone()),
             ),
+            gateway: Gateway::new(settings.gateway.clone(), settings.allow_private_endpoints),
             keyring,
             accounts: Accounts::new(db.clone(), SessionPolicy::default()),
             login_limiter: Arc::new(LoginLimiter::default()),

@@ -77,6 +77,9 @@ impl FromRow<'_, AnyRow> for SlotRecord {
 }
 
 const SLOT_COLUMNS: &str = "consumer_id, modality, provider, model, voice, key_id";
+/// Slots as people read them: the model, voice input, voice output, images.
+const SLOT_ORDER: &str =
+    "CASE modality WHEN 'chat' THEN 0 WHEN 'stt' THEN 1 WHEN 'tts' THEN 2 ELSE 3 END";
 
 /// A consumer that uses a key, for "used by" lines.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,7 +131,8 @@ impl Db {
     ) -> Result<Vec<SlotRecord>, StoreError> {
         Ok(sqlx::query_as(&format!(
             "SELECT {SLOT_COLUMNS} FROM consumer_slots s WHERE s.org_id = $1 AND EXISTS \
-             (SELECT 1 FROM consumers c WHERE c.id = s.consumer_id AND c.kind = $2)"
+             (SELECT 1 FROM consumers c WHERE c.id = s.consumer_id AND c.kind = $2) \
+             ORDER BY {SLOT_ORDER}"
         ))
         .bind(org_id)
         .bind(kind.as_str())
@@ -142,7 +146,8 @@ impl Db {
         consumer_id: &str,
     ) -> Result<Vec<SlotRecord>, StoreError> {
         Ok(sqlx::query_as(&format!(
-            "SELECT {SLOT_COLUMNS} FROM consumer_slots WHERE org_id = $1 AND consumer_id = $2"
+            "SELECT {SLOT_COLUMNS} FROM consumer_slots WHERE org_id = $1 AND consumer_id = $2 \
+             ORDER BY {SLOT_ORDER}"
         ))
         .bind(org_id)
         .bind(consumer_id)

@@ -52,6 +52,11 @@ impl Resolve for GuardedResolver {
     }
 }
 
+/// A client builder whose connections only reach addresses a provider may have.
+pub fn guarded_client(allow_private: bool) -> reqwest::ClientBuilder {
+    reqwest::Client::builder().dns_resolver(Arc::new(GuardedResolver { allow_private }))
+}
+
 /// Sends validation probes. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Prober {
@@ -68,7 +73,7 @@ struct Probe {
 
 impl Prober {
     pub fn new(base_overrides: BTreeMap<String, String>, allow_private: bool) -> Prober {
-        let client = reqwest::Client::builder()
+        let client = guarded_client(allow_private)
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(TOTAL_TIMEOUT)
             .user_agent(concat!(
@@ -87,7 +92,6 @@ impl Prober {
                     attempt.stop()
                 }
             }))
-            .dns_resolver(Arc::new(GuardedResolver { allow_private }))
             .build()
             .expect("a TLS backend is compiled in");
         Prober {
@@ -219,50 +223,63 @@ impl Prober {
                 url,
             });
         }
-        let option = |name: &str| {
-            options
-                .get(name)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-        };
-        let base = api_base
-            .map(str::to_owned)
-            .or_else(|| {
-                provider
-                    .options
-                    .iter()
-                    .find(|o| o.name == "endpoint")
-                    .map(|_| option("endpoint").to_owned())
-            })
-            .filter(|b| !b.is_empty())
-            .or_else(|| self.base_overrides.get(provider.id).cloned())
-            .or_else(|| provider.default_base_url.map(str::to_owned))
-            .ok_or_else(|| {
-                not_checked(
-                    provider,
-                    "there is no base URL to ask; give one under Advanced.",
-                )
-            })?;
-        let fill = |text: &str| {
-            text.replace("{region}", option("region"))
-                .replace("{location}", option("location"))
-                .replace(
-                    "{api_version}",
-                    match option("api_version") {
-                        "" => "2024-10-21",
-                        version => version,
-                    },
-                )
-        };
-        let base = clean_api_base(Some(&fill(&base)), self.allow_private)
-            .map_err(|problem| not_checked(provider, &problem.message))?
-            .unwrap_or_default();
+        let base = self
+            .base_url(provider, api_base, options)
+            .map_err(|reason| not_checked(provider, &reason))?;
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
         Ok(Probe {
             method,
-            url: format!("{base}{}", fill(path)),
+            url: format!("{base}{}", fill_holes(path, options)),
         })
     }
+}
+
+impl Prober {
+    /// Where a key's requests go: the key's base URL, else its resource endpoint option, else the
+    /// instance's override, else the provider's own, with `{region}`-style holes filled from the
+    /// options and the address rules applied (SPEC.md §5). The reason in words when there is none.
+    pub fn base_url(
+        &self,
+        provider: &Provider,
+        api_base: Option<&str>,
+        options: &Map<String, Value>,
+    ) -> Result<String, String> {
+        let endpoint = options
+            .get("endpoint")
+            .and_then(Value::as_str)
+            .filter(|_| provider.options.iter().any(|o| o.name == "endpoint"));
+        let base = api_base
+            .or(endpoint)
+            .filter(|b| !b.is_empty())
+            .map(str::to_owned)
+            .or_else(|| self.base_overrides.get(provider.id).cloned())
+            .or_else(|| provider.default_base_url.map(str::to_owned))
+            .ok_or_else(|| "there is no base URL to ask; give one under Advanced.".to_owned())?;
+        Ok(
+            clean_api_base(Some(&fill_holes(&base, options)), self.allow_private)
+                .map_err(|problem| problem.message)?
+                .unwrap_or_default(),
+        )
+    }
+}
+
+/// Fills `{region}`, `{location}` and `{api_version}` from a key's options.
+fn fill_holes(text: &str, options: &Map<String, Value>) -> String {
+    let option = |name: &str| {
+        options
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    };
+    text.replace("{region}", option("region"))
+        .replace("{location}", option("location"))
+        .replace(
+            "{api_version}",
+            match option("api_version") {
+                "" => "2024-10-21",
+                version => version,
+            },
+        )
 }
 
 fn not_checked(provider: &Provider, reason: &str) -> Verdict {
@@ -364,7 +381,7 @@ fn sigv4_headers(
 }
 
 /// The key, sent the provider's way; none for a keyless local server.
-fn auth_headers(provider: &Provider, secret: &SecretString) -> HeaderMap {
+pub(crate) fn auth_headers(provider: &Provider, secret: &SecretString) -> HeaderMap {
     let mut headers = HeaderMap::new();
     headers.insert(USER_AGENT, HeaderValue::from_static("KeyHub"));
     if secret.is_empty() {
@@ -398,7 +415,7 @@ fn auth_headers(provider: &Provider, secret: &SecretString) -> HeaderMap {
     headers
 }
 
-async fn read_body(mut response: reqwest::Response) -> Result<String, reqwest::Error> {
+pub(crate) async fn read_body(mut response: reqwest::Response) -> Result<String, reqwest::Error> {
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await? {
         body.extend_from_slice(&chunk);
@@ -411,7 +428,7 @@ async fn read_body(mut response: reqwest::Response) -> Result<String, reqwest::E
 }
 
 /// Why a request failed, from reqwest's error and its sources.
-fn why(error: &reqwest::Error) -> Unreachable {
+pub(crate) fn why(error: &reqwest::Error) -> Unreachable {
     if error.is_timeout() {
         return Unreachable::Timeout;
     }

@@ -1,0 +1,519 @@
+//! The key gateway (SPEC.md §6, §7): `/gateway/{org}/{provider}/{path…}`. A service calls KeyHub
+//! instead of the provider with a `gateway` token; KeyHub resolves the key, puts it in the
+//! provider's header, forwards the request to the key's base URL (never one the caller names), and
+//! on a rate limit, exhausted credit, a rejected key, a failing provider or a broken connection
+//! marks the key and replays the request with the next key of the org. Answers stream through.
+
+mod limiter;
+mod request;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+use crate::accounts::tokens::{self, TokenCaller};
+use crate::domain::accounts::TokenScope;
+use crate::domain::catalog::KeyAuth;
+use crate::domain::consumers::{ConsumerKind, Slot, Target};
+use crate::domain::keys::KeyStatus;
+use crate::keys::{health_of, key_label, KeyActor};
+use crate::rest::error::RestError;
+use crate::server::state::AppState;
+use crate::store::activity::NewEvent;
+use crate::store::keys::KeyRecord;
+use crate::store::now_ms;
+use crate::validation::probe::{auth_headers, guarded_client, read_body, why};
+use crate::validation::{classify, unreachable, Answer, Verdict};
+use crate::vault::SecretString;
+pub use limiter::TokenLimiter;
+use request::{forwarded_headers, presented_token, response_headers, upstream_url, Incoming};
+
+/// How a gateway behaves: limits and timeouts (SPEC.md §8 `KEYHUB_GATEWAY_*`).
+#[derive(Clone, Debug)]
+pub struct GatewayConfig {
+    /// Larger request bodies are refused (413).
+    pub max_body: usize,
+    /// Bodies up to this size are kept to be replayed on the next key; larger ones get one try.
+    pub replay_limit: usize,
+    /// Time for the provider to start answering (its headers); a stream may then run long.
+    pub response_timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Requests per token and minute; 0 is no limit.
+    pub requests_per_minute: u32,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        GatewayConfig {
+            max_body: 16 * 1024 * 1024,
+            replay_limit: 4 * 1024 * 1024,
+            response_timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(5),
+            requests_per_minute: 600,
+        }
+    }
+}
+
+/// How long a key rests after its provider failed or could not be reached at call time.
+const PROVIDER_FAILURE_COOLDOWN_MS: i64 = 30_000;
+
+#[derive(Clone, Debug)]
+pub struct Gateway {
+    client: reqwest::Client,
+    config: Arc<GatewayConfig>,
+    limiter: Arc<TokenLimiter>,
+}
+
+impl Gateway {
+    pub fn new(config: GatewayConfig, allow_private: bool) -> Gateway {
+        let client = guarded_client(allow_private)
+            .connect_timeout(config.connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a TLS backend is compiled in");
+        Gateway {
+            client,
+            limiter: Arc::new(TokenLimiter::new(config.requests_per_minute)),
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// One key to try: an org's key, or the platform key.
+enum Attempt<'a> {
+    Key(&'a KeyRecord),
+    Platform,
+}
+
+/// The handler of `/gateway/{org}/{provider}/{*path}`.
+pub async fn forward(
+    State(state): State<AppState>,
+    Path((org, provider, path)): Path<(String, String, String)>,
+    request: Request,
+) -> Response {
+    match forward_request(&state, &org, &provider, &path, request).await {
+        Ok(response) => response,
+        Err(error) => {
+            let mut response = error.into_response();
+            response
+                .headers_mut()
+                .insert("x-keyhub-attempts", HeaderValue::from_static("0"));
+            response
+        }
+    }
+}
+
+async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: &str,
+) -> Result<TokenCaller, RestError> {
+    let presented = presented_token(headers, query).ok_or_else(RestError::missing_token)?;
+    let caller = tokens::authenticate(&state.db, presented.expose())
+        .await?
+        .ok_or_else(RestError::invalid_token)?;
+    if !caller.allows(TokenScope::Gateway) {
+        return Err(RestError::missing_scope(TokenScope::Gateway));
+    }
+    Ok(caller)
+}
+
+fn consumer_named(headers: &HeaderMap) -> Result<Option<(ConsumerKind, String)>, RestError> {
+    let Some(value) = headers.get("x-keyhub-consumer") else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|text| text.split_once(':'))
+        .and_then(|(kind, id)| Some((ConsumerKind::parse(kind)?, id.to_owned())))
+        .map(Some)
+        .ok_or_else(|| {
+            RestError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_consumer",
+                "x-keyhub-consumer is `expert:<id>` or `assistant:<id>`.",
+            )
+        })
+}
+
+fn modality_named(headers: &HeaderMap) -> Result<Option<Slot>, RestError> {
+    match headers.get("x-keyhub-modality") {
+        None => Ok(None),
+        Some(value) => value
+            .to_str()
+            .ok()
+            .and_then(Slot::parse)
+            .map(Some)
+            .ok_or_else(|| {
+                RestError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_modality",
+                    "x-keyhub-modality is chat, stt, tts or image.",
+                )
+            }),
+    }
+}
+
+async fn forward_request(
+    state: &AppState,
+    org: &str,
+    provider: &str,
+    path: &str,
+    request: Request,
+) -> Result<Response, RestError> {
+    let gateway = &state.gateway;
+    let (parts, body) = request.into_parts();
+    let query = parts.uri.query().unwrap_or_default().to_owned();
+    let caller = authenticate(state, &parts.headers, &query).await?;
+    if caller.org.slug != org {
+        return Err(RestError::not_found());
+    }
+    if let Err(wait) = gateway.limiter.admit(&caller.token_id) {
+        return Err(rate_limited(gateway.config.requests_per_minute, wait));
+    }
+    let target = Target::parse(provider).ok_or_else(RestError::not_found)?;
+    if matches!(
+        target.provider.auth,
+        KeyAuth::AwsSigV4 | KeyAuth::GoogleServiceAccount
+    ) {
+        return Err(RestError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "not_supported",
+            format!(
+                "{} signs each request with its credentials; the gateway forwards only providers \
+                 that take a key in a header. Use the resolve endpoint instead.",
+                target.name()
+            ),
+        ));
+    }
+    let consumer = consumer_named(&parts.headers)?;
+    let modality = modality_named(&parts.headers)?;
+    let body = axum::body::to_bytes(body, gateway.config.max_body)
+        .await
+        .map_err(|_| {
+            RestError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!(
+                    "The gateway takes request bodies up to {} MiB.",
+                    gateway.config.max_body / (1024 * 1024)
+                ),
+            )
+        })?;
+    let actor = KeyActor::Token(&caller);
+    let resolution = state
+        .consumers
+        .resolve(
+            actor,
+            &target,
+            consumer.as_ref().map(|(kind, id)| (*kind, id.as_str())),
+            modality,
+        )
+        .await?;
+    let attempts: Vec<Attempt> = match resolution.candidates.is_empty() {
+        false => resolution
+            .candidates
+            .iter()
+            .map(|c| Attempt::Key(&c.key))
+            .collect(),
+        true if resolution.platform => vec![Attempt::Platform],
+        true => {
+            return Err(RestError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "no_key",
+                resolution.explanation,
+            ))
+        }
+    };
+    let replayable = body.len() <= gateway.config.replay_limit;
+    let incoming = Incoming {
+        method: parts.method,
+        path: path.to_owned(),
+        query,
+        headers: forwarded_headers(&parts.headers),
+        body,
+    };
+
+    let mut tried = 0;
+    let mut last_failure: Option<Response> = None;
+    for attempt in &attempts {
+        if tried > 0 && !replayable {
+            break;
+        }
+        tried += 1;
+        let (key, secret) = match attempt {
+            Attempt::Key(key) => (
+                Some(*key),
+                state
+                    .keyring
+                    .reveal(&key.org_id, &key.id)
+                    .await
+                    .map_err(RestError::internal)?,
+            ),
+            Attempt::Platform => {
+                let revealed = state
+                    .consumers
+                    .resolver()
+                    .reveal(&resolution, &target)
+                    .await
+                    .map_err(RestError::internal)?
+                    .ok_or_else(RestError::not_found)?;
+                (None, revealed.secret().clone())
+            }
+        };
+        let outcome = send(state, &target, key, &secret, &incoming).await;
+        drop(secret);
+        let key_id = key.map_or("platform", |k| k.id.as_str());
+        match outcome {
+            Outcome::Answer(response) => {
+                return Ok(with_keyhub_headers(response, key_id, tried, replayable));
+            }
+            Outcome::Failed { verdict, response } => {
+                if let Some(key) = key {
+                    let next = attempts.get(tried).filter(|_| replayable);
+                    mark_failure(state, &caller, key, &verdict, next).await?;
+                }
+                last_failure = Some(with_keyhub_headers(response, key_id, tried, replayable));
+            }
+        }
+    }
+    Ok(last_failure.expect("at least one attempt was made"))
+}
+
+fn rate_limited(per_minute: u32, wait: Duration) -> RestError {
+    RestError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!(
+            "This token sent more than {per_minute} requests this minute (KeyHub's own limit, not \
+             the provider's). Try again in {} seconds.",
+            wait.as_secs().max(1)
+        ),
+    )
+    .with_header("retry-after", wait.as_secs().max(1).to_string())
+    .with_header("x-keyhub-rate-limited", "token".to_owned())
+}
+
+fn with_keyhub_headers(
+    mut response: Response,
+    key_id: &str,
+    tried: usize,
+    replayable: bool,
+) -> Response {
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(key_id) {
+        headers.insert("x-keyhub-key-id", value);
+    }
+    headers.insert("x-keyhub-attempts", HeaderValue::from(tried));
+    if !replayable {
+        headers.insert(
+            "x-keyhub-retry",
+            HeaderValue::from_static("off: the request body is too large to replay on another key"),
+        );
+    }
+    response
+}
+
+/// What one try brought.
+enum Outcome {
+    /// An answer to pass on as it is (streamed): success, or an error that is the caller's.
+    Answer(Response),
+    /// A failure that moves on to the next key; `response` is what the caller gets if none is left.
+    Failed {
+        verdict: Verdict,
+        response: Response,
+    },
+}
+
+/// Statuses that may mean the key (or its provider) failed, not the request.
+fn may_fail_over(status: u16) -> bool {
+    matches!(status, 400 | 401 | 402 | 403 | 429) || status >= 500
+}
+
+async fn send(
+    state: &AppState,
+    target: &Target,
+    key: Option<&KeyRecord>,
+    secret: &SecretString,
+    incoming: &Incoming,
+) -> Outcome {
+    let provider = target.provider;
+    let options: Map<String, Value> = key
+        .and_then(|k| serde_json::from_str(&k.options).ok())
+        .unwrap_or_default();
+    let failed = |verdict: Verdict, status: StatusCode| {
+        let response =
+            RestError::new(status, "provider_unreachable", verdict.message.clone()).into_response();
+        Outcome::Failed { verdict, response }
+    };
+    let base = match state.keys.prober().base_url(
+        provider,
+        key.and_then(|k| k.api_base.as_deref()),
+        &options,
+    ) {
+        Ok(base) => base,
+        Err(reason) => {
+            let verdict = unreachable(provider, crate::validation::Unreachable::Refused);
+            return Outcome::Failed {
+                response: RestError::new(StatusCode::BAD_GATEWAY, "bad_base_url", reason)
+                    .into_response(),
+                verdict,
+            };
+        }
+    };
+    let Some(url) = upstream_url(&base, &incoming.path, &incoming.query) else {
+        let verdict = unreachable(provider, crate::validation::Unreachable::Refused);
+        return Outcome::Failed {
+            response: RestError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_path",
+                "The path may not leave the provider's API (no `..`, no `//`).",
+            )
+            .into_response(),
+            verdict,
+        };
+    };
+    let mut headers = incoming.headers.clone();
+    for (name, value) in auth_headers(provider, secret).iter() {
+        if name != reqwest::header::USER_AGENT || !headers.contains_key(name) {
+            headers.insert(name.clone(), value.clone());
+        }
+    }
+    let request = state
+        .gateway
+        .client
+        .request(incoming.method.clone(), url)
+        .headers(headers)
+        .body(incoming.body.clone());
+    let sent = tokio::time::timeout(state.gateway.config.response_timeout, request.send()).await;
+    let response = match sent {
+        Err(_) => {
+            return failed(
+                unreachable(provider, crate::validation::Unreachable::Timeout),
+                StatusCode::GATEWAY_TIMEOUT,
+            )
+        }
+        Ok(Err(error)) => {
+            return failed(unreachable(provider, why(&error)), StatusCode::BAD_GATEWAY)
+        }
+        Ok(Ok(response)) => response,
+    };
+    let status = response.status();
+    let headers = response_headers(response.headers());
+    if !may_fail_over(status.as_u16()) {
+        let mut answer = Response::new(Body::from_stream(response.bytes_stream()));
+        *answer.status_mut() = status;
+        *answer.headers_mut() = headers;
+        return Outcome::Answer(answer);
+    }
+    let retry = crate::validation::retry::retry_after(
+        response
+            .headers()
+            .get("retry-after-ms")
+            .and_then(|v| v.to_str().ok()),
+        response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        "",
+        std::time::SystemTime::now(),
+    );
+    let body = match read_body(response).await {
+        Ok(body) => body,
+        Err(error) => return failed(unreachable(provider, why(&error)), StatusCode::BAD_GATEWAY),
+    };
+    let verdict = classify(
+        provider,
+        &Answer {
+            http_status: status.as_u16(),
+            body: &body,
+            retry_after: retry,
+        },
+        secret.expose(),
+    );
+    let key_failed = matches!(
+        verdict.status,
+        KeyStatus::RateLimited
+            | KeyStatus::NoCredits
+            | KeyStatus::Invalid
+            | KeyStatus::Expired
+            | KeyStatus::Forbidden
+            | KeyStatus::ProviderDown
+    ) && (status.as_u16() != 400 || verdict.status == KeyStatus::NoCredits);
+    // The provider's words are passed on as they were (the caller's own request), but never the key.
+    let body = crate::validation::redact::redact(&body, secret.expose());
+    let mut answer = Response::new(Body::from(body));
+    *answer.status_mut() = status;
+    *answer.headers_mut() = headers;
+    answer
+        .headers_mut()
+        .remove(axum::http::header::CONTENT_LENGTH);
+    match key_failed {
+        true => Outcome::Failed {
+            verdict,
+            response: answer,
+        },
+        false => Outcome::Answer(answer),
+    }
+}
+
+/// Records a failure at call time: the key's health with its cooldown, and an activity event, in
+/// one transaction.
+async fn mark_failure(
+    state: &AppState,
+    caller: &TokenCaller,
+    key: &KeyRecord,
+    verdict: &Verdict,
+    next: Option<&Attempt<'_>>,
+) -> Result<(), RestError> {
+    let now = now_ms();
+    let mut health = health_of(verdict, now);
+    if health.cooldown_until.is_none()
+        && matches!(
+            verdict.status,
+            KeyStatus::ProviderDown | KeyStatus::NetworkError
+        )
+    {
+        health.cooldown_until = Some(now + PROVIDER_FAILURE_COOLDOWN_MS);
+    }
+    let then = match next {
+        Some(Attempt::Key(next)) => format!("moved on to {}", key_label(next)),
+        Some(Attempt::Platform) => "moved on to the platform key".to_owned(),
+        None => "no other key was left to try".to_owned(),
+    };
+    let event = NewEvent {
+        org_id: key.org_id.clone(),
+        actor_user_id: None,
+        actor_label: caller.label.clone(),
+        action: "key.failover",
+        target_kind: "key",
+        target_id: key.id.clone(),
+        target_label: key_label(key),
+        provider: Some(key.provider.clone()),
+        detail: format!(
+            "{} ({}): {then}",
+            crate::domain::consumers::status_word(verdict.status),
+            verdict
+                .http_status
+                .map_or("no answer".to_owned(), |s| s.to_string())
+        ),
+        at: now,
+    };
+    let mut change = state
+        .db
+        .begin_org_change(&key.org_id)
+        .await
+        .map_err(RestError::internal)?;
+    change
+        .set_health(&key.id, &health)
+        .await
+        .map_err(RestError::internal)?;
+    change.finish(&event).await.map_err(RestError::internal)?;
+    Ok(())
+}
