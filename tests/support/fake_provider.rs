@@ -5,8 +5,11 @@
 //! The key chooses: `invalid`, `expired`, `restricted`, `nocredits`, `ratelimit` (429 with
 //! `retry-after: 30`), `down` (503), `overloaded` (529), `slow` (answers after 15 s), `slowish`
 //! (a valid key, answered after 100 ms), `drop` (the
-//! connection breaks mid-answer), `soon-broke` (valid once, then out of credit); anything else is
-//! a valid key. Local Ollama needs no key.
+//! connection breaks mid-answer), `soon-broke` / `soon-busy` / `soon-fail` (valid once, then out
+//! of credit / rate-limited / failing); anything else is a valid key. Local Ollama needs no key.
+//!
+//! A valid key's `POST …/chat/completions` answers a completion, or with `"stream": true` five
+//! server-sent events 300 ms apart, as the gateway's callers expect.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -26,6 +29,7 @@ pub struct Seen {
     pub path: String,
     pub key_header: Option<String>,
     pub key: String,
+    pub query: String,
 }
 
 #[derive(Clone, Default)]
@@ -108,6 +112,7 @@ async fn answer(
             path: uri.path().to_owned(),
             key_header: None,
             key: issuer.clone(),
+            query: uri.query().unwrap_or_default().to_owned(),
         });
         return if issuer.is_empty() || issuer.contains("invalid") {
             json(
@@ -135,10 +140,12 @@ async fn answer(
         .unzip();
     let key = key.unwrap_or_default();
     let asked_before = log.0.lock().unwrap().iter().any(|seen| seen.key == key);
-    let key = if key.contains("soon-broke") && asked_before {
-        key.replace("soon-broke", "nocredits")
-    } else {
-        key
+    let key = match asked_before {
+        true => key
+            .replace("soon-broke", "nocredits")
+            .replace("soon-busy", "ratelimit")
+            .replace("soon-fail", "down"),
+        false => key,
     };
     log.0.lock().unwrap().push(Seen {
         family: family.clone(),
@@ -146,13 +153,48 @@ async fn answer(
         path: uri.path().to_owned(),
         key_header,
         key: key.clone(),
+        query: uri.query().unwrap_or_default().to_owned(),
     });
     use std::sync::atomic::Ordering::SeqCst;
     let now = log.1.now.fetch_add(1, SeqCst) + 1;
     log.1.most.fetch_max(now, SeqCst);
-    let response = outcome(&family, &key).await;
+    let completion = method == Method::POST && uri.path().ends_with("/chat/completions");
+    let response = match outcome(&family, &key).await {
+        ok if ok.status() == StatusCode::OK && completion => {
+            complete(body.contains("\"stream\":true"))
+        }
+        other => other,
+    };
     log.1.now.fetch_sub(1, SeqCst);
     response
+}
+
+/// A chat completion, or its stream of server-sent events.
+fn complete(stream: bool) -> Response {
+    if !stream {
+        return json(200, r#"{"id":"chatcmpl-fake","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Hello."}}]}"#.into());
+    }
+    let events = futures_util::stream::unfold(0, |n| async move {
+        if n > 5 {
+            return None;
+        }
+        if n > 0 {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        let event = match n {
+            5 => "data: [DONE]\n\n".to_owned(),
+            n => format!("data: {{\"choices\":[{{\"delta\":{{\"content\":\"part {n}\"}}}}]}}\n\n"),
+        };
+        Some((
+            Ok::<_, std::io::Error>(axum::body::Bytes::from(event)),
+            n + 1,
+        ))
+    });
+    Response::builder()
+        .status(200)
+        .header("content-type", "text/event-stream")
+        .body(Body::from_stream(events))
+        .unwrap()
 }
 
 fn json(status: u16, body: String) -> Response {

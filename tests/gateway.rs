@@ -1,0 +1,322 @@
+//! The key gateway on both backends, against the fake provider: failover on a rate limit and on
+//! exhausted credit, every key failing, streaming, what a caller can and cannot steer, and scopes.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{people, secret, TestApp, TestDb};
+use futures_util::StreamExt;
+use keyhub::accounts::tokens::{self, TokenRequest};
+use keyhub::domain::accounts::TokenScope;
+use keyhub::domain::keys::{KeyStatus, Scope};
+use keyhub::keys::arrangement::RoleChange;
+use keyhub::keys::KeyDraft;
+use keyhub::store::activity::EventFilter;
+use reqwest::StatusCode;
+use serde_json::json;
+
+fn draft(key: &str, nickname: &str, role: RoleChange) -> KeyDraft {
+    KeyDraft {
+        provider: "openai".to_owned(),
+        api_key: secret(key),
+        nickname: Some(nickname.to_owned()),
+        api_base: None,
+        options: Default::default(),
+        role,
+        enabled: true,
+        scope: Scope::Org,
+        allow_unverified: false,
+    }
+}
+
+/// Acme's owner with a primary and a first fallback OpenAI key (ids), and a gateway token.
+async fn acme(app: &TestApp, primary: &str, fallback: &str) -> (String, String, String) {
+    let p = people(app).await;
+    let keys = &app.state.keys;
+    let primary = keys
+        .create(p.owner(), draft(primary, "Main", RoleChange::Primary))
+        .await
+        .unwrap()
+        .key
+        .id;
+    let fallback = keys
+        .create(
+            p.owner(),
+            draft(fallback, "Backup", RoleChange::Fallback { rank: None }),
+        )
+        .await
+        .unwrap()
+        .key
+        .id;
+    (
+        primary,
+        fallback,
+        token_of(app, "acme", &[TokenScope::Gateway]).await,
+    )
+}
+
+async fn token_of(app: &TestApp, org: &str, scopes: &[TokenScope]) -> String {
+    let org = app.state.db.org_by_slug(org).await.unwrap().unwrap();
+    let request = TokenRequest {
+        name: "service",
+        scopes,
+        lifetime_days: None,
+    };
+    tokens::create_in(&app.state.db, &org, None, request)
+        .await
+        .unwrap()
+        .secret
+        .expose()
+        .to_owned()
+}
+
+async fn chat(app: &TestApp, token: &str, body: serde_json::Value) -> reqwest::Response {
+    common::new_client()
+        .post(app.url("/gateway/acme/openai/chat/completions"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn header(response: &reqwest::Response, name: &str) -> String {
+    response.headers()[name].to_str().unwrap().to_owned()
+}
+
+/// How often the fake provider was asked with `key`.
+fn asked(app: &TestApp, key: &str) -> usize {
+    let word = key
+        .replace("soon-busy", "ratelimit")
+        .replace("soon-broke", "nocredits");
+    app.provider_log
+        .all()
+        .iter()
+        .filter(|seen| seen.key == key || seen.key == word)
+        .count()
+}
+
+async fn a_rate_limited_primary_fails_over_to_the_fallback(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let primary_key = "sk-proj-soon-busyPRIMARY00000001";
+    let (primary, fallback, token) =
+        acme(&app, primary_key, "sk-proj-FALLBACKfallback00000002").await;
+    let message = json!({"model": "gpt-4o", "messages": [{"role": "user", "content": "Hi"}]});
+
+    let response = chat(&app, &token, message.clone()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header(&response, "x-keyhub-key-id"), fallback);
+    assert_eq!(header(&response, "x-keyhub-attempts"), "2");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["id"], "chatcmpl-fake");
+
+    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+    let rested = app.state.db.key(&org.id, &primary).await.unwrap().unwrap();
+    assert_eq!(rested.status, KeyStatus::RateLimited);
+    let until = rested.cooldown_until.unwrap() - keyhub::store::now_ms();
+    assert!(
+        (25_000..=30_000).contains(&until),
+        "retry-after: 30 → {until} ms"
+    );
+    let events = app
+        .state
+        .db
+        .events(
+            &org.id,
+            &EventFilter {
+                limit: 5,
+                ..EventFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(events[0].action, "key.failover");
+    assert!(
+        events[0].detail.contains("moved on to 'Backup'"),
+        "{}",
+        events[0].detail
+    );
+
+    // While it rests, the primary is not tried at all.
+    let before = asked(&app, primary_key);
+    let response = chat(&app, &token, message).await;
+    assert_eq!(
+        (
+            header(&response, "x-keyhub-key-id"),
+            header(&response, "x-keyhub-attempts")
+        ),
+        (fallback, "1".into())
+    );
+    assert_eq!(asked(&app, primary_key), before);
+}
+
+async fn exhausted_credit_marks_the_key_and_the_next_request_skips_it(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let primary_key = "sk-proj-soon-brokePRIMARY0000003";
+    let (primary, fallback, token) =
+        acme(&app, primary_key, "sk-proj-FALLBACKfallback00000004").await;
+    let response = chat(&app, &token, json!({"model": "gpt-4o"})).await;
+    assert_eq!(
+        (response.status(), header(&response, "x-keyhub-key-id")),
+        (StatusCode::OK, fallback.clone())
+    );
+    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+    let key = app.state.db.key(&org.id, &primary).await.unwrap().unwrap();
+    assert_eq!(key.status, KeyStatus::NoCredits);
+    assert!(
+        key.cooldown_until.unwrap() - keyhub::store::now_ms() > 59 * 60 * 1000,
+        "an hour"
+    );
+    let before = asked(&app, primary_key);
+    let response = chat(&app, &token, json!({"model": "gpt-4o"})).await;
+    assert_eq!(header(&response, "x-keyhub-attempts"), "1");
+    assert_eq!(
+        asked(&app, primary_key),
+        before,
+        "skipped without being tried"
+    );
+}
+
+async fn when_every_key_fails_the_caller_gets_the_last_answer(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let (_, fallback, token) = acme(
+        &app,
+        "sk-proj-soon-busyPRIMARY00000005",
+        "sk-proj-soon-failFALLBACK0000006",
+    )
+    .await;
+    let response = chat(&app, &token, json!({"model": "gpt-4o"})).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(header(&response, "x-keyhub-attempts"), "2");
+    assert_eq!(header(&response, "x-keyhub-key-id"), fallback);
+    // Both rest now; nothing is left and the org's own keys are never replaced by a platform key.
+    let response = chat(&app, &token, json!({"model": "gpt-4o"})).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "no_key");
+}
+
+async fn a_stream_arrives_in_pieces(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let (primary, _, token) = acme(
+        &app,
+        "sk-proj-STREAMstreamSTREAM0007",
+        "sk-proj-FALLBACKfallback00000008",
+    )
+    .await;
+    let started = Instant::now();
+    let response = chat(&app, &token, json!({"model": "gpt-4o", "stream": true})).await;
+    assert_eq!(header(&response, "x-keyhub-key-id"), primary);
+    assert_eq!(header(&response, "content-type"), "text/event-stream");
+    let mut stream = response.bytes_stream();
+    let first = stream.next().await.unwrap().unwrap();
+    let first_at = started.elapsed();
+    assert!(String::from_utf8_lossy(&first).contains("part 0"));
+    let mut rest = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        rest.extend_from_slice(&chunk.unwrap());
+    }
+    let total = started.elapsed();
+    assert!(String::from_utf8_lossy(&rest).ends_with("data: [DONE]\n\n"));
+    // The upstream takes 1.5 s; the first event must not wait for it.
+    assert!(total >= Duration::from_millis(1400), "{total:?}");
+    assert!(
+        first_at < Duration::from_millis(900),
+        "first event after {first_at:?}"
+    );
+}
+
+async fn the_caller_cannot_steer_the_key_or_the_upstream(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let stored = "sk-proj-STOREDstoredSTORED00009";
+    let (primary, _, token) = acme(&app, stored, "sk-proj-FALLBACKfallback00000010").await;
+    let response = common::new_client()
+        .get(app.url("/gateway/acme/openai/models?key=sk-proj-ATTACKERattacker&limit=2"))
+        .header("x-api-key", &token)
+        .header("host", "evil.example")
+        .header("api-key", "sk-proj-ATTACKERattacker")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header(&response, "x-keyhub-key-id"), primary);
+    let seen = app.provider_log.all().pop().unwrap();
+    assert_eq!(seen.path, "/openai/models");
+    assert_eq!(seen.query, "limit=2");
+    assert_eq!(
+        (seen.key_header.as_deref(), seen.key.as_str()),
+        (Some("authorization"), stored)
+    );
+
+    for path in [
+        "/gateway/acme/openai/../../admin",
+        "/gateway/acme/openai/a//b",
+    ] {
+        let response = common::new_client()
+            .get(app.url(path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(response.status(), StatusCode::OK, "{path}");
+    }
+
+    // Another org's keys are out of reach: its slug is not found for Acme's token, and Globex's
+    // token does not open Acme's gateway.
+    app.state.db.create_org("globex", "Globex").await.unwrap();
+    let globex = token_of(&app, "globex", &[TokenScope::Gateway]).await;
+    for (path, token) in [
+        ("/gateway/globex/openai/models", &token),
+        ("/gateway/acme/openai/models", &globex),
+    ] {
+        let response = common::new_client()
+            .get(app.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    // A token without the gateway scope, and no token at all.
+    let reader = token_of(&app, "acme", &[TokenScope::KeysRead, TokenScope::KeysUse]).await;
+    let response = common::new_client()
+        .get(app.url("/gateway/acme/openai/models"))
+        .bearer_auth(&reader)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let response = common::new_client()
+        .get(app.url("/gateway/acme/openai/models"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+async fn the_token_limit_is_keyhubs_own(t: &TestDb) {
+    let app = TestApp::spawn_with(t, &[("KEYHUB_GATEWAY_REQUESTS_PER_MINUTE", "2")]).await;
+    let (_, _, token) = acme(
+        &app,
+        "sk-proj-LIMITlimitLIMIT000011",
+        "sk-proj-FALLBACKfallback00000012",
+    )
+    .await;
+    for _ in 0..2 {
+        assert_eq!(chat(&app, &token, json!({})).await.status(), StatusCode::OK);
+    }
+    let response = chat(&app, &token, json!({})).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(header(&response, "x-keyhub-rate-limited"), "token");
+    assert!(header(&response, "retry-after").parse::<u64>().unwrap() <= 60);
+}
+
+on_both_backends!(
+    a_rate_limited_primary_fails_over_to_the_fallback,
+    exhausted_credit_marks_the_key_and_the_next_request_skips_it,
+    when_every_key_fails_the_caller_gets_the_last_answer,
+    a_stream_arrives_in_pieces,
+    the_caller_cannot_steer_the_key_or_the_upstream,
+    the_token_limit_is_keyhubs_own,
+);
