@@ -18,6 +18,8 @@ struct Server {
     base: String,
     /// Where the server writes its log (a file, so a full pipe can never stall it).
     log: std::path::PathBuf,
+    /// What the fake provider was asked, keys included.
+    provider_log: common::fake_provider::Log,
 }
 
 impl Server {
@@ -30,7 +32,7 @@ impl Server {
         let data_dir = tempfile::tempdir().unwrap().keep();
         let log = data_dir.join("server.log");
         let log_file = std::fs::File::create(&log).unwrap();
-        let (provider_base, _) = common::fake_provider::spawn().await;
+        let (provider_base, provider_log) = common::fake_provider::spawn().await;
         let mut child = Command::new(env!("CARGO_BIN_EXE_keyhub"))
             .arg("serve")
             .env_clear()
@@ -52,7 +54,12 @@ impl Server {
         let base = format!("http://127.0.0.1:{port}");
         for _ in 0..100 {
             if reqwest::get(format!("{base}/healthz")).await.is_ok() {
-                return Server { child, base, log };
+                return Server {
+                    child,
+                    base,
+                    log,
+                    provider_log,
+                };
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -322,6 +329,80 @@ async fn the_canary_never_leaves_the_vault(t: &TestDb) {
         .unwrap();
     let (_, expert_page) = seen.keep("expert page", response).await;
     assert!(expert_page.contains("Which key will be used?"));
+
+    // Through the gateway: the expert's key, a primary that fails over, a stream, a refusal.
+    let gateway_token = form(
+        "/api/tokens/create",
+        vec![
+            ("name", "canary gateway".into()),
+            ("gateway", "on".into()),
+            ("expires", "30".into()),
+        ],
+    );
+    let (_, body) = seen
+        .keep("gateway token", gateway_token.send().await.unwrap())
+        .await;
+    let gateway_token = serde_json::from_str::<serde_json::Value>(&body).unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let busy = format!("sk-proj-soon-busy{marker}13Zq9w");
+    let (status, body) = seen
+        .keep(
+            "rest busy primary",
+            rest(reqwest::Method::POST, "/orgs/acme/provider-keys")
+                .json(&json!({"provider": "openai", "api_key": busy, "role": "primary"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let gateway = |consumer: Option<&str>, body: serde_json::Value| {
+        let mut request = api
+            .post(format!("{base}/gateway/acme/openai/chat/completions"))
+            .header("x-api-key", &gateway_token)
+            .json(&body);
+        if let Some(consumer) = consumer {
+            request = request.header("x-keyhub-consumer", consumer);
+        }
+        request
+    };
+    let expert_consumer = format!("expert:{expert_id}");
+    for (what, consumer, body) in [
+        (
+            "gateway expert",
+            Some(expert_consumer.as_str()),
+            json!({"model": "gpt-4o"}),
+        ),
+        ("gateway failover", None, json!({"model": "gpt-4o"})),
+        (
+            "gateway stream",
+            None,
+            json!({"model": "gpt-4o", "stream": true}),
+        ),
+    ] {
+        let response = gateway(consumer, body).send().await.unwrap();
+        assert_eq!(seen.keep(what, response).await.0, 200, "{what}");
+    }
+    let refused = api
+        .post(format!("{base}/gateway/acme/openai/chat/completions"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seen.keep("gateway without scope", refused).await.0, 403);
+    let asked: Vec<_> = server.provider_log.all();
+    assert!(
+        asked.iter().any(|s| s.path.ends_with("/chat/completions")
+            && s.key_header.as_deref() == Some("authorization")
+            && s.key.contains(&marker)),
+        "the canary key reached the provider in its header"
+    );
+    assert!(
+        asked.iter().all(|s| !s.key.starts_with("kh_")),
+        "KeyHub's token never travels on"
+    );
 
     // Every page and the server functions behind them, the activity log included.
     let (_, provider_page) = seen
