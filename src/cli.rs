@@ -170,6 +170,8 @@ async fn serve(settings: Settings) -> Result<(), ExitCode> {
         let job = Revalidation::new(db.clone(), state.keys.clone(), every, 8);
         tokio::spawn(job.run_forever(Duration::from_secs(60)));
     }
+    let usage = state.gateway.usage().clone();
+    tokio::spawn(usage.clone().flush_forever(db.clone()));
     let router = build_router(state);
     let listener = tokio::net::TcpListener::bind(address)
         .await
@@ -184,6 +186,9 @@ async fn serve(settings: Settings) -> Result<(), ExitCode> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await;
+    if let Err(error) = usage.flush(&db).await {
+        tracing::warn!(%error, "the last gateway usage could not be written");
+    }
     db.close().await;
     served.map_err(|error| {
         eprintln!("keyhub: server error: {error}");

@@ -146,9 +146,44 @@ async fn a_rate_limited_primary_fails_over_to_the_fallback(t: &TestDb) {
             header(&response, "x-keyhub-key-id"),
             header(&response, "x-keyhub-attempts")
         ),
-        (fallback, "1".into())
+        (fallback.clone(), "1".into())
     );
     assert_eq!(asked(&app, primary_key), before);
+
+    // Usage is counted in memory and written in a batch; the key object shows it.
+    app.state
+        .gateway
+        .usage()
+        .flush(&app.state.db)
+        .await
+        .unwrap();
+    let usage = app.state.db.usage_of(&org.id).await.unwrap();
+    assert_eq!(
+        (usage[&primary].requests, usage[&primary].rate_limited),
+        (1, 1)
+    );
+    assert_eq!(
+        (usage[&fallback].requests, usage[&fallback].failures()),
+        (2, 0)
+    );
+    let reader = token_of(&app, "acme", &[TokenScope::KeysRead]).await;
+    let key: serde_json::Value = common::new_client()
+        .get(app.url(&format!("/api/v1/provider-keys/{primary}")))
+        .bearer_auth(reader)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(key["usage"]["rate_limited"], 1);
+    assert!(
+        key["usage"]["last_failure"]
+            .as_str()
+            .unwrap()
+            .contains("rate"),
+        "{key}"
+    );
 }
 
 async fn exhausted_credit_marks_the_key_and_the_next_request_skips_it(t: &TestDb) {

@@ -28,6 +28,7 @@ const MASKED_KEY_FIELDS: &[&str] = &[
     "scope",
     "status",
     "updated_at",
+    "usage",
 ];
 
 /// A service calling the API: its token and no browser cookies.

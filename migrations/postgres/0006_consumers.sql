@@ -49,3 +49,19 @@ CREATE INDEX consumer_slots_by_key ON consumer_slots (org_id, key_id) WHERE key_
 ALTER TABLE activity DROP CONSTRAINT activity_target_kind_check;
 ALTER TABLE activity ADD CONSTRAINT activity_target_kind_check CHECK (target_kind IN (
     'key', 'member', 'token', 'invite', 'org', 'expert', 'assistant', 'platform_key'));
+
+-- What the gateway did with each key, written in batches (never on a request's path).
+CREATE TABLE key_usage (
+    key_id          TEXT PRIMARY KEY REFERENCES provider_keys (id),
+    org_id          TEXT NOT NULL REFERENCES organizations (id),
+    requests        BIGINT NOT NULL DEFAULT 0,
+    rate_limited    BIGINT NOT NULL DEFAULT 0,
+    no_credits      BIGINT NOT NULL DEFAULT 0,
+    rejected        BIGINT NOT NULL DEFAULT 0,
+    provider_failed BIGINT NOT NULL DEFAULT 0,
+    unreachable     BIGINT NOT NULL DEFAULT 0,
+    last_used_at    BIGINT,
+    last_failure_at BIGINT,
+    last_failure    TEXT
+);
+CREATE INDEX key_usage_by_org ON key_usage (org_id);

@@ -66,3 +66,19 @@ INSERT INTO activity_new SELECT id, org_id, actor_user_id, actor_label, action, 
 DROP TABLE activity;
 ALTER TABLE activity_new RENAME TO activity;
 CREATE INDEX activity_by_org ON activity (org_id, created_at, id);
+
+-- What the gateway did with each key, written in batches (never on a request's path).
+CREATE TABLE key_usage (
+    key_id          TEXT PRIMARY KEY REFERENCES provider_keys (id),
+    org_id          TEXT NOT NULL REFERENCES organizations (id),
+    requests        INTEGER NOT NULL DEFAULT 0,
+    rate_limited    INTEGER NOT NULL DEFAULT 0,
+    no_credits      INTEGER NOT NULL DEFAULT 0,
+    rejected        INTEGER NOT NULL DEFAULT 0,
+    provider_failed INTEGER NOT NULL DEFAULT 0,
+    unreachable     INTEGER NOT NULL DEFAULT 0,
+    last_used_at    INTEGER,
+    last_failure_at INTEGER,
+    last_failure    TEXT
+);
+CREATE INDEX key_usage_by_org ON key_usage (org_id);

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::domain::keys::{KeyStatus, Role, Scope};
+use crate::domain::keys::{KeyStatus, KeyUsage, Role, Scope};
 
 /// What the provider last said about a key, in words for people.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,10 +42,19 @@ pub struct MaskedKey {
     pub options: Map<String, Value>,
     pub created_at: String,
     pub updated_at: String,
+    /// What the gateway did with it (requests, failures by class, last use and failure); `null`
+    /// until it was first used.
+    pub usage: Option<KeyUsage>,
 }
 
 #[cfg(feature = "ssr")]
 impl MaskedKey {
+    /// With its gateway usage, from a map by key id.
+    pub fn with_usage(mut self, usage: &std::collections::HashMap<String, KeyUsage>) -> MaskedKey {
+        self.usage = usage.get(&self.id).cloned();
+        self
+    }
+
     pub fn new(key: &crate::store::keys::KeyRecord, org_slug: &str) -> MaskedKey {
         use crate::components::time::rfc3339;
         MaskedKey {
@@ -73,6 +82,7 @@ impl MaskedKey {
             options: serde_json::from_str(&key.options).unwrap_or_default(),
             created_at: rfc3339(key.created_at),
             updated_at: rfc3339(key.updated_at),
+            usage: None,
         }
     }
 }
@@ -242,11 +252,16 @@ pub async fn provider_keys(provider: String) -> Result<ProviderView, super::erro
         .consumers
         .users_of(&viewer.membership.org.id, &keys)
         .await?;
+    let gateway_usage = state
+        .db
+        .usage_of(&viewer.membership.org.id)
+        .await
+        .map_err(crate::server::auth::internal)?;
     Ok(ProviderView {
         keys: keys
             .iter()
             .map(|key| KeyItem {
-                key: MaskedKey::new(key, &viewer.membership.org.slug),
+                key: MaskedKey::new(key, &viewer.membership.org.slug).with_usage(&gateway_usage),
                 can_change: key.scope == Scope::Personal || can_manage,
                 created_by: by_whom(&key.created_by),
                 updated_by: by_whom(&key.updated_by),

@@ -146,6 +146,37 @@ fn role_text(item: &KeyItem) -> String {
     }
 }
 
+/// "Through the gateway: 12 requests, 2 failed (1 rate-limited, 1 out of credit); last used …".
+fn usage_line(usage: &crate::domain::keys::KeyUsage) -> String {
+    use crate::components::time::utc_minute;
+    let failed: Vec<String> = [
+        (usage.rate_limited, "rate-limited"),
+        (usage.no_credits, "out of credit"),
+        (usage.rejected, "rejected"),
+        (usage.provider_failed, "provider failed"),
+        (usage.unreachable, "unreachable"),
+    ]
+    .into_iter()
+    .filter(|(count, _)| *count > 0)
+    .map(|(count, what)| format!("{count} {what}"))
+    .collect();
+    let mut line = format!("Through the gateway: {} requests", usage.requests);
+    if !failed.is_empty() {
+        line.push_str(&format!(
+            ", {} failed ({})",
+            usage.failures(),
+            failed.join(", ")
+        ));
+    }
+    if let Some(at) = usage.last_used_at {
+        line.push_str(&format!("; last used {}", utc_minute(at)));
+    }
+    if let (Some(at), Some(what)) = (usage.last_failure_at, &usage.last_failure) {
+        line.push_str(&format!("; last failure {}: {what}", utc_minute(at)));
+    }
+    line
+}
+
 /// "1 expert", "2 experts and 1 assistant".
 fn used_by_count(users: &[String]) -> String {
     let count = |kind: &str| users.iter().filter(|u| u.starts_with(kind)).count();
@@ -204,6 +235,9 @@ fn key_row(provider: &'static Provider, item: KeyItem, actions: KeyActions) -> i
                 <p class="mt-2 text-xs text-slate-500">
                     {format!("Added {} by {} · changed {} by {}", key.created_at.get(..10).unwrap_or_default(), item.created_by, key.updated_at.get(..10).unwrap_or_default(), item.updated_by)}
                 </p>
+                {key.usage.as_ref().map(|usage| view! {
+                    <p class="mt-2 text-sm text-slate-700">{usage_line(usage)}</p>
+                })}
                 {(!item.used_by.is_empty()).then(|| view! {
                     <p class="mt-2 text-sm text-slate-700">
                         {format!("Used by {}: {}", used_by_count(&item.used_by), item.used_by.join(", "))}

@@ -52,6 +52,31 @@ text_enum!(
     }
 );
 
+/// How a key fared through the gateway.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct KeyUsage {
+    pub requests: i64,
+    pub rate_limited: i64,
+    pub no_credits: i64,
+    pub rejected: i64,
+    pub provider_failed: i64,
+    pub unreachable: i64,
+    pub last_used_at: Option<i64>,
+    pub last_failure_at: Option<i64>,
+    pub last_failure: Option<String>,
+}
+
+impl KeyUsage {
+    pub fn failures(&self) -> i64 {
+        self.rate_limited
+            + self.no_credits
+            + self.rejected
+            + self.provider_failed
+            + self.unreachable
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

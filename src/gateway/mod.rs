@@ -6,6 +6,7 @@
 
 mod limiter;
 mod request;
+pub mod usage;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +33,7 @@ use crate::validation::{classify, unreachable, Answer, Verdict};
 use crate::vault::SecretString;
 pub use limiter::TokenLimiter;
 use request::{forwarded_headers, presented_token, response_headers, upstream_url, Incoming};
+use usage::UsageCounter;
 
 /// How a gateway behaves: limits and timeouts (SPEC.md §8 `KEYHUB_GATEWAY_*`).
 #[derive(Clone, Debug)]
@@ -67,6 +69,7 @@ pub struct Gateway {
     client: reqwest::Client,
     config: Arc<GatewayConfig>,
     limiter: Arc<TokenLimiter>,
+    usage: Arc<UsageCounter>,
 }
 
 impl Gateway {
@@ -79,8 +82,14 @@ impl Gateway {
         Gateway {
             client,
             limiter: Arc::new(TokenLimiter::new(config.requests_per_minute)),
+            usage: Arc::default(),
             config: Arc::new(config),
         }
+    }
+
+    /// Usage counted since the last flush.
+    pub fn usage(&self) -> &Arc<UsageCounter> {
+        &self.usage
     }
 }
 
@@ -267,6 +276,9 @@ async fn forward_request(
                 (None, revealed.secret().clone())
             }
         };
+        if let Some(key) = key {
+            gateway.usage.used(key, now_ms());
+        }
         let outcome = send(state, &target, key, &secret, &incoming).await;
         drop(secret);
         let key_id = key.map_or("platform", |k| k.id.as_str());
@@ -276,6 +288,9 @@ async fn forward_request(
             }
             Outcome::Failed { verdict, response } => {
                 if let Some(key) = key {
+                    gateway
+                        .usage
+                        .failed(key, verdict.status, &verdict.message, now_ms());
                     let next = attempts.get(tried).filter(|_| replayable);
                     mark_failure(state, &caller, key, &verdict, next).await?;
                 }

@@ -168,8 +168,16 @@ pub async fn list(
         enabled: query.enabled,
     };
     let keys = state.keys.list(KeyActor::Token(token), &filter).await?;
+    let usage = state
+        .db
+        .usage_of(&token.org.id)
+        .await
+        .map_err(RestError::internal)?;
     Ok(Json(KeyList {
-        keys: keys.iter().map(|key| masked(&caller, key)).collect(),
+        keys: keys
+            .iter()
+            .map(|key| masked(&caller, key).with_usage(&usage))
+            .collect(),
     }))
 }
 
@@ -228,7 +236,12 @@ pub async fn get(
 ) -> Result<Json<MaskedKey>, RestError> {
     let token = caller.require(TokenScope::KeysRead)?;
     let key = state.keys.get(KeyActor::Token(token), &id).await?;
-    Ok(Json(masked(&caller, &key)))
+    let usage = state
+        .db
+        .usage_of(&token.org.id)
+        .await
+        .map_err(RestError::internal)?;
+    Ok(Json(masked(&caller, &key).with_usage(&usage)))
 }
 
 /// Change a key: nickname, base URL, options, role; `api_key` rotates it (same id). All or nothing.

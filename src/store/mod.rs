@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod keys;
 pub mod orgs;
 pub mod tokens;
+pub mod usage;
 pub mod vault_meta;
 
 use std::path::PathBuf;
