@@ -347,7 +347,31 @@ async fn the_token_limit_is_keyhubs_own(t: &TestDb) {
     assert!(header(&response, "retry-after").parse::<u64>().unwrap() <= 60);
 }
 
+async fn large_bodies_get_one_try_and_say_so(t: &TestDb) {
+    let app = TestApp::spawn_with(t, &[("KEYHUB_GATEWAY_MAX_BODY_MB", "6")]).await;
+    let (primary, _, token) = acme(
+        &app,
+        "sk-proj-soon-busyPRIMARY00000013",
+        "sk-proj-FALLBACKfallback00000014",
+    )
+    .await;
+    let large = json!({"model": "gpt-4o", "input": "x".repeat(5 * 1024 * 1024)});
+    let response = chat(&app, &token, large).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the primary's own answer"
+    );
+    assert_eq!(header(&response, "x-keyhub-key-id"), primary);
+    assert_eq!(header(&response, "x-keyhub-attempts"), "1");
+    assert!(header(&response, "x-keyhub-retry").starts_with("off"));
+    let too_large = json!({"input": "x".repeat(7 * 1024 * 1024)});
+    let response = chat(&app, &token, too_large).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
 on_both_backends!(
+    large_bodies_get_one_try_and_say_so,
     a_rate_limited_primary_fails_over_to_the_fallback,
     exhausted_credit_marks_the_key_and_the_next_request_skips_it,
     when_every_key_fails_the_caller_gets_the_last_answer,

@@ -66,6 +66,7 @@ pub fn router(log: Log) -> Router {
     Router::new()
         .route("/{family}", any(answer))
         .route("/{family}/{*rest}", any(answer))
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(log)
 }
 
@@ -139,7 +140,9 @@ async fn answer(
         })
         .unzip();
     let key = key.unwrap_or_default();
-    let asked_before = log.0.lock().unwrap().iter().any(|seen| seen.key == key);
+    // Only `soon-` keys change with history; others never scan the log (benchmarks send many).
+    let asked_before =
+        key.contains("soon-") && log.0.lock().unwrap().iter().any(|seen| seen.key == key);
     let key = match asked_before {
         true => key
             .replace("soon-broke", "nocredits")
