@@ -191,12 +191,7 @@ impl ConsumerService {
         id: &str,
         patch: ConsumerPatch,
     ) -> Result<Consumer, KeyError> {
-        let current = self.get(actor, kind, id).await?;
-        if !Self::may_change(actor, &current.record) {
-            return Err(KeyError::Forbidden(
-                "Only its owner and admins change this.",
-            ));
-        }
+        let current = self.changeable(actor, kind, id).await?;
         let owner = current.record.owner_user_id.clone();
         let draft = self
             .checked(actor, kind, id, owner.as_deref(), Some(&current), patch)
@@ -213,18 +208,29 @@ impl ConsumerService {
         self.get(actor, kind, id).await
     }
 
-    pub async fn delete(
+    /// A consumer the actor may change: its owner's, or any for admins and `keys:write` tokens.
+    async fn changeable(
         &self,
         actor: KeyActor<'_>,
         kind: ConsumerKind,
         id: &str,
     ) -> Result<Consumer, KeyError> {
         let current = self.get(actor, kind, id).await?;
-        if !Self::may_change(actor, &current.record) {
-            return Err(KeyError::Forbidden(
-                "Only its owner and admins delete this.",
-            ));
+        match Self::may_change(actor, &current.record) {
+            true => Ok(current),
+            false => Err(KeyError::Forbidden(
+                "Only its owner and admins change or delete this.",
+            )),
         }
+    }
+
+    pub async fn delete(
+        &self,
+        actor: KeyActor<'_>,
+        kind: ConsumerKind,
+        id: &str,
+    ) -> Result<Consumer, KeyError> {
+        let current = self.changeable(actor, kind, id).await?;
         let mut change = self.db.begin_org_change(&actor.org().id).await?;
         if !change.delete_consumer(id).await? {
             return Err(KeyError::NotFound);

@@ -14,7 +14,6 @@ use keyhub::domain::consumers::{ConsumerKind, Picker, PickerKey, Slot, Target};
 use keyhub::domain::keys::{KeyStatus, Scope};
 use keyhub::keys::arrangement::RoleChange;
 use keyhub::keys::{KeyActor, KeyDraft, KeyError};
-use keyhub::store::activity::EventFilter;
 use keyhub::store::keys::{KeyHealth, FAMILY_KEYS_SQL};
 use keyhub::store::orgs::Organization;
 use reqwest::StatusCode;
@@ -481,19 +480,7 @@ async fn reveal_is_for_keys_use_tokens_and_audited(t: &TestDb) {
     );
 
     let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
-    let before = app
-        .state
-        .db
-        .events(
-            &org.id,
-            &EventFilter {
-                limit: 100,
-                ..EventFilter::default()
-            },
-        )
-        .await
-        .unwrap()
-        .len();
+    let before = app.events(&org.id).await.len();
     let usable = token(&app, &[TokenScope::KeysUse]).await;
     let (status, answer, cache) = resolve_api(
         &app,
@@ -505,18 +492,7 @@ async fn reveal_is_for_keys_use_tokens_and_audited(t: &TestDb) {
     assert_eq!(answer["api_key"], secret_text);
     let (_, plain, _) = resolve_api(&app, &usable, json!({ "provider": "openai" })).await;
     assert!(plain.get("api_key").is_none());
-    let events = app
-        .state
-        .db
-        .events(
-            &org.id,
-            &EventFilter {
-                limit: 100,
-                ..EventFilter::default()
-            },
-        )
-        .await
-        .unwrap();
+    let events = app.events(&org.id).await;
     assert_eq!(
         events.len(),
         before + 1,
@@ -868,18 +844,7 @@ async fn key_changes_reach_their_consumers(t: &TestDb) {
         .await
         .unwrap()
         .is_empty());
-    let events = app
-        .state
-        .db
-        .events(
-            &org_id,
-            &EventFilter {
-                limit: 100,
-                ..EventFilter::default()
-            },
-        )
-        .await
-        .unwrap();
+    let events = app.events(&org_id).await;
     assert_eq!(events[0].action, "expert.deleted");
 }
 

@@ -12,7 +12,6 @@ use keyhub::domain::accounts::TokenScope;
 use keyhub::domain::keys::{KeyStatus, Scope};
 use keyhub::keys::arrangement::RoleChange;
 use keyhub::keys::KeyDraft;
-use keyhub::store::activity::EventFilter;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -119,18 +118,7 @@ async fn a_rate_limited_primary_fails_over_to_the_fallback(t: &TestDb) {
         (25_000..=30_000).contains(&until),
         "retry-after: 30 → {until} ms"
     );
-    let events = app
-        .state
-        .db
-        .events(
-            &org.id,
-            &EventFilter {
-                limit: 5,
-                ..EventFilter::default()
-            },
-        )
-        .await
-        .unwrap();
+    let events = app.events(&org.id).await;
     assert_eq!(events[0].action, "key.failover");
     assert!(
         events[0].detail.contains("moved on to 'Backup'"),

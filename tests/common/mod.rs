@@ -312,6 +312,15 @@ impl TestApp {
         client
     }
 
+    /// The org's latest activity events, newest first.
+    pub async fn events(&self, org_id: &str) -> Vec<keyhub::store::activity::Event> {
+        let filter = keyhub::store::activity::EventFilter {
+            limit: 100,
+            ..Default::default()
+        };
+        self.state.db.events(org_id, &filter).await.unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
     }
