@@ -141,16 +141,17 @@ test("an expert without a usable key says what to do", async ({ page }, testInfo
   const project = testInfo.project.name;
   await open(page, "/experts/new", project);
   await page.getByLabel("Name").fill(`Lonely ${tag(project)}`);
-  await slot(page, "Model").getByLabel("Provider").selectOption("mistral");
-  await slot(page, "Model").getByLabel("Model id").fill("mistral-large-latest");
+  // A provider no other spec adds keys for.
+  await slot(page, "Model").getByLabel("Provider").selectOption("together");
+  await slot(page, "Model").getByLabel("Model id").fill("meta-llama/Llama-3.3-70B-Instruct-Turbo");
   if (project === "hydrated") {
-    await expect(slot(page, "Model")).toContainText("No usable Mistral key to choose");
+    await expect(slot(page, "Model")).toContainText("No usable Together AI key to choose");
   }
   await page.getByRole("button", { name: "Create expert" }).click();
   await expect(page).toHaveURL(/\/experts\/[^/]+\?saved=1/);
   await expect(panel(page)).toContainText("No key");
-  await expect(panel(page)).toContainText("Add one at /hub/mistral");
-  await expect(slot(page, "Model").getByRole("link", { name: "Add or fix Mistral keys in the Provider Hub" })).toBeVisible();
+  await expect(panel(page)).toContainText("Add one at /hub/together");
+  await expect(slot(page, "Model").getByRole("link", { name: "Add or fix Together AI keys in the Provider Hub" })).toBeVisible();
   // Bad input stays on the form with the reason next to the field.
   await slot(page, "Model").getByLabel("Model id").fill("");
   await page.getByLabel("Name").fill(" ");
