@@ -88,6 +88,7 @@ async fn measure(name: &str, url: &str, runs: usize) {
         target: &target,
         owner: None,
         chosen: None,
+        reader: None,
     };
     for _ in 0..200 {
         resolver.resolve(&org, &request).await.expect("warm-up");
@@ -105,6 +106,7 @@ async fn measure(name: &str, url: &str, runs: usize) {
                         target: &target,
                         owner: None,
                         chosen: None,
+                        reader: None,
                     };
                     let resolution = resolver.resolve(&org, &request).await.expect("resolves");
                     assert!(resolution.key().is_some());

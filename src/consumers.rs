@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::domain::consumers::{is_rejected, ConsumerKind, Slot, Target};
 use crate::keys::input::FieldProblem;
-use crate::keys::{key_label, KeyActor, KeyError};
-use crate::resolution::{unusable, Request, Resolution, Resolver};
+use crate::keys::{KeyActor, KeyError};
+use crate::resolution::{label_for, unusable, Request, Resolution, Resolver};
 use crate::store::activity::NewEvent;
 use crate::store::consumers::{ConsumerRecord, ConsumerRow, KeyUser, SlotRecord};
 use crate::store::keys::KeyRecord;
@@ -431,7 +431,7 @@ impl ConsumerService {
                 field,
                 format!(
                     "{} is {}: choose another key or \"Use main key\".",
-                    key_label(key),
+                    label_for(key, actor.user_id()),
                     if key.enabled {
                         "rejected by the provider"
                     } else {
@@ -462,6 +462,7 @@ impl ConsumerService {
                         target: &target,
                         owner: consumer.record.owner_user_id.as_deref(),
                         chosen: slot.key_id.as_deref(),
+                        reader: actor.user_id(),
                     },
                 )
                 .await?;
@@ -503,6 +504,7 @@ impl ConsumerService {
                     target,
                     owner,
                     chosen: slot.and_then(|s| s.key_id.as_deref()),
+                    reader: actor.user_id(),
                 },
             )
             .await?)
@@ -512,9 +514,10 @@ impl ConsumerService {
     /// (xi-...a1b2) is disabled."): one query for a whole list.
     pub async fn choice_warnings(
         &self,
-        org_id: &str,
+        actor: KeyActor<'_>,
         consumers: &[Consumer],
     ) -> Result<HashMap<String, Vec<String>>, KeyError> {
+        let org_id = &actor.org().id;
         let keys: HashMap<String, KeyRecord> = self
             .db
             .live_keys(org_id)
@@ -529,8 +532,10 @@ impl ConsumerService {
                 let Some(key_id) = &slot.key_id else { continue };
                 let problem = match keys.get(key_id) {
                     None => Some("the chosen key was deleted".to_owned()),
-                    Some(key) => unusable(key, now)
-                        .map(|reason| format!("the chosen key {} {reason}", key_label(key))),
+                    Some(key) => unusable(key, now).map(|reason| {
+                        let label = label_for(key, actor.user_id());
+                        format!("the chosen key {label} {reason}")
+                    }),
                 };
                 if let Some(problem) = problem {
                     warnings

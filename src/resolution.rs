@@ -43,6 +43,9 @@ pub struct Request<'a> {
     pub owner: Option<&'a str>,
     /// The key chosen for the slot; `None` is "Use main key".
     pub chosen: Option<&'a str>,
+    /// The member the explanation is written for: another member's personal key is named as such,
+    /// never by its nickname and hint. `None` for an API token, which is told which key serves.
+    pub reader: Option<&'a str>,
 }
 
 /// The org's rules that resolution follows, and whether the instance has a platform key.
@@ -114,8 +117,18 @@ pub fn unusable(key: &KeyRecord, now: i64) -> Option<String> {
     }
 }
 
-fn describe(source: Source, key: &KeyRecord) -> String {
-    let label = key_label(key);
+/// How `reader` may see a key named: by nickname and hint, unless it is someone else's personal key.
+pub fn label_for(key: &KeyRecord, reader: Option<&str>) -> String {
+    match (key.scope, reader) {
+        (Scope::Personal, Some(reader)) if key.owner_user_id.as_deref() != Some(reader) => {
+            "(a personal key of the owner)".to_owned()
+        }
+        _ => key_label(key),
+    }
+}
+
+fn describe(source: Source, key: &KeyRecord, reader: Option<&str>) -> String {
+    let label = label_for(key, reader);
     match source {
         Source::Selected => format!("the chosen key {label}"),
         Source::PersonalPrimary => format!("the owner's personal primary {label}"),
@@ -131,14 +144,15 @@ fn describe(source: Source, key: &KeyRecord) -> String {
 
 /// The usable keys found so far, and the reasons others were passed over.
 #[derive(Default)]
-struct Order {
+struct Order<'a> {
+    reader: Option<&'a str>,
     candidates: Vec<Candidate>,
     passed_over: Vec<String>,
     /// Every key considered, usable or not: each is named once.
     seen: Vec<String>,
 }
 
-impl Order {
+impl Order<'_> {
     fn consider(&mut self, key: &KeyRecord, source: Source, now: i64) {
         if self.seen.contains(&key.id) {
             return;
@@ -147,7 +161,7 @@ impl Order {
         match unusable(key, now) {
             Some(reason) => self
                 .passed_over
-                .push(format!("{} {reason}", describe(source, key))),
+                .push(format!("{} {reason}", describe(source, key, self.reader))),
             None => self.candidates.push(Candidate {
                 key: key.clone(),
                 source,
@@ -177,7 +191,10 @@ pub fn resolve(keys: &[KeyRecord], request: &Request<'_>, policy: Policy, now: i
         .filter(|key| key.key_family == request.target.family)
         .filter(counts)
         .collect();
-    let mut order = Order::default();
+    let mut order = Order {
+        reader: request.reader,
+        ..Order::default()
+    };
     let mut choice_problem = None;
     if let Some(chosen) = request.chosen {
         let family = &request.target.family;
@@ -244,7 +261,7 @@ pub fn resolve(keys: &[KeyRecord], request: &Request<'_>, policy: Policy, now: i
     let explanation = match candidates.first() {
         Some(first) => format!(
             "{}{}.",
-            capitalized(describe(first.source, &first.key)),
+            capitalized(describe(first.source, &first.key, request.reader)),
             why(&passed_over)
         ),
         None if platform => format!(

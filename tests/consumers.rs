@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{people, secret, People, TestApp, TestDb};
+use common::{people, secret, TestApp, TestDb};
 use keyhub::accounts::tokens::{self, TokenRequest};
 use keyhub::consumers::{Consumer, ConsumerPatch, SlotDraft};
 use keyhub::domain::accounts::TokenScope;
@@ -15,7 +15,6 @@ use keyhub::domain::keys::{KeyStatus, Scope};
 use keyhub::keys::arrangement::RoleChange;
 use keyhub::keys::{KeyActor, KeyDraft, KeyError};
 use keyhub::store::keys::{KeyHealth, FAMILY_KEYS_SQL};
-use keyhub::store::orgs::Organization;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -109,32 +108,21 @@ fn rate_limited_for(minutes: i64) -> KeyHealth {
     }
 }
 
-/// The actor of `p`'s owner or member with the org as it is now (policies change in the tests).
-fn with_org(actor: KeyActor<'_>, org: &Organization) -> keyhub::store::accounts::Membership {
-    match actor {
-        KeyActor::Member { membership, .. } => keyhub::store::accounts::Membership {
-            org: org.clone(),
-            ..membership.clone()
-        },
-        KeyActor::Token(_) => unreachable!(),
-    }
-}
-
-/// Resolves through the service and the API; both must agree. Returns (source, key id, explanation).
+/// Resolves through the service and the API, as the same token; both must agree. Returns (source,
+/// key id, explanation).
 async fn both_ways(
     app: &TestApp,
-    p: &People,
     token: &str,
     target: &str,
     consumer: Option<&Consumer>,
     modality: Slot,
 ) -> (String, Option<String>, String) {
-    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
-    let membership = with_org(p.owner(), &org);
-    let actor = KeyActor::Member {
-        user: &p.owner,
-        membership: &membership,
-    };
+    // The token as the service sees it now (the org's policy changes in the tests).
+    let caller = keyhub::accounts::tokens::authenticate(&app.state.db, token)
+        .await
+        .unwrap()
+        .unwrap();
+    let actor = KeyActor::Token(&caller);
     let target_parsed = Target::parse(target).unwrap();
     let resolution = app
         .state
@@ -239,7 +227,7 @@ async fn every_step_through_the_service_and_the_api(t: &TestDb) {
         .unwrap();
     macro_rules! ask {
         ($consumer:expr) => {
-            both_ways(&app, &p, &read, "openai", $consumer, Slot::Chat).await
+            both_ways(&app, &read, "openai", $consumer, Slot::Chat).await
         };
     }
     assert_eq!(ask!(Some(&chosen)).0, "selected");
@@ -344,7 +332,7 @@ async fn every_step_through_the_service_and_the_api(t: &TestDb) {
 
     // 4. The platform key: only without an enabled key of the family, and only when allowed.
     assert_eq!(
-        both_ways(&app, &p, &read, "anthropic", None, Slot::Chat)
+        both_ways(&app, &read, "anthropic", None, Slot::Chat)
             .await
             .0,
         "platform"
@@ -362,14 +350,14 @@ async fn every_step_through_the_service_and_the_api(t: &TestDb) {
     )
     .await;
     assert_eq!(
-        both_ways(&app, &p, &read, "anthropic", None, Slot::Chat)
+        both_ways(&app, &read, "anthropic", None, Slot::Chat)
             .await
             .0,
         "org_primary"
     );
     rest(&app, rate_limited_for(5), &claude).await;
     assert_eq!(
-        both_ways(&app, &p, &read, "anthropic", None, Slot::Chat)
+        both_ways(&app, &read, "anthropic", None, Slot::Chat)
             .await
             .0,
         "no_key"
@@ -380,7 +368,7 @@ async fn every_step_through_the_service_and_the_api(t: &TestDb) {
         .await
         .unwrap();
     assert_eq!(
-        both_ways(&app, &p, &read, "anthropic", None, Slot::Chat)
+        both_ways(&app, &read, "anthropic", None, Slot::Chat)
             .await
             .0,
         "platform"
@@ -390,7 +378,7 @@ async fn every_step_through_the_service_and_the_api(t: &TestDb) {
         .set_org_policy(&org.id, true, false)
         .await
         .unwrap();
-    let (source, _, why) = both_ways(&app, &p, &read, "anthropic", None, Slot::Chat).await;
+    let (source, _, why) = both_ways(&app, &read, "anthropic", None, Slot::Chat).await;
     assert_eq!(source, "no_key");
     assert!(
         why.contains("does not allow platform keys") && why.contains("/hub/anthropic"),
@@ -398,7 +386,7 @@ async fn every_step_through_the_service_and_the_api(t: &TestDb) {
     );
 
     // 5. No key at all, with what to do.
-    let (source, _, why) = both_ways(&app, &p, &read, "stability", None, Slot::Image).await;
+    let (source, _, why) = both_ways(&app, &read, "stability", None, Slot::Image).await;
     assert_eq!(source, "no_key");
     assert!(
         why.contains("No Stability AI key") || why.contains("No Stability"),
@@ -432,8 +420,7 @@ async fn every_step_through_the_service_and_the_api(t: &TestDb) {
         )
         .await
         .unwrap();
-    let (source, key, _) =
-        both_ways(&app, &p, &read, "elevenlabs", Some(&speaker), Slot::Tts).await;
+    let (source, key, _) = both_ways(&app, &read, "elevenlabs", Some(&speaker), Slot::Tts).await;
     assert_eq!(
         (source.as_str(), key.as_deref()),
         ("selected", Some(voice.as_str()))
@@ -658,6 +645,19 @@ async fn pickers_offer_only_usable_keys_of_the_family(t: &TestDb) {
         members.slot(Slot::Chat).unwrap().key_id.as_deref(),
         Some(mine.as_str())
     );
+    // The owner (an admin) sees that the member's expert uses a personal key, not which one.
+    let editor: Value = app
+        .post_form(
+            "/api/consumers/editor",
+            &[("kind", "expert"), ("id", &members.record.id)],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let chat = &editor["consumer"]["slots"][0];
+    assert_eq!(chat["key_label"], "the owner's personal key");
+    assert!(!editor.to_string().contains("Member's"), "{editor}");
     // Bad input changes nothing: a wrong provider for the slot, no name, no model.
     for patch in [
         expert(
@@ -809,7 +809,7 @@ async fn key_changes_reach_their_consumers(t: &TestDb) {
     let org_id = p.owner_membership.org.id.clone();
     let list = consumers.list(owner, ConsumerKind::Expert).await.unwrap();
     assert!(consumers
-        .choice_warnings(&org_id, &list)
+        .choice_warnings(owner, &list)
         .await
         .unwrap()
         .is_empty());
@@ -818,13 +818,13 @@ async fn key_changes_reach_their_consumers(t: &TestDb) {
         .set_enabled(owner, &voice, false)
         .await
         .unwrap();
-    let warnings = consumers.choice_warnings(&org_id, &list).await.unwrap();
+    let warnings = consumers.choice_warnings(owner, &list).await.unwrap();
     assert_eq!(
         warnings[&speaker.record.id],
         ["Voice output (text to speech): the chosen key 'Studio' (sk_...0013) is disabled."]
     );
     app.state.keys.delete(owner, &voice).await.unwrap();
-    let warnings = consumers.choice_warnings(&org_id, &list).await.unwrap();
+    let warnings = consumers.choice_warnings(owner, &list).await.unwrap();
     assert!(warnings[&speaker.record.id][0].ends_with("the chosen key was deleted."));
 
     // Deleting the expert keeps its assistant, on its own; slots go with the expert.

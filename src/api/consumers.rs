@@ -92,10 +92,12 @@ mod doors {
         ConsumerKind::parse(text).ok_or_else(|| answer(ApiError::NotFound, None))
     }
 
+    /// A consumer as `viewer_id` sees it: another member's personal key is named, never shown.
     pub fn summary(
         consumer: Consumer,
         keys: &HashMap<String, KeyRecord>,
         emails: &HashMap<String, String>,
+        viewer_id: &str,
         warnings: Vec<String>,
     ) -> ConsumerSummary {
         let record = consumer.record;
@@ -116,6 +118,11 @@ mod doors {
                         .map(|t| t.name())
                         .unwrap_or_else(|| slot.provider.clone()),
                     key_label: slot.key_id.as_ref().map(|id| match keys.get(id) {
+                        Some(key)
+                            if key.owner_user_id.as_deref().is_some_and(|o| o != viewer_id) =>
+                        {
+                            "the owner's personal key".to_owned()
+                        }
                         Some(key) => format!(
                             "{} · {}",
                             key.nickname.as_deref().unwrap_or("Unnamed key"),
@@ -137,7 +144,7 @@ mod doors {
         }
     }
 
-    pub fn explained(slot: SlotResolution) -> Explained {
+    pub fn explained(slot: SlotResolution, viewer_id: &str) -> Explained {
         let resolution = &slot.resolution;
         let source = resolution.source().map(|source| match source {
             Source::Selected => "Chosen key".to_owned(),
@@ -156,7 +163,7 @@ mod doors {
             slot: slot.slot.slot,
             provider_name: slot.target.name(),
             outcome: match (resolution.key(), resolution.platform) {
-                (Some(key), _) => crate::keys::key_label(key),
+                (Some(key), _) => crate::resolution::label_for(key, Some(viewer_id)),
                 (None, true) => "Platform key".to_owned(),
                 (None, false) => "No key".to_owned(),
             },
@@ -191,17 +198,14 @@ pub async fn consumer_list(kind: String) -> Result<ConsumerListView, ApiError> {
     let kind = doors::kind(&kind)?;
     let actor = viewer.key_actor();
     let consumers = state.consumers.list(actor, kind).await?;
-    let mut warnings = state
-        .consumers
-        .choice_warnings(&viewer.membership.org.id, &consumers)
-        .await?;
+    let mut warnings = state.consumers.choice_warnings(actor, &consumers).await?;
     let (keys, emails) = doors::lookups(&state, &viewer).await?;
     Ok(ConsumerListView {
         items: consumers
             .into_iter()
             .map(|c| {
                 let warnings = warnings.remove(&c.record.id).unwrap_or_default();
-                doors::summary(c, &keys, &emails, warnings)
+                doors::summary(c, &keys, &emails, &viewer.user.id, warnings)
             })
             .collect(),
         sees_all: viewer.role().is_admin(),
@@ -232,7 +236,7 @@ pub async fn consumer_editor(kind: String, id: String) -> Result<EditorView, Api
             .explain(actor, consumer)
             .await?
             .into_iter()
-            .map(doors::explained)
+            .map(|slot| doors::explained(slot, &viewer.user.id))
             .collect(),
         None => Vec::new(),
     };
@@ -276,7 +280,7 @@ pub async fn consumer_editor(kind: String, id: String) -> Result<EditorView, Api
     let mut picker_keys = picker_keys;
     picker_keys.sort_by(|a, b| (&a.nickname, &a.hint).cmp(&(&b.nickname, &b.hint)));
     Ok(EditorView {
-        consumer: consumer.map(|c| doors::summary(c, &keys, &emails, Vec::new())),
+        consumer: consumer.map(|c| doors::summary(c, &keys, &emails, &viewer.user.id, Vec::new())),
         keys: picker_keys,
         experts,
         custom_targets,

@@ -88,6 +88,7 @@ fn run(case: &Case) -> Resolution {
         target: &target,
         owner: case.owner,
         chosen: case.chosen,
+        reader: None,
     };
     resolve(&case.keys, &request, case.policy, NOW)
 }
@@ -332,6 +333,33 @@ fn a_chosen_key_that_cannot_serve_is_a_problem_the_consumer_shows() {
     assert_eq!(
         problem(&case(vec![], "a")).as_deref(),
         Some("The chosen key was deleted.")
+    );
+}
+
+#[test]
+fn another_members_personal_key_is_named_not_shown() {
+    let target = Target::parse("openai").unwrap();
+    let keys = [key("mine", "mine/primary")];
+    let explain = |reader| {
+        let request = Request {
+            target: &target,
+            owner: Some(OWNER),
+            chosen: None,
+            reader,
+        };
+        resolve(&keys, &request, OPEN, NOW).explanation
+    };
+    assert_eq!(
+        explain(Some(OWNER)),
+        "The owner's personal primary 'mine' (sk-...mine)."
+    );
+    assert_eq!(
+        explain(None),
+        "The owner's personal primary 'mine' (sk-...mine)."
+    );
+    assert_eq!(
+        explain(Some("user-admin")),
+        "The owner's personal primary (a personal key of the owner)."
     );
 }
 
