@@ -95,9 +95,7 @@ impl ConsumerService {
 
     /// Members see and change their own; admins and tokens all of the org's.
     fn sees(actor: KeyActor<'_>, record: &ConsumerRecord) -> bool {
-        actor.may_write_org_keys()
-            || matches!(actor, KeyActor::Token(_))
-            || actor.user_id() == record.owner_user_id.as_deref()
+        Self::sees_all(actor) || actor.user_id() == record.owner_user_id.as_deref()
     }
 
     fn may_change(actor: KeyActor<'_>, record: &ConsumerRecord) -> bool {

@@ -312,21 +312,6 @@ impl std::fmt::Debug for Resolver {
     }
 }
 
-/// A plaintext key for the one caller allowed to have it.
-#[derive(Debug)]
-pub enum Revealed {
-    Key(SecretString),
-    Platform(SecretString),
-}
-
-impl Revealed {
-    pub fn secret(&self) -> &SecretString {
-        match self {
-            Revealed::Key(secret) | Revealed::Platform(secret) => secret,
-        }
-    }
-}
-
 impl Resolver {
     pub fn new(
         db: Db,
@@ -366,22 +351,17 @@ impl Resolver {
         ))
     }
 
-    /// The secret of what serves: the first candidate's, or the platform key. `None` for no key.
-    pub async fn reveal(
+    /// The secret of a candidate key, or with `None` the platform key for `target` (`None` when the
+    /// instance has none). Decrypted only here, only when asked.
+    pub async fn secret_of(
         &self,
-        resolution: &Resolution,
+        key: Option<&KeyRecord>,
         target: &Target,
-    ) -> Result<Option<Revealed>, KeyringError> {
-        if let Some(key) = resolution.key() {
-            return Ok(Some(Revealed::Key(
-                self.keyring.reveal(&key.org_id, &key.id).await?,
-            )));
+    ) -> Result<Option<SecretString>, KeyringError> {
+        match key {
+            Some(key) => Ok(Some(self.keyring.reveal(&key.org_id, &key.id).await?)),
+            None => Ok(self.platform_keys.get(target.provider.id).cloned()),
         }
-        Ok(resolution
-            .platform
-            .then(|| self.platform_keys.get(target.provider.id))
-            .flatten()
-            .map(|secret| Revealed::Platform(secret.clone())))
     }
 }
 

@@ -99,6 +99,15 @@ enum Attempt<'a> {
     Platform,
 }
 
+impl Attempt<'_> {
+    fn key(&self) -> Option<&KeyRecord> {
+        match self {
+            Attempt::Key(key) => Some(key),
+            Attempt::Platform => None,
+        }
+    }
+}
+
 /// The handler of `/gateway/{org}/{provider}/{*path}`.
 pub async fn forward(
     State(state): State<AppState>,
@@ -256,26 +265,14 @@ async fn forward_request(
             break;
         }
         tried += 1;
-        let (key, secret) = match attempt {
-            Attempt::Key(key) => (
-                Some(*key),
-                state
-                    .keyring
-                    .reveal(&key.org_id, &key.id)
-                    .await
-                    .map_err(RestError::internal)?,
-            ),
-            Attempt::Platform => {
-                let revealed = state
-                    .consumers
-                    .resolver()
-                    .reveal(&resolution, &target)
-                    .await
-                    .map_err(RestError::internal)?
-                    .ok_or_else(RestError::not_found)?;
-                (None, revealed.secret().clone())
-            }
-        };
+        let key = attempt.key();
+        let secret = state
+            .consumers
+            .resolver()
+            .secret_of(key, &target)
+            .await
+            .map_err(RestError::internal)?
+            .ok_or_else(RestError::not_found)?;
         if let Some(key) = key {
             gateway.usage.used(key, now_ms());
         }

@@ -17,7 +17,7 @@ use crate::consumers::{Consumer, ConsumerPatch, SlotDraft};
 use crate::domain::accounts::TokenScope;
 use crate::domain::consumers::{ConsumerKind, Slot, Target};
 use crate::keys::KeyActor;
-use crate::resolution::{Revealed, Source};
+use crate::resolution::Source;
 use crate::server::auth::ApiCaller;
 use crate::server::state::AppState;
 use crate::store::activity::NewEvent;
@@ -389,10 +389,10 @@ pub async fn resolve(
     let api_key = match body.reveal {
         false => None,
         true => {
-            let revealed = state
+            let secret = state
                 .consumers
                 .resolver()
-                .reveal(&resolution, &target)
+                .secret_of(key, &target)
                 .await
                 .map_err(RestError::internal)?
                 .ok_or_else(|| {
@@ -402,11 +402,9 @@ pub async fn resolve(
                         resolution.explanation.clone(),
                     )
                 })?;
-            let (target_kind, target_id, target_label) = match (&revealed, key) {
-                (Revealed::Key(_), Some(key)) => {
-                    ("key", key.id.clone(), crate::keys::key_label(key))
-                }
-                _ => (
+            let (target_kind, target_id, target_label) = match key {
+                Some(key) => ("key", key.id.clone(), crate::keys::key_label(key)),
+                None => (
                     "platform_key",
                     target.id().to_owned(),
                     format!("platform key for {}", target.name()),
@@ -438,7 +436,7 @@ pub async fn resolve(
                 })
                 .await
                 .map_err(RestError::internal)?;
-            Some(revealed.secret().expose().to_owned())
+            Some(secret.expose().to_owned())
         }
     };
     Ok(Json(ResolveAnswer {
