@@ -284,6 +284,17 @@ async fn the_caller_cannot_steer_the_key_or_the_upstream(t: &TestDb) {
             .unwrap();
         assert_ne!(response.status(), StatusCode::OK, "{path}");
     }
+    // The caller's bad path is the caller's: no key was tried or marked for it.
+    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+    let key = app.state.db.key(&org.id, &primary).await.unwrap().unwrap();
+    assert_eq!((key.status, key.cooldown_until), (KeyStatus::Valid, None));
+    let response = common::new_client()
+        .get(app.url("/gateway/acme/openai/a//b"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 
     // Another org's keys are out of reach: its slug is not found for Acme's token, and Globex's
     // token does not open Acme's gateway.

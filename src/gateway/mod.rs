@@ -32,7 +32,9 @@ use crate::validation::probe::{auth_headers, guarded_client, read_body, why};
 use crate::validation::{classify, unreachable, Answer, Verdict};
 use crate::vault::SecretString;
 pub use limiter::TokenLimiter;
-use request::{forwarded_headers, presented_token, response_headers, upstream_url, Incoming};
+use request::{
+    forwarded_headers, path_stays_inside, presented_token, response_headers, upstream_url, Incoming,
+};
 use usage::UsageCounter;
 
 /// How a gateway behaves: limits and timeouts (SPEC.md §8 `KEYHUB_GATEWAY_*`).
@@ -196,6 +198,14 @@ async fn forward_request(
         return Err(rate_limited(gateway.config.requests_per_minute, wait));
     }
     let target = Target::parse(provider).ok_or_else(RestError::not_found)?;
+    // The caller's own mistake: refused before any key is tried, so no key is marked for it.
+    if !path_stays_inside(path) {
+        return Err(RestError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_path",
+            "The path may not leave the provider's API (no `..`, no `//`).",
+        ));
+    }
     if matches!(
         target.provider.auth,
         KeyAuth::AwsSigV4 | KeyAuth::GoogleServiceAccount
@@ -383,9 +393,9 @@ async fn send(
         let verdict = unreachable(provider, crate::validation::Unreachable::Refused);
         return Outcome::Failed {
             response: RestError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_path",
-                "The path may not leave the provider's API (no `..`, no `//`).",
+                StatusCode::BAD_GATEWAY,
+                "bad_base_url",
+                "The key's base URL does not take this path.",
             )
             .into_response(),
             verdict,

@@ -112,15 +112,21 @@ pub fn response_headers(upstream: &reqwest::header::HeaderMap) -> HeaderMap {
     headers
 }
 
-/// The provider URL for `path` under the key's base: the base's host, always. `None` when the path
-/// would leave the base (`..`, empty segments) or the result is not under it.
-pub fn upstream_url(base: &str, path: &str, query: &str) -> Option<reqwest::Url> {
-    let leaves = path
-        .split('/')
-        .any(|segment| segment == ".." || segment == "." || segment.contains('\\'))
+/// Whether a path stays under the base it is appended to: no `..` or `.` segments (also encoded),
+/// no empty segments, no backslashes.
+pub fn path_stays_inside(path: &str) -> bool {
+    let encoded_dot = path.contains('%') && path.to_ascii_lowercase().contains("%2e");
+    !(encoded_dot
         || path.contains("//")
-        || path.contains('%') && path.to_ascii_lowercase().contains("%2e");
-    if leaves {
+        || path
+            .split('/')
+            .any(|segment| segment == ".." || segment == "." || segment.contains('\\')))
+}
+
+/// The provider URL for `path` under the key's base: the base's host, always. `None` when the path
+/// would leave the base or the result is not under it.
+pub fn upstream_url(base: &str, path: &str, query: &str) -> Option<reqwest::Url> {
+    if !path_stays_inside(path) {
         return None;
     }
     let base = base.trim_end_matches('/');
