@@ -112,7 +112,14 @@ pub fn unusable(key: &KeyRecord, now: i64) -> Option<String> {
         Some(until) if key.status == KeyStatus::NoCredits => {
             Some(format!("is out of credit until {}", utc_minute(until)))
         }
-        Some(until) => Some(format!("is rate-limited until {}", utc_minute(until))),
+        Some(until) if key.status == KeyStatus::RateLimited => {
+            Some(format!("is rate-limited until {}", utc_minute(until)))
+        }
+        // The gateway rests a key briefly after its provider failed or could not be reached.
+        Some(until) => Some(format!(
+            "rests after a failed call until {}",
+            utc_minute(until)
+        )),
         None => None,
     }
 }
