@@ -403,6 +403,29 @@ async fn the_canary_never_leaves_the_vault(t: &TestDb) {
         asked.iter().all(|s| !s.key.starts_with("kh_")),
         "KeyHub's token never travels on"
     );
+    // A hostile upstream echoes the key in its page and headers; a link carries the token.
+    let hostile = format!("gsk_hostile{marker}14Zq9w");
+    let (status, body) = seen
+        .keep(
+            "rest hostile key",
+            rest(reqwest::Method::POST, "/orgs/acme/provider-keys")
+                .json(&json!({"provider": "groq", "api_key": hostile, "role": "primary"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let response = browser
+        .get(format!(
+            "{base}/gateway/acme/groq/hostile-page?key={gateway_token}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    let (status, page) = seen.keep("gateway hostile page", response).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("[redacted]"), "{page}");
 
     // Every page and the server functions behind them, the activity log included.
     let (_, provider_page) = seen
@@ -527,6 +550,10 @@ async fn the_canary_never_leaves_the_vault(t: &TestDb) {
         );
     }
     assert!(!logs.contains(&marker), "the marker reached the log");
+    assert!(
+        !logs.contains(&gateway_token),
+        "a gateway token from `?key=` reached the log"
+    );
     let stored = match t.sqlite_file() {
         Some(path) => {
             let mut bytes = std::fs::read(&path).unwrap();

@@ -369,7 +369,231 @@ async fn large_bodies_get_one_try_and_say_so(t: &TestDb) {
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
+async fn a_hostile_upstream_cannot_act_as_keyhub(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let stored = "sk-proj-hostileHOSTILEhostile0015";
+    let (primary, _, token) = acme(&app, stored, "sk-proj-FALLBACKfallback00000016").await;
+    // The gateway token in the link, as a hostile page would be shared with a signed-in victim.
+    let victim = app
+        .sign_in(common::OWNER_EMAIL, common::OWNER_PASSWORD)
+        .await;
+    let response = victim
+        .get(app.url(&format!("/gateway/acme/openai/hostile-page?key={token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header(&response, "x-keyhub-key-id"), primary);
+    assert_eq!(
+        header(&response, "content-security-policy"),
+        "sandbox; default-src 'none'"
+    );
+    assert_eq!(header(&response, "x-content-type-options"), "nosniff");
+    assert_eq!(
+        header(&response, "cross-origin-resource-policy"),
+        "same-origin"
+    );
+    for name in [
+        "location",
+        "refresh",
+        "set-cookie",
+        "clear-site-data",
+        "access-control-allow-origin",
+        "access-control-allow-credentials",
+        "x-echo",
+    ] {
+        assert!(!response.headers().contains_key(name), "{name} came back");
+    }
+    assert_eq!(
+        response
+            .headers()
+            .get_all("content-security-policy")
+            .iter()
+            .count(),
+        1
+    );
+    let page = response.text().await.unwrap();
+    assert!(page.contains("<script>"), "the page itself passes");
+    assert!(!page.contains(stored), "the key never comes back: {page}");
+
+    // KeyHub's own refusals are sandboxed too, and a session cookie is never a gateway credential.
+    let refused = victim
+        .get(app.url("/gateway/acme/openai/models"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        header(&refused, "content-security-policy"),
+        "sandbox; default-src 'none'"
+    );
+}
+
+async fn caller_headers_and_paths_cannot_knock_out_good_keys(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let (primary, fallback, token) = acme(
+        &app,
+        "sk-proj-GOODprimaryGOOD00000017",
+        "sk-proj-GOODfallbackGOOD0000018",
+    )
+    .await;
+    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+    let before = app.state.db.key(&org.id, &primary).await.unwrap().unwrap();
+
+    // A header the provider refuses good keys for does not travel on.
+    let response = common::new_client()
+        .post(app.url("/gateway/acme/openai/chat/completions"))
+        .bearer_auth(&token)
+        .header("openai-organization", "org-not-the-keys")
+        .header("openai-beta", "assistants=v2")
+        .json(&json!({"model": "gpt-4o"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header(&response, "x-keyhub-key-id"), primary);
+
+    // Paths the URL parser would turn into `..` are refused before any key is tried.
+    let asked_before = app.provider_log.all().len();
+    for path in [
+        "x/.%09./.%09./y",
+        "x/.%0a./y",
+        "x/%2e%2E/y",
+        "x/%252e%252e/y",
+        "x%5c..%5cy",
+        "models%3Flimit=1",
+    ] {
+        let status = status_of_raw(&app, &token, &format!("/gateway/acme/openai/{path}")).await;
+        assert_eq!(status, 400, "{path}");
+    }
+    assert_eq!(app.provider_log.all().len(), asked_before);
+    for id in [&primary, &fallback] {
+        let after = app.state.db.key(&org.id, id).await.unwrap().unwrap();
+        assert_eq!(
+            (after.status, after.cooldown_until),
+            (KeyStatus::Valid, None)
+        );
+    }
+    let after = app.state.db.key(&org.id, &primary).await.unwrap().unwrap();
+    assert_eq!(after.last_validated_at, before.last_validated_at);
+}
+
+/// The status of a GET whose path is sent exactly as written (an HTTP client would normalize it).
+async fn status_of_raw(app: &TestApp, token: &str, path: &str) -> u16 {
+    use std::io::{Read, Write};
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: keyhub\r\nAuthorization: Bearer {token}\r\n\
+         Connection: close\r\n\r\n"
+    );
+    let address = app.address;
+    tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer.split(' ').nth(1).unwrap().parse().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+/// How often validation's probe asked the fake provider about `key`.
+fn probed(app: &TestApp, key: &str) -> usize {
+    app.provider_log
+        .all()
+        .iter()
+        .filter(|seen| seen.path.ends_with("/models") && seen.key == key)
+        .count()
+}
+
+async fn a_refusal_at_call_time_marks_nothing_until_a_probe_agrees(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let refused_key = "sk-proj-callrejectPRIMARY0000019";
+    let (primary, fallback, token) =
+        acme(&app, refused_key, "sk-proj-FALLBACKfallback00000020").await;
+    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+    let before = app.state.db.key(&org.id, &primary).await.unwrap().unwrap();
+    assert_eq!(probed(&app, refused_key), 1, "validated when saved");
+
+    // The provider refuses the call, but the key still validates: nothing changes but the check.
+    for _ in 0..3 {
+        let response = chat(&app, &token, json!({"model": "gpt-4o"})).await;
+        assert_eq!(header(&response, "x-keyhub-key-id"), fallback);
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let checked = loop {
+        let key = app.state.db.key(&org.id, &primary).await.unwrap().unwrap();
+        if key.last_validated_at != before.last_validated_at || Instant::now() > deadline {
+            break key;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(probed(&app, refused_key), 2, "one probe for three refusals");
+    assert_eq!(
+        (checked.status, checked.cooldown_until),
+        (KeyStatus::Valid, None)
+    );
+    assert!(app
+        .events(&org.id)
+        .await
+        .iter()
+        .all(|event| event.action != "key.failover"));
+
+    // A key the provider really revoked: the probe agrees, and only then is it marked.
+    let revoked = "sk-proj-soon-revokedSECOND000021";
+    let writer = token_of(&app, "acme", &[TokenScope::KeysWrite]).await;
+    let created: serde_json::Value = common::new_client()
+        .post(app.url("/api/v1/orgs/acme/provider-keys"))
+        .bearer_auth(writer)
+        .json(&json!({"provider": "openai", "api_key": revoked, "role": "primary"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let revoked_id = created["key"]["id"].as_str().unwrap().to_owned();
+    let response = chat(&app, &token, json!({"model": "gpt-4o"})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let marked = loop {
+        let key = app
+            .state
+            .db
+            .key(&org.id, &revoked_id)
+            .await
+            .unwrap()
+            .unwrap();
+        if key.status != KeyStatus::Valid || Instant::now() > deadline {
+            break key;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(marked.status, KeyStatus::Invalid);
+}
+
+async fn a_call_failure_is_not_a_validation(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let (primary, _, token) = acme(
+        &app,
+        "sk-proj-soon-busyPRIMARY00000022",
+        "sk-proj-FALLBACKfallback00000023",
+    )
+    .await;
+    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+    let before = app.state.db.key(&org.id, &primary).await.unwrap().unwrap();
+    chat(&app, &token, json!({"model": "gpt-4o"})).await;
+    let after = app.state.db.key(&org.id, &primary).await.unwrap().unwrap();
+    assert_eq!(after.status, KeyStatus::RateLimited);
+    assert_eq!(after.last_validated_at, before.last_validated_at);
+    assert_eq!(after.last_success_at, before.last_success_at);
+}
+
 on_both_backends!(
+    a_hostile_upstream_cannot_act_as_keyhub,
+    caller_headers_and_paths_cannot_knock_out_good_keys,
+    a_refusal_at_call_time_marks_nothing_until_a_probe_agrees,
+    a_call_failure_is_not_a_validation,
     large_bodies_get_one_try_and_say_so,
     a_rate_limited_primary_fails_over_to_the_fallback,
     exhausted_credit_marks_the_key_and_the_next_request_skips_it,

@@ -22,18 +22,19 @@ use crate::domain::accounts::TokenScope;
 use crate::domain::catalog::KeyAuth;
 use crate::domain::consumers::{ConsumerKind, Slot, Target};
 use crate::domain::keys::KeyStatus;
-use crate::keys::{health_of, key_label, KeyActor};
+use crate::keys::{key_label, CallFailure, KeyActor};
 use crate::rest::error::RestError;
 use crate::server::state::AppState;
-use crate::store::activity::NewEvent;
 use crate::store::keys::KeyRecord;
 use crate::store::now_ms;
 use crate::validation::probe::{auth_headers, guarded_client, read_body, why};
+use crate::validation::redact::redact_stream;
 use crate::validation::{classify, unreachable, Answer, Verdict};
 use crate::vault::SecretString;
 pub use limiter::TokenLimiter;
 use request::{
-    forwarded_headers, path_stays_inside, presented_token, response_headers, upstream_url, Incoming,
+    forwarded_headers, path_stays_inside, presented_token, response_headers, upstream_url,
+    Incoming, GATEWAY_SECURITY_HEADERS,
 };
 use usage::UsageCounter;
 
@@ -62,9 +63,6 @@ impl Default for GatewayConfig {
         }
     }
 }
-
-/// How long a key rests after its provider failed or could not be reached at call time.
-const PROVIDER_FAILURE_COOLDOWN_MS: i64 = 30_000;
 
 #[derive(Clone, Debug)]
 pub struct Gateway {
@@ -116,7 +114,7 @@ pub async fn forward(
     Path((org, provider, path)): Path<(String, String, String)>,
     request: Request,
 ) -> Response {
-    match forward_request(&state, &org, &provider, &path, request).await {
+    let mut response = match forward_request(&state, &org, &provider, &path, request).await {
         Ok(response) => response,
         Err(error) => {
             let mut response = error.into_response();
@@ -125,7 +123,13 @@ pub async fn forward(
                 .insert("x-keyhub-attempts", HeaderValue::from_static("0"));
             response
         }
+    };
+    for (name, value) in GATEWAY_SECURITY_HEADERS {
+        response
+            .headers_mut()
+            .insert(*name, HeaderValue::from_static(value));
     }
+    response
 }
 
 async fn authenticate(
@@ -203,7 +207,8 @@ async fn forward_request(
         return Err(RestError::new(
             StatusCode::BAD_REQUEST,
             "invalid_path",
-            "The path may not leave the provider's API (no `..`, no `//`).",
+            "The path may not leave the provider's API: no `.` or `..` segments (also encoded), \
+             no empty segments, no control characters, spaces, backslashes, `?` or `#`.",
         ));
     }
     if matches!(
@@ -264,7 +269,7 @@ async fn forward_request(
         method: parts.method,
         path: path.to_owned(),
         query,
-        headers: forwarded_headers(&parts.headers),
+        headers: forwarded_headers(&parts.headers, target.provider.key_family),
         body,
     };
 
@@ -293,13 +298,26 @@ async fn forward_request(
             Outcome::Answer(response) => {
                 return Ok(with_keyhub_headers(response, key_id, tried, replayable));
             }
-            Outcome::Failed { verdict, response } => {
+            Outcome::Failed {
+                verdict,
+                failure,
+                response,
+            } => {
                 if let Some(key) = key {
                     gateway
                         .usage
                         .failed(key, verdict.status, &verdict.message, now_ms());
-                    let next = attempts.get(tried).filter(|_| replayable);
-                    mark_failure(state, &caller, key, &verdict, next).await?;
+                    match failure {
+                        CallFailure::Rests => {
+                            let next = attempts.get(tried).filter(|_| replayable);
+                            state
+                                .keys
+                                .record_call_failure(&caller.label, key, &verdict, &then(next))
+                                .await
+                                .map_err(RestError::internal)?;
+                        }
+                        CallFailure::Refused => state.keys.recheck_after_refusal(key),
+                    }
                 }
                 last_failure = Some(with_keyhub_headers(response, key_id, tried, replayable));
             }
@@ -349,8 +367,18 @@ enum Outcome {
     /// A failure that moves on to the next key; `response` is what the caller gets if none is left.
     Failed {
         verdict: Verdict,
+        failure: CallFailure,
         response: Response,
     },
+}
+
+/// What the gateway did after a key failed, for the activity log.
+fn then(next: Option<&Attempt<'_>>) -> String {
+    match next {
+        Some(Attempt::Key(next)) => format!("moved on to {}", key_label(next)),
+        Some(Attempt::Platform) => "moved on to the platform key".to_owned(),
+        None => "no other key was left to try".to_owned(),
+    }
 }
 
 /// Statuses that may mean the key (or its provider) failed, not the request.
@@ -372,7 +400,11 @@ async fn send(
     let failed = |verdict: Verdict, status: StatusCode| {
         let response =
             RestError::new(status, "provider_unreachable", verdict.message.clone()).into_response();
-        Outcome::Failed { verdict, response }
+        Outcome::Failed {
+            verdict,
+            failure: CallFailure::Rests,
+            response,
+        }
     };
     let base = match state.keys.prober().base_url(
         provider,
@@ -385,6 +417,7 @@ async fn send(
             return Outcome::Failed {
                 response: RestError::new(StatusCode::BAD_GATEWAY, "bad_base_url", reason)
                     .into_response(),
+                failure: CallFailure::Rests,
                 verdict,
             };
         }
@@ -398,6 +431,7 @@ async fn send(
                 "The key's base URL does not take this path.",
             )
             .into_response(),
+            failure: CallFailure::Rests,
             verdict,
         };
     };
@@ -427,11 +461,16 @@ async fn send(
         Ok(Ok(response)) => response,
     };
     let status = response.status();
-    let headers = response_headers(response.headers());
+    let headers = response_headers(response.headers(), secret);
     if !may_fail_over(status.as_u16()) {
-        let mut answer = Response::new(Body::from_stream(response.bytes_stream()));
+        let body = redact_stream(response.bytes_stream(), secret.clone());
+        let mut answer = Response::new(Body::from_stream(body));
         *answer.status_mut() = status;
         *answer.headers_mut() = headers;
+        // Redaction may shorten the body.
+        answer
+            .headers_mut()
+            .remove(axum::http::header::CONTENT_LENGTH);
         return Outcome::Answer(answer);
     }
     let retry = crate::validation::retry::retry_after(
@@ -459,15 +498,8 @@ async fn send(
         },
         secret.expose(),
     );
-    let key_failed = matches!(
-        verdict.status,
-        KeyStatus::RateLimited
-            | KeyStatus::NoCredits
-            | KeyStatus::Invalid
-            | KeyStatus::Expired
-            | KeyStatus::Forbidden
-            | KeyStatus::ProviderDown
-    ) && (status.as_u16() != 400 || verdict.status == KeyStatus::NoCredits);
+    let failure = CallFailure::of(&verdict)
+        .filter(|_| status.as_u16() != 400 || verdict.status == KeyStatus::NoCredits);
     // The provider's words are passed on as they were (the caller's own request), but never the key.
     let body = crate::validation::redact::redact(&body, secret.expose());
     let mut answer = Response::new(Body::from(body));
@@ -476,66 +508,12 @@ async fn send(
     answer
         .headers_mut()
         .remove(axum::http::header::CONTENT_LENGTH);
-    match key_failed {
-        true => Outcome::Failed {
+    match failure {
+        Some(failure) => Outcome::Failed {
             verdict,
+            failure,
             response: answer,
         },
-        false => Outcome::Answer(answer),
+        None => Outcome::Answer(answer),
     }
-}
-
-/// Records a failure at call time: the key's health with its cooldown, and an activity event, in
-/// one transaction.
-async fn mark_failure(
-    state: &AppState,
-    caller: &TokenCaller,
-    key: &KeyRecord,
-    verdict: &Verdict,
-    next: Option<&Attempt<'_>>,
-) -> Result<(), RestError> {
-    let now = now_ms();
-    let mut health = health_of(verdict, now);
-    if health.cooldown_until.is_none()
-        && matches!(
-            verdict.status,
-            KeyStatus::ProviderDown | KeyStatus::NetworkError
-        )
-    {
-        health.cooldown_until = Some(now + PROVIDER_FAILURE_COOLDOWN_MS);
-    }
-    let then = match next {
-        Some(Attempt::Key(next)) => format!("moved on to {}", key_label(next)),
-        Some(Attempt::Platform) => "moved on to the platform key".to_owned(),
-        None => "no other key was left to try".to_owned(),
-    };
-    let event = NewEvent {
-        org_id: key.org_id.clone(),
-        actor_user_id: None,
-        actor_label: caller.label.clone(),
-        action: "key.failover",
-        target_kind: "key",
-        target_id: key.id.clone(),
-        target_label: key_label(key),
-        provider: Some(key.provider.clone()),
-        detail: format!(
-            "{} ({}): {then}",
-            crate::domain::consumers::status_word(verdict.status),
-            verdict
-                .http_status
-                .map_or("no answer".to_owned(), |s| s.to_string())
-        ),
-        at: now,
-    };
-    let mut change = state
-        .db
-        .begin_org_change(&key.org_id)
-        .await
-        .map_err(RestError::internal)?;
-    change
-        .set_health(&key.id, &health)
-        .await
-        .map_err(RestError::internal)?;
-    change.finish(&event).await.map_err(RestError::internal)?;
-    Ok(())
 }

@@ -27,27 +27,37 @@ const KEY_HEADERS: &[&str] = &[
     "ocp-apim-subscription-key",
 ];
 
-/// Hop-by-hop headers, and what belongs to the connection to KeyHub rather than to the provider.
-const NOT_FORWARDED: &[&str] = &[
-    "host",
-    "cookie",
-    "connection",
-    "keep-alive",
-    "proxy-authorization",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "content-length",
-    "forwarded",
-    "x-forwarded-for",
-    "x-forwarded-host",
-    "x-forwarded-proto",
-    "x-real-ip",
-    "origin",
-    "referer",
+/// Caller headers that travel to every provider: content negotiation, idempotency and tracing.
+/// Everything else is dropped, so a caller cannot make a provider refuse a good key (for example
+/// with an `OpenAI-Organization` the key does not belong to) and have KeyHub blame the key.
+const FORWARDED_TO_ALL: &[&str] = &[
+    "accept",
+    "accept-language",
+    "content-type",
+    "content-encoding",
+    "user-agent",
+    "idempotency-key",
+    "traceparent",
+    "tracestate",
+    "x-request-id",
+    "x-client-request-id",
 ];
+
+/// The version and feature headers each provider family's SDK sends.
+fn forwarded_for_family(family: &str) -> &'static [&'static str] {
+    match family {
+        "anthropic" => &["anthropic-version", "anthropic-beta"],
+        "openai" | "azure-openai" => &["openai-beta"],
+        "openrouter" => &["http-referer", "x-title"],
+        "cohere" => &["x-client-name"],
+        "stability" => &[
+            "stability-client-id",
+            "stability-client-user-id",
+            "stability-client-version",
+        ],
+        _ => &[],
+    }
+}
 
 /// A query string's pairs, decoded.
 fn query_pairs(query: &str) -> Vec<(String, String)> {
@@ -72,37 +82,67 @@ pub fn presented_token(headers: &HeaderMap, query: &str) -> Option<SecretString>
     })
 }
 
-/// The caller's headers that travel on: no key header, no hop-by-hop header, nothing of KeyHub's.
-pub fn forwarded_headers(incoming: &HeaderMap) -> HeaderMap {
+/// The caller's headers that travel on to a provider of `family`: only those on the allow-lists.
+pub fn forwarded_headers(incoming: &HeaderMap, family: &str) -> HeaderMap {
+    let for_family = forwarded_for_family(family);
     let mut headers = HeaderMap::new();
     for (name, value) in incoming {
-        let lower = name.as_str();
-        if KEY_HEADERS.contains(&lower)
-            || NOT_FORWARDED.contains(&lower)
-            || lower.starts_with("x-keyhub-")
-            || lower.starts_with("sec-")
-        {
-            continue;
+        let name_text = name.as_str();
+        if FORWARDED_TO_ALL.contains(&name_text) || for_family.contains(&name_text) {
+            headers.append(name.clone(), value.clone());
         }
-        headers.append(name.clone(), value.clone());
     }
     headers
 }
 
-/// The provider's headers that come back: all but the connection's own.
-pub fn response_headers(upstream: &reqwest::header::HeaderMap) -> HeaderMap {
+/// Provider headers that never come back: the connection's own, and every header that would let
+/// an answer act as a KeyHub page (navigate, set or clear cookies, relax KeyHub's policies).
+fn never_returned(name: &str) -> bool {
+    matches!(
+        name,
+        "connection"
+            | "keep-alive"
+            | "transfer-encoding"
+            | "trailer"
+            | "upgrade"
+            | "location"
+            | "refresh"
+            | "set-cookie"
+            | "set-cookie2"
+            | "clear-site-data"
+            | "link"
+            | "service-worker-allowed"
+            | "www-authenticate"
+            | "proxy-authenticate"
+            | "alt-svc"
+            | "strict-transport-security"
+            | "x-frame-options"
+            | "x-xss-protection"
+            | "permissions-policy"
+            | "origin-agent-cluster"
+            | "timing-allow-origin"
+    ) || name.starts_with("content-security-policy")
+        || name.starts_with("access-control-")
+        || name.starts_with("cross-origin-")
+        || name.starts_with("x-keyhub-")
+}
+
+/// The security headers of every gateway answer, whoever wrote it: it can never run script, be
+/// sniffed into something executable, or be read by another origin's page.
+pub const GATEWAY_SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("content-security-policy", "sandbox; default-src 'none'"),
+    ("x-content-type-options", "nosniff"),
+    ("cross-origin-resource-policy", "same-origin"),
+];
+
+/// The provider's headers that come back: neither the connection's own, nor any that could act
+/// on KeyHub's origin, nor any whose value holds the key.
+pub fn response_headers(upstream: &reqwest::header::HeaderMap, secret: &SecretString) -> HeaderMap {
     let mut headers = HeaderMap::new();
     for (name, value) in upstream {
-        let lower = name.as_str();
-        if matches!(
-            lower,
-            "connection"
-                | "keep-alive"
-                | "transfer-encoding"
-                | "trailer"
-                | "upgrade"
-                | "set-cookie"
-        ) {
+        if never_returned(name.as_str())
+            || crate::validation::redact::holds_secret(value.as_bytes(), secret.expose())
+        {
             continue;
         }
         if let Ok(name) = HeaderName::from_bytes(name.as_ref()) {
@@ -112,15 +152,34 @@ pub fn response_headers(upstream: &reqwest::header::HeaderMap) -> HeaderMap {
     headers
 }
 
-/// Whether a path stays under the base it is appended to: no `..` or `.` segments (also encoded),
-/// no empty segments, no backslashes.
+/// Whether a caller's path (as routed, percent-decoded once) stays under the base it is appended
+/// to, whatever the URL parser would make of it: no control or space characters (the parser drops
+/// tabs and newlines, so `.%09.` would become `..`), no backslash, `?` or `#`, no empty segment,
+/// and no segment the parser would treat as `.` or `..` (also percent-encoded).
 pub fn path_stays_inside(path: &str) -> bool {
-    let encoded_dot = path.contains('%') && path.to_ascii_lowercase().contains("%2e");
-    !(encoded_dot
-        || path.contains("//")
-        || path
-            .split('/')
-            .any(|segment| segment == ".." || segment == "." || segment.contains('\\')))
+    if path.is_empty() {
+        return true;
+    }
+    if path
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || matches!(c, '\\' | '?' | '#'))
+    {
+        return false;
+    }
+    let segments: Vec<&str> = path.split('/').collect();
+    let last = segments.len() - 1;
+    if segments
+        .iter()
+        .enumerate()
+        .any(|(i, segment)| segment.is_empty() && i != last)
+    {
+        return false;
+    }
+    // Whatever else the parser normalizes shows as a changed number of segments.
+    reqwest::Url::parse(&format!("http://gateway.invalid/base/{path}"))
+        .ok()
+        .and_then(|url| url.path_segments().map(|parsed| parsed.count()))
+        == Some(segments.len() + 1)
 }
 
 /// The provider URL for `path` under the key's base: the base's host, always. `None` when the path
@@ -168,12 +227,35 @@ mod tests {
             url.as_str(),
             "https://api.openai.com/v1/chat/completions?a=1&b=2"
         );
-        for path in ["../admin", "a/../../x", "a//b", "%2e%2e/x", "a/./b"] {
+        for path in [
+            "../admin",
+            "a/../../x",
+            "a//b",
+            "%2e%2e/x",
+            "a/%2E./x",
+            "a/./b",
+            "x/.\t./.\t./y",
+            "x/.\n./y",
+            "a\\..\\b",
+            "/etc",
+            "models?x=1",
+            "models#f",
+            "a/ /b",
+        ] {
+            assert!(!path_stays_inside(path), "{path}");
             assert_eq!(
                 upstream_url("https://api.openai.com/v1", path, ""),
                 None,
                 "{path}"
             );
+        }
+        for path in [
+            "chat/completions",
+            "models/",
+            "v1beta/models/gemini:generate",
+            "",
+        ] {
+            assert!(path_stays_inside(path), "{path}");
         }
         let at = upstream_url("https://api.openai.com/v1", "@evil.example/x", "").unwrap();
         assert_eq!(at.host_str(), Some("api.openai.com"));
@@ -190,9 +272,16 @@ mod tests {
             presented_token(&headers, "").unwrap().expose(),
             "kh_fromAnthropicSdk"
         );
-        let forwarded = forwarded_headers(&headers);
-        assert_eq!(forwarded.len(), 1);
+        headers.insert("openai-organization", "org-not-the-keys".parse().unwrap());
+        headers.insert("cookie", "keyhub_session=s".parse().unwrap());
+        headers.insert("content-type", "application/json".parse().unwrap());
+        let forwarded = forwarded_headers(&headers, "anthropic");
+        assert_eq!(forwarded.len(), 2);
         assert!(forwarded.contains_key("anthropic-version"));
+        assert!(forwarded.contains_key("content-type"));
+        let to_openai = forwarded_headers(&headers, "openai");
+        assert!(!to_openai.contains_key("anthropic-version"));
+        assert!(!to_openai.contains_key("openai-organization"));
         assert_eq!(
             presented_token(&HeaderMap::new(), "key=kh_q&x=1")
                 .unwrap()
@@ -200,5 +289,29 @@ mod tests {
             "kh_q"
         );
         assert!(presented_token(&HeaderMap::new(), "key=AIzaNotOurs").is_none());
+    }
+
+    #[test]
+    fn answers_keep_no_header_that_acts_on_keyhubs_origin_or_holds_the_key() {
+        let secret = SecretString::new("sk-proj-theRealKey1234567890");
+        let mut upstream = reqwest::header::HeaderMap::new();
+        for (name, value) in [
+            ("content-type", "text/html"),
+            ("x-ratelimit-remaining-requests", "99"),
+            ("location", "/api/keys/delete"),
+            ("refresh", "0;url=/settings"),
+            ("set-cookie", "keyhub_session=evil"),
+            ("content-security-policy", "script-src 'unsafe-inline'"),
+            ("content-security-policy-report-only", "default-src *"),
+            ("access-control-allow-origin", "*"),
+            ("clear-site-data", "\"cookies\""),
+            ("x-keyhub-key-id", "forged"),
+            ("x-echo", "Bearer sk-proj-theRealKey1234567890"),
+        ] {
+            upstream.append(name, value.parse().unwrap());
+        }
+        let kept = response_headers(&upstream, &secret);
+        let names: Vec<&str> = kept.keys().map(|name| name.as_str()).collect();
+        assert_eq!(names, ["content-type", "x-ratelimit-remaining-requests"]);
     }
 }

@@ -3,9 +3,10 @@
 //! thin doors onto [`KeyService`]; every change is one transaction with its activity event.
 
 pub mod arrangement;
+mod call_outcome;
 pub mod input;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value};
@@ -24,6 +25,7 @@ use crate::store::{new_id, now_ms, Db, StoreError};
 use crate::validation::{Prober, Verdict};
 use crate::vault::SecretString;
 use arrangement::{rearrange, without, RoleChange};
+pub use call_outcome::CallFailure;
 use input::{
     clean_api_base, clean_nickname, clean_options, clean_secret, key_family, prefix_warning,
     FieldProblem,
@@ -211,6 +213,8 @@ pub struct KeyService {
     allow_private_endpoints: bool,
     /// Keys being checked right now.
     in_flight: Arc<Mutex<HashSet<String>>>,
+    /// When each key was last re-checked because a provider refused it at call time.
+    rechecked: Arc<Mutex<HashMap<String, i64>>>,
 }
 
 /// Marks a key as being checked until dropped.
@@ -311,6 +315,7 @@ impl KeyService {
             prober,
             allow_private_endpoints,
             in_flight: Arc::default(),
+            rechecked: Arc::default(),
         }
     }
 

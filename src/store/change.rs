@@ -245,6 +245,16 @@ impl OrgChange<'_> {
         set_health_row(&mut self.tx, &self.org_id, key_id, health).await
     }
 
+    /// Records what a call through the gateway showed (a rest, and why), leaving the validation
+    /// times alone: a call is not a validation.
+    pub async fn set_call_health(
+        &mut self,
+        key_id: &str,
+        health: &KeyHealth,
+    ) -> Result<(), StoreError> {
+        super::keys::set_call_health_row(&mut self.tx, &self.org_id, key_id, health).await
+    }
+
     /// Soft delete: the row stays for the audit trail; the ciphertext and fingerprint are wiped
     /// and the key leaves its role (arrange the group first).
     pub async fn soft_delete(

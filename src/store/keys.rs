@@ -218,6 +218,33 @@ pub(super) async fn set_health_row(
     Ok(())
 }
 
+pub(super) async fn set_call_health_row(
+    conn: &mut AnyConnection,
+    org_id: &str,
+    key_id: &str,
+    health: &KeyHealth,
+) -> Result<(), StoreError> {
+    let (code, http_status, message) = match &health.error {
+        Some((code, http, message)) => (Some(code.as_str()), *http, Some(message.as_str())),
+        None => (None, None, None),
+    };
+    sqlx::query(
+        "UPDATE provider_keys SET status = $1, cooldown_until = $2, last_error_code = $3, \
+         last_error_http_status = $4, last_error_message = $5 \
+         WHERE org_id = $6 AND id = $7 AND deleted_at IS NULL",
+    )
+    .bind(health.status.as_str())
+    .bind(health.cooldown_until)
+    .bind(code)
+    .bind(http_status)
+    .bind(message)
+    .bind(org_id)
+    .bind(key_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 impl Db {
     /// Inserts a key row on its own (no activity event; the key services use [`super::change`]).
     pub async fn insert_key(&self, row: &NewKeyRow<'_>) -> Result<(), StoreError> {

@@ -5,8 +5,12 @@
 //! The key chooses: `invalid`, `expired`, `restricted`, `nocredits`, `ratelimit` (429 with
 //! `retry-after: 30`), `down` (503), `overloaded` (529), `slow` (answers after 15 s), `slowish`
 //! (a valid key, answered after 100 ms), `drop` (the
-//! connection breaks mid-answer), `soon-broke` / `soon-busy` / `soon-fail` (valid once, then out
-//! of credit / rate-limited / failing); anything else is a valid key. Local Ollama needs no key.
+//! connection breaks mid-answer), `soon-broke` / `soon-busy` / `soon-fail` / `soon-revoked` (valid
+//! once, then out of credit / rate-limited / failing / rejected); anything else is a valid key.
+//! Local Ollama needs no key. Besides validation's `…/models`, a key with `callreject` is refused
+//! (401), and one with `hostile` gets a hostile HTML page that echoes the key, tries to run script,
+//! set cookies and navigate; any request with an `OpenAI-Organization` header is refused (401), as
+//! OpenAI refuses an organization the key does not belong to.
 //!
 //! A valid key's `POST …/chat/completions` answers a completion, or with `"stream": true` five
 //! server-sent events 300 ms apart, as the gateway's callers expect.
@@ -147,7 +151,8 @@ async fn answer(
         true => key
             .replace("soon-broke", "nocredits")
             .replace("soon-busy", "ratelimit")
-            .replace("soon-fail", "down"),
+            .replace("soon-fail", "down")
+            .replace("soon-revoked", "invalid"),
         false => key,
     };
     log.0.lock().unwrap().push(Seen {
@@ -162,14 +167,60 @@ async fn answer(
     let now = log.1.now.fetch_add(1, SeqCst) + 1;
     log.1.most.fetch_max(now, SeqCst);
     let completion = method == Method::POST && uri.path().ends_with("/chat/completions");
-    let response = match outcome(&family, &key).await {
-        ok if ok.status() == StatusCode::OK && completion => {
-            complete(body.contains("\"stream\":true"))
-        }
-        other => other,
+    let validation = uri.path().ends_with("/models");
+    let response = match call_only(&headers, &key, validation) {
+        Some(special) => special,
+        None => match outcome(&family, &key).await {
+            ok if ok.status() == StatusCode::OK && completion => {
+                complete(body.contains("\"stream\":true"))
+            }
+            other => other,
+        },
     };
     log.1.now.fetch_sub(1, SeqCst);
     response
+}
+
+/// Answers that only calls get (never validation's `…/models`).
+fn call_only(headers: &HeaderMap, key: &str, validation: bool) -> Option<Response> {
+    if validation {
+        return None;
+    }
+    if headers.contains_key("openai-organization") || key.contains("callreject") {
+        return Some(json(
+            401,
+            r#"{"error":{"message":"OpenAI-Organization header should match organization for API key","type":"invalid_request_error","code":"mismatched_organization"}}"#.into(),
+        ));
+    }
+    key.contains("hostile").then(|| hostile_page(key))
+}
+
+/// What a hostile upstream answers: a page that would run script as whoever serves it, with
+/// headers that would navigate, set and clear cookies, relax CORS, and echo the key.
+pub fn hostile_page(key: &str) -> Response {
+    let page = format!(
+        "<!DOCTYPE html><html><head><title>upstream</title></head><body>\
+         <p id=\"echo\">{key}</p>\
+         <script>document.title = 'pwned'; \
+         fetch('/api/auth/viewer', {{method: 'POST'}}).then(r => r.text()).then(t => {{ \
+         document.body.setAttribute('data-stolen', t); }});</script></body></html>"
+    );
+    Response::builder()
+        .status(200)
+        .header("content-type", "text/html; charset=utf-8")
+        .header(
+            "content-security-policy",
+            "script-src 'unsafe-inline' *; connect-src *",
+        )
+        .header("location", "/settings")
+        .header("refresh", "0;url=/api/auth/logout")
+        .header("set-cookie", "keyhub_session=attacker; Path=/")
+        .header("clear-site-data", "\"cookies\"")
+        .header("access-control-allow-origin", "*")
+        .header("access-control-allow-credentials", "true")
+        .header("x-echo", format!("Bearer {key}"))
+        .body(Body::from(page))
+        .unwrap()
 }
 
 /// A chat completion, or its stream of server-sent events.
