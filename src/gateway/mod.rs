@@ -28,7 +28,7 @@ use crate::server::state::AppState;
 use crate::store::activity::NewEvent;
 use crate::store::keys::KeyRecord;
 use crate::store::now_ms;
-use crate::validation::probe::{auth_headers, guarded_client, read_body, why};
+use crate::validation::probe::{auth_headers, guarded_client, read_body, why, Egress};
 use crate::validation::{classify, unreachable, Answer, Verdict};
 use crate::vault::SecretString;
 pub use limiter::TokenLimiter;
@@ -75,8 +75,8 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    pub fn new(config: GatewayConfig, allow_private: bool) -> Gateway {
-        let client = guarded_client(allow_private)
+    pub fn new(config: GatewayConfig, egress: &Egress) -> Gateway {
+        let client = guarded_client(egress)
             .connect_timeout(config.connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()
