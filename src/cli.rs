@@ -62,7 +62,7 @@ pub enum Command {
     /// Print a new random master key for KEYHUB_MASTER_KEY.
     GenMasterKey,
     /// Re-encrypt every stored key under the first master key (put the new key first, the old one
-    /// after it). Resumable; remove the old key only after it reports success.
+    /// after it). Resumable; names keys it cannot decrypt; remove the old key only after it says so.
     RotateMasterKey,
     /// Check configuration, database and master key without changing anything.
     /// Exit code: 0 all good, 2 configuration, 3 database, 4 master key.
@@ -323,20 +323,40 @@ async fn rotate_master_key(settings: Settings) -> Result<(), ExitCode> {
     }
     let report = Keyring::new(db.clone(), vault).reseal_all().await;
     db.close().await;
-    match report {
-        Ok(report) => {
-            println!(
-                "re-encrypted {} key(s) under the first master key ({} already were). \
-                 The old master key can now be removed.",
-                report.resealed, report.already_current
-            );
-            Ok(())
-        }
+    let report = match report {
+        Ok(report) => report,
         Err(error) => {
             eprintln!("keyhub: rotation stopped: {error}. Run it again to continue.");
-            Err(ExitCode::FAILURE)
+            return Err(ExitCode::FAILURE);
         }
+    };
+    println!(
+        "Re-encrypted {} key(s) under the new master key; skipped {} already under it and {} \
+         changed meanwhile.",
+        report.resealed, report.already_current, report.changed_meanwhile
+    );
+    if !report.old_key_needed() {
+        println!(
+            "All {} keys are now under the new master key; the old key may be removed.",
+            report.total()
+        );
+        return Ok(());
     }
+    if !report.undecryptable.is_empty() {
+        eprintln!(
+            "keyhub: {} keys could not be decrypted (ids {}); keep the old key.",
+            report.undecryptable.len(),
+            report.undecryptable.join(", ")
+        );
+    }
+    if report.still_under_old > 0 {
+        eprintln!(
+            "keyhub: {} keys changed while rotating and are still under the old master key; keep \
+             the old key and run rotate-master-key again.",
+            report.still_under_old
+        );
+    }
+    Err(ExitCode::FAILURE)
 }
 
 async fn shutdown_signal() {

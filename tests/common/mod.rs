@@ -408,6 +408,17 @@ pub async fn raw(test_db: &TestDb) -> Db {
     Db::connect(&test_db.url, Access::ReadWrite).await.unwrap()
 }
 
+/// Damages a stored key's ciphertext in place, as a bad disk or a careless edit would.
+pub async fn damage_sealed_secret(test_db: &TestDb, key_id: &str) {
+    sqlx::query(
+        "UPDATE provider_keys SET secret_ciphertext = secret_ciphertext || 'AAAA' WHERE id = $1",
+    )
+    .bind(key_id)
+    .execute(raw(test_db).await.pool())
+    .await
+    .unwrap();
+}
+
 pub fn secret(text: &str) -> SecretString {
     SecretString::new(text)
 }
