@@ -11,7 +11,7 @@ use crate::accounts::{Accounts, FirstOwner, SessionPolicy};
 use crate::domain::accounts::TokenScope;
 use crate::keyring::Keyring;
 use crate::server::config::Settings;
-use crate::server::router::build_router;
+use crate::server::router::{build_router, gateway_router};
 use crate::server::startup::{check_master_key, open_vault, StartupError};
 use crate::server::state::AppState;
 use crate::store::{Access, Db};
@@ -62,7 +62,7 @@ pub enum Command {
     /// Print a new random master key for KEYHUB_MASTER_KEY.
     GenMasterKey,
     /// Re-encrypt every stored key under the first master key (put the new key first, the old one
-    /// after it). Resumable; remove the old key only after it reports success.
+    /// after it). Resumable; names keys it cannot decrypt; remove the old key only after it says so.
     RotateMasterKey,
     /// Check configuration, database and master key without changing anything.
     /// Exit code: 0 all good, 2 configuration, 3 database, 4 master key.
@@ -172,28 +172,53 @@ async fn serve(settings: Settings) -> Result<(), ExitCode> {
     }
     let usage = state.gateway.usage().clone();
     tokio::spawn(usage.clone().flush_forever(db.clone()));
-    let router = build_router(state);
-    let listener = tokio::net::TcpListener::bind(address)
-        .await
-        .map_err(|error| {
-            eprintln!("keyhub: cannot listen on {address}: {error}");
-            ExitCode::FAILURE
-        })?;
+    let timeouts = state.settings.http;
+    let listener = bind(address).await?;
+    let gateway_listener = match state.settings.gateway_addr {
+        Some(gateway_address) => Some(bind(gateway_address).await?),
+        None => None,
+    };
     tracing::info!("KeyHub is listening on http://{address}");
-    let served = axum::serve(
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    let gateway = gateway_listener.map(|listener| {
+        if let Ok(gateway_address) = listener.local_addr() {
+            tracing::info!("the gateway is listening on http://{gateway_address}");
+        }
+        let router = gateway_router(state.clone());
+        let stopped = until_stopped(stopped.clone());
+        tokio::spawn(crate::server::serve(listener, router, timeouts, stopped))
+    });
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    crate::server::serve(
         listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        build_router(state),
+        timeouts,
+        until_stopped(stopped),
     )
-    .with_graceful_shutdown(shutdown_signal())
     .await;
+    if let Some(gateway) = gateway {
+        let _ = gateway.await;
+    }
     if let Err(error) = usage.flush(&db).await {
         tracing::warn!(%error, "the last gateway usage could not be written");
     }
     db.close().await;
-    served.map_err(|error| {
-        eprintln!("keyhub: server error: {error}");
-        ExitCode::FAILURE
-    })
+    Ok(())
+}
+
+async fn bind(address: std::net::SocketAddr) -> Result<tokio::net::TcpListener, ExitCode> {
+    tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|error| {
+            eprintln!("keyhub: cannot listen on {address}: {error}");
+            ExitCode::FAILURE
+        })
 }
 
 async fn create_admin(
@@ -298,20 +323,40 @@ async fn rotate_master_key(settings: Settings) -> Result<(), ExitCode> {
     }
     let report = Keyring::new(db.clone(), vault).reseal_all().await;
     db.close().await;
-    match report {
-        Ok(report) => {
-            println!(
-                "re-encrypted {} key(s) under the first master key ({} already were). \
-                 The old master key can now be removed.",
-                report.resealed, report.already_current
-            );
-            Ok(())
-        }
+    let report = match report {
+        Ok(report) => report,
         Err(error) => {
             eprintln!("keyhub: rotation stopped: {error}. Run it again to continue.");
-            Err(ExitCode::FAILURE)
+            return Err(ExitCode::FAILURE);
         }
+    };
+    println!(
+        "Re-encrypted {} key(s) under the new master key; skipped {} already under it and {} \
+         changed meanwhile.",
+        report.resealed, report.already_current, report.changed_meanwhile
+    );
+    if !report.old_key_needed() {
+        println!(
+            "All {} keys are now under the new master key; the old key may be removed.",
+            report.total()
+        );
+        return Ok(());
     }
+    if !report.undecryptable.is_empty() {
+        eprintln!(
+            "keyhub: {} keys could not be decrypted (ids {}); keep the old key.",
+            report.undecryptable.len(),
+            report.undecryptable.join(", ")
+        );
+    }
+    if report.still_under_old > 0 {
+        eprintln!(
+            "keyhub: {} keys changed while rotating and are still under the old master key; keep \
+             the old key and run rotate-master-key again.",
+            report.still_under_old
+        );
+    }
+    Err(ExitCode::FAILURE)
 }
 
 async fn shutdown_signal() {

@@ -45,10 +45,34 @@ pub struct SealedSecret {
 }
 
 /// What a master-key rotation did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ResealReport {
+    /// Re-encrypted under the first master key by this run.
     pub resealed: u64,
+    /// Already under the first master key (done by an earlier, interrupted run).
     pub already_current: u64,
+    /// Changed by someone else between reading and writing, and left as they are.
+    pub changed_meanwhile: u64,
+    /// Keys no configured master key opens (damaged, or not bound to their row), by id.
+    pub undecryptable: Vec<String>,
+    /// Keys changed meanwhile that are still under an older master key.
+    pub still_under_old: u64,
+}
+
+impl ResealReport {
+    /// Live keys the run looked at.
+    pub fn total(&self) -> u64 {
+        self.resealed
+            + self.already_current
+            + self.changed_meanwhile
+            + self.undecryptable.len() as u64
+    }
+
+    /// Whether an older master key may still be needed: for a key that is under it, or that no key
+    /// opens.
+    pub fn old_key_needed(&self) -> bool {
+        !self.undecryptable.is_empty() || self.still_under_old > 0
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -123,8 +147,10 @@ impl Keyring {
         Ok(self.vault.open(Binding { org_id, key_id }, &sealed)?)
     }
 
-    /// Re-encrypts every live key (and then the canary) under the first master key. Rows already
-    /// done are skipped, so an interrupted run simply continues where it stopped.
+    /// Re-encrypts every live key under the first master key, then the canary once nothing is left
+    /// under an older key (so a start without the old key is refused until then). Rows already done
+    /// are skipped, so an interrupted run simply continues where it stopped; a row no key opens is
+    /// named in the report and the run goes on.
     pub async fn reseal_all(&self) -> Result<ResealReport, KeyringError> {
         let mut report = ResealReport::default();
         let mut after = String::new();
@@ -133,25 +159,36 @@ impl Keyring {
             let Some(last) = rows.last() else { break };
             after = last.id.clone();
             for row in &rows {
-                if self.vault.is_sealed_by_primary(&row.sealed) {
-                    report.already_current += 1;
-                    continue;
-                }
                 let binding = Binding {
                     org_id: &row.org_id,
                     key_id: &row.id,
                 };
-                let secret = self.vault.open(binding, &row.sealed)?;
+                let Ok(secret) = self.vault.open(binding, &row.sealed) else {
+                    report.undecryptable.push(row.id.clone());
+                    continue;
+                };
+                if self.vault.is_sealed_by_primary(&row.sealed) {
+                    report.already_current += 1;
+                    continue;
+                }
                 let resealed = self.vault.seal(binding, &secret);
                 let fingerprint = self.vault.fingerprint(&secret);
                 if self.db.replace_sealed(row, &resealed, &fingerprint).await? {
                     report.resealed += 1;
+                } else {
+                    report.changed_meanwhile += 1;
+                    let now = self.db.sealed_secret(&row.org_id, &row.id).await?;
+                    if now.is_some_and(|sealed| !self.vault.is_sealed_by_primary(&sealed)) {
+                        report.still_under_old += 1;
+                    }
                 }
             }
         }
-        self.db
-            .replace_vault_canary(&self.vault.seal_canary())
-            .await?;
+        if !report.old_key_needed() {
+            self.db
+                .replace_vault_canary(&self.vault.seal_canary())
+                .await?;
+        }
         Ok(report)
     }
 

@@ -5,7 +5,10 @@ mod common;
 
 use std::process::{Command, Output};
 
-use common::{new_master_key, TestDb};
+use common::{new_master_key, secret, TestDb};
+use keyhub::domain::catalog::provider;
+use keyhub::domain::keys::{Role, Scope};
+use keyhub::keyring::{Keyring, NewKey};
 use keyhub::server::startup::{check_master_key, open_vault, MasterKeyProblem, StartupError};
 
 fn keyhub(t: &TestDb, args: &[&str], master_key: Option<&str>) -> Output {
@@ -160,7 +163,77 @@ async fn the_binary_refuses_a_wrong_master_key_with_a_clear_message(t: &TestDb) 
     );
 }
 
+async fn rotate_master_key_reports_what_it_did_and_names_keys_it_cannot_decrypt(t: &TestDb) {
+    let old = new_master_key();
+    let (db, vault) = t.open(&old).await;
+    let org = db.create_org("acme", "Acme").await.unwrap();
+    let keyring = Keyring::new(db.clone(), vault);
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let key = keyring
+            .store(NewKey {
+                org_id: org.id.clone(),
+                scope: Scope::Org,
+                owner_user_id: None,
+                provider: provider("groq").unwrap(),
+                nickname: None,
+                secret: secret(&format!("gsk_rotateRotateRotate{n}")),
+                api_base: None,
+                options: Default::default(),
+                role: Role::None,
+                fallback_rank: None,
+                enabled: true,
+                actor: None,
+            })
+            .await
+            .unwrap();
+        ids.push(key.id);
+    }
+    db.close().await;
+    common::damage_sealed_secret(t, &ids[2]).await;
+
+    let new = new_master_key();
+    let both = format!("{new},{old}");
+    let rotated = keyhub(t, &["rotate-master-key"], Some(&both));
+    let said = stderr_and_stdout(&rotated);
+    assert!(!rotated.status.success(), "{said}");
+    assert!(said.contains("Re-encrypted 2 key(s)"), "{said}");
+    assert!(
+        said.contains(&format!(
+            "1 keys could not be decrypted (ids {}); keep the old key.",
+            ids[2]
+        )),
+        "{said}"
+    );
+    assert!(!said.contains("may be removed"), "{said}");
+    let alone = keyhub(t, &["check"], Some(&new));
+    assert_eq!(
+        alone.status.code(),
+        Some(4),
+        "{}",
+        stderr_and_stdout(&alone)
+    );
+
+    // The damaged key deleted, a second run finds nothing left under the old key.
+    sqlx::query("DELETE FROM provider_keys WHERE id = $1")
+        .bind(&ids[2])
+        .execute(common::raw(t).await.pool())
+        .await
+        .unwrap();
+    let rotated = keyhub(t, &["rotate-master-key"], Some(&both));
+    let said = stderr_and_stdout(&rotated);
+    assert!(rotated.status.success(), "{said}");
+    assert!(said.contains("skipped 2 already under it"), "{said}");
+    assert!(
+        said.contains("All 2 keys are now under the new master key; the old key may be removed."),
+        "{said}"
+    );
+    let alone = keyhub(t, &["check"], Some(&new));
+    assert!(alone.status.success(), "{}", stderr_and_stdout(&alone));
+}
+
 on_both_backends!(
+    rotate_master_key_reports_what_it_did_and_names_keys_it_cannot_decrypt,
     first_run_generates_a_private_master_key_file_and_reuses_it,
     a_wrong_master_key_refuses_to_start_and_changes_nothing,
     a_missing_master_key_with_data_present_refuses_to_start,
@@ -214,6 +287,37 @@ async fn check_reports_an_unreachable_database_with_its_own_exit_code() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("database: FAILED"));
 }
 
+/// The SQLite file, its WAL and its shared-memory file are readable by their owner only, whatever
+/// the umask, and a file left readable from before is tightened at the next start.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_sqlite_database_and_its_wal_are_private_to_their_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = TestDb::sqlite().await;
+    let file = t.sqlite_file().unwrap();
+    let modes = || {
+        ["", "-wal", "-shm"].map(|suffix| {
+            let mut path = file.clone().into_os_string();
+            path.push(suffix);
+            let mode = std::fs::metadata(&path)
+                .unwrap_or_else(|error| panic!("{path:?}: {error}"))
+                .permissions()
+                .mode();
+            (suffix, mode & 0o777)
+        })
+    };
+    let (db, _) = t.open(&new_master_key()).await;
+    db.create_org("acme", "Acme").await.unwrap();
+    assert_eq!(modes(), [("", 0o600), ("-wal", 0o600), ("-shm", 0o600)]);
+    db.close().await;
+
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (db, _) = t.open_existing().await;
+    db.create_org("beta", "Beta").await.unwrap();
+    assert_eq!(modes(), [("", 0o600), ("-wal", 0o600), ("-shm", 0o600)]);
+    db.close().await;
+}
+
 #[tokio::test]
 async fn rotate_master_key_needs_both_keys_and_leaves_the_old_one_unneeded() {
     let t = TestDb::sqlite().await;
@@ -231,7 +335,8 @@ async fn rotate_master_key_needs_both_keys_and_leaves_the_old_one_unneeded() {
     let new = new_master_key();
     let rotated = keyhub(&t, &["rotate-master-key"], Some(&format!("{new},{old}")));
     assert!(rotated.status.success(), "{}", stderr_and_stdout(&rotated));
-    assert!(stderr_and_stdout(&rotated).contains("re-encrypted"));
+    assert!(stderr_and_stdout(&rotated)
+        .contains("All 0 keys are now under the new master key; the old key may be removed."));
     let check = keyhub(&t, &["check"], Some(&new));
     assert!(check.status.success(), "{}", stderr_and_stdout(&check));
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use keyhub::domain::catalog::{provider, KeyAuth, Validation, PROVIDERS};
 use keyhub::domain::keys::KeyStatus;
-use keyhub::validation::Prober;
+use keyhub::validation::{Egress, Prober};
 use keyhub::vault::SecretString;
 use serde_json::{json, Map, Value};
 
@@ -29,7 +29,7 @@ fn prober(base: &str, allow_private: bool) -> Prober {
         .iter()
         .map(|p| (p.id.to_owned(), format!("{base}/{}", p.id)))
         .collect();
-    Prober::new(overrides, allow_private)
+    Prober::new(overrides, &Egress::direct(allow_private))
 }
 
 /// What a provider needs besides its key: Azure's endpoint and version, a custom endpoint's base.
@@ -219,7 +219,7 @@ async fn unreachable_hosts_and_forbidden_addresses_are_never_asked() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let refused = Prober::new(BTreeMap::new(), true)
+    let refused = Prober::new(BTreeMap::new(), &Egress::direct(true))
         .validate(
             openai,
             &key,
@@ -234,7 +234,7 @@ async fn unreachable_hosts_and_forbidden_addresses_are_never_asked() {
         refused.message
     );
 
-    let strict = Prober::new(BTreeMap::new(), false);
+    let strict = Prober::new(BTreeMap::new(), &Egress::direct(false));
     for base in [
         "http://169.254.169.254/latest",
         "https://169.254.169.254/latest",
@@ -281,7 +281,7 @@ async fn unreachable_hosts_and_forbidden_addresses_are_never_asked() {
         "refused at resolution: {}",
         refused.message
     );
-    let allowed = Prober::new(BTreeMap::new(), true)
+    let allowed = Prober::new(BTreeMap::new(), &Egress::direct(true))
         .validate(
             openai,
             &key,
@@ -308,7 +308,7 @@ async fn redirects_to_another_host_are_not_followed() {
         }),
     );
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let verdict = Prober::new(BTreeMap::new(), true)
+    let verdict = Prober::new(BTreeMap::new(), &Egress::direct(true))
         .validate(
             provider("openai").unwrap(),
             &SecretString::new("sk-valid-key"),

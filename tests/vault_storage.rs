@@ -7,6 +7,7 @@ use common::{new_master_key, raw, secret, TestDb};
 use keyhub::domain::catalog::provider;
 use keyhub::domain::keys::{KeyStatus, Role, Scope};
 use keyhub::keyring::{Keyring, KeyringError, NewKey};
+use keyhub::server::startup::{check_master_key, MasterKeyProblem, StartupError};
 use keyhub::store::keys::NewKeyRow;
 use keyhub::store::{Db, StoreError};
 use keyhub::vault::OpenError;
@@ -377,4 +378,50 @@ async fn rotating_the_master_key_reencrypts_every_row_and_can_be_resumed(t: &Tes
     );
 }
 
-on_both_backends!(rotating_the_master_key_reencrypts_every_row_and_can_be_resumed);
+async fn rotation_names_a_key_no_master_key_opens_and_keeps_the_old_key_needed(t: &TestDb) {
+    let old = new_master_key();
+    let (db, keyring, org) = keyring_with_org(t, &old).await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let key = keyring
+            .store(new_key(
+                &org,
+                "groq",
+                &format!("gsk_{CANARY}{n}"),
+                Role::None,
+            ))
+            .await
+            .unwrap();
+        ids.push(key.id);
+    }
+    db.close().await;
+    common::damage_sealed_secret(t, &ids[1]).await;
+
+    let new = new_master_key();
+    let (db, vault) = t.open(&format!("{new},{old}")).await;
+    let rotating = Keyring::new(db.clone(), vault);
+    let report = rotating.reseal_all().await.unwrap();
+    assert_eq!(report.undecryptable, vec![ids[1].clone()]);
+    assert_eq!((report.resealed, report.already_current), (2, 0));
+    assert_eq!(report.total(), 3);
+    assert!(report.old_key_needed());
+    let again = rotating.reseal_all().await.unwrap();
+    assert_eq!(
+        again.undecryptable,
+        vec![ids[1].clone()],
+        "named every time"
+    );
+    assert_eq!((again.resealed, again.already_current), (0, 2));
+    db.close().await;
+
+    // The canary stays under the old key, so a start without it is refused.
+    assert!(matches!(
+        check_master_key(&t.settings(Some(&new))).await,
+        Err(StartupError::MasterKey(MasterKeyProblem::Wrong))
+    ));
+}
+
+on_both_backends!(
+    rotating_the_master_key_reencrypts_every_row_and_can_be_resumed,
+    rotation_names_a_key_no_master_key_opens_and_keeps_the_old_key_needed,
+);

@@ -27,7 +27,7 @@ use crate::rest::error::RestError;
 use crate::server::state::AppState;
 use crate::store::keys::KeyRecord;
 use crate::store::now_ms;
-use crate::validation::probe::{auth_headers, guarded_client, read_body, why};
+use crate::validation::probe::{auth_headers, guarded_client, read_body, why, Egress};
 use crate::validation::redact::redact_stream;
 use crate::validation::{classify, unreachable, Answer, Verdict};
 use crate::vault::SecretString;
@@ -73,8 +73,8 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    pub fn new(config: GatewayConfig, allow_private: bool) -> Gateway {
-        let client = guarded_client(allow_private)
+    pub fn new(config: GatewayConfig, egress: &Egress) -> Gateway {
+        let client = guarded_client(egress)
             .connect_timeout(config.connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -1,11 +1,10 @@
 //! Input hygiene for keys (SPEC.md §4): what a pasted key, a nickname, a base URL and provider
 //! options must look like. Each problem names the field it belongs to.
 
-use std::net::IpAddr;
-
 use serde_json::{Map, Value};
 
 use crate::domain::catalog::{with_article, KeyAuth, Provider, PROVIDERS};
+use crate::validation::address::check_host;
 use crate::vault::SecretString;
 
 pub const MAX_KEY_BYTES: usize = 4096;
@@ -148,7 +147,7 @@ pub fn clean_nickname(raw: Option<&str>) -> Result<Option<String>, FieldProblem>
 }
 
 /// A provider base URL: `https`, or plain `http` and private or loopback addresses only when
-/// `allow_private`; link-local and cloud metadata addresses never (SPEC.md §5).
+/// `allow_private`; link-local and cloud metadata addresses never (SPEC.md §5, [`check_host`]).
 pub fn clean_api_base(
     raw: Option<&str>,
     allow_private: bool,
@@ -187,62 +186,8 @@ pub fn clean_api_base(
     if host.is_empty() {
         return Err(problem(field, "The URL needs a host name."));
     }
-    let lowered = host.to_ascii_lowercase();
-    if lowered == "metadata.google.internal" || lowered == "metadata" {
-        return Err(problem(
-            field,
-            "Cloud metadata addresses are never allowed.",
-        ));
-    }
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        if is_link_local(ip) {
-            return Err(problem(
-                field,
-                "Link-local and cloud metadata addresses (169.254.x.x, fe80::) are never allowed.",
-            ));
-        }
-        if !allow_private && is_private(ip) {
-            return Err(problem(
-                field,
-                "Private and loopback addresses are allowed only when KEYHUB_ALLOW_PRIVATE_ENDPOINTS is set.",
-            ));
-        }
-    } else if !allow_private && (lowered == "localhost" || lowered.ends_with(".localhost")) {
-        return Err(problem(
-            field,
-            "localhost is allowed only when KEYHUB_ALLOW_PRIVATE_ENDPOINTS is set.",
-        ));
-    }
+    check_host(host, allow_private).map_err(|refusal| problem(field, refusal.message()))?;
     Ok(Some(url.as_str().trim_end_matches('/').to_owned()))
-}
-
-pub(crate) fn is_link_local(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => v4.is_link_local(),
-        IpAddr::V6(v6) => {
-            (v6.segments()[0] & 0xffc0) == 0xfe80
-                || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_link_local())
-        }
-    }
-}
-
-pub(crate) fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            v4.is_private()
-                || v4.is_loopback()
-                || v4.is_unspecified()
-                || v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1])
-        }
-        IpAddr::V6(v6) => {
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| is_private(IpAddr::V4(v4)))
-        }
-    }
 }
 
 /// Provider options: only the provider's own fields, strings, required ones present.
@@ -382,6 +327,10 @@ mod tests {
             "http://169.254.169.254/latest",
             "http://[fe80::1]/",
             "http://metadata.google.internal/",
+            "http://[fd00:ec2::254]/",
+            "http://100.100.100.200/",
+            "http://[::ffff:169.254.169.254]/",
+            "http://[64:ff9b::a9fe:a9fe]/",
         ] {
             assert!(clean_api_base(Some(never), true).is_err(), "{never}");
         }

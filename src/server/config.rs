@@ -2,10 +2,14 @@
 //! `.env` into the environment first; tests build settings from their own variable lists.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
+use super::serving::HttpTimeouts;
 use crate::domain::catalog::PROVIDERS;
 use crate::store::{sqlite_path, Backend};
+use crate::validation::Egress;
 use crate::vault::SecretString;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/keyhub.db";
@@ -24,6 +28,10 @@ pub enum ConfigError {
     ProviderBase { name: String },
     #[error("KEYHUB_REVALIDATE_HOURS must be a number of hours from 0 (off) to 8760")]
     RevalidateHours,
+    #[error("KEYHUB_PROVIDER_PROXY must be an http:// or https:// proxy URL, e.g. http://proxy.internal:3128")]
+    ProviderProxy,
+    #[error("KEYHUB_GATEWAY_ADDR must be an address and port to listen on, e.g. 0.0.0.0:8081")]
+    GatewayAddr,
     #[error("{name} must be a whole number from {min} to {max}")]
     Number {
         name: &'static str,
@@ -51,6 +59,14 @@ pub struct Settings {
     /// `KEYHUB_GATEWAY_TIMEOUT_SECS`, `KEYHUB_GATEWAY_MAX_BODY_MB`,
     /// `KEYHUB_GATEWAY_REQUESTS_PER_MINUTE`.
     pub gateway: crate::gateway::GatewayConfig,
+    /// `KEYHUB_GATEWAY_ADDR`: the gateway gets a listener (an origin) of its own and leaves the
+    /// main one.
+    pub gateway_addr: Option<SocketAddr>,
+    /// `KEYHUB_PROVIDER_PROXY`: the only proxy provider calls go through (secret: it may carry a
+    /// password).
+    pub provider_proxy: Option<SecretString>,
+    /// `KEYHUB_HTTP_{HEADER,BODY,IDLE,REQUEST}_TIMEOUT_SECS`.
+    pub http: HttpTimeouts,
 }
 
 impl Settings {
@@ -140,8 +156,26 @@ impl Settings {
             ..defaults
         };
 
+        let http_defaults = HttpTimeouts::default();
+        let seconds = |name: &'static str, default: Duration| {
+            number(name, default.as_secs(), 1, 3600).map(Duration::from_secs)
+        };
+        let http = HttpTimeouts {
+            header: seconds("KEYHUB_HTTP_HEADER_TIMEOUT_SECS", http_defaults.header)?,
+            body: seconds("KEYHUB_HTTP_BODY_TIMEOUT_SECS", http_defaults.body)?,
+            idle: seconds("KEYHUB_HTTP_IDLE_TIMEOUT_SECS", http_defaults.idle)?,
+            request: seconds("KEYHUB_HTTP_REQUEST_TIMEOUT_SECS", http_defaults.request)?,
+        };
+
         Ok(Settings {
             gateway,
+            gateway_addr: get("KEYHUB_GATEWAY_ADDR")
+                .map(|addr| addr.parse().map_err(|_| ConfigError::GatewayAddr))
+                .transpose()?,
+            provider_proxy: get("KEYHUB_PROVIDER_PROXY")
+                .map(|url| parse_proxy_url(&url))
+                .transpose()?,
+            http,
             database_url: SecretString::new(database_url),
             backend,
             data_dir,
@@ -179,6 +213,14 @@ impl Settings {
         }
     }
 
+    /// How provider calls leave KeyHub.
+    pub fn egress(&self) -> Egress {
+        Egress {
+            allow_private: self.allow_private_endpoints,
+            proxy: self.provider_proxy.clone(),
+        }
+    }
+
     /// Where the master key lives when `KEYHUB_MASTER_KEY` is not set.
     pub fn default_master_key_file(&self) -> PathBuf {
         self.data_dir.join("master.key")
@@ -195,6 +237,16 @@ fn parse_public_url(url: &str) -> Result<String, ConfigError> {
         return Err(ConfigError::PublicUrl);
     }
     Ok(url.to_owned())
+}
+
+fn parse_proxy_url(text: &str) -> Result<SecretString, ConfigError> {
+    let url = reqwest::Url::parse(text).map_err(|_| ConfigError::ProviderProxy)?;
+    let usable = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some_and(|host| !host.is_empty())
+        && reqwest::Proxy::all(text).is_ok();
+    usable
+        .then(|| SecretString::new(text))
+        .ok_or(ConfigError::ProviderProxy)
 }
 
 fn flag(vars: &BTreeMap<String, String>, name: &str) -> Result<bool, ConfigError> {
@@ -266,6 +318,53 @@ mod tests {
             settings(&[("KEYHUB_PROVIDER_BASE_NOPE", "http://127.0.0.1:1")]),
             Err(ConfigError::UnknownProvider { .. })
         ));
+        for proxy in ["proxy.internal:3128", "socks5://127.0.0.1:1080", "http://"] {
+            assert_eq!(
+                settings(&[("KEYHUB_PROVIDER_PROXY", proxy)]).unwrap_err(),
+                ConfigError::ProviderProxy,
+                "{proxy}"
+            );
+        }
+        assert_eq!(
+            settings(&[("KEYHUB_GATEWAY_ADDR", "gateway")]).unwrap_err(),
+            ConfigError::GatewayAddr
+        );
+        assert!(matches!(
+            settings(&[("KEYHUB_HTTP_HEADER_TIMEOUT_SECS", "0")]),
+            Err(ConfigError::Number { .. })
+        ));
+    }
+
+    #[test]
+    fn timeouts_proxy_and_gateway_listener_are_read() {
+        let defaults = settings(&[]).unwrap();
+        assert_eq!(defaults.http, HttpTimeouts::default());
+        assert_eq!(defaults.gateway_addr, None);
+        assert!(defaults.egress().proxy.is_none());
+        let s = settings(&[
+            ("KEYHUB_HTTP_HEADER_TIMEOUT_SECS", "5"),
+            ("KEYHUB_HTTP_BODY_TIMEOUT_SECS", "6"),
+            ("KEYHUB_HTTP_IDLE_TIMEOUT_SECS", "7"),
+            ("KEYHUB_HTTP_REQUEST_TIMEOUT_SECS", "8"),
+            ("KEYHUB_GATEWAY_ADDR", "0.0.0.0:8081"),
+            (
+                "KEYHUB_PROVIDER_PROXY",
+                "http://user:hunter2@proxy.internal:3128",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.http,
+            HttpTimeouts {
+                header: Duration::from_secs(5),
+                body: Duration::from_secs(6),
+                idle: Duration::from_secs(7),
+                request: Duration::from_secs(8),
+            }
+        );
+        assert_eq!(s.gateway_addr, Some("0.0.0.0:8081".parse().unwrap()));
+        assert!(s.egress().proxy.is_some());
+        assert!(!format!("{s:?}").contains("hunter2"));
     }
 
     #[test]

@@ -8,5 +8,8 @@ pub mod login_limiter;
 pub mod reveal;
 pub mod router;
 pub mod security_headers;
+pub mod serving;
 pub mod startup;
 pub mod state;
+
+pub use serving::{serve, HttpTimeouts};

@@ -1,16 +1,18 @@
 use axum::http::{header, HeaderValue};
 use axum::middleware;
 use axum::response::Redirect;
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
 
-use super::{auth, csrf, health, security_headers, state::AppState};
+use super::{auth, csrf, health, security_headers, serving, state::AppState};
 use crate::app::{shell, App};
 
-/// The whole HTTP surface: pages, server functions, health, static files. Serve it with
-/// `into_make_service_with_connect_info::<SocketAddr>()` so sign-in attempts are limited per address.
+const GATEWAY_ROUTE: &str = "/gateway/{org}/{provider}/{*path}";
+
+/// The whole HTTP surface: pages, server functions, health, static files, and the gateway unless it
+/// has a listener of its own. Serve it with [`serving::serve`].
 pub fn build_router(state: AppState) -> Router {
     let https = state
         .settings
@@ -26,19 +28,25 @@ pub fn build_router(state: AppState) -> Router {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
-    let router = Router::new()
+    let mut router = Router::new()
         .route("/", get(|| async { Redirect::to("/hub") }))
         .route("/healthz", get(health::healthz))
         .nest("/api/v1", crate::rest::router())
-        .route(
-            "/gateway/{org}/{provider}/{*path}",
-            axum::routing::any(crate::gateway::forward),
-        )
         .leptos_routes_with_context(&state, routes, context.clone(), app)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
         >(context, shell))
+        .layer(middleware::from_fn_with_state(
+            state.settings.http.request,
+            serving::limit_request_time,
+        ));
+    // Added after the request time limit: a gateway stream has its own upstream timeouts. With a
+    // gateway listener of its own, the gateway is not served here at all.
+    if state.settings.gateway_addr.is_none() {
+        router = router.route(GATEWAY_ROUTE, any(crate::gateway::forward));
+    }
+    let router = router
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::guard_pages,
@@ -48,6 +56,13 @@ pub fn build_router(state: AppState) -> Router {
             csrf::check_origin,
         ));
     security_headers::apply(router, https).with_state(state)
+}
+
+/// The gateway alone, for its own listener (`KEYHUB_GATEWAY_ADDR`): an origin where no KeyHub page
+/// or session cookie lives, so nothing an upstream answers can act as KeyHub.
+pub fn gateway_router(state: AppState) -> Router {
+    let router = Router::new().route(GATEWAY_ROUTE, any(crate::gateway::forward));
+    security_headers::apply(router, state.is_https()).with_state(state)
 }
 
 /// Per-request context of every rendered page: the state, a fresh CSP nonce and no caching.

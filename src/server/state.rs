@@ -46,17 +46,14 @@ impl AppState {
             keys: KeyService::new(
                 db.clone(),
                 keyring.clone(),
-                Prober::new(
-                    settings.provider_base_overrides.clone(),
-                    settings.allow_private_endpoints,
-                ),
+                Prober::new(settings.provider_base_overrides.clone(), &settings.egress()),
                 settings.allow_private_endpoints,
             ),
             consumers: ConsumerService::new(
                 db.clone(),
                 Resolver::new(db.clone(), keyring.clone(), settings.platform_keys.clone()),
             ),
-            gateway: Gateway::new(settings.gateway.clone(), settings.allow_private_endpoints),
+            gateway: Gateway::new(settings.gateway.clone(), &settings.egress()),
             keyring,
             accounts: Accounts::new(db.clone(), SessionPolicy::default()),
             login_limiter: Arc::new(LoginLimiter::default()),

@@ -197,6 +197,7 @@ fn sqlite_url_with_mode(url: &str, access: Access) -> Result<String, StoreError>
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
         }
+        make_private(&path).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
     }
     let mode = match access {
         Access::ReadWrite => "rwc",
@@ -204,6 +205,39 @@ fn sqlite_url_with_mode(url: &str, access: Access) -> Result<String, StoreError>
     };
     let separator = if url.contains('?') { '&' } else { '?' };
     Ok(format!("{url}{separator}mode={mode}"))
+}
+
+/// Creates the SQLite file readable by its owner only (0600) before SQLite opens it, whatever the
+/// umask, and tightens (where it may) a file, WAL and shared-memory file left from before. SQLite gives the
+/// `-wal` and `-shm` files it creates the database file's mode.
+fn make_private(path: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path);
+        match created {
+            Ok(_) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(error) => return Err(error),
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            match std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                    tracing::warn!(file = ?file, %error, "could not make the database file private (0600)");
+                }
+                _ => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// Milliseconds since the Unix epoch: the unit of every time column.

@@ -3,7 +3,7 @@
 //! DNS resolution (SPEC.md §5).
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -11,11 +11,12 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, USER_AGENT};
 use serde_json::{Map, Value};
 
+use super::address::address_allowed;
 use super::classify::{classify, unreachable, Answer, Unreachable, Verdict};
 use super::retry::retry_after;
 use crate::domain::catalog::{KeyAuth, Provider, Validation};
 use crate::domain::keys::KeyStatus;
-use crate::keys::input::{clean_api_base, is_link_local, is_private};
+use crate::keys::input::clean_api_base;
 use crate::vault::SecretString;
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -52,9 +53,42 @@ impl Resolve for GuardedResolver {
     }
 }
 
-/// A client builder whose connections only reach addresses a provider may have.
-pub fn guarded_client(allow_private: bool) -> reqwest::ClientBuilder {
-    reqwest::Client::builder().dns_resolver(Arc::new(GuardedResolver { allow_private }))
+/// How provider calls leave KeyHub: whether private addresses may be called, and the one proxy the
+/// operator named (`KEYHUB_PROVIDER_PROXY`). A proxy from the environment (`HTTPS_PROXY`, …) is
+/// never used: it would carry keys past the address rules.
+#[derive(Clone, Debug, Default)]
+pub struct Egress {
+    pub allow_private: bool,
+    /// An `http://` or `https://` proxy URL, checked when settings are read; it may carry a
+    /// password.
+    pub proxy: Option<SecretString>,
+}
+
+impl Egress {
+    /// Straight to the provider, no proxy.
+    pub fn direct(allow_private: bool) -> Egress {
+        Egress {
+            allow_private,
+            proxy: None,
+        }
+    }
+}
+
+/// A client builder whose connections only reach addresses a provider may have: the builder every
+/// provider call (validation and gateway) starts from.
+pub fn guarded_client(egress: &Egress) -> reqwest::ClientBuilder {
+    let builder = reqwest::Client::builder();
+    match &egress.proxy {
+        // The proxy resolves provider names; addresses written in URLs are still checked
+        // (`clean_api_base`), and the operator's proxy answers for the rest.
+        Some(proxy) => builder.proxy(
+            reqwest::Proxy::all(proxy.expose())
+                .expect("KEYHUB_PROVIDER_PROXY is checked when settings are read"),
+        ),
+        None => builder.no_proxy().dns_resolver(Arc::new(GuardedResolver {
+            allow_private: egress.allow_private,
+        })),
+    }
 }
 
 /// Sends validation probes. Cheap to clone.
@@ -72,8 +106,8 @@ struct Probe {
 }
 
 impl Prober {
-    pub fn new(base_overrides: BTreeMap<String, String>, allow_private: bool) -> Prober {
-        let client = guarded_client(allow_private)
+    pub fn new(base_overrides: BTreeMap<String, String>, egress: &Egress) -> Prober {
+        let client = guarded_client(egress)
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(TOTAL_TIMEOUT)
             .user_agent(concat!(
@@ -97,7 +131,7 @@ impl Prober {
         Prober {
             client,
             base_overrides: Arc::new(base_overrides),
-            allow_private,
+            allow_private: egress.allow_private,
         }
     }
 
@@ -449,9 +483,4 @@ pub(crate) fn why(error: &reqwest::Error) -> Unreachable {
     } else {
         Unreachable::Dropped
     }
-}
-
-/// Whether a resolved address is one KeyHub may call for this instance.
-pub fn address_allowed(ip: IpAddr, allow_private: bool) -> bool {
-    !is_link_local(ip) && (allow_private || !is_private(ip))
 }

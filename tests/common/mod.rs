@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use keyhub::server::config::Settings;
-use keyhub::server::router::build_router;
+use keyhub::server::router::{build_router, gateway_router};
 use keyhub::server::state::AppState;
 use keyhub::store::accounts::Membership;
 use keyhub::store::{Access, Backend, Db};
@@ -229,6 +229,8 @@ pub fn new_master_key() -> String {
 /// The real router on `127.0.0.1:0`, with a client that keeps cookies and does not follow redirects.
 pub struct TestApp {
     pub address: SocketAddr,
+    /// The gateway's own listener, with `KEYHUB_GATEWAY_ADDR` (e.g. `127.0.0.1:0`).
+    pub gateway_address: Option<SocketAddr>,
     pub client: reqwest::Client,
     pub state: AppState,
     /// The fake provider every provider points at, and what it was asked.
@@ -257,18 +259,19 @@ impl TestApp {
             .site_root("target/site")
             .build();
         let state = AppState::new(options, settings, db, vault);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let router = build_router(state.clone());
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-        });
+        let address = serve_on(
+            "127.0.0.1:0".parse().unwrap(),
+            build_router(state.clone()),
+            &state,
+        )
+        .await;
+        let gateway_address = match state.settings.gateway_addr {
+            Some(at) => Some(serve_on(at, gateway_router(state.clone()), &state).await),
+            None => None,
+        };
         TestApp {
             address,
+            gateway_address,
             client: new_client(),
             state,
             provider_base,
@@ -375,6 +378,20 @@ impl TestApp {
     }
 }
 
+/// Serves `router` as `keyhub serve` does, on `at`; the address it listens on.
+async fn serve_on(at: SocketAddr, router: axum::Router, state: &AppState) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind(at).await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let timeouts = state.settings.http;
+    tokio::spawn(keyhub::server::serve(
+        listener,
+        router,
+        timeouts,
+        std::future::pending(),
+    ));
+    address
+}
+
 /// A client that keeps cookies and does not follow redirects. A bound on every request: a hang must
 /// fail its test, not stall the whole run.
 pub fn new_client() -> reqwest::Client {
@@ -389,6 +406,17 @@ pub fn new_client() -> reqwest::Client {
 /// A second pool on the same database, for raw SQL in tests.
 pub async fn raw(test_db: &TestDb) -> Db {
     Db::connect(&test_db.url, Access::ReadWrite).await.unwrap()
+}
+
+/// Damages a stored key's ciphertext in place, as a bad disk or a careless edit would.
+pub async fn damage_sealed_secret(test_db: &TestDb, key_id: &str) {
+    sqlx::query(
+        "UPDATE provider_keys SET secret_ciphertext = secret_ciphertext || 'AAAA' WHERE id = $1",
+    )
+    .bind(key_id)
+    .execute(raw(test_db).await.pool())
+    .await
+    .unwrap();
 }
 
 pub fn secret(text: &str) -> SecretString {
