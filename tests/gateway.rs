@@ -589,7 +589,34 @@ async fn a_call_failure_is_not_a_validation(t: &TestDb) {
     assert_eq!(after.last_success_at, before.last_success_at);
 }
 
+async fn a_provider_that_stops_sending_ends_the_stream(t: &TestDb) {
+    let app = TestApp::spawn_with(t, &[("KEYHUB_GATEWAY_IDLE_SECS", "1")]).await;
+    let (_, _, token) = acme(
+        &app,
+        "sk-proj-stallSTALLstall000000024",
+        "sk-proj-FALLBACKfallback00000025",
+    )
+    .await;
+    let started = Instant::now();
+    let response = chat(&app, &token, json!({"model": "gpt-4o", "stream": true})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut stream = response.bytes_stream();
+    let first = stream.next().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("part"));
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(Ok(_)) = stream.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream was ended");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 on_both_backends!(
+    a_provider_that_stops_sending_ends_the_stream,
     a_hostile_upstream_cannot_act_as_keyhub,
     caller_headers_and_paths_cannot_knock_out_good_keys,
     a_refusal_at_call_time_marks_nothing_until_a_probe_agrees,

@@ -47,6 +47,10 @@ pub struct GatewayConfig {
     pub replay_limit: usize,
     /// Time for the provider to start answering (its headers); a stream may then run long.
     pub response_timeout: Duration,
+    /// An answer that sends nothing for this long is ended.
+    pub idle_stream_timeout: Duration,
+    /// Time to receive the caller's whole request body.
+    pub request_body_timeout: Duration,
     pub connect_timeout: Duration,
     /// Requests per token and minute; 0 is no limit.
     pub requests_per_minute: u32,
@@ -58,6 +62,8 @@ impl Default for GatewayConfig {
             max_body: 16 * 1024 * 1024,
             replay_limit: 4 * 1024 * 1024,
             response_timeout: Duration::from_secs(60),
+            idle_stream_timeout: Duration::from_secs(300),
+            request_body_timeout: Duration::from_secs(120),
             connect_timeout: Duration::from_secs(5),
             requests_per_minute: 600,
         }
@@ -227,18 +233,28 @@ async fn forward_request(
     }
     let consumer = consumer_named(&parts.headers)?;
     let modality = modality_named(&parts.headers)?;
-    let body = axum::body::to_bytes(body, gateway.config.max_body)
-        .await
-        .map_err(|_| {
-            RestError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!(
-                    "The gateway takes request bodies up to {} MiB.",
-                    gateway.config.max_body / (1024 * 1024)
-                ),
-            )
-        })?;
+    let body = tokio::time::timeout(
+        gateway.config.request_body_timeout,
+        axum::body::to_bytes(body, gateway.config.max_body),
+    )
+    .await
+    .map_err(|_| {
+        RestError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "The request body did not arrive in time.",
+        )
+    })?
+    .map_err(|_| {
+        RestError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "The gateway takes request bodies up to {} MiB.",
+                gateway.config.max_body / (1024 * 1024)
+            ),
+        )
+    })?;
     let actor = KeyActor::Token(&caller);
     let resolution = state
         .consumers
@@ -381,6 +397,33 @@ fn then(next: Option<&Attempt<'_>>) -> String {
     }
 }
 
+/// The provider's answer, ended with an error when it sends nothing for `idle` (a provider that
+/// stops mid-stream would otherwise hold the caller forever).
+fn idle_limited<S>(
+    chunks: S,
+    idle: Duration,
+) -> impl futures_util::Stream<Item = Result<axum::body::Bytes, std::io::Error>> + Send + 'static
+where
+    S: futures_util::Stream<Item = Result<axum::body::Bytes, reqwest::Error>> + Send + 'static,
+{
+    use futures_util::StreamExt;
+    futures_util::stream::unfold(Some(Box::pin(chunks)), move |chunks| async move {
+        let mut chunks = chunks?;
+        match tokio::time::timeout(idle, chunks.next()).await {
+            Ok(Some(Ok(chunk))) => Some((Ok(chunk), Some(chunks))),
+            Ok(Some(Err(error))) => Some((Err(std::io::Error::other(error)), None)),
+            Ok(None) => None,
+            Err(_) => Some((
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "the provider stopped sending",
+                )),
+                None,
+            )),
+        }
+    })
+}
+
 /// Statuses that may mean the key (or its provider) failed, not the request.
 fn may_fail_over(status: u16) -> bool {
     matches!(status, 400 | 401 | 402 | 403 | 429) || status >= 500
@@ -463,7 +506,13 @@ async fn send(
     let status = response.status();
     let headers = response_headers(response.headers(), secret);
     if !may_fail_over(status.as_u16()) {
-        let body = redact_stream(response.bytes_stream(), secret.clone());
+        let body = redact_stream(
+            idle_limited(
+                response.bytes_stream(),
+                state.gateway.config.idle_stream_timeout,
+            ),
+            secret.clone(),
+        );
         let mut answer = Response::new(Body::from_stream(body));
         *answer.status_mut() = status;
         *answer.headers_mut() = headers;

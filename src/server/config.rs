@@ -56,7 +56,7 @@ pub struct Settings {
     pub platform_keys: BTreeMap<&'static str, SecretString>,
     /// `KEYHUB_REVALIDATE_HOURS` (default 24): how often enabled keys are re-validated; `None` is off.
     pub revalidate_every: Option<std::time::Duration>,
-    /// `KEYHUB_GATEWAY_TIMEOUT_SECS`, `KEYHUB_GATEWAY_MAX_BODY_MB`,
+    /// `KEYHUB_GATEWAY_TIMEOUT_SECS`, `KEYHUB_GATEWAY_IDLE_SECS`, `KEYHUB_GATEWAY_MAX_BODY_MB`,
     /// `KEYHUB_GATEWAY_REQUESTS_PER_MINUTE`.
     pub gateway: crate::gateway::GatewayConfig,
     /// `KEYHUB_GATEWAY_ADDR`: the gateway gets a listener (an origin) of its own and leaves the
@@ -147,6 +147,12 @@ impl Settings {
             )? as usize
                 * 1024
                 * 1024,
+            idle_stream_timeout: std::time::Duration::from_secs(number(
+                "KEYHUB_GATEWAY_IDLE_SECS",
+                defaults.idle_stream_timeout.as_secs(),
+                1,
+                3600,
+            )?),
             requests_per_minute: number(
                 "KEYHUB_GATEWAY_REQUESTS_PER_MINUTE",
                 u64::from(defaults.requests_per_minute),

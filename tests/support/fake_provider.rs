@@ -8,7 +8,7 @@
 //! connection breaks mid-answer), `soon-broke` / `soon-busy` / `soon-fail` / `soon-revoked` (valid
 //! once, then out of credit / rate-limited / failing / rejected); anything else is a valid key.
 //! Local Ollama needs no key. Besides validation's `…/models`, a key with `callreject` is refused
-//! (401), and one with `hostile` gets a hostile HTML page that echoes the key, tries to run script,
+//! (401), one with `stall` sends one event and then nothing, and one with `hostile` gets a hostile HTML page that echoes the key, tries to run script,
 //! set cookies and navigate; any request with an `OpenAI-Organization` header is refused (401), as
 //! OpenAI refuses an organization the key does not belong to.
 //!
@@ -191,6 +191,20 @@ fn call_only(headers: &HeaderMap, key: &str, validation: bool) -> Option<Respons
             401,
             r#"{"error":{"message":"OpenAI-Organization header should match organization for API key","type":"invalid_request_error","code":"mismatched_organization"}}"#.into(),
         ));
+    }
+    if key.contains("stall") {
+        use futures_util::StreamExt;
+        let first = futures_util::stream::once(async {
+            Ok::<_, std::io::Error>(axum::body::Bytes::from("data: {\"part\": 0}\n\n"))
+        });
+        let then_nothing = first.chain(futures_util::stream::pending());
+        return Some(
+            Response::builder()
+                .status(200)
+                .header("content-type", "text/event-stream")
+                .body(Body::from_stream(then_nothing))
+                .unwrap(),
+        );
     }
     key.contains("hostile").then(|| hostile_page(key))
 }
