@@ -24,6 +24,8 @@ pub enum ConfigError {
     ProviderBase { name: String },
     #[error("KEYHUB_REVALIDATE_HOURS must be a number of hours from 0 (off) to 8760")]
     RevalidateHours,
+    #[error("KEYHUB_TRUSTED_PROXIES must list IP addresses or CIDR ranges separated by commas; {entry:?} is neither")]
+    TrustedProxies { entry: String },
     #[error("{name} must be a whole number from {min} to {max}")]
     Number {
         name: &'static str,
@@ -51,6 +53,8 @@ pub struct Settings {
     /// `KEYHUB_GATEWAY_TIMEOUT_SECS`, `KEYHUB_GATEWAY_MAX_BODY_MB`,
     /// `KEYHUB_GATEWAY_REQUESTS_PER_MINUTE`.
     pub gateway: crate::gateway::GatewayConfig,
+    /// `KEYHUB_TRUSTED_PROXIES`: whose `X-Forwarded-For` names the client (default: nobody's).
+    pub trusted_proxies: super::proxies::TrustedProxies,
 }
 
 impl Settings {
@@ -140,8 +144,14 @@ impl Settings {
             ..defaults
         };
 
+        let trusted_proxies = super::proxies::TrustedProxies::parse(
+            &get("KEYHUB_TRUSTED_PROXIES").unwrap_or_default(),
+        )
+        .map_err(|entry| ConfigError::TrustedProxies { entry })?;
+
         Ok(Settings {
             gateway,
+            trusted_proxies,
             database_url: SecretString::new(database_url),
             backend,
             data_dir,
@@ -266,6 +276,12 @@ mod tests {
             settings(&[("KEYHUB_PROVIDER_BASE_NOPE", "http://127.0.0.1:1")]),
             Err(ConfigError::UnknownProvider { .. })
         ));
+        assert_eq!(
+            settings(&[("KEYHUB_TRUSTED_PROXIES", "10.0.0.1, proxy.internal")]).unwrap_err(),
+            ConfigError::TrustedProxies {
+                entry: "proxy.internal".into()
+            }
+        );
     }
 
     #[test]

@@ -257,6 +257,7 @@ impl TestApp {
             .site_root("target/site")
             .build();
         let state = AppState::new(options, settings, db, vault);
+        state.issue_setup_code().await.expect("setup code issued");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let router = build_router(state.clone());
@@ -353,8 +354,19 @@ impl TestApp {
             .expect("request")
     }
 
-    /// Runs first-run setup through the web form; the client is then signed in as the owner.
+    /// The setup code this app printed at start, as its operator reads it from the data folder.
+    pub fn setup_code(&self) -> String {
+        let path = keyhub::accounts::setup_code::file_path(&self.state.settings.data_dir);
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|error| panic!("{} is readable: {error}", path.display()))
+            .trim()
+            .to_owned()
+    }
+
+    /// Runs first-run setup through the web form, with the setup code; the client is then signed
+    /// in as the owner.
     pub async fn set_up_owner(&self) -> reqwest::Response {
+        let code = self.setup_code();
         let response = self
             .post_form(
                 "/api/auth/setup",
@@ -363,6 +375,7 @@ impl TestApp {
                     ("password", OWNER_PASSWORD),
                     ("org_name", "Acme Labs"),
                     ("org_slug", "acme"),
+                    ("setup_code", &code),
                 ],
             )
             .await;
@@ -419,6 +432,24 @@ impl People {
     }
 }
 
+/// A new member who chose their own `password` (through an invite), so they can sign in and act
+/// at once. (A member added with an admin's initial password must first choose their own.)
+pub async fn join(
+    db: &Db,
+    admin: keyhub::accounts::members::Actor<'_>,
+    email: &str,
+    password: &str,
+    role: keyhub::domain::accounts::OrgRole,
+) -> keyhub::store::accounts::User {
+    let invite = keyhub::accounts::invites::create(db, admin, email, role)
+        .await
+        .expect("invite created");
+    keyhub::accounts::invites::accept(db, invite.secret.expose(), secret(password))
+        .await
+        .expect("invite accepted")
+        .0
+}
+
 pub async fn people(app: &TestApp) -> People {
     app.set_up_owner().await;
     let (owner_id, owner_membership) = app.owner().await;
@@ -427,15 +458,14 @@ pub async fn people(app: &TestApp) -> People {
         user_id: &owner_id,
         membership: &owner_membership,
     };
-    let member = keyhub::accounts::members::add(
+    let member = join(
         &app.state.db,
         actor,
         "member@example.com",
-        secret(OWNER_PASSWORD),
+        OWNER_PASSWORD,
         keyhub::domain::accounts::OrgRole::Member,
     )
-    .await
-    .unwrap();
+    .await;
     let member_membership = Membership {
         role: keyhub::domain::accounts::OrgRole::Member,
         ..owner_membership.clone()
