@@ -432,8 +432,8 @@ impl People {
     }
 }
 
-/// A new member who chose their own `password` (through an invite), so they can sign in and act
-/// at once. (A member added with an admin's initial password must first choose their own.)
+/// A new member, added by `admin`, who has already replaced the initial password with their own
+/// `password` (as at their first sign-in), so they can sign in and act at once.
 pub async fn join(
     db: &Db,
     admin: keyhub::accounts::members::Actor<'_>,
@@ -441,13 +441,17 @@ pub async fn join(
     password: &str,
     role: keyhub::domain::accounts::OrgRole,
 ) -> keyhub::store::accounts::User {
-    let invite = keyhub::accounts::invites::create(db, admin, email, role)
+    use keyhub::accounts::members::{add, Added};
+    let Ok(Added::NewAccount(user)) = add(db, admin, email, secret(password), role).await else {
+        panic!("{email} is added as a new account");
+    };
+    sqlx::query("UPDATE users SET must_change_password = $1 WHERE id = $2")
+        .bind(false)
+        .bind(&user.id)
+        .execute(db.pool())
         .await
-        .expect("invite created");
-    keyhub::accounts::invites::accept(db, invite.secret.expose(), secret(password))
-        .await
-        .expect("invite accepted")
-        .0
+        .expect("the member has chosen their password");
+    user
 }
 
 pub async fn people(app: &TestApp) -> People {
