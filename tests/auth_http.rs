@@ -282,7 +282,7 @@ async fn the_profile_page_changes_the_password(t: &TestDb) {
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }
 
-fn setup_form<'a>(code: Option<&'a str>) -> Vec<(&'a str, &'a str)> {
+fn setup_form(code: Option<&str>) -> Vec<(&str, &str)> {
     let mut form = vec![
         ("email", OWNER_EMAIL),
         ("password", OWNER_PASSWORD),

@@ -670,6 +670,30 @@ async fn adding_an_existing_account_makes_an_invite_and_never_sets_its_password(
     let joined = accept(&victim, CHOSEN_PASSWORD).await.unwrap();
     assert_eq!(joined.status(), StatusCode::OK);
     assert!(in_acme(&app).await);
+
+    // Without JavaScript the members page says the same after the form post, with the link.
+    let plain = app
+        .client
+        .post(app.url("/api/members/add"))
+        .header("origin", app.origin())
+        .header("accept", "text/html")
+        .header("referer", app.url("/settings"))
+        .form(&[
+            ("email", "admin@org-a.test"),
+            ("password", B_CHOSE),
+            ("role", "member"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), StatusCode::FOUND);
+    let settings = app.get("/settings").await.text().await.unwrap();
+    assert!(
+        settings.contains(
+            "admin@org-a.test already has a KeyHub account: an invite was created; send them this link"
+        ) && settings.contains("/invite/khi_"),
+        "{settings}"
+    );
 }
 
 on_both_backends!(
