@@ -93,7 +93,6 @@ pub async fn setup(
     }
     let address = session::client_address(&state).await;
     admit(&state.login_limiter, &email, &address).await?;
-    let email_for_limits = email.clone();
     if !state
         .setup_code
         .matches(setup_code.as_deref().unwrap_or_default())
@@ -110,14 +109,14 @@ pub async fn setup(
     let (user, org) = state
         .accounts
         .create_first_owner(FirstOwner {
-            email,
+            email: email.clone(),
             password: SecretString::new(password),
             org_name,
             org_slug,
         })
         .await?;
     state.setup_code.retire(&state.settings.data_dir);
-    release(&state.login_limiter, &email_for_limits, &address).await?;
+    release(&state.login_limiter, &email, &address).await?;
     session::sign_in(&state, &user.id, Some(&org.id)).await?;
     leptos_axum::redirect("/hub");
     Ok(())
