@@ -166,6 +166,14 @@ async fn serve(settings: Settings) -> Result<(), ExitCode> {
         "vault unsealed"
     );
     let state = AppState::new(leptos_options, settings, db.clone(), vault);
+    if let Err(error) = state.issue_setup_code().await {
+        eprintln!("keyhub: refusing to start: {error}");
+        return Err(ExitCode::from(EXIT_DATABASE));
+    }
+    tokio::spawn(crate::server::housekeeping::sweep_forever(
+        state.clone(),
+        crate::server::housekeeping::EVERY,
+    ));
     if let Some(every) = state.settings.revalidate_every {
         let job = Revalidation::new(db.clone(), state.keys.clone(), every, 8);
         tokio::spawn(job.run_forever(Duration::from_secs(60)));
@@ -243,7 +251,13 @@ async fn create_admin(
         org_slug,
     };
     let created = match accounts.needs_setup().await {
-        Ok(true) => accounts.create_first_owner(input).await,
+        Ok(true) => {
+            let created = accounts.create_first_owner(input).await;
+            if created.is_ok() {
+                crate::accounts::setup_code::remove_file(&settings.data_dir);
+            }
+            created
+        }
         Ok(false) => accounts.create_org(input).await,
         Err(error) => Err(error),
     };

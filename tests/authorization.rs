@@ -92,11 +92,7 @@ async fn world(t: &TestDb) -> World {
     };
     let add = |email: &'static str, role| {
         let db = db.clone();
-        async move {
-            members::add(&db, actor, email, secret(PASSWORD), role)
-                .await
-                .unwrap()
-        }
+        async move { common::join(&db, actor, email, PASSWORD, role).await }
     };
     let member = add("member@acme.test", OrgRole::Member).await;
     add("admin@acme.test", OrgRole::Admin).await;
@@ -283,6 +279,7 @@ async fn every_server_function_checks_who_is_asking(t: &TestDb) {
                 ("password", PASSWORD),
                 ("org_name", "X"),
                 ("org_slug", "x"),
+                ("setup_code", "0000-0000-0000"),
             ],
             expect: [409; 6],
         },

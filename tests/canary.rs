@@ -20,6 +20,7 @@ struct Server {
     log: std::path::PathBuf,
     /// What the fake provider was asked, keys included.
     provider_log: common::fake_provider::Log,
+    data_dir: std::path::PathBuf,
 }
 
 impl Server {
@@ -59,6 +60,7 @@ impl Server {
                     base,
                     log,
                     provider_log,
+                    data_dir,
                 };
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -126,6 +128,10 @@ async fn the_canary_never_leaves_the_vault(t: &TestDb) {
             ("password", OWNER_PASSWORD.into()),
             ("org_name", "Acme Labs".into()),
             ("org_slug", "acme".into()),
+            (
+                "setup_code",
+                std::fs::read_to_string(server.data_dir.join("setup-code")).unwrap(),
+            ),
         ],
     );
     seen.keep("setup", setup.send().await.unwrap()).await;

@@ -1,5 +1,6 @@
 //! Invite links on both backends: one person, one org, one role, once, before they expire; a new
-//! person chooses a password, an existing one confirms theirs; racing accepts let one win.
+//! person chooses a password, an existing one confirms theirs; racing accepts let one win; links
+//! name the public URL; housekeeping deletes spent invites and dead sessions.
 
 mod common;
 
@@ -156,15 +157,14 @@ async fn existing_users_confirm_their_password_and_admins_cannot_invite_owners(t
     );
 
     // Admins invite admins and members; only owners invite owners. Members invite nobody.
-    let admin = members::add(
+    let admin = common::join(
         db,
         owner,
         "admin@example.com",
-        secret(OWNER_PASSWORD),
+        OWNER_PASSWORD,
         OrgRole::Admin,
     )
-    .await
-    .unwrap();
+    .await;
     let admin_membership = Membership {
         role: OrgRole::Admin,
         ..membership.clone()
@@ -288,7 +288,119 @@ async fn the_invite_page_signs_the_new_member_in(t: &TestDb) {
     assert!(hub.text().await.unwrap().contains("page@example.com"));
 }
 
+async fn count(t: &TestDb, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(raw(t).await.pool())
+        .await
+        .unwrap()
+}
+
+async fn housekeeping_deletes_spent_invites_and_dead_sessions(t: &TestDb) {
+    use keyhub::server::housekeeping::sweep;
+    use keyhub::store::now_ms;
+
+    let app = TestApp::spawn(t).await;
+    app.set_up_owner().await;
+    let db = &app.state.db;
+    let (owner_id, membership) = app.owner().await;
+    let owner = Actor {
+        user_id: &owner_id,
+        membership: &membership,
+    };
+    let invite = |email: &'static str| invites::create(db, owner, email, OrgRole::Member);
+    let accepted = invite("accepted@example.com").await.unwrap();
+    invites::accept(db, accepted.secret.expose(), secret(NEW_PASSWORD))
+        .await
+        .unwrap();
+    let revoked = invite("revoked@example.com").await.unwrap();
+    invites::revoke(db, owner, &revoked.invite.id)
+        .await
+        .unwrap();
+    let expired = invite("expired@example.com").await.unwrap();
+    sqlx::query("UPDATE invites SET expires_at = $1 WHERE id = $2")
+        .bind(now_ms() - 1)
+        .bind(&expired.invite.id)
+        .execute(raw(t).await.pool())
+        .await
+        .unwrap();
+    let live = invite("live@example.com").await.unwrap();
+    // A session that went idle long ago, next to the owner's live one.
+    let stale = app
+        .state
+        .accounts
+        .start_session(&owner_id, None)
+        .await
+        .unwrap();
+    let stale_hash: String = {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(stale.expose().as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+        .bind(now_ms() - 31 * 60 * 1000)
+        .bind(&stale_hash)
+        .execute(raw(t).await.pool())
+        .await
+        .unwrap();
+    assert!(app
+        .state
+        .accounts
+        .session(stale.expose())
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        (count(t, "invites").await, count(t, "sessions").await),
+        (4, 2)
+    );
+
+    let swept = sweep(&app.state, now_ms()).await.unwrap();
+    assert_eq!((swept.invites, swept.sessions), (3, 1));
+    assert_eq!(count(t, "sessions").await, 1);
+    assert_eq!(invites::list(db, owner).await.unwrap().len(), 1);
+    assert!(invites::offer(db, live.secret.expose()).await.is_ok());
+    assert!(
+        app.get("/hub").await.status().is_success(),
+        "the live session stays"
+    );
+
+    // Twelve hours on, every session is over (absolute limit) and the last invite still waits.
+    let later = now_ms() + 12 * 60 * 60 * 1000 + 1;
+    let swept = sweep(&app.state, later).await.unwrap();
+    assert_eq!((swept.invites, swept.sessions), (0, 1));
+    assert_eq!(count(t, "sessions").await, 0);
+}
+
+/// With `KEYHUB_PUBLIC_URL`, a link names it, whatever `Host` the request carried.
+async fn invite_links_use_the_public_url(t: &TestDb) {
+    let app = TestApp::spawn_with(t, &[("KEYHUB_PUBLIC_URL", "http://keys.example.test")]).await;
+    app.set_up_owner().await;
+    let created = app
+        .client
+        .post(app.url("/api/invites/create"))
+        .header("origin", app.origin())
+        .header("host", "attacker.example")
+        .form(&[
+            ("invite_email", "far@example.com"),
+            ("invite_role", "member"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::OK);
+    let created: serde_json::Value = created.json().await.unwrap();
+    let link = created["link"].as_str().unwrap();
+    assert!(
+        link.starts_with("http://keys.example.test/invite/khi_"),
+        "{link}"
+    );
+}
+
 on_both_backends!(
+    housekeeping_deletes_spent_invites_and_dead_sessions,
+    invite_links_use_the_public_url,
     an_invite_works_once_for_the_invited_email,
     existing_users_confirm_their_password_and_admins_cannot_invite_owners,
     racing_accepts_let_exactly_one_join,

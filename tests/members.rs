@@ -4,10 +4,10 @@
 mod common;
 
 use common::{new_master_key, secret, TestApp, TestDb, OWNER_PASSWORD};
-use keyhub::accounts::members::{self, Actor};
+use keyhub::accounts::members::{self, Actor, Added};
 use keyhub::accounts::{AccountError, Accounts, FirstOwner, SessionPolicy};
 use keyhub::domain::accounts::OrgRole;
-use keyhub::store::accounts::Membership;
+use keyhub::store::accounts::{Membership, User};
 use keyhub::store::Db;
 use reqwest::StatusCode;
 
@@ -29,6 +29,13 @@ async fn org_with_owner(t: &TestDb) -> (Db, Membership, String) {
     (db, membership, owner.id)
 }
 
+fn new_account(added: Result<Added, AccountError>) -> User {
+    match added {
+        Ok(Added::NewAccount(user)) => user,
+        other => panic!("expected a new account, got {other:?}"),
+    }
+}
+
 fn as_role(membership: &Membership, role: OrgRole) -> Membership {
     Membership {
         role,
@@ -42,24 +49,26 @@ async fn admins_manage_members_and_members_manage_nobody(t: &TestDb) {
         user_id: &owner_id,
         membership: &owner_membership,
     };
-    let admin_user = members::add(
-        &db,
-        owner,
-        "admin@example.com",
-        secret(PASSWORD),
-        OrgRole::Admin,
-    )
-    .await
-    .unwrap();
-    let member_user = members::add(
-        &db,
-        owner,
-        "Member@Example.com",
-        secret(PASSWORD),
-        OrgRole::Member,
-    )
-    .await
-    .unwrap();
+    let admin_user = new_account(
+        members::add(
+            &db,
+            owner,
+            "admin@example.com",
+            secret(PASSWORD),
+            OrgRole::Admin,
+        )
+        .await,
+    );
+    let member_user = new_account(
+        members::add(
+            &db,
+            owner,
+            "Member@Example.com",
+            secret(PASSWORD),
+            OrgRole::Member,
+        )
+        .await,
+    );
     assert_eq!(member_user.email, "member@example.com");
 
     let admin_membership = as_role(&owner_membership, OrgRole::Admin);
@@ -129,7 +138,7 @@ async fn admins_manage_members_and_members_manage_nobody(t: &TestDb) {
     ));
     assert!(matches!(
         members::add(&db, owner, "member@example.com", secret(PASSWORD), OrgRole::Member).await,
-        Err(AccountError::Refused(message)) if message.contains("already a member")
+        Err(AccountError::Invalid { field: "email", message }) if message.contains("already a member")
     ));
     members::remove(&db, admin, &member_user.id).await.unwrap();
     assert_eq!(members::list(&db, owner).await.unwrap().len(), 2);
@@ -150,15 +159,16 @@ async fn the_last_owner_can_be_neither_demoted_nor_removed(t: &TestDb) {
             "{attempt:?}"
         );
     }
-    let second = members::add(
-        &db,
-        owner,
-        "second@example.com",
-        secret(PASSWORD),
-        OrgRole::Owner,
-    )
-    .await
-    .unwrap();
+    let second = new_account(
+        members::add(
+            &db,
+            owner,
+            "second@example.com",
+            secret(PASSWORD),
+            OrgRole::Owner,
+        )
+        .await,
+    );
     members::change_role(&db, owner, &owner_id, OrgRole::Admin)
         .await
         .unwrap();
@@ -188,15 +198,16 @@ async fn concurrent_demotions_never_leave_an_org_without_owner(t: &TestDb) {
         user_id: &owner_id,
         membership: &owner_membership,
     };
-    let second = members::add(
-        &db,
-        owner,
-        "second@example.com",
-        secret(PASSWORD),
-        OrgRole::Owner,
-    )
-    .await
-    .unwrap();
+    let second = new_account(
+        members::add(
+            &db,
+            owner,
+            "second@example.com",
+            secret(PASSWORD),
+            OrgRole::Owner,
+        )
+        .await,
+    );
     let (a, b) = tokio::join!(
         members::change_role(&db, owner, &owner_id, OrgRole::Member),
         members::change_role(&db, owner, &second.id, OrgRole::Member),
@@ -212,6 +223,31 @@ async fn concurrent_demotions_never_leave_an_org_without_owner(t: &TestDb) {
         .filter(|m| m.role == OrgRole::Owner)
         .count();
     assert_eq!(owners, 1);
+}
+
+const CHOSEN_PASSWORD: &str = "a passphrase of my very own";
+
+/// Signs the app's client in as someone an admin added with `initial`, who is sent to choose a
+/// password and chooses [`CHOSEN_PASSWORD`].
+async fn first_sign_in(app: &TestApp, email: &str, initial: &str) {
+    let login = app
+        .post_form(
+            "/api/auth/login",
+            &[("email", email), ("password", initial)],
+        )
+        .await;
+    assert!(login.status().is_success(), "{}", login.status());
+    assert_eq!(login.headers()["location"], "/choose-password");
+    let chosen = app
+        .post_form(
+            "/api/profile/password",
+            &[
+                ("current_password", initial),
+                ("new_password", CHOSEN_PASSWORD),
+            ],
+        )
+        .await;
+    assert!(chosen.status().is_success(), "{}", chosen.status());
 }
 
 async fn a_member_is_refused_on_the_server_and_sees_no_admin_forms(t: &TestDb) {
@@ -237,16 +273,7 @@ async fn a_member_is_refused_on_the_server_and_sees_no_admin_forms(t: &TestDb) {
         .contains("Add a member"));
 
     app.post_form("/api/auth/logout", &[]).await;
-    let login = app
-        .post_form(
-            "/api/auth/login",
-            &[
-                ("email", "member@example.com"),
-                ("password", OWNER_PASSWORD),
-            ],
-        )
-        .await;
-    assert!(!login.status().is_client_error());
+    first_sign_in(&app, "member@example.com", OWNER_PASSWORD).await;
     let settings = app.get("/settings").await.text().await.unwrap();
     assert!(settings.contains("member@example.com (you)"));
     assert!(!settings.contains("Add a member") && !settings.contains("Change role"));
@@ -373,14 +400,7 @@ async fn only_admins_change_the_key_policy(t: &TestDb) {
     )
     .await;
     app.post_form("/api/auth/logout", &[]).await;
-    app.post_form(
-        "/api/auth/login",
-        &[
-            ("email", "member@example.com"),
-            ("password", OWNER_PASSWORD),
-        ],
-    )
-    .await;
+    first_sign_in(&app, "member@example.com", OWNER_PASSWORD).await;
     let refused = app
         .post_form(
             "/api/orgs/policy/set",
@@ -398,7 +418,287 @@ async fn only_admins_change_the_key_policy(t: &TestDb) {
         .contains("Only owners and admins change the policy"));
 }
 
+/// A form POST from `client` to one of `app`'s server functions, as a KeyHub page sends it.
+async fn post(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(app.url(path))
+        .header("origin", app.origin())
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn location_of(client: &reqwest::Client, app: &TestApp, path: &str) -> String {
+    let response = client.get(app.url(path)).send().await.unwrap();
+    response
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_else(|| format!("no redirect: {}", response.status()))
+}
+
+async fn an_account_made_by_an_admin_chooses_its_password_before_anything_else(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    app.set_up_owner().await;
+    let added = app
+        .post_form(
+            "/api/members/add",
+            &[
+                ("email", "new@example.com"),
+                ("password", OWNER_PASSWORD),
+                ("role", "admin"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::OK);
+    let added: serde_json::Value = added.json().await.unwrap();
+    assert_eq!(added["invited"], false);
+    assert!(added["message"]
+        .as_str()
+        .unwrap()
+        .contains("they choose their own when they first sign in"));
+
+    let newcomer = common::new_client();
+    let login = post(
+        &app,
+        &newcomer,
+        "/api/auth/login",
+        &[("email", "new@example.com"), ("password", OWNER_PASSWORD)],
+    )
+    .await;
+    assert_eq!(login.status(), StatusCode::OK);
+    assert_eq!(login.headers()["location"], "/choose-password");
+    // Every page leads to the choice; every other server function is refused.
+    for page in ["/hub", "/settings", "/profile", "/login"] {
+        assert_eq!(location_of(&newcomer, &app, page).await, "/choose-password");
+    }
+    let choose = newcomer
+        .get(app.url("/choose-password"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(choose.status(), StatusCode::OK);
+    let html = choose.text().await.unwrap();
+    assert!(html.contains("Choose your password") && html.contains("Password you were given"));
+    for (path, form) in [
+        ("/api/keys/hub", vec![]),
+        ("/api/members/list", vec![]),
+        ("/api/tokens/list", vec![]),
+        (
+            "/api/invites/create",
+            vec![("invite_email", "x@example.com"), ("invite_role", "member")],
+        ),
+    ] {
+        let refused = post(&app, &newcomer, path, &form).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{path}");
+        assert!(refused
+            .text()
+            .await
+            .unwrap()
+            .contains("Choose your own password first"));
+    }
+    // The given password is no choice; a new one is, and then everything opens.
+    let same = post(
+        &app,
+        &newcomer,
+        "/api/profile/password",
+        &[
+            ("current_password", OWNER_PASSWORD),
+            ("new_password", OWNER_PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(same.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let chosen = post(
+        &app,
+        &newcomer,
+        "/api/profile/password",
+        &[
+            ("current_password", OWNER_PASSWORD),
+            ("new_password", CHOSEN_PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(chosen.status(), StatusCode::OK);
+    assert_eq!(chosen.headers()["location"], "/hub");
+    assert_eq!(
+        newcomer.get(app.url("/hub")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        location_of(&newcomer, &app, "/choose-password").await,
+        "/hub"
+    );
+    assert_eq!(
+        post(&app, &newcomer, "/api/members/list", &[])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // The password the admin knew is dead.
+    assert!(app
+        .state
+        .accounts
+        .authenticate("new@example.com", secret(OWNER_PASSWORD))
+        .await
+        .is_err());
+}
+
+async fn adding_an_existing_account_makes_an_invite_and_never_sets_its_password(t: &TestDb) {
+    const A_KNOWS: &str = "the password org A chose";
+    const B_CHOSE: &str = "the password org B chose";
+    let app = TestApp::spawn(t).await;
+    app.set_up_owner().await;
+    // Org A's admin creates victim@corp with a password A knows.
+    let (a_admin, _) = app
+        .state
+        .accounts
+        .create_org(org("admin@org-a.test", "Org A", "org-a"))
+        .await
+        .unwrap();
+    let a_membership = app
+        .state
+        .accounts
+        .memberships(&a_admin.id)
+        .await
+        .unwrap()
+        .remove(0);
+    let org_a = Actor {
+        user_id: &a_admin.id,
+        membership: &a_membership,
+    };
+    new_account(
+        members::add(
+            &app.state.db,
+            org_a,
+            "victim@corp.test",
+            secret(A_KNOWS),
+            OrgRole::Member,
+        )
+        .await,
+    );
+
+    // Org B (Acme) adds the same email with a password B chooses: an invite, said plainly.
+    let added = app
+        .post_form(
+            "/api/members/add",
+            &[
+                ("email", "Victim@Corp.test"),
+                ("password", B_CHOSE),
+                ("role", "admin"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::OK);
+    let added: serde_json::Value = added.json().await.unwrap();
+    assert_eq!(added["invited"], true, "{added}");
+    assert!(
+        added["message"].as_str().unwrap().contains(
+            "victim@corp.test already has a KeyHub account: an invite was created; send them this link"
+        ),
+        "{added}"
+    );
+    let link = added["invite_link"].as_str().unwrap();
+    let secret_part = link.rsplit_once("/invite/").unwrap().1.to_owned();
+    let acme = app.owner().await.1.org.id;
+    let in_acme = |app: &TestApp| {
+        let (db, acme) = (app.state.db.clone(), acme.clone());
+        async move {
+            db.org_members(&acme)
+                .await
+                .unwrap()
+                .iter()
+                .any(|m| m.user.email == "victim@corp.test")
+        }
+    };
+    assert!(!in_acme(&app).await, "not adopted");
+    let accounts = &app.state.accounts;
+    assert!(accounts
+        .authenticate("victim@corp.test", secret(B_CHOSE))
+        .await
+        .is_err());
+    assert!(accounts
+        .authenticate("victim@corp.test", secret(A_KNOWS))
+        .await
+        .is_ok());
+
+    // Whoever holds the link and the password org A chose is not the account's owner yet.
+    let holder = common::new_client();
+    let accept = |client: &reqwest::Client, password: &'static str| {
+        let form = [
+            ("secret", secret_part.clone()),
+            ("password", password.to_owned()),
+        ];
+        client
+            .post(app.url("/api/invites/accept"))
+            .header("origin", app.origin())
+            .form(&form)
+            .send()
+    };
+    let refused = accept(&holder, A_KNOWS).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    assert!(refused.text().await.unwrap().contains("set by an admin"));
+    assert!(!in_acme(&app).await);
+
+    // The victim chooses their own password at first sign-in, then accepts with it.
+    let victim = common::new_client();
+    let login = post(
+        &app,
+        &victim,
+        "/api/auth/login",
+        &[("email", "victim@corp.test"), ("password", A_KNOWS)],
+    )
+    .await;
+    assert_eq!(login.headers()["location"], "/choose-password");
+    let chosen = post(
+        &app,
+        &victim,
+        "/api/profile/password",
+        &[
+            ("current_password", A_KNOWS),
+            ("new_password", CHOSEN_PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(chosen.status(), StatusCode::OK);
+    let joined = accept(&victim, CHOSEN_PASSWORD).await.unwrap();
+    assert_eq!(joined.status(), StatusCode::OK);
+    assert!(in_acme(&app).await);
+
+    // Without JavaScript the members page says the same after the form post, with the link.
+    let plain = app
+        .client
+        .post(app.url("/api/members/add"))
+        .header("origin", app.origin())
+        .header("accept", "text/html")
+        .header("referer", app.url("/settings"))
+        .form(&[
+            ("email", "admin@org-a.test"),
+            ("password", B_CHOSE),
+            ("role", "member"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), StatusCode::FOUND);
+    let settings = app.get("/settings").await.text().await.unwrap();
+    assert!(
+        settings.contains(
+            "admin@org-a.test already has a KeyHub account: an invite was created; send them this link"
+        ) && settings.contains("/invite/khi_"),
+        "{settings}"
+    );
+}
+
 on_both_backends!(
+    an_account_made_by_an_admin_chooses_its_password_before_anything_else,
+    adding_an_existing_account_makes_an_invite_and_never_sets_its_password,
     people_switch_only_between_their_own_orgs,
     only_admins_change_the_key_policy,
     admins_manage_members_and_members_manage_nobody,

@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::{raw, secret, TestApp, TestDb, OWNER_EMAIL, OWNER_PASSWORD};
-use keyhub::accounts::members::{self, Actor};
+use common::{raw, TestApp, TestDb, OWNER_EMAIL, OWNER_PASSWORD};
+use keyhub::accounts::members::Actor;
 use keyhub::accounts::tokens::{self, TokenRequest};
 use keyhub::accounts::AccountError;
 use keyhub::domain::accounts::{OrgRole, TokenScope};
@@ -95,15 +95,14 @@ async fn admins_create_list_and_revoke_tokens_and_only_a_hash_is_kept(t: &TestDb
     assert_eq!(tokens::list(db, owner).await.unwrap().len(), 1);
 
     // Members neither see nor make tokens.
-    let member_user = members::add(
+    let member_user = common::join(
         db,
         owner,
         "member@example.com",
-        secret(OWNER_PASSWORD),
+        OWNER_PASSWORD,
         OrgRole::Member,
     )
-    .await
-    .unwrap();
+    .await;
     let member_membership = Membership {
         role: OrgRole::Member,
         ..membership.clone()
@@ -282,6 +281,22 @@ async fn create_token_on_the_command_line_prints_it_once(t: &TestDb) {
         caller.scopes,
         vec![TokenScope::KeysRead, TokenScope::Gateway]
     );
+    // Listed with its creator: the command line, not a person.
+    let listed = app
+        .post_form("/api/tokens/list", &[])
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let bot = listed["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|token| token["name"] == "deploy bot")
+        .unwrap();
+    assert_eq!(bot["created_by"], serde_json::Value::Null);
+    let settings = app.get("/settings").await.text().await.unwrap();
+    assert!(settings.contains("from the command line"), "{settings}");
 
     let unknown_scope = run(&[
         "create-token",

@@ -1,26 +1,38 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { expect, test as setup } from "@playwright/test";
 import { OWNER, OWNER_STATE } from "./fixtures/owner";
 
-setup("first-run setup creates the owner, signs in, and is gone afterwards", async ({ page }, testInfo) => {
+// The server (playwright.config.ts) runs with KEYHUB_DATA_DIR=target/e2e and writes the one-time
+// setup code there, as it prints it in its log.
+const SETUP_CODE_FILE = path.join(__dirname, "../../target/e2e/setup-code");
+
+async function fillSetup(page: import("@playwright/test").Page, code: string, password: string) {
+  await page.getByLabel("Setup code").fill(code);
+  await page.getByLabel("Your email").fill(OWNER.email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByLabel("Organization name").fill(OWNER.orgName);
+  await page.getByLabel("Organization slug").fill(OWNER.orgSlug);
+  await page.getByRole("button", { name: "Create owner and organization" }).click();
+}
+
+setup("first-run setup needs the setup code, creates the owner, signs in, and is gone afterwards", async ({ page }, testInfo) => {
   await page.goto("/hub");
   await expect(page).toHaveURL(/\/setup$/);
   await expect(page.getByRole("heading", { name: "Set up KeyHub" })).toBeVisible();
+  const code = readFileSync(SETUP_CODE_FILE, "utf8").trim();
+  expect(code).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+
+  // Without the right code nothing is created, and the form says so at the field.
+  await fillSetup(page, "0000-0000-0000", OWNER.password);
+  await expect(page.locator("#field-setup_code-error")).toContainText("not the setup code");
 
   // A weak password is refused next to its field, and nothing is created.
-  await page.getByLabel("Your email").fill(OWNER.email);
-  await page.getByLabel("Password").fill("too short");
-  await page.getByLabel("Organization name").fill(OWNER.orgName);
-  await page.getByLabel("Organization slug").fill(OWNER.orgSlug);
-  await page.getByRole("button", { name: "Create owner and organization" }).click();
+  await fillSetup(page, code, "too short");
   await expect(page.locator("#field-password-error")).toContainText("at least 12 characters");
   await page.screenshot({ path: testInfo.outputPath("setup-error.png") });
 
-  await page.getByLabel("Your email").fill(OWNER.email);
-  await page.getByLabel("Password").fill(OWNER.password);
-  await page.getByLabel("Organization name").fill(OWNER.orgName);
-  await page.getByLabel("Organization slug").fill(OWNER.orgSlug);
-  await page.getByRole("button", { name: "Create owner and organization" }).click();
-
+  await fillSetup(page, code, OWNER.password);
   await expect(page).toHaveURL(/\/hub$/);
   await expect(page.getByTestId("viewer-email")).toHaveText(OWNER.email);
   await expect(page.getByText(`${OWNER.orgName} · Owner`)).toBeVisible();

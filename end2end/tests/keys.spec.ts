@@ -97,7 +97,9 @@ test("a member sees org keys read-only and adds a personal key", async ({ page, 
     form: { provider: "anthropic", api_key: `sk-ant-api03-${project}-org-0001`, nickname: orgKey, role: "primary", scope: "org" },
   })).status()).toBe(200);
 
-  const { context: member, page: memberPage } = await signInAs(browser, email, OWNER.password, project === "hydrated");
+  const { context: member, page: memberPage } = await signInAs(
+    browser, email, OWNER.password, project === "hydrated", { choosePassword: "a passphrase of my very own" },
+  );
   const card = memberPage.getByRole("article", { name: "Anthropic", exact: true });
   await expect(card).toContainText("sk-ant-...0001");
   await expect(card.getByRole("button", { name: /Disable|Enable/ })).toHaveCount(0);

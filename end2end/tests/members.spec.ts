@@ -25,9 +25,15 @@ test("an admin adds a member, who signs in and sees no admin actions", async ({ 
   await form.getByLabel("Role").selectOption("member");
   await form.getByRole("button", { name: "Add member" }).click();
   await expect(page.getByRole("cell", { name: email, exact: true })).toBeVisible();
+  if (testInfo.project.name === "hydrated") {
+    await expect(form.getByRole("status")).toContainText(`${email} was added`);
+  }
   await page.screenshot({ path: testInfo.outputPath("members-admin.png"), fullPage: true });
 
-  const { context: member, page: memberPage } = await signInAs(browser, email, OWNER.password, testInfo.project.name === "hydrated");
+  // The initial password only leads to choosing their own.
+  const { context: member, page: memberPage } = await signInAs(
+    browser, email, OWNER.password, testInfo.project.name === "hydrated", { choosePassword: "a passphrase of my very own" },
+  );
   await expect(memberPage.getByText(`${OWNER.orgName} · Member`)).toBeVisible();
   await memberPage.goto("/settings");
   await expect(memberPage.getByRole("cell", { name: `${email} (you)` })).toBeVisible();

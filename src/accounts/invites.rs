@@ -1,6 +1,7 @@
 //! Invite links: an admin invites an email with a role; the link works once, for 7 days. A new
 //! person chooses their password when they accept; someone who already has an account confirms
-//! theirs.
+//! theirs, which must be their own: a password an admin set and its owner has not replaced yet
+//! does not prove who is accepting.
 
 use super::members::Actor;
 use super::{invalid, password, random_secret, record, secret_hash, AccountError};
@@ -127,6 +128,17 @@ pub async fn accept(
                         invite.email
                     ),
                 ));
+            }
+            if db
+                .user_and_password_duty(&user.id)
+                .await?
+                .is_some_and(|(_, must_change)| must_change)
+            {
+                return Err(AccountError::Refused(format!(
+                    "The password of {} was set by an admin and not changed since. Sign in, \
+                     choose your own password, then open this link again.",
+                    invite.email
+                )));
             }
             (user, None)
         }

@@ -2,9 +2,10 @@
 //! only owners and admins manage members; only owners grant, change or remove the owner role; the
 //! last owner stays.
 
+use super::invites::{self, NewInvite};
 use super::{invalid, password, record, AccountError};
 use crate::domain::accounts::{parse_email, password_problem, OrgRole};
-use crate::store::accounts::{Member, Membership, User, LAST_OWNER};
+use crate::store::accounts::{Member, Membership, User, LAST_OWNER, USER_EXISTS};
 use crate::store::{new_id, now_ms, Db, StoreError};
 use crate::vault::SecretString;
 
@@ -52,16 +53,34 @@ pub async fn list(db: &Db, actor: Actor<'_>) -> Result<Vec<Member>, AccountError
     Ok(db.org_members(actor.org_id()).await?)
 }
 
-/// Adds a member with an initial password (a new user), or an existing user by email.
+/// What adding an email did.
+#[derive(Debug)]
+pub enum Added {
+    /// A new account with the admin's initial password, which its owner must replace at first
+    /// sign-in before doing anything else.
+    NewAccount(User),
+    /// The email already has a KeyHub account, which was left untouched (an admin never sets or
+    /// learns anyone's password): an invite was created instead, which its owner accepts with
+    /// their own password.
+    Invited(NewInvite),
+}
+
+/// Adds a member: a new account with an initial password, or, for an email that already has an
+/// account, an invite for it.
 pub async fn add(
     db: &Db,
     actor: Actor<'_>,
     email: &str,
     initial_password: SecretString,
     role: OrgRole,
-) -> Result<User, AccountError> {
+) -> Result<Added, AccountError> {
     actor.may_touch(role)?;
     let email = parse_email(email).map_err(|m| invalid("email", m))?;
+    if db.user_with_password(&email).await?.is_some() {
+        return invites::create(db, actor, &email, role)
+            .await
+            .map(Added::Invited);
+    }
     if let Some(problem) = password_problem(initial_password.expose()) {
         return Err(invalid("password", problem));
     }
@@ -71,13 +90,19 @@ pub async fn add(
         created_at: now_ms(),
     };
     let hash = password::hash(initial_password).await;
-    let user = db
-        .add_member(actor.org_id(), &user, &hash, role)
-        .await
-        .map_err(last_owner)?;
+    match db.add_new_member(actor.org_id(), &user, &hash, role).await {
+        Ok(()) => {}
+        // Someone signed up with this email meanwhile: theirs is an existing account too.
+        Err(StoreError::Conflict(USER_EXISTS)) => {
+            return invites::create(db, actor, &user.email, role)
+                .await
+                .map(Added::Invited)
+        }
+        Err(error) => return Err(last_owner(error)),
+    }
     let target = ("member", user.id.as_str(), user.email.as_str());
     record(db, actor, "member.added", target, role.label().to_owned()).await?;
-    Ok(user)
+    Ok(Added::NewAccount(user))
 }
 
 async fn current(db: &Db, actor: Actor<'_>, user_id: &str) -> Result<Member, AccountError> {

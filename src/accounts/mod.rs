@@ -3,6 +3,7 @@
 pub mod invites;
 pub mod members;
 pub mod password;
+pub mod setup_code;
 pub mod tokens;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
@@ -74,6 +75,8 @@ pub struct FirstOwner {
 pub struct Session {
     pub user: User,
     pub org_id: Option<String>,
+    /// An admin chose the user's password: until they choose their own they may do nothing else.
+    pub must_change_password: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -261,13 +264,33 @@ impl Accounts {
         if now - row.last_seen_at > 60_000 {
             self.db.touch_session(&id_hash, now).await?;
         }
-        let Some(user) = self.db.user(&row.user_id).await? else {
+        let Some((user, must_change_password)) =
+            self.db.user_and_password_duty(&row.user_id).await?
+        else {
             return Ok(None);
         };
         Ok(Some(Session {
             user,
             org_id: row.org_id,
+            must_change_password,
         }))
+    }
+
+    /// Whether the user must still replace the password an admin gave them.
+    pub async fn must_change_password(&self, user_id: &str) -> Result<bool, AccountError> {
+        Ok(self
+            .db
+            .user_and_password_duty(user_id)
+            .await?
+            .is_some_and(|(_, duty)| duty))
+    }
+
+    /// Deletes the sessions that expired or went idle by `now`.
+    pub async fn purge_dead_sessions(&self, now: i64) -> Result<u64, AccountError> {
+        Ok(self
+            .db
+            .delete_dead_sessions(now, now - self.policy.idle_ms)
+            .await?)
     }
 
     /// Destroys the session on the server: the old cookie value is worthless afterwards.
@@ -275,7 +298,8 @@ impl Accounts {
         Ok(self.db.delete_session(&secret_hash(token)).await?)
     }
 
-    /// Changes a password after checking the current one; every other session of the user ends.
+    /// Changes a password after checking the current one; every other session of the user ends,
+    /// and a password an admin chose no longer needs changing.
     pub async fn change_password(
         &self,
         user: &User,
@@ -285,6 +309,12 @@ impl Accounts {
     ) -> Result<(), AccountError> {
         if let Some(problem) = password_problem(new.expose()) {
             return Err(invalid("new_password", problem));
+        }
+        if new.expose() == current.expose() {
+            return Err(invalid(
+                "new_password",
+                "Choose a new password, not the current one.",
+            ));
         }
         if self.authenticate(&user.email, current).await.is_err() {
             return Err(invalid(

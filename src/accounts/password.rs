@@ -1,13 +1,34 @@
 //! Password hashing with argon2id at the crate's defaults (m=19 MiB, t=2, p=1: ASVS / OWASP), off
-//! the async executor.
+//! the async executor. Each hash takes 19 MiB while it runs, so only a few run at once (two per
+//! core); a flood of sign-ins waits its turn instead of exhausting memory.
+
+use std::sync::OnceLock;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::vault::SecretString;
 
+fn slot_count() -> usize {
+    2 * std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn hashing_slots() -> &'static Semaphore {
+    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| Semaphore::new(slot_count()))
+}
+
+async fn hashing_slot() -> SemaphorePermit<'static> {
+    hashing_slots()
+        .acquire()
+        .await
+        .expect("the hashing semaphore is never closed")
+}
+
 pub async fn hash(password: SecretString) -> String {
+    let _slot = hashing_slot().await;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -22,6 +43,7 @@ pub async fn hash(password: SecretString) -> String {
 /// Whether `password` matches `stored`. Without a stored hash (unknown user, no password set yet)
 /// a dummy hash is checked anyway, so the answer takes the same time either way.
 pub async fn verify(password: SecretString, stored: Option<String>) -> bool {
+    let _slot = hashing_slot().await;
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
@@ -61,5 +83,18 @@ mod tests {
         assert!(!verify(SecretString::new("wrong horse battery"), Some(first)).await);
         assert!(!verify(SecretString::new("anything"), None).await);
         assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+
+    #[tokio::test]
+    async fn hashing_waits_for_a_free_slot() {
+        let all = hashing_slots()
+            .acquire_many(slot_count() as u32)
+            .await
+            .unwrap();
+        let waiting = tokio::spawn(verify(SecretString::new("anything at all"), None));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!waiting.is_finished(), "no slot, no hashing");
+        drop(all);
+        assert!(!waiting.await.unwrap());
     }
 }

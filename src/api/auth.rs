@@ -53,81 +53,111 @@ pub(crate) mod session {
         Ok(())
     }
 
-    /// The client's address, for rate limiting sign-in attempts.
-    pub async fn client_address() -> String {
-        leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .await
-            .map(|info| info.0.ip().to_string())
-            .unwrap_or_else(|_| "unknown".to_owned())
+    /// The client's address, for rate limiting sign-in attempts: the connection's peer, or what a
+    /// trusted proxy says in `X-Forwarded-For` (`KEYHUB_TRUSTED_PROXIES`).
+    pub async fn client_address(state: &AppState) -> String {
+        let Ok(info) =
+            leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await
+        else {
+            return "unknown".to_owned();
+        };
+        let headers = use_context::<axum::http::request::Parts>()
+            .map(|parts| parts.headers)
+            .unwrap_or_default();
+        state
+            .settings
+            .trusted_proxies
+            .client_address(info.0.ip(), &headers)
+            .to_string()
     }
 }
 
-/// First run: creates the owner and the organization, then signs the owner in.
+/// First run: creates the owner and the organization, then signs the owner in. Needs the setup code
+/// from the server's log; wrong codes count against the same limits as sign-in.
 #[server(prefix = "/api", endpoint = "auth/setup")]
 pub async fn setup(
     email: String,
     password: String,
     org_name: String,
     org_slug: String,
+    setup_code: Option<String>,
 ) -> Result<(), ApiError> {
-    use crate::accounts::FirstOwner;
+    use crate::accounts::{AccountError, FirstOwner};
+    use crate::server::login_limiter::{admit, release};
     use crate::server::state::AppState;
     use crate::vault::SecretString;
 
     let state = expect_context::<AppState>();
+    if state.is_set_up().await? {
+        return Err(AccountError::AlreadySetUp.into());
+    }
+    let address = session::client_address(&state).await;
+    admit(&state.login_limiter, &email, &address).await?;
+    if !state
+        .setup_code
+        .matches(setup_code.as_deref().unwrap_or_default())
+    {
+        return Err(crate::server::auth::answer(
+            ApiError::invalid(
+                "setup_code",
+                "This is not the setup code. KeyHub prints it in its log at start and writes it \
+                 to the file setup-code in its data folder.",
+            ),
+            None,
+        ));
+    }
     let (user, org) = state
         .accounts
         .create_first_owner(FirstOwner {
-            email,
+            email: email.clone(),
             password: SecretString::new(password),
             org_name,
             org_slug,
         })
         .await?;
+    state.setup_code.retire(&state.settings.data_dir);
+    release(&state.login_limiter, &email, &address).await?;
     session::sign_in(&state, &user.id, Some(&org.id)).await?;
     leptos_axum::redirect("/hub");
     Ok(())
 }
 
+/// Signs in. The attempt is counted before the password is checked; a correct one gives it back.
 #[server(prefix = "/api", endpoint = "auth/login")]
 pub async fn login(email: String, password: String) -> Result<(), ApiError> {
     use crate::accounts::AccountError;
-    use crate::server::auth::answer;
-    use crate::server::login_limiter::wait_message;
+    use crate::server::auth::{answer, CHOOSE_PASSWORD_PATH};
+    use crate::server::login_limiter::{admit, release};
     use crate::server::state::AppState;
     use crate::vault::SecretString;
     use axum::http::StatusCode;
 
     let state = expect_context::<AppState>();
-    let address = session::client_address().await;
-    if let Err(wait) = state.login_limiter.check(&email, &address) {
-        return Err(answer(
-            ApiError::Refused(wait_message(wait)),
-            Some(StatusCode::TOO_MANY_REQUESTS),
-        ));
-    }
+    let address = session::client_address(&state).await;
+    admit(&state.login_limiter, &email, &address).await?;
     match state
         .accounts
         .authenticate(&email, SecretString::new(password))
         .await
     {
         Ok(user) => {
-            state.login_limiter.record_success(&email);
+            release(&state.login_limiter, &email, &address).await?;
             let memberships = state.accounts.memberships(&user.id).await?;
             let org_id = memberships.first().map(|m| m.org.id.as_str());
             session::sign_in(&state, &user.id, org_id).await?;
-            leptos_axum::redirect("/hub");
+            if state.accounts.must_change_password(&user.id).await? {
+                leptos_axum::redirect(CHOOSE_PASSWORD_PATH);
+            } else {
+                leptos_axum::redirect("/hub");
+            }
             Ok(())
         }
-        Err(AccountError::WrongCredentials) => {
-            state.login_limiter.record_failure(&email, &address);
-            Err(answer(
-                ApiError::Refused(
-                    "The email or password is not right. Check both and try again.".to_owned(),
-                ),
-                Some(StatusCode::UNAUTHORIZED),
-            ))
-        }
+        Err(AccountError::WrongCredentials) => Err(answer(
+            ApiError::Refused(
+                "The email or password is not right. Check both and try again.".to_owned(),
+            ),
+            Some(StatusCode::UNAUTHORIZED),
+        )),
         Err(error) => Err(error.into()),
     }
 }

@@ -24,6 +24,9 @@ pub struct InviteInfo {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedInvite {
     pub link: String,
+    pub email: String,
+    /// The email already has a KeyHub account (the invite was made instead of adding it).
+    pub has_account: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,9 +45,26 @@ pub struct InviteOfferView {
     pub has_account: bool,
 }
 
+/// What the page shows about a link just created, if it can still be used.
+#[cfg(feature = "ssr")]
+async fn created_view(
+    state: &crate::server::state::AppState,
+    secret: &crate::vault::SecretString,
+) -> Result<CreatedInvite, ApiError> {
+    let offer = crate::accounts::invites::offer(&state.db, secret.expose()).await?;
+    Ok(CreatedInvite {
+        link: link(state, secret),
+        email: offer.invite.email,
+        has_account: offer.has_account,
+    })
+}
+
 /// The absolute link for an invite secret: under `KEYHUB_PUBLIC_URL`, else the request's host.
 #[cfg(feature = "ssr")]
-fn link(state: &crate::server::state::AppState, secret: &crate::vault::SecretString) -> String {
+pub(crate) fn link(
+    state: &crate::server::state::AppState,
+    secret: &crate::vault::SecretString,
+) -> String {
     let base = state.settings.public_url.clone().unwrap_or_else(|| {
         let host = use_context::<axum::http::request::Parts>()
             .and_then(|parts| parts.headers.get(axum::http::header::HOST).cloned())
@@ -64,6 +84,10 @@ pub async fn invites() -> Result<InvitesView, ApiError> {
     use crate::server::reveal::{take, Reveal};
     let (state, viewer) = crate::server::auth::signed_in().await?;
     let invites = crate::accounts::invites::list(&state.db, viewer.actor()).await?;
+    let just_created = match take(&state, &viewer, Reveal::NewInvite) {
+        Some(secret) => created_view(&state, &secret).await.ok(),
+        None => None,
+    };
     Ok(InvitesView {
         invites: invites
             .into_iter()
@@ -75,9 +99,7 @@ pub async fn invites() -> Result<InvitesView, ApiError> {
                 expires_at: invite.expires_at,
             })
             .collect(),
-        just_created: take(&state, &viewer, Reveal::NewInvite).map(|secret| CreatedInvite {
-            link: link(&state, &secret),
-        }),
+        just_created,
     })
 }
 
@@ -100,9 +122,7 @@ pub async fn create_invite(
     if hand_over(&state, &viewer, Reveal::NewInvite, &created.secret) {
         return Ok(None);
     }
-    Ok(Some(CreatedInvite {
-        link: link(&state, &created.secret),
-    }))
+    Ok(Some(created_view(&state, &created.secret).await?))
 }
 
 #[server(prefix = "/api", endpoint = "invites/revoke")]
@@ -125,45 +145,26 @@ pub async fn invite_offer(secret: String) -> Result<InviteOfferView, ApiError> {
     })
 }
 
-/// Joins the org with the invite and signs the person in. Password attempts count against the
-/// same limits as sign-in.
+/// Joins the org with the invite and signs the person in. Confirming an existing account's password
+/// counts against the same limits as sign-in (counted before it is checked); a new person choosing
+/// theirs guesses nothing.
 #[server(prefix = "/api", endpoint = "invites/accept")]
 pub async fn accept_invite(secret: String, password: String) -> Result<(), ApiError> {
-    use crate::server::auth::answer;
-    use crate::server::login_limiter::wait_message;
-    use axum::http::StatusCode;
+    use crate::server::login_limiter::{admit, release};
 
     let state = expect_context::<crate::server::state::AppState>();
-    let address = super::auth::session::client_address().await;
-    let email = crate::accounts::invites::offer(&state.db, &secret)
-        .await?
-        .invite
-        .email;
-    if let Err(wait) = state.login_limiter.check(&email, &address) {
-        return Err(answer(
-            ApiError::Refused(wait_message(wait)),
-            Some(StatusCode::TOO_MANY_REQUESTS),
-        ));
+    let address = super::auth::session::client_address(&state).await;
+    let offer = crate::accounts::invites::offer(&state.db, &secret).await?;
+    let email = offer.invite.email;
+    if offer.has_account {
+        admit(&state.login_limiter, &email, &address).await?;
     }
     let password = crate::vault::SecretString::new(password);
-    match crate::accounts::invites::accept(&state.db, &secret, password).await {
-        Ok((user, invite)) => {
-            state.login_limiter.record_success(&email);
-            super::auth::session::sign_in(&state, &user.id, Some(&invite.org_id)).await?;
-            leptos_axum::redirect("/hub");
-            Ok(())
-        }
-        Err(error) => {
-            if matches!(
-                error,
-                crate::accounts::AccountError::Invalid {
-                    field: "password",
-                    ..
-                }
-            ) {
-                state.login_limiter.record_failure(&email, &address);
-            }
-            Err(error.into())
-        }
+    let (user, invite) = crate::accounts::invites::accept(&state.db, &secret, password).await?;
+    if offer.has_account {
+        release(&state.login_limiter, &email, &address).await?;
     }
+    super::auth::session::sign_in(&state, &user.id, Some(&invite.org_id)).await?;
+    leptos_axum::redirect("/hub");
+    Ok(())
 }

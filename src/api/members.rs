@@ -23,6 +23,17 @@ pub struct MembersView {
     pub members: Vec<MemberInfo>,
 }
 
+/// What adding a member did, said plainly.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberAdded {
+    pub email: String,
+    /// `true` when the email already had an account and an invite was created instead.
+    pub invited: bool,
+    pub message: String,
+    /// The invite link to send them. A browser without JavaScript gets it on the next page instead.
+    pub invite_link: Option<String>,
+}
+
 #[cfg(feature = "ssr")]
 fn parse_role(role: &str) -> Result<OrgRole, ApiError> {
     OrgRole::parse(role).ok_or_else(|| {
@@ -54,14 +65,45 @@ pub async fn members() -> Result<MembersView, ApiError> {
     })
 }
 
+/// Adds a new account with an initial password (its owner replaces it at first sign-in), or, for an
+/// email that already has an account, creates an invite: an admin never sets an existing account's
+/// password.
 #[server(prefix = "/api", endpoint = "members/add")]
-pub async fn add_member(email: String, password: String, role: String) -> Result<(), ApiError> {
-    use crate::accounts::members;
+pub async fn add_member(
+    email: String,
+    password: String,
+    role: String,
+) -> Result<MemberAdded, ApiError> {
+    use crate::accounts::members::{self, Added};
+    use crate::server::reveal::{hand_over, Reveal};
     let (state, viewer) = crate::server::auth::signed_in().await?;
     let role = parse_role(&role)?;
     let password = crate::vault::SecretString::new(password);
-    members::add(&state.db, viewer.actor(), &email, password, role).await?;
-    Ok(())
+    Ok(
+        match members::add(&state.db, viewer.actor(), &email, password, role).await? {
+            Added::NewAccount(user) => MemberAdded {
+                message: format!(
+                    "{} was added. Give them the initial password in person; they choose their \
+                     own when they first sign in.",
+                    user.email
+                ),
+                email: user.email,
+                invited: false,
+                invite_link: None,
+            },
+            Added::Invited(created) => MemberAdded {
+                message: format!(
+                    "{} already has a KeyHub account: an invite was created; send them this \
+                     link. They join by opening it and confirming with their own password.",
+                    created.invite.email
+                ),
+                invite_link: (!hand_over(&state, &viewer, Reveal::NewInvite, &created.secret))
+                    .then(|| super::invites::link(&state, &created.secret)),
+                email: created.invite.email,
+                invited: true,
+            },
+        },
+    )
 }
 
 #[server(prefix = "/api", endpoint = "members/role")]

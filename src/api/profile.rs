@@ -1,4 +1,4 @@
-//! `/profile`: the signed-in user's own account.
+//! `/profile` and `/choose-password`: the signed-in user's own password.
 
 use leptos::prelude::*;
 
@@ -6,26 +6,23 @@ use super::error::ApiError;
 
 pub type ChangePasswordAction = ServerAction<ChangePassword>;
 
-/// Changes the viewer's password. Wrong current passwords count as failed sign-ins, so this form
-/// cannot be used to guess a password either.
+/// Changes the viewer's password; the only thing someone whose password an admin chose may do
+/// (besides signing out), after which they go on to the hub. The current password is checked like
+/// a sign-in (the attempt counted first), so this form cannot be used to guess a password either.
 #[server(prefix = "/api", endpoint = "profile/password")]
 pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), ApiError> {
-    use crate::server::auth::{answer, request_session_token, signed_in};
-    use crate::server::login_limiter::wait_message;
+    use crate::server::auth::{request_session_token, require_viewer_choosing_password};
+    use crate::server::login_limiter::{admit, release};
     use crate::vault::SecretString;
 
-    let (state, viewer) = signed_in().await?;
+    let viewer = require_viewer_choosing_password().await?;
+    let state = expect_context::<crate::server::state::AppState>();
     let email = viewer.user.email.clone();
-    let address = "profile";
-    if let Err(wait) = state.login_limiter.check(&email, address) {
-        return Err(answer(
-            ApiError::Refused(wait_message(wait)),
-            Some(axum::http::StatusCode::TOO_MANY_REQUESTS),
-        ));
-    }
+    let address = super::auth::session::client_address(&state).await;
+    admit(&state.login_limiter, &email, &address).await?;
     let token = request_session_token(&state);
     let changed = state
         .accounts
@@ -36,12 +33,19 @@ pub async fn change_password(
             token.as_deref(),
         )
         .await;
-    if let Err(crate::accounts::AccountError::Invalid {
-        field: "current_password",
-        ..
-    }) = &changed
-    {
-        state.login_limiter.record_failure(&email, address);
+    // Only a wrong current password was a guess; anything else gives the attempt back.
+    if !matches!(
+        changed,
+        Err(crate::accounts::AccountError::Invalid {
+            field: "current_password",
+            ..
+        })
+    ) {
+        release(&state.login_limiter, &email, &address).await?;
     }
-    Ok(changed?)
+    changed?;
+    if viewer.must_change_password {
+        leptos_axum::redirect("/hub");
+    }
+    Ok(())
 }

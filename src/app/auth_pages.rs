@@ -3,8 +3,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::auth::{Login, LoginAction, Setup, SetupAction};
+use crate::api::auth::{Login, LoginAction, Logout, LogoutAction, Setup, SetupAction};
 use crate::api::invites::{invite_offer, AcceptInvite, AcceptInviteAction, InviteOfferView};
+use crate::api::profile::{ChangePassword, ChangePasswordAction};
 use crate::components::form::{action_errors, Field, FormError, SubmitButton, FORM};
 
 #[component]
@@ -60,6 +61,13 @@ pub fn SetupPage() -> impl IntoView {
         >
             <ActionForm action=setup attr:class="space-y-4" attr:novalidate=true>
                 <FormError error=error(FORM)/>
+                <Field
+                    label="Setup code"
+                    name="setup_code"
+                    hint="KeyHub printed it in its log when it started, and wrote it to the file setup-code in its data folder."
+                    placeholder="XXXX-XXXX-XXXX"
+                    error=error("setup_code")
+                />
                 <Field label="Your email" name="email" kind="email" autocomplete="username" error=error("email")/>
                 <Field
                     label="Password"
@@ -78,6 +86,44 @@ pub fn SetupPage() -> impl IntoView {
                     error=error("org_slug")
                 />
                 <SubmitButton label="Create owner and organization" busy_label="Creating…" pending=setup.pending()/>
+            </ActionForm>
+        </AuthCard>
+    }
+}
+
+/// `/choose-password`: where someone whose password an admin chose lands after signing in, until
+/// they have chosen their own (or sign out).
+#[component]
+pub fn ChoosePasswordPage() -> impl IntoView {
+    let change: ChangePasswordAction = ServerAction::<ChangePassword>::new();
+    let logout: LogoutAction = ServerAction::<Logout>::new();
+    let error = action_errors(Signal::derive(move || change.value().get()));
+    view! {
+        <AuthCard
+            title="Choose your password"
+            intro="An admin created your account with a password they know. Choose your own before you go on."
+        >
+            <ActionForm action=change attr:class="space-y-4" attr:novalidate=true>
+                <FormError error=error(FORM)/>
+                <Field
+                    label="Password you were given"
+                    name="current_password"
+                    kind="password"
+                    autocomplete="current-password"
+                    error=error("current_password")
+                />
+                <Field
+                    label="New password"
+                    name="new_password"
+                    kind="password"
+                    autocomplete="new-password"
+                    hint="At least 12 characters, not the one you were given."
+                    error=error("new_password")
+                />
+                <SubmitButton label="Save my password" busy_label="Saving…" pending=change.pending()/>
+            </ActionForm>
+            <ActionForm action=logout attr:class="mt-4 text-center">
+                <button type="submit" class="text-sm font-medium text-indigo-700 hover:underline">"Sign out"</button>
             </ActionForm>
         </AuthCard>
     }

@@ -47,6 +47,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=sections::NotFound>
                 <Route path=path!("/login") view=auth_pages::LoginPage/>
                 <Route path=path!("/setup") view=auth_pages::SetupPage/>
+                <Route path=path!("/choose-password") view=auth_pages::ChoosePasswordPage/>
                 <Route path=path!("/invite/:secret") view=auth_pages::InvitePage ssr=SsrMode::Async/>
                 // Async: every page is sent whole once its data is ready, so browsers without
                 // JavaScript see everything (streamed parts would need a script to be swapped in).

@@ -24,6 +24,9 @@ pub struct Viewer {
     pub user: User,
     pub membership: Membership,
     pub memberships: Vec<Membership>,
+    /// An admin chose the password; until the user chooses their own, only that and signing out
+    /// are allowed.
+    pub must_change_password: bool,
 }
 
 impl Viewer {
@@ -129,6 +132,7 @@ pub async fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Option<View
         user: session.user,
         membership,
         memberships,
+        must_change_password: session.must_change_password,
     }))
 }
 
@@ -222,8 +226,29 @@ pub async fn current_viewer() -> Result<Option<Viewer>, ApiError> {
     Ok(viewer(&state, &parts.headers).await?)
 }
 
-/// For server functions: the viewer of the current request, or `Unauthorized`.
+/// The page a user whose password an admin chose is sent to, and may not leave but by choosing
+/// their own or signing out.
+pub const CHOOSE_PASSWORD_PATH: &str = "/choose-password";
+
+/// For server functions: the viewer of the current request, or `Unauthorized`; refused while they
+/// must still choose their own password.
 pub async fn require_viewer() -> Result<Viewer, ApiError> {
+    let viewer = require_viewer_choosing_password().await?;
+    if viewer.must_change_password {
+        return Err(answer(
+            ApiError::Refused(
+                "Choose your own password first: an admin set the one you signed in with."
+                    .to_owned(),
+            ),
+            Some(StatusCode::FORBIDDEN),
+        ));
+    }
+    Ok(viewer)
+}
+
+/// The viewer of the current request, or `Unauthorized`, even before they have replaced a password
+/// an admin chose: only for choosing it.
+pub async fn require_viewer_choosing_password() -> Result<Viewer, ApiError> {
     current_viewer()
         .await?
         .ok_or_else(|| answer(ApiError::Unauthorized, None))
@@ -246,7 +271,8 @@ fn is_unguarded(path: &str) -> bool {
 }
 
 /// Guards page loads: before first-run setup everything leads to `/setup`; afterwards `/setup` is
-/// gone (404) and signed-out visitors are sent to `/login`. Server functions check for themselves.
+/// gone (404) and signed-out visitors are sent to `/login`; someone whose password an admin chose
+/// is sent to choose their own. Server functions check for themselves.
 pub async fn guard_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     if (request.method() != Method::GET && request.method() != Method::HEAD) || is_unguarded(&path)
@@ -272,16 +298,19 @@ pub async fn guard_pages(State(state): State<AppState>, request: Request, next: 
         )
             .into_response();
     }
-    let signed_in = match viewer(&state, request.headers()).await {
-        Ok(viewer) => viewer.is_some(),
+    let must_change_password = match viewer(&state, request.headers()).await {
+        Ok(viewer) => viewer.map(|viewer| viewer.must_change_password),
         Err(error) => {
             return (StatusCode::SERVICE_UNAVAILABLE, internal(error).to_string()).into_response()
         }
     };
-    match (path.as_str(), signed_in) {
-        ("/login", true) => Redirect::to("/hub").into_response(),
-        ("/login", false) | (_, true) => next.run(request).await,
-        (_, false) => Redirect::to("/login").into_response(),
+    let choosing = path == CHOOSE_PASSWORD_PATH;
+    match (path.as_str(), must_change_password) {
+        (_, Some(true)) if !choosing => Redirect::to(CHOOSE_PASSWORD_PATH).into_response(),
+        ("/login", Some(_)) => Redirect::to("/hub").into_response(),
+        (_, Some(false)) if choosing => Redirect::to("/hub").into_response(),
+        ("/login", None) | (_, Some(_)) => next.run(request).await,
+        (_, None) => Redirect::to("/login").into_response(),
     }
 }
 

@@ -32,6 +32,8 @@ pub enum ConfigError {
     ProviderProxy,
     #[error("KEYHUB_GATEWAY_ADDR must be an address and port to listen on, e.g. 0.0.0.0:8081")]
     GatewayAddr,
+    #[error("KEYHUB_TRUSTED_PROXIES must list IP addresses or CIDR ranges separated by commas; {entry:?} is neither")]
+    TrustedProxies { entry: String },
     #[error("{name} must be a whole number from {min} to {max}")]
     Number {
         name: &'static str,
@@ -67,6 +69,8 @@ pub struct Settings {
     pub provider_proxy: Option<SecretString>,
     /// `KEYHUB_HTTP_{HEADER,BODY,IDLE,REQUEST}_TIMEOUT_SECS`.
     pub http: HttpTimeouts,
+    /// `KEYHUB_TRUSTED_PROXIES`: whose `X-Forwarded-For` names the client (default: nobody's).
+    pub trusted_proxies: super::proxies::TrustedProxies,
 }
 
 impl Settings {
@@ -162,6 +166,11 @@ impl Settings {
             ..defaults
         };
 
+        let trusted_proxies = super::proxies::TrustedProxies::parse(
+            &get("KEYHUB_TRUSTED_PROXIES").unwrap_or_default(),
+        )
+        .map_err(|entry| ConfigError::TrustedProxies { entry })?;
+
         let http_defaults = HttpTimeouts::default();
         let seconds = |name: &'static str, default: Duration| {
             number(name, default.as_secs(), 1, 3600).map(Duration::from_secs)
@@ -175,6 +184,7 @@ impl Settings {
 
         Ok(Settings {
             gateway,
+            trusted_proxies,
             gateway_addr: get("KEYHUB_GATEWAY_ADDR")
                 .map(|addr| addr.parse().map_err(|_| ConfigError::GatewayAddr))
                 .transpose()?,
@@ -324,6 +334,12 @@ mod tests {
             settings(&[("KEYHUB_PROVIDER_BASE_NOPE", "http://127.0.0.1:1")]),
             Err(ConfigError::UnknownProvider { .. })
         ));
+        assert_eq!(
+            settings(&[("KEYHUB_TRUSTED_PROXIES", "10.0.0.1, proxy.internal")]).unwrap_err(),
+            ConfigError::TrustedProxies {
+                entry: "proxy.internal".into()
+            }
+        );
         for proxy in ["proxy.internal:3128", "socks5://127.0.0.1:1080", "http://"] {
             assert_eq!(
                 settings(&[("KEYHUB_PROVIDER_PROXY", proxy)]).unwrap_err(),

@@ -1,62 +1,86 @@
-//! Sign-in attempts limited per account and per client address (ASVS 6.3.1). Kept in memory: a
-//! restart forgets, and several instances each count on their own.
+//! Sign-in attempts limited per account and per client address (ASVS 6.3.1). An attempt is counted
+//! before its password is checked, so a burst of parallel guesses cannot slip past the limit, and
+//! a correct password gives its attempt back. The counts live in the database: shared by every
+//! instance, one small row per subject (an account is keyed by a hash of its email, whatever its
+//! length), purged by the housekeeping task once their window is over.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const WINDOW: Duration = Duration::from_secs(15 * 60);
-const PER_ACCOUNT: usize = 5;
-const PER_ADDRESS: usize = 30;
+use sha2::{Digest, Sha256};
 
-#[derive(Debug, Default)]
+use crate::store::{now_ms, Db, StoreError};
+
+pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+pub const PER_ACCOUNT: i64 = 5;
+pub const PER_ADDRESS: i64 = 30;
+
+#[derive(Clone, Debug)]
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+    db: Db,
+}
+
+fn window_ms() -> i64 {
+    WINDOW.as_millis() as i64
 }
 
 impl LoginLimiter {
-    /// `Err(wait)` when the account or the address has failed too often within the window.
-    pub fn check(&self, account: &str, address: &str) -> Result<(), Duration> {
-        let now = Instant::now();
-        let mut failures = self.failures.lock().expect("limiter lock");
-        let mut wait = None;
-        for (key, limit) in [
-            (account_key(account), PER_ACCOUNT),
-            (address_key(address), PER_ADDRESS),
+    pub fn new(db: Db) -> LoginLimiter {
+        LoginLimiter { db }
+    }
+
+    /// Counts an attempt for the address, then for the account; `Ok(Err(wait))` when either is over
+    /// its limit, and then the password must not be checked. An address over its limit is refused
+    /// before its attempt is counted for any account.
+    pub async fn reserve(
+        &self,
+        account: &str,
+        address: &str,
+    ) -> Result<Result<(), Duration>, StoreError> {
+        for (subject, limit) in [
+            (address_subject(address), PER_ADDRESS),
+            (account_subject(account), PER_ACCOUNT),
         ] {
-            let recent = failures.entry(key).or_default();
-            recent.retain(|at| now.duration_since(*at) < WINDOW);
-            if recent.len() >= limit {
-                let until = recent[recent.len() - limit] + WINDOW;
-                wait = wait.max(Some(until.duration_since(now)));
+            let now = now_ms();
+            let count = self
+                .db
+                .count_login_attempt(&subject, now, window_ms())
+                .await?;
+            if count.attempts > limit {
+                let wait = (count.window_start + window_ms() - now).max(0);
+                return Ok(Err(Duration::from_millis(wait as u64)));
             }
         }
-        wait.map_or(Ok(()), Err)
+        Ok(Ok(()))
     }
 
-    pub fn record_failure(&self, account: &str, address: &str) {
-        let now = Instant::now();
-        let mut failures = self.failures.lock().expect("limiter lock");
-        for key in [account_key(account), address_key(address)] {
-            failures.entry(key).or_default().push(now);
-        }
+    /// A correct password: the account's attempts are forgotten and the address gets its attempt
+    /// back.
+    pub async fn release(&self, account: &str, address: &str) -> Result<(), StoreError> {
+        self.db
+            .forget_login_attempts(&account_subject(account))
+            .await?;
+        self.db
+            .uncount_login_attempt(&address_subject(address))
+            .await
     }
 
-    /// A successful sign-in clears the account's failures (not the address's).
-    pub fn record_success(&self, account: &str) {
-        self.failures
-            .lock()
-            .expect("limiter lock")
-            .remove(&account_key(account));
+    /// Deletes the counts whose window is over.
+    pub async fn purge(&self, now: i64) -> Result<u64, StoreError> {
+        self.db.delete_old_login_attempts(now - window_ms()).await
     }
 }
 
-fn account_key(account: &str) -> String {
-    format!("account:{}", account.trim().to_lowercase())
+/// At most 320 characters of the normalized email are hashed, and 128 bits of the hash kept: the
+/// row's size does not depend on what was typed.
+fn account_subject(account: &str) -> String {
+    let normalized: String = account.trim().to_lowercase().chars().take(320).collect();
+    let digest = Sha256::digest(normalized.as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("account:{hex}")
 }
 
-fn address_key(address: &str) -> String {
-    format!("address:{address}")
+fn address_subject(address: &str) -> String {
+    format!("address:{}", address.chars().take(64).collect::<String>())
 }
 
 /// "Try again in N minutes", rounded up.
@@ -66,35 +90,55 @@ pub fn wait_message(wait: Duration) -> String {
     format!("Too many failed sign-in attempts. Wait {minutes} {unit} and try again.")
 }
 
+/// For server functions that check a password: counts the attempt, or answers 429 with how long
+/// to wait.
+pub async fn admit(
+    limiter: &LoginLimiter,
+    account: &str,
+    address: &str,
+) -> Result<(), crate::api::error::ApiError> {
+    use crate::api::error::ApiError;
+    use crate::server::auth::{answer, internal};
+    match limiter.reserve(account, address).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(wait)) => Err(answer(
+            ApiError::Refused(wait_message(wait)),
+            Some(axum::http::StatusCode::TOO_MANY_REQUESTS),
+        )),
+        Err(error) => Err(answer(internal(error), None)),
+    }
+}
+
+/// For server functions: the password was right, so its attempt is given back.
+pub async fn release(
+    limiter: &LoginLimiter,
+    account: &str,
+    address: &str,
+) -> Result<(), crate::api::error::ApiError> {
+    use crate::server::auth::{answer, internal};
+    limiter
+        .release(account, address)
+        .await
+        .map_err(|error| answer(internal(error), None))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn an_account_is_locked_after_five_failures_and_cleared_by_success() {
-        let limiter = LoginLimiter::default();
-        for _ in 0..PER_ACCOUNT {
-            assert!(limiter.check("Ada@example.com", "10.0.0.1").is_ok());
-            limiter.record_failure("ada@example.com", "10.0.0.1");
-        }
-        let wait = limiter.check("ADA@example.com", "10.0.0.2").unwrap_err();
-        assert!(wait <= WINDOW && wait > WINDOW - Duration::from_secs(5));
-        assert!(
-            limiter.check("bob@example.com", "10.0.0.2").is_ok(),
-            "others unaffected"
+    fn subjects_have_a_bounded_size_and_ignore_case_and_spaces() {
+        let long = format!("{}@example.com", "a".repeat(1_000_000));
+        assert_eq!(account_subject(&long).len(), "account:".len() + 32);
+        assert_eq!(
+            account_subject(" Ada@Example.com "),
+            account_subject("ada@example.com")
         );
-        limiter.record_success("ada@example.com");
-        assert!(limiter.check("ada@example.com", "10.0.0.2").is_ok());
-    }
-
-    #[test]
-    fn an_address_is_locked_after_many_failures_across_accounts() {
-        let limiter = LoginLimiter::default();
-        for n in 0..PER_ADDRESS {
-            limiter.record_failure(&format!("user{n}@example.com"), "10.0.0.9");
-        }
-        assert!(limiter.check("new@example.com", "10.0.0.9").is_err());
-        assert!(limiter.check("new@example.com", "10.0.0.10").is_ok());
+        assert_ne!(
+            account_subject("ada@example.com"),
+            account_subject("bob@example.com")
+        );
+        assert!(address_subject(&"x".repeat(1000)).len() <= "address:".len() + 64);
         assert_eq!(
             wait_message(Duration::from_secs(61)),
             "Too many failed sign-in attempts. Wait 2 minutes and try again."

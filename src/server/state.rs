@@ -6,6 +6,7 @@ use leptos::config::LeptosOptions;
 
 use super::config::Settings;
 use super::login_limiter::LoginLimiter;
+use crate::accounts::setup_code::SetupCode;
 use crate::accounts::{AccountError, Accounts, SessionPolicy};
 use crate::consumers::ConsumerService;
 use crate::gateway::Gateway;
@@ -28,7 +29,9 @@ pub struct AppState {
     pub consumers: ConsumerService,
     pub gateway: Gateway,
     pub accounts: Accounts,
-    pub login_limiter: Arc<LoginLimiter>,
+    pub login_limiter: LoginLimiter,
+    /// The one-time code `/setup` asks for (see [`AppState::issue_setup_code`]).
+    pub setup_code: Arc<SetupCode>,
     /// Set once first-run setup has happened; it never becomes unset.
     set_up: Arc<AtomicBool>,
 }
@@ -56,7 +59,8 @@ impl AppState {
             gateway: Gateway::new(settings.gateway.clone(), &settings.egress()),
             keyring,
             accounts: Accounts::new(db.clone(), SessionPolicy::default()),
-            login_limiter: Arc::new(LoginLimiter::default()),
+            login_limiter: LoginLimiter::new(db.clone()),
+            setup_code: Arc::default(),
             settings: Arc::new(settings),
             db,
             vault,
@@ -69,6 +73,30 @@ impl AppState {
             .public_url
             .as_deref()
             .is_some_and(|url| url.starts_with("https://"))
+    }
+
+    /// At start, while KeyHub is not set up: a fresh setup code, written to its file and announced in
+    /// the log. Until this runs, `/setup` accepts no code at all.
+    pub async fn issue_setup_code(&self) -> Result<(), AccountError> {
+        if self.is_set_up().await? {
+            crate::accounts::setup_code::remove_file(&self.settings.data_dir);
+            return Ok(());
+        }
+        let (code, written) = self.setup_code.issue(&self.settings.data_dir);
+        match written {
+            Ok(path) => tracing::warn!(
+                "KeyHub is not set up yet. Open /setup and enter the setup code {} (also in {}), \
+                 or run `keyhub create-admin`.",
+                code.expose(),
+                path.display()
+            ),
+            Err(error) => tracing::warn!(
+                "KeyHub is not set up yet. Open /setup and enter the setup code {}, or run \
+                 `keyhub create-admin`. (The code could not be written to the data folder: {error}.)",
+                code.expose()
+            ),
+        }
+        Ok(())
     }
 
     /// Whether first-run setup has happened (asked of the database until it has).

@@ -94,6 +94,25 @@ impl Db {
             .map_err(StoreError::Db)
     }
 
+    /// The user and whether they must still choose their own password (an admin set the current one).
+    pub async fn user_and_password_duty(
+        &self,
+        user_id: &str,
+    ) -> Result<Option<(User, bool)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, email, created_at, must_change_password FROM users WHERE id = $1",
+        )
+        .bind(user_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| {
+            let duty: super::Flag = row.try_get("must_change_password")?;
+            Ok((User::from_row(&row)?, duty.0))
+        })
+        .transpose()
+        .map_err(StoreError::Db)
+    }
+
     pub async fn user(&self, user_id: &str) -> Result<Option<User>, StoreError> {
         Ok(
             sqlx::query_as("SELECT id, email, created_at FROM users WHERE id = $1")
@@ -238,20 +257,21 @@ impl Db {
             .map_err(StoreError::Db)
     }
 
-    /// Adds a membership, creating the user with `password_hash` if the email is new (an existing
-    /// user keeps their password).
-    pub async fn add_member(
+    /// Creates a user with an admin's initial password, which they must replace at first sign-in,
+    /// as a member of the org. An email that already has an account is a conflict ([`USER_EXISTS`]):
+    /// nobody's existing account is ever adopted.
+    pub async fn add_new_member(
         &self,
         org_id: &str,
         new_user: &User,
-        password_hash: &str,
+        initial_password_hash: &str,
         role: OrgRole,
-    ) -> Result<User, StoreError> {
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        let user = find_or_create_user(&mut tx, new_user, password_hash).await?;
-        insert_membership(&mut tx, org_id, &user.id, role, new_user.created_at).await?;
+        insert_user(&mut tx, new_user, initial_password_hash, true).await?;
+        insert_membership(&mut tx, org_id, &new_user.id, role, new_user.created_at).await?;
         tx.commit().await?;
-        Ok(user)
+        Ok(())
     }
 
     /// Changes a member's role (`Some`) or removes them (`None`), refusing to leave the org without
@@ -302,7 +322,8 @@ impl Db {
 }
 
 impl Db {
-    /// Replaces a user's password hash and ends every session of theirs except `keep_session`.
+    /// Replaces a user's password hash with one they chose (so they no longer must change it) and
+    /// ends every session of theirs except `keep_session`.
     pub async fn set_password(
         &self,
         user_id: &str,
@@ -310,8 +331,9 @@ impl Db {
         keep_session: Option<&str>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3")
             .bind(password_hash)
+            .bind(false)
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
@@ -359,24 +381,32 @@ async fn find_or_create_user(
     if let Some(existing) = existing {
         return Ok(existing);
     }
-    insert_user(conn, user, password_hash).await?;
+    insert_user(conn, user, password_hash, false).await?;
     Ok(user.clone())
 }
 
-/// Inserts a new user; an existing email is a conflict.
+/// The conflict reason when a new user's email already has an account.
+pub const USER_EXISTS: &str = "a user with this email already exists";
+
+/// Inserts a new user; an existing email is a conflict ([`USER_EXISTS`]).
 pub(super) async fn insert_user(
     conn: &mut AnyConnection,
     user: &User,
     password_hash: &str,
+    must_change_password: bool,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(&user.id)
-        .bind(&user.email)
-        .bind(password_hash)
-        .bind(user.created_at)
-        .execute(conn)
-        .await
-        .map_err(|e| StoreError::from_write(e, "a user with this email already exists"))?;
+    sqlx::query(
+        "INSERT INTO users (id, email, password_hash, must_change_password, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&user.id)
+    .bind(&user.email)
+    .bind(password_hash)
+    .bind(must_change_password)
+    .bind(user.created_at)
+    .execute(conn)
+    .await
+    .map_err(|e| StoreError::from_write(e, USER_EXISTS))?;
     Ok(())
 }
 

@@ -115,6 +115,19 @@ impl Db {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Deletes the invites nobody can use any more: accepted, revoked, or expired by `now`. The
+    /// activity log keeps what happened to them.
+    pub async fn delete_spent_invites(&self, now: i64) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "DELETE FROM invites \
+             WHERE accepted_at IS NOT NULL OR revoked_at IS NOT NULL OR expires_at <= $1",
+        )
+        .bind(now)
+        .execute(self.pool())
+        .await?
+        .rows_affected())
+    }
+
     /// Uses the invite for `user`: marks it accepted (only if still live), creates the user when a
     /// password hash is given (an existing user otherwise), and adds the membership, all or nothing.
     /// Two people racing for one link: one wins, the other gets [`INVITE_GONE`].
@@ -138,7 +151,7 @@ impl Db {
             return Err(StoreError::Conflict(INVITE_GONE));
         }
         if let Some(hash) = new_password_hash {
-            insert_user(&mut tx, user, hash).await?;
+            insert_user(&mut tx, user, hash, false).await?;
         }
         sqlx::query("UPDATE invites SET accepted_by = $1 WHERE id = $2")
             .bind(&user.id)

@@ -10,6 +10,7 @@ mod flag;
 pub mod invites;
 pub mod jobs;
 pub mod keys;
+pub mod login_attempts;
 pub mod orgs;
 pub mod tokens;
 pub mod usage;

@@ -259,6 +259,7 @@ impl TestApp {
             .site_root("target/site")
             .build();
         let state = AppState::new(options, settings, db, vault);
+        state.issue_setup_code().await.expect("setup code issued");
         let address = serve_on(
             "127.0.0.1:0".parse().unwrap(),
             build_router(state.clone()),
@@ -356,8 +357,19 @@ impl TestApp {
             .expect("request")
     }
 
-    /// Runs first-run setup through the web form; the client is then signed in as the owner.
+    /// The setup code this app printed at start, as its operator reads it from the data folder.
+    pub fn setup_code(&self) -> String {
+        let path = keyhub::accounts::setup_code::file_path(&self.state.settings.data_dir);
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|error| panic!("{} is readable: {error}", path.display()))
+            .trim()
+            .to_owned()
+    }
+
+    /// Runs first-run setup through the web form, with the setup code; the client is then signed
+    /// in as the owner.
     pub async fn set_up_owner(&self) -> reqwest::Response {
+        let code = self.setup_code();
         let response = self
             .post_form(
                 "/api/auth/setup",
@@ -366,6 +378,7 @@ impl TestApp {
                     ("password", OWNER_PASSWORD),
                     ("org_name", "Acme Labs"),
                     ("org_slug", "acme"),
+                    ("setup_code", &code),
                 ],
             )
             .await;
@@ -447,6 +460,28 @@ impl People {
     }
 }
 
+/// A new member, added by `admin`, who has already replaced the initial password with their own
+/// `password` (as at their first sign-in), so they can sign in and act at once.
+pub async fn join(
+    db: &Db,
+    admin: keyhub::accounts::members::Actor<'_>,
+    email: &str,
+    password: &str,
+    role: keyhub::domain::accounts::OrgRole,
+) -> keyhub::store::accounts::User {
+    use keyhub::accounts::members::{add, Added};
+    let Ok(Added::NewAccount(user)) = add(db, admin, email, secret(password), role).await else {
+        panic!("{email} is added as a new account");
+    };
+    sqlx::query("UPDATE users SET must_change_password = $1 WHERE id = $2")
+        .bind(false)
+        .bind(&user.id)
+        .execute(db.pool())
+        .await
+        .expect("the member has chosen their password");
+    user
+}
+
 pub async fn people(app: &TestApp) -> People {
     app.set_up_owner().await;
     let (owner_id, owner_membership) = app.owner().await;
@@ -455,15 +490,14 @@ pub async fn people(app: &TestApp) -> People {
         user_id: &owner_id,
         membership: &owner_membership,
     };
-    let member = keyhub::accounts::members::add(
+    let member = join(
         &app.state.db,
         actor,
         "member@example.com",
-        secret(OWNER_PASSWORD),
+        OWNER_PASSWORD,
         keyhub::domain::accounts::OrgRole::Member,
     )
-    .await
-    .unwrap();
+    .await;
     let member_membership = Membership {
         role: keyhub::domain::accounts::OrgRole::Member,
         ..owner_membership.clone()

@@ -5,7 +5,10 @@ use leptos::prelude::*;
 
 use super::{error_text, RoleSelect, ShownOnce, CARD, DANGER_BUTTON};
 use crate::api::error::ApiError;
-use crate::api::invites::{invites, CreateInvite, InviteInfo, InvitesView, RevokeInvite};
+use crate::api::invites::{
+    invites, CreateInvite, CreatedInvite, InviteInfo, InvitesView, RevokeInvite,
+};
+use crate::api::members::AddMember;
 use crate::components::form::{action_errors, Field, FormError, SubmitButton, FORM};
 use crate::components::time::utc_date;
 
@@ -15,9 +18,16 @@ use crate::components::time::utc_date;
 pub fn pending_invites(
     created: ServerAction<CreateInvite>,
     revoke: ServerAction<RevokeInvite>,
+    added: ServerAction<AddMember>,
 ) -> Resource<Result<InvitesView, ApiError>> {
     Resource::new(
-        move || (created.version().get(), revoke.version().get()),
+        move || {
+            (
+                created.version().get(),
+                revoke.version().get(),
+                added.version().get(),
+            )
+        },
         |_| invites(),
     )
 }
@@ -29,12 +39,11 @@ pub fn PendingInvites(
     list: Resource<Result<InvitesView, ApiError>>,
 ) -> impl IntoView {
     let new_link = move || match created.value().get() {
-        Some(Ok(Some(created))) => Some(created.link),
+        Some(Ok(Some(created))) => Some(created),
         _ => list
             .get()
             .and_then(Result::ok)
-            .and_then(|view| view.just_created)
-            .map(|created| created.link),
+            .and_then(|view| view.just_created),
     };
     view! {
         <Transition fallback=|| ()>
@@ -47,8 +56,13 @@ pub fn PendingInvites(
                             <section aria-labelledby="invites-heading" class=format!("mt-6 {CARD}")>
                                 <h2 id="invites-heading" class="text-base font-semibold text-slate-900">"Pending invites"</h2>
                                 <FormError error=Signal::derive(move || error_text(revoke.value().get()))/>
-                                {link.map(|link| view! {
+                                {link.map(|CreatedInvite { link, email, has_account }| view! {
                                     <div class="mt-4">
+                                        {has_account.then(|| view! {
+                                            <p role="status" class="mb-2 text-sm text-slate-700">
+                                                {format!("{email} already has a KeyHub account: an invite was created; send them this link. They join by opening it and confirming with their own password.")}
+                                            </p>
+                                        })}
                                         <ShownOnce
                                             label="Invite link"
                                             value=link

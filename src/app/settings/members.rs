@@ -1,10 +1,13 @@
 //! Settings → Members: the members table with role changes and removal, and adding a member with
-//! an initial password or an invite link.
+//! an initial password (an email that already has an account gets an invite link instead) or an
+//! invite link.
 
 use leptos::prelude::*;
 
 use super::invites::{pending_invites, InviteForm, PendingInvites};
-use super::{error_text, grantable, RoleSelect, CARD, DANGER_BUTTON, SELECT, SMALL_BUTTON};
+use super::{
+    error_text, grantable, RoleSelect, ShownOnce, CARD, DANGER_BUTTON, SELECT, SMALL_BUTTON,
+};
 use crate::api::invites::{CreateInvite, RevokeInvite};
 use crate::api::members::{
     members, AddMember, ChangeMemberRole, MemberInfo, MembersView, RemoveMember,
@@ -32,7 +35,7 @@ pub fn MembersSection() -> impl IntoView {
     });
     let invite = ServerAction::<CreateInvite>::new();
     let revoke_invite = ServerAction::<RevokeInvite>::new();
-    let invites = pending_invites(invite, revoke_invite);
+    let invites = pending_invites(invite, revoke_invite, add);
     view! {
         <section aria-labelledby="members-heading" class="rounded-xl border border-slate-200 bg-white shadow-sm">
             <div class="border-b border-slate-100 px-6 py-4">
@@ -179,22 +182,33 @@ fn member_row(
 
 #[component]
 fn AddMemberForm(add: ServerAction<AddMember>, viewer_is_owner: bool) -> impl IntoView {
-    let error = action_errors(Signal::derive(move || add.value().get()));
-    let added = move || matches!(add.value().get(), Some(Ok(())));
+    let error = action_errors(Signal::derive(move || {
+        add.value().get().map(|result| result.map(|_| ()))
+    }));
+    let added = move || add.value().get().and_then(Result::ok);
     view! {
         <section aria-labelledby="add-member-heading" class=CARD>
             <h2 id="add-member-heading" class="text-base font-semibold text-slate-900">"Add a member"</h2>
             <p class="mt-1 text-sm text-slate-600">
-                "Give them an initial password and share it with them in person, never by chat or email."
+                "Give them an initial password and share it with them in person, never by chat or email; they choose their own when they first sign in. Someone who already has a KeyHub account gets an invite link instead."
             </p>
             <ActionForm action=add attr:class="mt-4 space-y-4" attr:novalidate=true>
                 <div>
                     <FormError error=error(FORM)/>
-                    <Show when=added>
+                    {move || added().map(|added| view! {
                         <p role="status" class="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
-                            "Member added."
+                            {added.message}
                         </p>
-                    </Show>
+                        {added.invite_link.map(|link| view! {
+                            <div class="mt-2">
+                                <ShownOnce
+                                    label="Invite link"
+                                    value=link
+                                    note="It works once, for 7 days, and is not shown again."
+                                />
+                            </div>
+                        })}
+                    })}
                 </div>
                 <Field label="Email" name="email" kind="email" error=error("email")/>
                 <Field label="Initial password" name="password" kind="password" autocomplete="new-password" error=error("password")/>
