@@ -92,12 +92,7 @@ async fn primary_fallbacks_rotation_and_delete(t: &TestDb) {
     assert_eq!(rotated.key.id, b.key.id);
     assert_eq!(rotated.key.hint, "sk-proj...9999");
     assert!(rotated.key.rotated_at.is_some());
-    let opened = app
-        .state
-        .keyring
-        .reveal(&b.key.org_id, &b.key.id)
-        .await
-        .unwrap();
+    let opened = app.state.keyring.reveal(&rotated.key).await.unwrap();
     assert_eq!(opened.expose(), "sk-proj-ZZZZzzzzYYYYyyyyXXXX9999");
 
     // Disabled keys stay listed with their hint.
@@ -512,12 +507,7 @@ async fn a_rotation_that_fails_halfway_keeps_the_old_key(t: &TestDb) {
     let kept = keys.get(p.owner(), &saved.key.id).await.unwrap();
     assert_eq!(kept.hint, "sk-proj...1111");
     assert!(kept.rotated_at.is_none());
-    let opened = app
-        .state
-        .keyring
-        .reveal(&saved.key.org_id, &saved.key.id)
-        .await
-        .unwrap();
+    let opened = app.state.keyring.reveal(&kept).await.unwrap();
     assert_eq!(opened.expose(), KEY_A);
 }
 

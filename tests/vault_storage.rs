@@ -7,7 +7,7 @@ use common::{new_master_key, raw, secret, TestDb};
 use keyhub::domain::catalog::provider;
 use keyhub::domain::keys::{KeyStatus, Role, Scope};
 use keyhub::keyring::{Keyring, KeyringError, NewKey};
-use keyhub::store::keys::NewKeyRow;
+use keyhub::store::keys::{KeyRecord, NewKeyRow};
 use keyhub::store::{Db, StoreError};
 use keyhub::vault::OpenError;
 
@@ -46,10 +46,7 @@ async fn round_trip_keeps_the_secret_and_stores_hint_and_fingerprint(t: &TestDb)
     assert_eq!(record.key_family, "openai");
     assert_eq!(record.status, KeyStatus::Unverified);
     assert!(record.enabled);
-    assert_eq!(
-        keyring.reveal(&org, &record.id).await.unwrap().expose(),
-        CANARY
-    );
+    assert_eq!(keyring.reveal(&record).await.unwrap().expose(), CANARY);
     assert_eq!(
         keyring.duplicates_of(&org, &secret(CANARY)).await.unwrap()[0].id,
         record.id
@@ -74,7 +71,7 @@ async fn a_flipped_byte_in_the_stored_ciphertext_is_refused(t: &TestDb) {
         .await
         .unwrap();
     assert!(matches!(
-        keyring.reveal(&org, &record.id).await,
+        keyring.reveal(&record).await,
         Err(KeyringError::Vault(OpenError::Undecryptable))
     ));
 }
@@ -102,13 +99,18 @@ async fn a_ciphertext_copied_to_another_row_does_not_decrypt(t: &TestDb) {
         .await
         .unwrap();
     assert!(matches!(
-        keyring.reveal(&org, &attacker.id).await,
+        keyring.reveal(&attacker).await,
         Err(KeyringError::Vault(OpenError::WrongBinding))
     ));
     // Another org cannot read the row at all: every key query is scoped by org.
     let other = db.create_org("globex", "Globex").await.unwrap();
     assert!(matches!(
-        keyring.reveal(&other.id, &victim.id).await,
+        keyring
+            .reveal(&KeyRecord {
+                org_id: other.id.clone(),
+                ..victim.clone()
+            })
+            .await,
         Err(KeyringError::NotFound)
     ));
     assert!(db.key(&other.id, &victim.id).await.unwrap().is_none());
@@ -126,10 +128,7 @@ async fn a_key_written_under_an_old_master_key_reads_after_a_new_one_is_put_firs
     let rotated = format!("{},{old}", new_master_key());
     let (db, vault) = t.open(&rotated).await;
     let keyring = Keyring::new(db.clone(), vault);
-    assert_eq!(
-        keyring.reveal(&org, &record.id).await.unwrap().expose(),
-        CANARY
-    );
+    assert_eq!(keyring.reveal(&record).await.unwrap().expose(), CANARY);
     assert_eq!(
         keyring
             .duplicates_of(&org, &secret(CANARY))
@@ -258,7 +257,7 @@ async fn soft_delete_wipes_the_ciphertext_and_keeps_the_row(t: &TestDb) {
             .unwrap();
     assert_eq!(stored, None);
     assert!(matches!(
-        keyring.reveal(&org, &record.id).await,
+        keyring.reveal(&record).await,
         Err(KeyringError::NotFound)
     ));
 }
@@ -333,7 +332,7 @@ on_both_backends!(
 async fn rotating_the_master_key_reencrypts_every_row_and_can_be_resumed(t: &TestDb) {
     let old = new_master_key();
     let (db, keyring, org) = keyring_with_org(t, &old).await;
-    let mut ids = Vec::new();
+    let mut keys = Vec::new();
     for n in 0..5 {
         let key = keyring
             .store(new_key(
@@ -344,7 +343,7 @@ async fn rotating_the_master_key_reencrypts_every_row_and_can_be_resumed(t: &Tes
             ))
             .await
             .unwrap();
-        ids.push(key.id);
+        keys.push(key);
     }
     db.close().await;
 
@@ -360,9 +359,9 @@ async fn rotating_the_master_key_reencrypts_every_row_and_can_be_resumed(t: &Tes
     // The old key is no longer needed for anything, the canary included.
     let (db, vault) = t.open(&new).await;
     let keyring = Keyring::new(db, vault);
-    for (n, id) in ids.iter().enumerate() {
+    for (n, key) in keys.iter().enumerate() {
         assert_eq!(
-            keyring.reveal(&org, id).await.unwrap().expose(),
+            keyring.reveal(key).await.unwrap().expose(),
             format!("gsk_{CANARY}{n}")
         );
     }

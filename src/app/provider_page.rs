@@ -28,6 +28,9 @@ struct KeyActions {
     edit: ServerAction<EditKey>,
     delete: ServerAction<DeleteKey>,
     validate: ServerAction<ValidateKey>,
+    /// The key whose Rotate or Edit form was sent last (known with JavaScript): its form shows
+    /// the errors at their fields.
+    sent_from: RwSignal<Option<String>>,
 }
 
 impl KeyActions {
@@ -39,6 +42,7 @@ impl KeyActions {
             edit: ServerAction::new(),
             delete: ServerAction::new(),
             validate: ServerAction::new(),
+            sent_from: RwSignal::new(None),
         }
     }
 
@@ -53,17 +57,41 @@ impl KeyActions {
         ]
     }
 
-    /// The last failure of any of them, in words.
+    /// The last failure of any of them, in words; a field's error of a known Rotate or Edit form
+    /// is shown at its field instead.
     fn error(&self) -> Option<String> {
         fn text(value: Option<Result<(), ApiError>>) -> Option<String> {
             value.and_then(Result::err).map(|e| e.to_string())
         }
+        let at_form = |value: Option<Result<(), ApiError>>| match self.sent_from.get() {
+            Some(_) => value.and_then(Result::err).and_then(|e| e.for_form()),
+            None => text(value),
+        };
         text(self.toggle.value().get())
             .or_else(|| text(self.role.value().get()))
-            .or_else(|| text(self.rotate.value().get()))
-            .or_else(|| text(self.edit.value().get()))
+            .or_else(|| at_form(self.rotate.value().get()))
+            .or_else(|| at_form(self.edit.value().get()))
             .or_else(|| text(self.delete.value().get()))
             .or_else(|| text(self.validate.value().get()))
+    }
+
+    /// The error at `field` of the last failure in `last` (an action's value), when it was sent
+    /// from `key_id`'s form.
+    fn field_error(
+        self,
+        last: impl Fn() -> Option<Result<(), ApiError>> + Send + Sync + 'static,
+        key_id: StoredValue<String>,
+        field: &'static str,
+    ) -> Signal<Option<String>> {
+        let sent_from = self.sent_from;
+        Signal::derive(move || {
+            if sent_from.get() != Some(key_id.get_value()) {
+                return None;
+            }
+            last()
+                .and_then(Result::err)
+                .and_then(|error| error.for_field(field))
+        })
     }
 }
 
@@ -249,6 +277,15 @@ fn key_row(provider: &'static Provider, item: KeyItem, actions: KeyActions) -> i
     }
 }
 
+/// The fields of the Edit form that show their own errors.
+const EDIT_FIELDS: &[&str] = &["nickname", "api_base", "options", "api_key"];
+
+/// A field's error under it, read out when it appears.
+#[component]
+fn FieldMessage(error: Signal<Option<String>>) -> impl IntoView {
+    view! { <p role="alert" class="text-xs text-red-700">{move || error.get()}</p> }
+}
+
 fn key_actions(
     provider: &'static Provider,
     item: KeyItem,
@@ -271,6 +308,15 @@ fn key_actions(
         )
     };
     let switch = if key.enabled { "Disable" } else { "Enable" };
+    let rotate_error =
+        move |field| actions.field_error(move || actions.rotate.value().get(), id, field);
+    let edit_error =
+        move |field| actions.field_error(move || actions.edit.value().get(), id, field);
+    let moving_words = format!(
+        "Only when you change {}: the key goes nowhere new unless you paste it again. It is checked \
+         there first.",
+        provider.destination_words()
+    );
     let options: Vec<(&'static str, &'static str, &'static str, String)> = provider
         .options
         .iter()
@@ -319,15 +365,16 @@ fn key_actions(
             })}
         </div>
         <div class="mt-3 grid gap-3 md:grid-cols-3">
-            <details class="rounded-lg border border-slate-200 p-3">
+            <details class="rounded-lg border border-slate-200 p-3" open=move || rotate_error("api_key").get().is_some()>
                 <summary class="cursor-pointer text-sm font-medium text-slate-800">"Rotate"</summary>
-                <ActionForm action=actions.rotate attr:class="mt-2 space-y-2">
+                <ActionForm action=actions.rotate attr:class="mt-2 space-y-2" on:submit=move |_| actions.sent_from.set(Some(id.get_value()))>
                     {hidden_id()}
                     <label class="block text-xs font-medium text-slate-700">
                         {named("New API key for")}
-                        <input type="password" name="api_key" autocomplete="off" required=true class=INPUT/>
+                        <input type="password" name="api_key" autocomplete="off" required=true class=INPUT aria-invalid=move || rotate_error("api_key").get().is_some().to_string()/>
                     </label>
-                    <p class="text-xs text-slate-500">"The key keeps its place: experts and assistants that use it keep working."</p>
+                    <FieldMessage error=rotate_error("api_key")/>
+                    <p class="text-xs text-slate-500">"The new key is checked with the provider first. It keeps its place: experts and assistants that use it keep working."</p>
                     <label class="flex items-start gap-2 text-xs text-slate-700">
                         <input type="checkbox" name="allow_unverified" value="on" class="mt-0.5 h-3.5 w-3.5 rounded border-slate-300"/>
                         "Save even if the provider cannot be reached"
@@ -335,24 +382,37 @@ fn key_actions(
                     <button type="submit" class=BUTTON>"Rotate key"</button>
                 </ActionForm>
             </details>
-            <details class="rounded-lg border border-slate-200 p-3">
+            <details class="rounded-lg border border-slate-200 p-3" open=move || EDIT_FIELDS.iter().any(|field| edit_error(field).get().is_some())>
                 <summary class="cursor-pointer text-sm font-medium text-slate-800">"Edit"</summary>
-                <ActionForm action=actions.edit attr:class="mt-2 space-y-2">
+                <ActionForm action=actions.edit attr:class="mt-2 space-y-2" on:submit=move |_| actions.sent_from.set(Some(id.get_value()))>
                     {hidden_id()}
                     <label class="block text-xs font-medium text-slate-700">
                         "Nickname"
                         <input type="text" name="nickname" maxlength="80" value=key.nickname.unwrap_or_default() class=INPUT/>
                     </label>
+                    <FieldMessage error=edit_error("nickname")/>
                     <label class="block text-xs font-medium text-slate-700">
                         "API base URL"
                         <input type="url" name="api_base" value=key.api_base.unwrap_or_default() placeholder=provider.default_base_url.unwrap_or("https://…") class=INPUT/>
                     </label>
+                    <FieldMessage error=edit_error("api_base")/>
                     {options.into_iter().map(|(name, field_label, placeholder, value)| view! {
                         <label class="block text-xs font-medium text-slate-700">
                             {field_label}
                             <input type="text" name=format!("options[{name}]") value=value placeholder=placeholder class=INPUT/>
                         </label>
                     }).collect_view()}
+                    <FieldMessage error=edit_error("options")/>
+                    <label class="block text-xs font-medium text-slate-700">
+                        {named("API key again for")}
+                        <input type="password" name="api_key" autocomplete="off" class=INPUT aria-invalid=move || edit_error("api_key").get().is_some().to_string()/>
+                    </label>
+                    <p class="text-xs text-slate-500">{moving_words}</p>
+                    <FieldMessage error=edit_error("api_key")/>
+                    <label class="flex items-start gap-2 text-xs text-slate-700">
+                        <input type="checkbox" name="allow_unverified" value="on" class="mt-0.5 h-3.5 w-3.5 rounded border-slate-300"/>
+                        "Save even if the provider cannot be reached"
+                    </label>
                     <button type="submit" class=BUTTON>"Save changes"</button>
                 </ActionForm>
             </details>

@@ -295,6 +295,25 @@ pub fn clean_options(
     Ok(clean)
 }
 
+/// Where a key is sent, as one text: its provider, its base URL and the options that decide the
+/// host, region or project. The one place this is decided: changing it needs the key itself again,
+/// and the sealed secret is bound to it (SPEC.md §9). Takes the cleaned, stored values.
+pub fn destination(
+    provider: &Provider,
+    api_base: Option<&str>,
+    options: &Map<String, Value>,
+) -> String {
+    let mut parts = vec![
+        Value::from(provider.id),
+        Value::from(api_base.unwrap_or_default()),
+    ];
+    for field in provider.options.iter().filter(|field| field.destination) {
+        let value = options.get(field.name).and_then(Value::as_str);
+        parts.push(Value::from(vec![field.name, value.unwrap_or_default()]));
+    }
+    Value::Array(parts).to_string()
+}
+
 /// The family a key serves: the provider's, and for custom endpoints one per endpoint name.
 pub fn key_family(provider: &Provider, options: &Map<String, Value>) -> String {
     match options.get("name").and_then(Value::as_str) {
