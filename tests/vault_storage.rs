@@ -318,6 +318,127 @@ async fn the_plaintext_never_appears_in_the_database(t: &TestDb) {
     );
 }
 
+/// Reads a key again, as every use does, after its row was changed behind KeyHub's back.
+async fn reread(db: &Db, key: &KeyRecord) -> KeyRecord {
+    db.key(&key.org_id, &key.id).await.unwrap().unwrap()
+}
+
+async fn a_destination_changed_in_the_database_does_not_decrypt(t: &TestDb) {
+    let (db, keyring, org) = keyring_with_org(t, &new_master_key()).await;
+    let admin = raw(t).await;
+    let mut custom = new_key(&org, "openai", CANARY, Role::None);
+    custom.api_base = Some("https://llm.example.com/v1".into());
+    let record = keyring.store(custom).await.unwrap();
+    assert_eq!(keyring.reveal(&record).await.unwrap().expose(), CANARY);
+    for (column, value) in [
+        ("api_base", Some("https://attacker.example/v1")),
+        ("api_base", None),
+        ("provider", Some("groq")),
+    ] {
+        sqlx::query(&format!(
+            "UPDATE provider_keys SET {column} = $1 WHERE id = $2"
+        ))
+        .bind(value)
+        .bind(&record.id)
+        .execute(admin.pool())
+        .await
+        .unwrap();
+        assert!(
+            matches!(
+                keyring.reveal(&reread(&db, &record).await).await,
+                Err(KeyringError::Vault(OpenError::WrongBinding))
+            ),
+            "{column} = {value:?}"
+        );
+        sqlx::query(&format!(
+            "UPDATE provider_keys SET {column} = $1 WHERE id = $2"
+        ))
+        .bind(match column {
+            "provider" => Some("openai"),
+            _ => record.api_base.as_deref(),
+        })
+        .bind(&record.id)
+        .execute(admin.pool())
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        keyring
+            .reveal(&reread(&db, &record).await)
+            .await
+            .unwrap()
+            .expose(),
+        CANARY,
+        "back where it was entered for, it opens again"
+    );
+
+    // Options that decide the host (Azure's endpoint) are bound; the others (the deployment) not.
+    let mut azure = new_key(
+        &org,
+        "azure-openai",
+        "azure-key-0123456789abcdef",
+        Role::None,
+    );
+    azure.options = serde_json::from_value(serde_json::json!({
+        "endpoint": "https://acme.openai.azure.com", "deployment": "gpt-4o"
+    }))
+    .unwrap();
+    let azure = keyring.store(azure).await.unwrap();
+    let set_options = |options: &'static str| {
+        let (pool, id) = (admin.pool().clone(), azure.id.clone());
+        async move {
+            sqlx::query("UPDATE provider_keys SET options = $1 WHERE id = $2")
+                .bind(options)
+                .bind(id)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    };
+    set_options(r#"{"endpoint":"https://acme.openai.azure.com","deployment":"gpt-4o-mini"}"#).await;
+    assert!(keyring.reveal(&reread(&db, &azure).await).await.is_ok());
+    set_options(r#"{"endpoint":"https://attacker.example","deployment":"gpt-4o-mini"}"#).await;
+    assert!(matches!(
+        keyring.reveal(&reread(&db, &azure).await).await,
+        Err(KeyringError::Vault(OpenError::WrongBinding))
+    ));
+}
+
+/// Keys sealed before the destination was bound (envelope v1) still open; `rotate-master-key`
+/// re-seals them in the current envelope, even under the same master key, which binds them.
+async fn version_1_envelopes_open_and_the_rotation_binds_them(t: &TestDb) {
+    let master = new_master_key();
+    let (db, keyring, org) = keyring_with_org(t, &master).await;
+    let record = keyring
+        .store(new_key(&org, "openai", CANARY, Role::None))
+        .await
+        .unwrap();
+    let v1 = fernet::Fernet::new(&master)
+        .unwrap()
+        .encrypt(format!("keyhub-secret-v1\n{org}\n{}\n{CANARY}", record.id).as_bytes());
+    let admin = raw(t).await;
+    sqlx::query("UPDATE provider_keys SET secret_ciphertext = $1 WHERE id = $2")
+        .bind(format!("fernet1:{v1}"))
+        .bind(&record.id)
+        .execute(admin.pool())
+        .await
+        .unwrap();
+    assert_eq!(keyring.reveal(&record).await.unwrap().expose(), CANARY);
+
+    let report = keyring.reseal_all().await.unwrap();
+    assert_eq!((report.resealed, report.already_current), (1, 0));
+    assert_eq!(keyring.reveal(&record).await.unwrap().expose(), CANARY);
+    sqlx::query("UPDATE provider_keys SET api_base = 'https://attacker.example' WHERE id = $1")
+        .bind(&record.id)
+        .execute(admin.pool())
+        .await
+        .unwrap();
+    assert!(matches!(
+        keyring.reveal(&reread(&db, &record).await).await,
+        Err(KeyringError::Vault(OpenError::WrongBinding))
+    ));
+}
+
 on_both_backends!(
     round_trip_keeps_the_secret_and_stores_hint_and_fingerprint,
     a_flipped_byte_in_the_stored_ciphertext_is_refused,
@@ -327,6 +448,8 @@ on_both_backends!(
     soft_delete_wipes_the_ciphertext_and_keeps_the_row,
     every_health_status_fits_the_schema,
     the_plaintext_never_appears_in_the_database,
+    a_destination_changed_in_the_database_does_not_decrypt,
+    version_1_envelopes_open_and_the_rotation_binds_them,
 );
 
 async fn rotating_the_master_key_reencrypts_every_row_and_can_be_resumed(t: &TestDb) {

@@ -408,6 +408,56 @@ mod tests {
     }
 
     #[test]
+    fn the_destination_is_the_base_url_and_the_options_that_decide_the_host() {
+        let azure = provider("azure-openai").unwrap();
+        let options = |endpoint: &str, deployment: &str| {
+            let mut map = Map::new();
+            map.insert("endpoint".into(), Value::String(endpoint.into()));
+            map.insert("deployment".into(), Value::String(deployment.into()));
+            map
+        };
+        let here = destination(
+            azure,
+            None,
+            &options("https://a.openai.azure.com", "gpt-4o"),
+        );
+        assert_eq!(
+            here,
+            destination(
+                azure,
+                None,
+                &options("https://a.openai.azure.com", "gpt-4o-mini")
+            ),
+            "the deployment is not where the key goes"
+        );
+        for elsewhere in [
+            destination(
+                azure,
+                None,
+                &options("https://b.openai.azure.com", "gpt-4o"),
+            ),
+            destination(
+                azure,
+                Some("https://a.openai.azure.com"),
+                &options("https://a.openai.azure.com", "gpt-4o"),
+            ),
+            destination(
+                provider("openai").unwrap(),
+                None,
+                &options("https://a.openai.azure.com", "gpt-4o"),
+            ),
+        ] {
+            assert_ne!(here, elsewhere);
+        }
+        let region = |name: &str| {
+            let mut map = Map::new();
+            map.insert("region".into(), Value::String(name.into()));
+            destination(provider("azure-speech").unwrap(), None, &map)
+        };
+        assert_ne!(region("westeurope"), region("eastus"));
+    }
+
+    #[test]
     fn options_are_the_providers_own() {
         let azure = provider("azure-openai").unwrap();
         let mut given = Map::new();
