@@ -319,7 +319,8 @@ pub struct ResolveAnswer {
     key_id: Option<String>,
     hint: Option<String>,
     nickname: Option<String>,
-    /// `selected`, `personal_primary`, `org_primary`, `fallback` or `platform`.
+    /// `selected`, `org_primary`, `fallback` or `platform` (an API token never gets a member's
+    /// personal key).
     #[schema(value_type = String)]
     source: Source,
     fallback_rank: Option<i64>,
