@@ -653,6 +653,12 @@ async fn the_rotate_and_edit_forms_validate_and_ask_for_the_key(t: &TestDb) {
         app.state.keyring.reveal(&now).await.unwrap().expose(),
         KEY_A
     );
+    let page = app.get("/hub/openai").await.text().await.unwrap();
+    assert!(
+        page.contains("API key again for Renamed (sk-proj...1111)")
+            && page.contains("Needed only when you change the base URL:"),
+        "the Edit form asks for the key: {page}"
+    );
 
     // A local Ollama without a key: nothing to enter again.
     let mut local = draft("ollama", "", RoleChange::Primary);
