@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use keyhub::domain::consumers::Target;
 use keyhub::domain::keys::{Role, Scope};
 use keyhub::keyring::Keyring;
-use keyhub::resolution::{Request, Resolver};
+use keyhub::resolution::{Reader, Request, Resolver};
 use keyhub::store::keys::NewKeyRow;
 use keyhub::store::{new_id, Access, Db};
 use keyhub::vault::MasterKeys;
@@ -88,7 +88,7 @@ async fn measure(name: &str, url: &str, runs: usize) {
         target: &target,
         owner: None,
         chosen: None,
-        reader: None,
+        reader: Reader::Token,
     };
     for _ in 0..200 {
         resolver.resolve(&org, &request).await.expect("warm-up");
@@ -106,7 +106,7 @@ async fn measure(name: &str, url: &str, runs: usize) {
                         target: &target,
                         owner: None,
                         chosen: None,
-                        reader: None,
+                        reader: Reader::Token,
                     };
                     let resolution = resolver.resolve(&org, &request).await.expect("resolves");
                     assert!(resolution.key().is_some());

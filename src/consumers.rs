@@ -4,14 +4,18 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::accounts::tokens::TokenCaller;
+use crate::domain::accounts::TokenScope;
 use crate::domain::consumers::{is_rejected, ConsumerKind, Slot, Target};
+use crate::domain::keys::Scope;
 use crate::keys::input::FieldProblem;
-use crate::keys::{KeyActor, KeyError};
-use crate::resolution::{label_for, unusable, Request, Resolution, Resolver};
+use crate::keys::{key_label, KeyActor, KeyError};
+use crate::resolution::{label_for, unusable, Reader, Request, Resolution, Resolver};
 use crate::store::activity::NewEvent;
 use crate::store::consumers::{ConsumerRecord, ConsumerRow, KeyUser, SlotRecord};
 use crate::store::keys::KeyRecord;
 use crate::store::{new_id, now_ms, Db};
+use crate::vault::SecretString;
 
 /// A slot as sent by a form or the API. `key_id: None` is "Use main key".
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -50,6 +54,26 @@ pub struct SlotResolution {
     pub slot: SlotRecord,
     pub target: Target,
     pub resolution: Resolution,
+}
+
+/// What a reveal hands over: the secret, or why there is none to hand over.
+#[derive(Debug)]
+pub enum Revealed {
+    Secret(SecretString),
+    Withheld(String),
+}
+
+/// Whether `actor` may choose `key` for a slot of a consumer owned by `owner`: any org key, and a
+/// personal key only its owner, for their own consumers.
+pub fn may_choose(actor: KeyActor<'_>, owner: Option<&str>, key: &KeyRecord) -> bool {
+    match key.scope {
+        Scope::Org => true,
+        Scope::Personal => {
+            actor.user_id().is_some()
+                && actor.user_id() == owner
+                && key.owner_user_id.as_deref() == owner
+        }
+    }
 }
 
 fn problem(field: &'static str, message: impl Into<String>) -> KeyError {
@@ -424,12 +448,19 @@ impl ConsumerService {
                 ),
             ));
         };
+        if !may_choose(actor, owner, key) {
+            return Err(problem(
+                field,
+                "A personal key is chosen only by its owner, for their own experts and \
+                 assistants: choose an organization key or \"Use main key\".",
+            ));
+        }
         if !key.enabled || is_rejected(key.status) {
             return Err(problem(
                 field,
                 format!(
                     "{} is {}: choose another key or \"Use main key\".",
-                    label_for(key, actor.user_id()),
+                    label_for(key, Reader::of(actor)),
                     if key.enabled {
                         "rejected by the provider"
                     } else {
@@ -460,7 +491,7 @@ impl ConsumerService {
                         target: &target,
                         owner: consumer.record.owner_user_id.as_deref(),
                         chosen: slot.key_id.as_deref(),
-                        reader: actor.user_id(),
+                        reader: Reader::of(actor),
                     },
                 )
                 .await?;
@@ -502,10 +533,65 @@ impl ConsumerService {
                     target,
                     owner,
                     chosen: slot.and_then(|s| s.key_id.as_deref()),
-                    reader: actor.user_id(),
+                    reader: Reader::of(actor),
                 },
             )
             .await?)
+    }
+
+    /// The secret of the key that serves `resolution`, for an API token with `keys:use`; recorded
+    /// in the activity log before it leaves. Only an organization key is ever revealed: the
+    /// platform key serves through the gateway only, and a personal key only its owner.
+    pub async fn reveal(
+        &self,
+        caller: &TokenCaller,
+        resolution: &Resolution,
+        target: &Target,
+        detail: String,
+    ) -> Result<Revealed, KeyError> {
+        if !caller.allows(TokenScope::KeysUse) {
+            return Err(KeyError::Forbidden(
+                "Only a token with the keys:use scope sees a key's secret.",
+            ));
+        }
+        let key = match resolution.key() {
+            Some(key) if key.scope == Scope::Org => key,
+            Some(_) => {
+                return Ok(Revealed::Withheld(
+                    "A personal key serves only its owner and is never revealed.".to_owned(),
+                ))
+            }
+            None => {
+                return Ok(Revealed::Withheld(format!(
+                    "The platform key serves {name} here. It is never revealed: call {name} \
+                     through the gateway, /gateway/{org}/{provider}, with a gateway token.",
+                    name = target.name(),
+                    org = caller.org.slug,
+                    provider = target.id(),
+                )))
+            }
+        };
+        let secret = self
+            .resolver
+            .secret_of(Some(key), target)
+            .await?
+            .ok_or(KeyError::NotFound)?;
+        // Recorded before the secret leaves: no audit row, no secret.
+        self.db
+            .record(&NewEvent {
+                org_id: caller.org.id.clone(),
+                actor_user_id: None,
+                actor_label: caller.label.clone(),
+                action: "key.revealed",
+                target_kind: "key",
+                target_id: key.id.clone(),
+                target_label: key_label(key),
+                provider: Some(target.provider.id.to_owned()),
+                detail,
+                at: now_ms(),
+            })
+            .await?;
+        Ok(Revealed::Secret(secret))
     }
 
     /// For each consumer, why a chosen key cannot serve ("Voice output: the chosen key 'Studio'
@@ -531,7 +617,7 @@ impl ConsumerService {
                 let problem = match keys.get(key_id) {
                     None => Some("the chosen key was deleted".to_owned()),
                     Some(key) => unusable(key, now).map(|reason| {
-                        let label = label_for(key, actor.user_id());
+                        let label = label_for(key, Reader::of(actor));
                         format!("the chosen key {label} {reason}")
                     }),
                 };

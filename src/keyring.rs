@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
-use crate::domain::catalog::Provider;
+use crate::domain::catalog::{provider, Provider};
 use crate::domain::keys::{Role, Scope};
+use crate::keys::input::destination;
 use crate::store::keys::{KeyRecord, NewKeyRow};
 use crate::store::{new_id, now_ms, Db, StoreError};
 use crate::vault::{hint, Binding, MasterKeys, OpenError, SecretString};
@@ -18,6 +19,9 @@ pub enum KeyringError {
     #[error(transparent)]
     Vault(#[from] OpenError),
 }
+
+/// The hint of a key stored without a secret (a local Ollama needs none).
+pub const NO_KEY_HINT: &str = "no key";
 
 /// A key to store. `secret` is the only plaintext and it redacts itself.
 #[derive(Debug)]
@@ -36,7 +40,8 @@ pub struct NewKey {
     pub actor: Option<String>,
 }
 
-/// A secret made ready for its row: sealed to (org, key), with its hint and fingerprint.
+/// A secret made ready for its row: sealed to (org, key) and its destination, with its hint and
+/// fingerprint.
 #[derive(Debug)]
 pub struct SealedSecret {
     pub sealed: String,
@@ -86,19 +91,23 @@ impl Keyring {
         Keyring { db, vault }
     }
 
-    /// Seals a secret to its (org, key) pair and computes its hint and fingerprint. A provider that
+    /// Seals a secret to its (org, key) pair and its destination (from
+    /// [`crate::keys::input::destination`]), and computes its hint and fingerprint. A provider that
     /// needs no key (a local Ollama) gets the hint "no key".
     pub fn seal(
         &self,
         provider: &Provider,
         org_id: &str,
         key_id: &str,
+        destination: &str,
         secret: &SecretString,
     ) -> SealedSecret {
         SealedSecret {
-            sealed: self.vault.seal(Binding { org_id, key_id }, secret),
+            sealed: self
+                .vault
+                .seal_for(Binding { org_id, key_id }, destination, secret),
             hint: if secret.is_empty() {
-                "no key".to_owned()
+                NO_KEY_HINT.to_owned()
             } else {
                 hint(provider, secret.expose())
             },
@@ -109,7 +118,8 @@ impl Keyring {
     /// Seals the secret to its (org, key) pair, computes hint and fingerprint, and stores the row.
     pub async fn store(&self, new: NewKey) -> Result<KeyRecord, KeyringError> {
         let id = new_id();
-        let sealed = self.seal(new.provider, &new.org_id, &id, &new.secret);
+        let to = destination(new.provider, new.api_base.as_deref(), &new.options);
+        let sealed = self.seal(new.provider, &new.org_id, &id, &to, &new.secret);
         let options = serde_json::Value::Object(new.options).to_string();
         let row = NewKeyRow {
             id: &id,
@@ -137,20 +147,26 @@ impl Keyring {
             .ok_or(KeyringError::NotFound)
     }
 
-    /// Decrypts a live key of `org_id`. A value moved from another row or tampered with is an error.
-    pub async fn reveal(&self, org_id: &str, key_id: &str) -> Result<SecretString, KeyringError> {
+    /// Decrypts a live key to be sent where `key` says. A value moved from another row, tampered
+    /// with, or sealed for another destination than the record's is an error.
+    pub async fn reveal(&self, key: &KeyRecord) -> Result<SecretString, KeyringError> {
+        let (org_id, key_id) = (key.org_id.as_str(), key.id.as_str());
         let sealed = self
             .db
             .sealed_secret(org_id, key_id)
             .await?
             .ok_or(KeyringError::NotFound)?;
-        Ok(self.vault.open(Binding { org_id, key_id }, &sealed)?)
+        let to = stored_destination(&key.provider, key.api_base.as_deref(), &key.options)?;
+        Ok(self
+            .vault
+            .open_for(Binding { org_id, key_id }, &to, &sealed)?)
     }
 
-    /// Re-encrypts every live key under the first master key, then the canary once nothing is left
-    /// under an older key (so a start without the old key is refused until then). Rows already done
-    /// are skipped, so an interrupted run simply continues where it stopped; a row no key opens is
-    /// named in the report and the run goes on.
+    /// Re-encrypts every live key under the first master key, in the current envelope (bound to
+    /// the key's destination), then the canary once nothing is left under an older key (so a start
+    /// without the old key is refused until then). Rows already done are skipped, so an interrupted
+    /// run simply continues where it stopped; a row no key opens is named in the report and the run
+    /// goes on.
     pub async fn reseal_all(&self) -> Result<ResealReport, KeyringError> {
         let mut report = ResealReport::default();
         let mut after = String::new();
@@ -163,22 +179,23 @@ impl Keyring {
                     org_id: &row.org_id,
                     key_id: &row.id,
                 };
-                let Ok(secret) = self.vault.open(binding, &row.sealed) else {
+                let to = stored_destination(&row.provider, row.api_base.as_deref(), &row.options)?;
+                let Ok(secret) = self.vault.open_for(binding, &to, &row.sealed) else {
                     report.undecryptable.push(row.id.clone());
                     continue;
                 };
-                if self.vault.is_sealed_by_primary(&row.sealed) {
+                if self.vault.is_current(&row.sealed) {
                     report.already_current += 1;
                     continue;
                 }
-                let resealed = self.vault.seal(binding, &secret);
+                let resealed = self.vault.seal_for(binding, &to, &secret);
                 let fingerprint = self.vault.fingerprint(&secret);
                 if self.db.replace_sealed(row, &resealed, &fingerprint).await? {
                     report.resealed += 1;
                 } else {
                     report.changed_meanwhile += 1;
                     let now = self.db.sealed_secret(&row.org_id, &row.id).await?;
-                    if now.is_some_and(|sealed| !self.vault.is_sealed_by_primary(&sealed)) {
+                    if now.is_some_and(|sealed| !self.vault.is_current(&sealed)) {
                         report.still_under_old += 1;
                     }
                 }
@@ -201,4 +218,15 @@ impl Keyring {
         let candidates = self.vault.fingerprint_candidates(secret);
         Ok(self.db.keys_with_fingerprint(org_id, &candidates).await?)
     }
+}
+
+/// The destination of a stored key, from its row's provider, base URL and options text.
+fn stored_destination(
+    provider_id: &str,
+    api_base: Option<&str>,
+    options: &str,
+) -> Result<String, KeyringError> {
+    let provider = provider(provider_id).ok_or(KeyringError::NotFound)?;
+    let options = serde_json::from_str(options).unwrap_or_default();
+    Ok(destination(provider, api_base, &options))
 }

@@ -3,6 +3,8 @@
 //! 1. the key chosen for the slot, if enabled and usable;
 //! 2. the consumer owner's personal primary (when the org allows personal keys), then the org's;
 //! 3. the fallbacks by rank, personal then the org's;
+//!    (an API token is the org's, on nobody's behalf: for it personal keys never count, steps 1–3
+//!    are the org's keys only, and it is told nothing about personal keys;)
 //! 4. the platform key, only when the org has no enabled key of the family and allows it;
 //! 5. otherwise `no_key`.
 //!
@@ -18,7 +20,7 @@ use crate::components::time::utc_minute;
 use crate::domain::consumers::{is_rejected, Target};
 use crate::domain::keys::{KeyStatus, Role, Scope};
 use crate::keyring::{Keyring, KeyringError};
-use crate::keys::key_label;
+use crate::keys::{key_label, KeyActor};
 use crate::store::keys::KeyRecord;
 use crate::store::orgs::Organization;
 use crate::store::{now_ms, Db, StoreError};
@@ -43,9 +45,28 @@ pub struct Request<'a> {
     pub owner: Option<&'a str>,
     /// The key chosen for the slot; `None` is "Use main key".
     pub chosen: Option<&'a str>,
-    /// The member the explanation is written for: another member's personal key is named as such,
-    /// never by its nickname and hint. `None` for an API token, which is told which key serves.
-    pub reader: Option<&'a str>,
+    /// Who asks, and reads the explanation.
+    pub reader: Reader<'a>,
+}
+
+/// Who asks for a resolution and reads its explanation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reader<'a> {
+    /// A signed-in member (by user id): another member's personal key is named as such, never by
+    /// its nickname and hint.
+    Member(&'a str),
+    /// An API token: the org's, acting on nobody's behalf. Personal keys never serve it and are
+    /// never named to it (SPEC.md §9).
+    Token,
+}
+
+impl<'a> Reader<'a> {
+    pub fn of(actor: KeyActor<'a>) -> Reader<'a> {
+        match actor {
+            KeyActor::Member { user, .. } => Reader::Member(&user.id),
+            KeyActor::Token(_) => Reader::Token,
+        }
+    }
 }
 
 /// The org's rules that resolution follows, and whether the instance has a platform key.
@@ -124,17 +145,21 @@ pub fn unusable(key: &KeyRecord, now: i64) -> Option<String> {
     }
 }
 
-/// How `reader` may see a key named: by nickname and hint, unless it is someone else's personal key.
-pub fn label_for(key: &KeyRecord, reader: Option<&str>) -> String {
+/// How `reader` may see a key named: by nickname and hint, unless it is a personal key and the
+/// reader is not its owner.
+pub fn label_for(key: &KeyRecord, reader: Reader<'_>) -> String {
     match (key.scope, reader) {
-        (Scope::Personal, Some(reader)) if key.owner_user_id.as_deref() != Some(reader) => {
-            "(a personal key of the owner)".to_owned()
+        (Scope::Personal, Reader::Member(reader))
+            if key.owner_user_id.as_deref() == Some(reader) =>
+        {
+            key_label(key)
         }
-        _ => key_label(key),
+        (Scope::Personal, _) => "(a personal key of the owner)".to_owned(),
+        (Scope::Org, _) => key_label(key),
     }
 }
 
-fn describe(source: Source, key: &KeyRecord, reader: Option<&str>) -> String {
+fn describe(source: Source, key: &KeyRecord, reader: Reader<'_>) -> String {
     let label = label_for(key, reader);
     match source {
         Source::Selected => format!("the chosen key {label}"),
@@ -150,9 +175,8 @@ fn describe(source: Source, key: &KeyRecord, reader: Option<&str>) -> String {
 }
 
 /// The usable keys found so far, and the reasons others were passed over.
-#[derive(Default)]
 struct Order<'a> {
-    reader: Option<&'a str>,
+    reader: Reader<'a>,
     candidates: Vec<Candidate>,
     passed_over: Vec<String>,
     /// Every key considered, usable or not: each is named once.
@@ -190,7 +214,9 @@ pub fn resolve(keys: &[KeyRecord], request: &Request<'_>, policy: Policy, now: i
     let counts = |key: &&KeyRecord| match key.scope {
         Scope::Org => true,
         Scope::Personal => {
-            policy.allow_personal_keys && request.owner == key.owner_user_id.as_deref()
+            policy.allow_personal_keys
+                && request.reader != Reader::Token
+                && request.owner == key.owner_user_id.as_deref()
         }
     };
     let eligible: Vec<&KeyRecord> = keys
@@ -200,7 +226,9 @@ pub fn resolve(keys: &[KeyRecord], request: &Request<'_>, policy: Policy, now: i
         .collect();
     let mut order = Order {
         reader: request.reader,
-        ..Order::default()
+        candidates: Vec::new(),
+        passed_over: Vec::new(),
+        seen: Vec::new(),
     };
     let mut choice_problem = None;
     if let Some(chosen) = request.chosen {
@@ -209,6 +237,14 @@ pub fn resolve(keys: &[KeyRecord], request: &Request<'_>, policy: Policy, now: i
             .iter()
             .find(|key| key.id == chosen && key.key_family == *family)
         {
+            Some(key) if !counts(&key) && request.reader == Reader::Token => {
+                choice_problem = Some(ChoiceProblem(
+                    "The chosen key serves only its owner, never an API token.".to_owned(),
+                ));
+                order
+                    .passed_over
+                    .push("the chosen key serves only its owner, never an API token".to_owned());
+            }
             Some(key) if !counts(&key) => {
                 choice_problem = Some(ChoiceProblem(
                     "The chosen key is a personal key, which this organization does not allow."
@@ -366,7 +402,7 @@ impl Resolver {
         target: &Target,
     ) -> Result<Option<SecretString>, KeyringError> {
         match key {
-            Some(key) => Ok(Some(self.keyring.reveal(&key.org_id, &key.id).await?)),
+            Some(key) => Ok(Some(self.keyring.reveal(key).await?)),
             None => Ok(self.platform_keys.get(target.provider.id).cloned()),
         }
     }

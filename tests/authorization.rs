@@ -716,6 +716,246 @@ async fn every_api_route_checks_the_token(t: &TestDb) {
     );
 }
 
+/// `resolve` with `reveal`, for everyone who might ask: only a `keys:use` token of the org gets a
+/// secret, and only an organization key's. The platform key (the operator's) and a member's
+/// personal key are revealed to nobody, and no answer names the personal key.
+async fn reveal_gives_out_only_organization_keys(t: &TestDb) {
+    const ORG_SECRET: &str = "sk-proj-acmeOrgReveal1111";
+    const PLATFORM_SECRET: &str = "sk-ant-api03-OPERATORplatform9999";
+    const PERSONAL_SECRET: &str = "sk-ant-api03-memberPersonal2222";
+    let app = TestApp::spawn_with(t, &[("ANTHROPIC_API_KEY", PLATFORM_SECRET)]).await;
+    app.set_up_owner().await;
+    let db = app.state.db.clone();
+    let (owner_id, membership) = app.owner().await;
+    let actor = Actor {
+        user_id: &owner_id,
+        membership: &membership,
+    };
+    let member = common::join(&db, actor, "member@acme.test", PASSWORD, OrgRole::Member).await;
+    let owner_user = db.user(&owner_id).await.unwrap().unwrap();
+    let owner_actor = KeyActor::Member {
+        user: &owner_user,
+        membership: &membership,
+    };
+    let member_membership = keyhub::store::accounts::Membership {
+        role: OrgRole::Member,
+        ..membership.clone()
+    };
+    let member_actor = KeyActor::Member {
+        user: &member,
+        membership: &member_membership,
+    };
+    let key = |provider: &str, secret_text: &str, nickname: &str, scope| KeyDraft {
+        provider: provider.into(),
+        api_key: secret(secret_text),
+        nickname: Some(nickname.into()),
+        api_base: None,
+        options: Default::default(),
+        role: RoleChange::Primary,
+        enabled: true,
+        scope,
+        allow_unverified: false,
+    };
+    let keys = &app.state.keys;
+    keys.create(
+        owner_actor,
+        key("openai", ORG_SECRET, "Acme production", Scope::Org),
+    )
+    .await
+    .unwrap();
+    let personal = keys
+        .create(
+            member_actor,
+            key(
+                "anthropic",
+                PERSONAL_SECRET,
+                "Member's own Claude",
+                Scope::Personal,
+            ),
+        )
+        .await
+        .unwrap()
+        .key;
+    let writer = |name: &str, key_id: Option<&str>| ConsumerPatch {
+        name: Some(name.to_owned()),
+        slots: [(
+            Slot::Chat,
+            Some(SlotDraft {
+                provider: "anthropic".into(),
+                model: Some("claude-sonnet-4-5".into()),
+                key_id: key_id.map(str::to_owned),
+                ..SlotDraft::default()
+            }),
+        )]
+        .into(),
+        ..ConsumerPatch::default()
+    };
+    let consumers = &app.state.consumers;
+    let main_key = consumers
+        .create(
+            member_actor,
+            ConsumerKind::Expert,
+            writer("Member's writer", None),
+        )
+        .await
+        .unwrap();
+    let picked = consumers
+        .create(
+            member_actor,
+            ConsumerKind::Expert,
+            writer("Member's pick", Some(&personal.id)),
+        )
+        .await
+        .unwrap();
+    let token = |name: &'static str, scopes: &'static [TokenScope]| {
+        let db = db.clone();
+        let org = membership.org.clone();
+        async move {
+            let request = TokenRequest {
+                name,
+                scopes,
+                lifetime_days: None,
+            };
+            tokens::create_in(&db, &org, None, request)
+                .await
+                .unwrap()
+                .secret
+                .expose()
+                .to_owned()
+        }
+    };
+    let (reader, gateway, user) = (
+        token("reader", &[TokenScope::KeysRead]).await,
+        token("gateway", &[TokenScope::Gateway]).await,
+        token("user", &[TokenScope::KeysUse]).await,
+    );
+    let (_, globex) = app
+        .state
+        .accounts
+        .create_org(FirstOwner {
+            email: "owner@globex.test".into(),
+            password: secret(PASSWORD),
+            org_name: "Globex".into(),
+            org_slug: "globex".into(),
+        })
+        .await
+        .unwrap();
+    let everything = TokenRequest {
+        name: "globex-all",
+        scopes: &[
+            TokenScope::KeysRead,
+            TokenScope::KeysWrite,
+            TokenScope::KeysUse,
+            TokenScope::Gateway,
+        ],
+        lifetime_days: None,
+    };
+    let globex_token = tokens::create_in(&db, &globex, None, everything)
+        .await
+        .unwrap()
+        .secret
+        .expose()
+        .to_owned();
+    let member_browser = app.sign_in("member@acme.test", PASSWORD).await;
+
+    // Who asks: by cookie (no API credential), or by token.
+    let callers: [(&str, Option<&reqwest::Client>, Option<&str>); 7] = [
+        ("anonymous", None, None),
+        ("the member, signed in", Some(&member_browser), None),
+        ("the owner, signed in", Some(&app.client), None),
+        ("another org's token", None, Some(&globex_token)),
+        ("a keys:read token", None, Some(&reader)),
+        ("a gateway token", None, Some(&gateway)),
+        ("a keys:use token", None, Some(&user)),
+    ];
+    let for_consumer = |id: &str| serde_json::json!({"type": "expert", "id": id});
+    // What is asked, the status each caller gets (in `callers`' order), and what the keys:use
+    // token receives: the source and the secret, if any.
+    let rows = [
+        (
+            "an org key",
+            serde_json::json!({"provider": "openai", "reveal": true}),
+            [401, 401, 401, 404, 403, 403, 200],
+            "org_primary",
+            Some(ORG_SECRET),
+        ),
+        (
+            "the platform key",
+            serde_json::json!({"provider": "anthropic", "reveal": true}),
+            [401, 401, 401, 404, 403, 403, 200],
+            "platform",
+            None,
+        ),
+        (
+            "a member's expert on their personal primary",
+            serde_json::json!({"provider": "anthropic", "reveal": true,
+                "consumer": for_consumer(&main_key.record.id)}),
+            [401, 401, 401, 404, 403, 403, 200],
+            "platform",
+            None,
+        ),
+        (
+            "a member's expert that chose their personal key",
+            serde_json::json!({"provider": "anthropic", "reveal": true,
+                "consumer": for_consumer(&picked.record.id)}),
+            [401, 401, 401, 404, 403, 403, 200],
+            "platform",
+            None,
+        ),
+        (
+            "the same without reveal",
+            serde_json::json!({"provider": "anthropic",
+                "consumer": for_consumer(&picked.record.id)}),
+            [401, 401, 401, 404, 200, 403, 200],
+            "platform",
+            None,
+        ),
+    ];
+    for (what, body, expect, source, revealed) in &rows {
+        for ((who, browser, bearer), expected) in callers.iter().zip(expect) {
+            let anonymous = new_client();
+            let mut request = browser
+                .unwrap_or(&anonymous)
+                .post(app.url("/api/v1/orgs/acme/resolve"))
+                .header("origin", app.origin())
+                .json(body);
+            if let Some(bearer) = bearer {
+                request = request.bearer_auth(bearer);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let text = response.text().await.unwrap();
+            assert_eq!(status, *expected, "{what}, asked by {who}: {text}");
+            for never in [
+                PLATFORM_SECRET,
+                PERSONAL_SECRET,
+                "Member's own Claude",
+                &personal.hint,
+                &personal.id,
+            ] {
+                assert!(
+                    !text.contains(never),
+                    "{what}, asked by {who}: told {never}: {text}"
+                );
+            }
+            if *who == "a keys:use token" {
+                let answer: serde_json::Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(answer["source"], *source, "{what}: {answer}");
+                assert_eq!(answer["api_key"].as_str(), *revealed, "{what}: {answer}");
+            } else {
+                assert!(!text.contains(ORG_SECRET), "{what}, asked by {who}: {text}");
+            }
+        }
+    }
+    let revealed = app
+        .events(&membership.org.id)
+        .await
+        .into_iter()
+        .filter(|event| event.action == "key.revealed")
+        .count();
+    assert_eq!(revealed, 1, "one secret left, one event");
+}
+
 async fn a_cross_site_form_post_changes_nothing(t: &TestDb) {
     let w = world(t).await;
     let forged = w
@@ -769,5 +1009,6 @@ async fn a_cross_site_form_post_changes_nothing(t: &TestDb) {
 on_both_backends!(
     every_server_function_checks_who_is_asking,
     every_api_route_checks_the_token,
+    reveal_gives_out_only_organization_keys,
     a_cross_site_form_post_changes_nothing,
 );

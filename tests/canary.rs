@@ -264,6 +264,33 @@ async fn the_canary_never_leaves_the_vault(t: &TestDb) {
         .await
         .unwrap();
     seen.keep("rest rotate", rotate).await;
+    // A rotation to a key the provider rejects, and a move to another host without the key: both
+    // refused, and the key stays where it was.
+    let (status, body) = seen
+        .keep(
+            "rest rotate rejected",
+            rest(reqwest::Method::PATCH, &format!("/provider-keys/{rest_id}"))
+                .json(&json!({"api_key": format!("sk-proj-invalid-{marker}13Zq9w")}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("key_rejected"), "{body}");
+    let elsewhere = "http://127.0.0.1:9/elsewhere".to_owned();
+    let (status, body) = seen
+        .keep(
+            "rest move without the key",
+            rest(reqwest::Method::PATCH, &format!("/provider-keys/{rest_id}"))
+                .json(&json!({"api_base": elsewhere}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("\"field\":\"api_key\""), "{body}");
     let forged_path = rest(
         reqwest::Method::GET,
         &format!("/provider-keys/{}", canary(10)),
@@ -510,6 +537,40 @@ async fn the_canary_never_leaves_the_vault(t: &TestDb) {
         .unwrap(),
     )
     .await;
+    let (status, body) = seen
+        .keep(
+            "ui rotate rejected",
+            form(
+                "/api/keys/rotate",
+                vec![
+                    ("id", ui_id.clone()),
+                    ("api_key", format!("sk-proj-invalid-{marker}14Zq9w")),
+                ],
+            )
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = seen
+        .keep(
+            "ui move without the key",
+            form(
+                "/api/keys/edit",
+                vec![
+                    ("id", ui_id.clone()),
+                    ("nickname", "UI key".into()),
+                    ("api_base", elsewhere.clone()),
+                ],
+            )
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("api_key"), "{body}");
     seen.keep(
         "ui rotate masked",
         form(

@@ -14,6 +14,7 @@ use keyhub::domain::consumers::{ConsumerKind, Picker, PickerKey, Slot, Target};
 use keyhub::domain::keys::{KeyStatus, Scope};
 use keyhub::keys::arrangement::RoleChange;
 use keyhub::keys::{KeyActor, KeyDraft, KeyError};
+use keyhub::resolution::Source;
 use keyhub::store::keys::{KeyHealth, FAMILY_KEYS_SQL};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -281,7 +282,8 @@ async fn every_step_through_the_service_and_the_api(t: &TestDb) {
     assert!(why.starts_with("No usable OpenAI key"), "{why}");
 
     // 2. The owner's personal primary comes first for their own expert, when personal keys are
-    // allowed; an admin's view of the member's expert resolves the same.
+    // allowed, but only on the owner's behalf: the "Which key will be used?" panel shows it; an
+    // API token (the org's, on nobody's behalf) resolves the org's keys and hears nothing of it.
     rest(&app, rate_limited_for(-1), &primary).await;
     let personal = add(
         &app,
@@ -303,32 +305,35 @@ async fn every_step_through_the_service_and_the_api(t: &TestDb) {
         )
         .await
         .unwrap();
-    let (source, key, _) = ask!(Some(&members_expert));
+    let panel = |actor| {
+        let members_expert = &members_expert;
+        async move {
+            let explained = consumers.explain(actor, members_expert).await.unwrap();
+            let resolution = &explained[0].resolution;
+            (resolution.source(), resolution.key().map(|k| k.id.clone()))
+        }
+    };
+    assert_eq!(
+        panel(member).await,
+        (Some(Source::PersonalPrimary), Some(personal.clone()))
+    );
+    assert_eq!(
+        panel(owner).await,
+        (Some(Source::PersonalPrimary), Some(personal.clone())),
+        "an admin's view of the member's expert resolves the same"
+    );
+    let (source, key, why) = ask!(Some(&members_expert));
     assert_eq!(
         (source.as_str(), key.as_deref()),
-        ("personal_primary", Some(personal.as_str()))
+        ("org_primary", Some(primary.as_str()))
     );
+    assert!(!why.contains("Mine") && !why.contains("0004"), "{why}");
     assert_eq!(
         ask!(Some(&chosen)).0,
         "org_primary",
         "the owner's expert: not the member's key"
     );
     let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
-    app.state
-        .db
-        .set_org_policy(&org.id, false, true)
-        .await
-        .unwrap();
-    let (source, key, _) = ask!(Some(&members_expert));
-    assert_eq!(
-        (source.as_str(), key.as_deref()),
-        ("org_primary", Some(primary.as_str()))
-    );
-    app.state
-        .db
-        .set_org_policy(&org.id, true, true)
-        .await
-        .unwrap();
 
     // 4. The platform key: only without an enabled key of the family, and only when allowed.
     assert_eq!(
@@ -492,6 +497,237 @@ async fn reveal_is_for_keys_use_tokens_and_audited(t: &TestDb) {
         "{revealed:?}"
     );
     assert!(!format!("{revealed:?}").contains(secret_text));
+}
+
+/// A personal key serves its owner only: API tokens (the org's, on nobody's behalf) never resolve,
+/// reveal or use it and are told nothing about it, and only its owner chooses it for a slot, even
+/// when an admin or a `keys:write` token edits the owner's own expert.
+async fn personal_keys_serve_and_are_chosen_only_by_their_owner(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let p = people(&app).await;
+    let (owner, member) = (p.owner(), p.member());
+    let org_secret = "sk-proj-ORGorgORGorg000021";
+    let personal_secret = "sk-proj-PERSONALsecret0022";
+    let org_key = add(
+        &app,
+        owner,
+        draft(
+            "openai",
+            org_secret,
+            "Shared",
+            RoleChange::Fallback { rank: None },
+            Scope::Org,
+        ),
+    )
+    .await;
+    let personal = add(
+        &app,
+        member,
+        draft(
+            "openai",
+            personal_secret,
+            "Secret side project",
+            RoleChange::Primary,
+            Scope::Personal,
+        ),
+    )
+    .await;
+    let consumers = &app.state.consumers;
+    let drafts = consumers
+        .create(
+            member,
+            ConsumerKind::Expert,
+            expert("Drafts", &[(Slot::Chat, slot("openai", None))]),
+        )
+        .await
+        .unwrap();
+    let chosen = consumers
+        .create(
+            member,
+            ConsumerKind::Expert,
+            expert("Chosen", &[(Slot::Chat, slot("openai", Some(&personal)))]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        chosen.slot(Slot::Chat).unwrap().key_id.as_deref(),
+        Some(personal.as_str()),
+        "its owner chooses it"
+    );
+
+    // Resolve, with and without reveal, for the member's experts: the org's key, never a word of
+    // the personal one.
+    let usable = token(&app, &[TokenScope::KeysUse]).await;
+    let told_nothing = |answer: &Value| {
+        let text = answer.to_string();
+        for word in [
+            personal_secret,
+            personal.as_str(),
+            "Secret side project",
+            "sk-proj...0022",
+        ] {
+            assert!(!text.contains(word), "told {word}: {text}");
+        }
+    };
+    for consumer in [&drafts, &chosen] {
+        for reveal in [false, true] {
+            let (status, answer, _) = resolve_api(
+                &app,
+                &usable,
+                json!({ "provider": "openai", "reveal": reveal,
+                    "consumer": { "type": "expert", "id": consumer.record.id } }),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{answer}");
+            assert_eq!(answer["key_id"], org_key.as_str(), "{answer}");
+            assert_eq!(answer["source"], "fallback");
+            if reveal {
+                assert_eq!(answer["api_key"], org_secret);
+            }
+            told_nothing(&answer);
+        }
+    }
+    // Without the org's key: nothing serves a token, still no word of the personal key.
+    app.state
+        .keys
+        .set_enabled(owner, &org_key, false)
+        .await
+        .unwrap();
+    let (status, answer, _) = resolve_api(
+        &app,
+        &usable,
+        json!({ "provider": "openai", "reveal": true,
+            "consumer": { "type": "expert", "id": chosen.record.id } }),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("no_key")),
+        "{answer}"
+    );
+    told_nothing(&answer);
+    // The gateway resolves the same way: a call for the member's expert does not spend their key.
+    let gateway = token(&app, &[TokenScope::Gateway]).await;
+    let sent = |key: &str| {
+        app.provider_log
+            .all()
+            .iter()
+            .filter(|seen| seen.key == key)
+            .count()
+    };
+    let validated = sent(personal_secret);
+    let response = common::new_client()
+        .post(app.url("/gateway/acme/openai/chat/completions"))
+        .bearer_auth(&gateway)
+        .header("x-keyhub-consumer", format!("expert:{}", drafts.record.id))
+        .json(&json!({ "model": "gpt-4o", "messages": [] }))
+        .send()
+        .await
+        .unwrap();
+    assert!(!response.status().is_success(), "{}", response.status());
+    assert_eq!(
+        sent(personal_secret),
+        validated,
+        "the personal key was sent nowhere"
+    );
+    app.state
+        .keys
+        .set_enabled(owner, &org_key, true)
+        .await
+        .unwrap();
+
+    // Only its owner chooses it: the admin and a keys:write token are refused at the field, and
+    // the expert is left as it was.
+    let refused = consumers
+        .update(
+            owner,
+            ConsumerKind::Expert,
+            &drafts.record.id,
+            expert("Drafts", &[(Slot::Chat, slot("openai", Some(&personal)))]),
+        )
+        .await
+        .unwrap_err();
+    match refused {
+        KeyError::Invalid(problem) => {
+            assert_eq!(problem.field, "chat_key");
+            assert!(
+                problem.message.contains("only by its owner"),
+                "{}",
+                problem.message
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let writer = token(&app, &[TokenScope::KeysWrite, TokenScope::KeysRead]).await;
+    let response = common::new_client()
+        .patch(app.url(&format!("/api/v1/experts/{}", drafts.record.id)))
+        .bearer_auth(&writer)
+        .json(&json!({ "slots": { "chat": { "provider": "openai", "model": "gpt-4o", "key_id": personal } } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["field"], "chat_key", "{body}");
+    let kept = consumers
+        .get(member, ConsumerKind::Expert, &drafts.record.id)
+        .await
+        .unwrap();
+    assert_eq!(kept.slot(Slot::Chat).unwrap().key_id, None);
+    // A change of something else keeps the owner's own choice.
+    let renamed = consumers
+        .update(
+            owner,
+            ConsumerKind::Expert,
+            &chosen.record.id,
+            ConsumerPatch {
+                name: Some("Renamed".into()),
+                ..ConsumerPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        renamed.slot(Slot::Chat).unwrap().key_id.as_deref(),
+        Some(personal.as_str())
+    );
+}
+
+/// The operator's platform keys serve through the gateway only: `resolve` says `source: platform`
+/// and never hands the secret to a tenant, whatever its scopes.
+async fn platform_keys_are_never_revealed(t: &TestDb) {
+    let app = TestApp::spawn_with(t, &[("ANTHROPIC_API_KEY", PLATFORM_ANTHROPIC)]).await;
+    people(&app).await;
+    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+    let before = app.events(&org.id).await.len();
+    let usable = token(&app, &[TokenScope::KeysUse, TokenScope::KeysRead]).await;
+    let (status, answer, cache) = resolve_api(
+        &app,
+        &usable,
+        json!({ "provider": "anthropic", "reveal": true }),
+    )
+    .await;
+    assert_eq!(
+        (status, cache.as_str()),
+        (StatusCode::OK, "no-store"),
+        "{answer}"
+    );
+    assert_eq!(answer["source"], "platform");
+    assert_eq!(answer["key_id"], Value::Null);
+    assert!(answer.get("api_key").is_none(), "{answer}");
+    assert!(
+        answer["note"]
+            .as_str()
+            .unwrap()
+            .contains("/gateway/acme/anthropic"),
+        "{answer}"
+    );
+    assert!(!answer.to_string().contains(PLATFORM_ANTHROPIC));
+    assert_eq!(
+        app.events(&org.id).await.len(),
+        before,
+        "nothing was revealed"
+    );
 }
 
 /// The keys the editor offers `client`, as its picker for `family` sees them.
@@ -934,6 +1170,8 @@ async fn the_schema_keeps_choices_inside_the_org(t: &TestDb) {
 on_both_backends!(
     every_step_through_the_service_and_the_api,
     reveal_is_for_keys_use_tokens_and_audited,
+    personal_keys_serve_and_are_chosen_only_by_their_owner,
+    platform_keys_are_never_revealed,
     pickers_offer_only_usable_keys_of_the_family,
     key_changes_reach_their_consumers,
     the_schema_keeps_choices_inside_the_org,

@@ -92,12 +92,7 @@ async fn primary_fallbacks_rotation_and_delete(t: &TestDb) {
     assert_eq!(rotated.key.id, b.key.id);
     assert_eq!(rotated.key.hint, "sk-proj...9999");
     assert!(rotated.key.rotated_at.is_some());
-    let opened = app
-        .state
-        .keyring
-        .reveal(&b.key.org_id, &b.key.id)
-        .await
-        .unwrap();
+    let opened = app.state.keyring.reveal(&rotated.key).await.unwrap();
     assert_eq!(opened.expose(), "sk-proj-ZZZZzzzzYYYYyyyyXXXX9999");
 
     // Disabled keys stay listed with their hint.
@@ -512,12 +507,7 @@ async fn a_rotation_that_fails_halfway_keeps_the_old_key(t: &TestDb) {
     let kept = keys.get(p.owner(), &saved.key.id).await.unwrap();
     assert_eq!(kept.hint, "sk-proj...1111");
     assert!(kept.rotated_at.is_none());
-    let opened = app
-        .state
-        .keyring
-        .reveal(&saved.key.org_id, &saved.key.id)
-        .await
-        .unwrap();
+    let opened = app.state.keyring.reveal(&kept).await.unwrap();
     assert_eq!(opened.expose(), KEY_A);
 }
 
@@ -577,6 +567,119 @@ async fn the_activity_log_filters_and_pages(t: &TestDb) {
     );
 }
 
+/// The provider page's Rotate and Edit forms hold the same rules as the API: a rotation is
+/// validated, a move to another base URL needs the key again (the error at the `api_key` field),
+/// and a key that holds no secret (a local Ollama) moves without one.
+async fn the_rotate_and_edit_forms_validate_and_ask_for_the_key(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let p = people(&app).await;
+    let keys = &app.state.keys;
+    let saved = keys
+        .create(p.owner(), draft("openai", KEY_A, RoleChange::Primary))
+        .await
+        .unwrap();
+    let id = saved.key.id.as_str();
+    let elsewhere = format!("{}/elsewhere", app.provider_base);
+    let refused = |response: reqwest::Response| async move {
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert_eq!(status, 422, "{body}");
+        let error: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(error["Invalid"]["field"], "api_key", "{body}");
+        error["Invalid"]["message"].as_str().unwrap().to_owned()
+    };
+    let message = refused(
+        app.post_form(
+            "/api/keys/rotate",
+            &[("id", id), ("api_key", "sk-proj-invalid-FORM-0009")],
+        )
+        .await,
+    )
+    .await;
+    assert!(message.starts_with("Key validation failed"), "{message}");
+    let message = refused(
+        app.post_form(
+            "/api/keys/edit",
+            &[("id", id), ("nickname", "Moved"), ("api_base", &elsewhere)],
+        )
+        .await,
+    )
+    .await;
+    assert!(message.contains("needs the key itself again"), "{message}");
+    let kept = keys.get(p.owner(), id).await.unwrap();
+    assert_eq!(
+        (
+            kept.hint.as_str(),
+            kept.api_base.as_deref(),
+            kept.nickname.as_deref()
+        ),
+        ("sk-proj...1111", None, None)
+    );
+    assert_eq!(
+        app.state.keyring.reveal(&kept).await.unwrap().expose(),
+        KEY_A
+    );
+
+    let moved = app
+        .post_form(
+            "/api/keys/edit",
+            &[
+                ("id", id),
+                ("nickname", "Moved"),
+                ("api_base", &elsewhere),
+                ("api_key", KEY_A),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status(), 200, "{}", moved.text().await.unwrap());
+    let renamed = app
+        .post_form(
+            "/api/keys/edit",
+            &[
+                ("id", id),
+                ("nickname", "Renamed"),
+                ("api_base", &elsewhere),
+                ("api_key", ""),
+            ],
+        )
+        .await;
+    assert_eq!(renamed.status(), 200, "an empty key field is no key");
+    let now = keys.get(p.owner(), id).await.unwrap();
+    assert_eq!(
+        (now.api_base.as_deref(), now.nickname.as_deref()),
+        (Some(elsewhere.as_str()), Some("Renamed"))
+    );
+    assert_eq!(
+        app.state.keyring.reveal(&now).await.unwrap().expose(),
+        KEY_A
+    );
+    let page = app.get("/hub/openai").await.text().await.unwrap();
+    assert!(
+        page.contains("API key again for Renamed (sk-proj...1111)")
+            && page.contains("Needed only when you change the base URL:"),
+        "the Edit form asks for the key: {page}"
+    );
+
+    // A local Ollama without a key: nothing to enter again.
+    let mut local = draft("ollama", "", RoleChange::Primary);
+    local.api_base = Some(format!("{}/ollama", app.provider_base));
+    let local = keys.create(p.owner(), local).await.unwrap().key;
+    assert_eq!(local.hint, "no key");
+    let moved = app
+        .post_form(
+            "/api/keys/edit",
+            &[
+                ("id", &local.id),
+                ("nickname", "Local"),
+                ("api_base", &format!("{}/ollama/v0", app.provider_base)),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status(), 200, "{}", moved.text().await.unwrap());
+    let local = keys.get(p.owner(), &local.id).await.unwrap();
+    assert!(app.state.keyring.reveal(&local).await.unwrap().is_empty());
+}
+
 on_both_backends!(
     the_activity_log_filters_and_pages,
     primary_fallbacks_rotation_and_delete,
@@ -584,4 +687,5 @@ on_both_backends!(
     bad_input_is_refused_at_its_field_and_duplicates_are_named,
     concurrent_make_primary_leaves_exactly_one,
     a_rotation_that_fails_halfway_keeps_the_old_key,
+    the_rotate_and_edit_forms_validate_and_ask_for_the_key,
 );

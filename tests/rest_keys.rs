@@ -358,6 +358,308 @@ async fn bad_input_gets_a_json_error_and_changes_nothing(t: &TestDb) {
     }
 }
 
+/// The row of a key as stored: what a refused change must leave exactly as it was.
+async fn stored_row(t: &TestDb, id: &str) -> (String, String, String, String, Option<i64>) {
+    sqlx::query_as(
+        "SELECT secret_ciphertext, fingerprint, hint, status, last_validated_at \
+         FROM provider_keys WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(common::raw(t).await.pool())
+    .await
+    .unwrap()
+}
+
+/// Nobody can read a stored key back, so nobody may send it somewhere new without holding it:
+/// changing the base URL or an option that decides where the key goes needs `api_key` in the same
+/// request; other settings change freely.
+async fn a_destination_change_needs_the_key_again(t: &TestDb) {
+    let api = Api::new(t).await;
+    let secret_text = "sk-proj-destDESTdest0001";
+    let (_, saved) = api
+        .call(
+            Method::POST,
+            "/api/v1/orgs/acme/provider-keys",
+            Some(json!({"provider": "openai", "api_key": secret_text, "nickname": "Prod"})),
+        )
+        .await;
+    let path = format!(
+        "/api/v1/provider-keys/{}",
+        saved["key"]["id"].as_str().unwrap()
+    );
+    let elsewhere = format!("{}/elsewhere", api.app.provider_base);
+    let before = stored_row(t, saved["key"]["id"].as_str().unwrap()).await;
+    for body in [
+        json!({"api_base": elsewhere}),
+        json!({"api_base": elsewhere, "nickname": "Moved", "role": "primary"}),
+        json!({"api_base": elsewhere, "api_key": null}),
+    ] {
+        let (status, refused) = api.call(Method::PATCH, &path, Some(body.clone())).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {refused}"
+        );
+        assert_eq!(refused["error"]["code"], "invalid_input");
+        assert_eq!(refused["error"]["field"], "api_key");
+        assert!(
+            refused["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("needs the key itself again"),
+            "{refused}"
+        );
+    }
+    let (_, unchanged) = api.call(Method::GET, &path, None).await;
+    assert_eq!(unchanged["api_base"], Value::Null);
+    assert_eq!(unchanged["nickname"], "Prod");
+    assert_eq!(unchanged["role"], "none");
+    assert_eq!(
+        stored_row(t, saved["key"]["id"].as_str().unwrap()).await,
+        before
+    );
+    let (status, health) = api
+        .call(Method::POST, &format!("{path}/validate"), None)
+        .await;
+    assert_eq!(
+        (status, health["status"].as_str()),
+        (StatusCode::OK, Some("valid"))
+    );
+    assert!(
+        !api.app
+            .provider_log
+            .all()
+            .iter()
+            .any(|seen| seen.family == "elsewhere"),
+        "the key went nowhere new"
+    );
+
+    // Settings that do not decide where the key goes change without it.
+    let (status, renamed) = api
+        .call(Method::PATCH, &path, Some(json!({"nickname": "Renamed"})))
+        .await;
+    assert_eq!(
+        (status, renamed["key"]["nickname"].as_str()),
+        (StatusCode::OK, Some("Renamed"))
+    );
+    // With the key itself, it moves, and is checked there first.
+    let (status, moved) = api
+        .call(
+            Method::PATCH,
+            &path,
+            Some(json!({"api_base": elsewhere, "api_key": secret_text})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    assert_eq!(moved["key"]["api_base"], elsewhere.as_str());
+    assert!(api
+        .app
+        .provider_log
+        .all()
+        .iter()
+        .any(|seen| seen.family == "elsewhere" && seen.key == secret_text));
+    let (status, health) = api
+        .call(Method::POST, &format!("{path}/validate"), None)
+        .await;
+    assert_eq!(
+        (status, health["status"].as_str()),
+        (StatusCode::OK, Some("valid")),
+        "it opens for its new place"
+    );
+
+    // A destination option (Azure's resource endpoint) is a destination too; the API version is not.
+    let endpoint = format!("{}/azure-openai", api.app.provider_base);
+    let azure = |endpoint: &str, version: &str| json!({"endpoint": endpoint, "api_version": version, "deployment": "gpt-4o"});
+    let (status, saved) = api
+        .call(
+            Method::POST,
+            "/api/v1/orgs/acme/provider-keys",
+            Some(
+                json!({"provider": "azure-openai", "api_key": "0123456789abcdef0123456789azure1",
+                "options": azure(&endpoint, "2024-10-21")}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    let azure_path = format!(
+        "/api/v1/provider-keys/{}",
+        saved["key"]["id"].as_str().unwrap()
+    );
+    let (status, refused) = api
+        .call(
+            Method::PATCH,
+            &azure_path,
+            Some(json!({"options": azure(&elsewhere, "2024-10-21")})),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("api_key")),
+        "{refused}"
+    );
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Resource endpoint"),
+        "{refused}"
+    );
+    let (status, versioned) = api
+        .call(
+            Method::PATCH,
+            &azure_path,
+            Some(json!({"options": azure(&endpoint, "2025-01-01")})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{versioned}");
+    assert_eq!(versioned["key"]["options"]["api_version"], "2025-01-01");
+}
+
+/// A new secret is validated exactly like a new key: rejected → 422 and the key stays as it was;
+/// unreachable → only with `allow_unverified`; the new health replaces the old.
+async fn rotation_is_validated_like_creation(t: &TestDb) {
+    let api = Api::new(t).await;
+    let (_, saved) = api
+        .call(
+            Method::POST,
+            "/api/v1/orgs/acme/provider-keys",
+            Some(json!({"provider": "openai", "api_key": "sk-proj-rotateROTATE0001", "nickname": "Prod", "role": "primary"})),
+        )
+        .await;
+    let id = saved["key"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/provider-keys/{id}");
+    let before = stored_row(t, &id).await;
+    for body in [
+        json!({"api_key": "sk-proj-invalid-SECRETPART-0002"}),
+        json!({"api_key": "sk-proj-invalid-SECRETPART-0002", "allow_unverified": true}),
+        json!({"api_key": "sk-proj-invalid-SECRETPART-0002", "nickname": "New", "role": "none"}),
+    ] {
+        let (status, rejected) = api.call(Method::PATCH, &path, Some(body.clone())).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {rejected}"
+        );
+        assert_eq!(rejected["error"]["code"], "key_rejected");
+        assert_eq!(rejected["error"]["field"], "api_key");
+        assert!(!rejected.to_string().contains("SECRETPART"));
+    }
+    let (status, unreachable) = api
+        .call(
+            Method::PATCH,
+            &path,
+            Some(json!({"api_key": "sk-proj-down-DOWNdown0003"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unreachable["error"]["code"], "provider_unreachable");
+    assert_eq!(
+        stored_row(t, &id).await,
+        before,
+        "ciphertext, fingerprint, hint and health kept"
+    );
+    let (_, kept) = api.call(Method::GET, &path, None).await;
+    assert_eq!(
+        (kept["nickname"].as_str(), kept["role"].as_str()),
+        (Some("Prod"), Some("primary"))
+    );
+
+    let (status, unverified) = api
+        .call(
+            Method::PATCH,
+            &path,
+            Some(json!({"api_key": "sk-proj-down-DOWNdown0003", "allow_unverified": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{unverified}");
+    assert_eq!(unverified["key"]["hint"], "sk-proj...0003");
+    assert_eq!(unverified["key"]["status"], "unverified");
+    assert_eq!(unverified["key"]["last_error"]["http_status"], 503);
+    let (status, rotated) = api
+        .call(
+            Method::PATCH,
+            &path,
+            Some(json!({"api_key": "sk-proj-rotateFRESH0004"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
+    assert_eq!(
+        rotated["key"]["status"], "valid",
+        "the new key's health, not the old one's"
+    );
+    assert_eq!(rotated["key"]["last_error"], Value::Null);
+    assert!(rotated["key"]["last_validated_at"]
+        .as_str()
+        .unwrap()
+        .ends_with('Z'));
+}
+
+/// A base URL or destination option changed directly in the database: the sealed secret no longer
+/// opens, so neither validation nor a reveal sends or shows it anywhere.
+async fn a_destination_changed_in_the_database_opens_nothing(t: &TestDb) {
+    let api = Api::new(t).await;
+    let secret_text = "sk-proj-tamperTAMPER0001";
+    let (_, saved) = api
+        .call(
+            Method::POST,
+            "/api/v1/orgs/acme/provider-keys",
+            Some(json!({"provider": "openai", "api_key": secret_text, "role": "primary"})),
+        )
+        .await;
+    let id = saved["key"]["id"].as_str().unwrap().to_owned();
+    let org = api.app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+    let usable = tokens::create_in(
+        &api.app.state.db,
+        &org,
+        None,
+        TokenRequest {
+            name: "user",
+            scopes: &[TokenScope::KeysUse],
+            lifetime_days: None,
+        },
+    )
+    .await
+    .unwrap();
+    let reveal = || {
+        api.client
+            .post(api.app.url("/api/v1/orgs/acme/resolve"))
+            .bearer_auth(usable.secret.expose())
+            .json(&json!({"provider": "openai", "reveal": true}))
+            .send()
+    };
+    let answer: Value = reveal().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        answer["api_key"], secret_text,
+        "before: the org key is revealed"
+    );
+
+    let elsewhere = format!("{}/elsewhere", api.app.provider_base);
+    sqlx::query("UPDATE provider_keys SET api_base = $1 WHERE id = $2")
+        .bind(&elsewhere)
+        .bind(&id)
+        .execute(common::raw(t).await.pool())
+        .await
+        .unwrap();
+    let sent_before = api.app.provider_log.all().len();
+    let (status, body) = api
+        .call(
+            Method::POST,
+            &format!("/api/v1/provider-keys/{id}/validate"),
+            None,
+        )
+        .await;
+    assert!(status.is_server_error(), "{status}: {body}");
+    assert!(!body.to_string().contains(secret_text));
+    let response = reveal().await.unwrap();
+    assert!(response.status().is_server_error(), "{}", response.status());
+    assert!(!response.text().await.unwrap().contains(secret_text));
+    assert_eq!(
+        api.app.provider_log.all().len(),
+        sent_before,
+        "the provider was asked nothing"
+    );
+}
+
 async fn the_openapi_document_describes_masked_keys_only(t: &TestDb) {
     let api = Api::new(t).await;
     let (status, document) = api.call(Method::GET, "/api/v1/openapi.json", None).await;
@@ -403,6 +705,9 @@ async fn the_openapi_document_describes_masked_keys_only(t: &TestDb) {
 }
 
 on_both_backends!(
+    a_destination_change_needs_the_key_again,
+    rotation_is_validated_like_creation,
+    a_destination_changed_in_the_database_opens_nothing,
     keys_are_validated_before_they_are_saved,
     the_key_lifecycle_through_the_api,
     bad_input_gets_a_json_error_and_changes_nothing,

@@ -8,7 +8,7 @@ use keyhub::domain::catalog::provider;
 use keyhub::domain::keys::{KeyStatus, Role, Scope};
 use keyhub::keyring::{Keyring, KeyringError, NewKey};
 use keyhub::server::startup::{check_master_key, MasterKeyProblem, StartupError};
-use keyhub::store::keys::NewKeyRow;
+use keyhub::store::keys::{KeyRecord, NewKeyRow};
 use keyhub::store::{Db, StoreError};
 use keyhub::vault::OpenError;
 
@@ -47,10 +47,7 @@ async fn round_trip_keeps_the_secret_and_stores_hint_and_fingerprint(t: &TestDb)
     assert_eq!(record.key_family, "openai");
     assert_eq!(record.status, KeyStatus::Unverified);
     assert!(record.enabled);
-    assert_eq!(
-        keyring.reveal(&org, &record.id).await.unwrap().expose(),
-        CANARY
-    );
+    assert_eq!(keyring.reveal(&record).await.unwrap().expose(), CANARY);
     assert_eq!(
         keyring.duplicates_of(&org, &secret(CANARY)).await.unwrap()[0].id,
         record.id
@@ -75,7 +72,7 @@ async fn a_flipped_byte_in_the_stored_ciphertext_is_refused(t: &TestDb) {
         .await
         .unwrap();
     assert!(matches!(
-        keyring.reveal(&org, &record.id).await,
+        keyring.reveal(&record).await,
         Err(KeyringError::Vault(OpenError::Undecryptable))
     ));
 }
@@ -103,13 +100,18 @@ async fn a_ciphertext_copied_to_another_row_does_not_decrypt(t: &TestDb) {
         .await
         .unwrap();
     assert!(matches!(
-        keyring.reveal(&org, &attacker.id).await,
+        keyring.reveal(&attacker).await,
         Err(KeyringError::Vault(OpenError::WrongBinding))
     ));
     // Another org cannot read the row at all: every key query is scoped by org.
     let other = db.create_org("globex", "Globex").await.unwrap();
     assert!(matches!(
-        keyring.reveal(&other.id, &victim.id).await,
+        keyring
+            .reveal(&KeyRecord {
+                org_id: other.id.clone(),
+                ..victim.clone()
+            })
+            .await,
         Err(KeyringError::NotFound)
     ));
     assert!(db.key(&other.id, &victim.id).await.unwrap().is_none());
@@ -127,10 +129,7 @@ async fn a_key_written_under_an_old_master_key_reads_after_a_new_one_is_put_firs
     let rotated = format!("{},{old}", new_master_key());
     let (db, vault) = t.open(&rotated).await;
     let keyring = Keyring::new(db.clone(), vault);
-    assert_eq!(
-        keyring.reveal(&org, &record.id).await.unwrap().expose(),
-        CANARY
-    );
+    assert_eq!(keyring.reveal(&record).await.unwrap().expose(), CANARY);
     assert_eq!(
         keyring
             .duplicates_of(&org, &secret(CANARY))
@@ -259,7 +258,7 @@ async fn soft_delete_wipes_the_ciphertext_and_keeps_the_row(t: &TestDb) {
             .unwrap();
     assert_eq!(stored, None);
     assert!(matches!(
-        keyring.reveal(&org, &record.id).await,
+        keyring.reveal(&record).await,
         Err(KeyringError::NotFound)
     ));
 }
@@ -320,6 +319,127 @@ async fn the_plaintext_never_appears_in_the_database(t: &TestDb) {
     );
 }
 
+/// Reads a key again, as every use does, after its row was changed behind KeyHub's back.
+async fn reread(db: &Db, key: &KeyRecord) -> KeyRecord {
+    db.key(&key.org_id, &key.id).await.unwrap().unwrap()
+}
+
+async fn a_destination_changed_in_the_database_does_not_decrypt(t: &TestDb) {
+    let (db, keyring, org) = keyring_with_org(t, &new_master_key()).await;
+    let admin = raw(t).await;
+    let mut custom = new_key(&org, "openai", CANARY, Role::None);
+    custom.api_base = Some("https://llm.example.com/v1".into());
+    let record = keyring.store(custom).await.unwrap();
+    assert_eq!(keyring.reveal(&record).await.unwrap().expose(), CANARY);
+    for (column, value) in [
+        ("api_base", Some("https://attacker.example/v1")),
+        ("api_base", None),
+        ("provider", Some("groq")),
+    ] {
+        sqlx::query(&format!(
+            "UPDATE provider_keys SET {column} = $1 WHERE id = $2"
+        ))
+        .bind(value)
+        .bind(&record.id)
+        .execute(admin.pool())
+        .await
+        .unwrap();
+        assert!(
+            matches!(
+                keyring.reveal(&reread(&db, &record).await).await,
+                Err(KeyringError::Vault(OpenError::WrongBinding))
+            ),
+            "{column} = {value:?}"
+        );
+        sqlx::query(&format!(
+            "UPDATE provider_keys SET {column} = $1 WHERE id = $2"
+        ))
+        .bind(match column {
+            "provider" => Some("openai"),
+            _ => record.api_base.as_deref(),
+        })
+        .bind(&record.id)
+        .execute(admin.pool())
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        keyring
+            .reveal(&reread(&db, &record).await)
+            .await
+            .unwrap()
+            .expose(),
+        CANARY,
+        "back where it was entered for, it opens again"
+    );
+
+    // Options that decide the host (Azure's endpoint) are bound; the others (the deployment) not.
+    let mut azure = new_key(
+        &org,
+        "azure-openai",
+        "azure-key-0123456789abcdef",
+        Role::None,
+    );
+    azure.options = serde_json::from_value(serde_json::json!({
+        "endpoint": "https://acme.openai.azure.com", "deployment": "gpt-4o"
+    }))
+    .unwrap();
+    let azure = keyring.store(azure).await.unwrap();
+    let set_options = |options: &'static str| {
+        let (pool, id) = (admin.pool().clone(), azure.id.clone());
+        async move {
+            sqlx::query("UPDATE provider_keys SET options = $1 WHERE id = $2")
+                .bind(options)
+                .bind(id)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    };
+    set_options(r#"{"endpoint":"https://acme.openai.azure.com","deployment":"gpt-4o-mini"}"#).await;
+    assert!(keyring.reveal(&reread(&db, &azure).await).await.is_ok());
+    set_options(r#"{"endpoint":"https://attacker.example","deployment":"gpt-4o-mini"}"#).await;
+    assert!(matches!(
+        keyring.reveal(&reread(&db, &azure).await).await,
+        Err(KeyringError::Vault(OpenError::WrongBinding))
+    ));
+}
+
+/// Keys sealed before the destination was bound (envelope v1) still open; `rotate-master-key`
+/// re-seals them in the current envelope, even under the same master key, which binds them.
+async fn version_1_envelopes_open_and_the_rotation_binds_them(t: &TestDb) {
+    let master = new_master_key();
+    let (db, keyring, org) = keyring_with_org(t, &master).await;
+    let record = keyring
+        .store(new_key(&org, "openai", CANARY, Role::None))
+        .await
+        .unwrap();
+    let v1 = fernet::Fernet::new(&master)
+        .unwrap()
+        .encrypt(format!("keyhub-secret-v1\n{org}\n{}\n{CANARY}", record.id).as_bytes());
+    let admin = raw(t).await;
+    sqlx::query("UPDATE provider_keys SET secret_ciphertext = $1 WHERE id = $2")
+        .bind(format!("fernet1:{v1}"))
+        .bind(&record.id)
+        .execute(admin.pool())
+        .await
+        .unwrap();
+    assert_eq!(keyring.reveal(&record).await.unwrap().expose(), CANARY);
+
+    let report = keyring.reseal_all().await.unwrap();
+    assert_eq!((report.resealed, report.already_current), (1, 0));
+    assert_eq!(keyring.reveal(&record).await.unwrap().expose(), CANARY);
+    sqlx::query("UPDATE provider_keys SET api_base = 'https://attacker.example' WHERE id = $1")
+        .bind(&record.id)
+        .execute(admin.pool())
+        .await
+        .unwrap();
+    assert!(matches!(
+        keyring.reveal(&reread(&db, &record).await).await,
+        Err(KeyringError::Vault(OpenError::WrongBinding))
+    ));
+}
+
 on_both_backends!(
     round_trip_keeps_the_secret_and_stores_hint_and_fingerprint,
     a_flipped_byte_in_the_stored_ciphertext_is_refused,
@@ -329,12 +449,14 @@ on_both_backends!(
     soft_delete_wipes_the_ciphertext_and_keeps_the_row,
     every_health_status_fits_the_schema,
     the_plaintext_never_appears_in_the_database,
+    a_destination_changed_in_the_database_does_not_decrypt,
+    version_1_envelopes_open_and_the_rotation_binds_them,
 );
 
 async fn rotating_the_master_key_reencrypts_every_row_and_can_be_resumed(t: &TestDb) {
     let old = new_master_key();
     let (db, keyring, org) = keyring_with_org(t, &old).await;
-    let mut ids = Vec::new();
+    let mut keys = Vec::new();
     for n in 0..5 {
         let key = keyring
             .store(new_key(
@@ -345,7 +467,7 @@ async fn rotating_the_master_key_reencrypts_every_row_and_can_be_resumed(t: &Tes
             ))
             .await
             .unwrap();
-        ids.push(key.id);
+        keys.push(key);
     }
     db.close().await;
 
@@ -361,9 +483,9 @@ async fn rotating_the_master_key_reencrypts_every_row_and_can_be_resumed(t: &Tes
     // The old key is no longer needed for anything, the canary included.
     let (db, vault) = t.open(&new).await;
     let keyring = Keyring::new(db, vault);
-    for (n, id) in ids.iter().enumerate() {
+    for (n, key) in keys.iter().enumerate() {
         assert_eq!(
-            keyring.reveal(&org, id).await.unwrap().expose(),
+            keyring.reveal(key).await.unwrap().expose(),
             format!("gsk_{CANARY}{n}")
         );
     }

@@ -163,7 +163,9 @@ mod doors {
             slot: slot.slot.slot,
             provider_name: slot.target.name(),
             outcome: match (resolution.key(), resolution.platform) {
-                (Some(key), _) => crate::resolution::label_for(key, Some(viewer_id)),
+                (Some(key), _) => {
+                    crate::resolution::label_for(key, crate::resolution::Reader::Member(viewer_id))
+                }
                 (None, true) => "Platform key".to_owned(),
                 (None, false) => "No key".to_owned(),
             },
@@ -229,7 +231,6 @@ pub async fn consumer_editor(kind: String, id: String) -> Result<EditorView, Api
         .map_or(Some(viewer.user.id.as_str()), |c| {
             c.record.owner_user_id.as_deref()
         });
-    let viewer_owns = owner == Some(viewer.user.id.as_str());
     let explained = match &consumer {
         Some(consumer) => state
             .consumers
@@ -256,10 +257,7 @@ pub async fn consumer_editor(kind: String, id: String) -> Result<EditorView, Api
     let (keys, emails) = doors::lookups(&state, &viewer).await?;
     let picker_keys: Vec<PickerKey> = keys
         .values()
-        .filter(|key| match key.scope {
-            Scope::Org => true,
-            Scope::Personal => viewer_owns && key.owner_user_id.as_deref() == owner,
-        })
+        .filter(|key| crate::consumers::may_choose(actor, owner, key))
         .map(|key| PickerKey {
             id: key.id.clone(),
             key_family: key.key_family.clone(),

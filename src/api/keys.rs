@@ -355,20 +355,31 @@ pub async fn rotate_key(
     Ok(())
 }
 
+/// Changes a key's settings. Changing where it is sent (base URL, endpoint, region, …) needs the
+/// key itself in `api_key` too; a key given without such a change rotates it.
 #[leptos::server(prefix = "/api", endpoint = "keys/edit")]
 pub async fn edit_key(
     id: String,
     nickname: String,
     api_base: Option<String>,
     options: Option<std::collections::BTreeMap<String, String>>,
+    api_key: Option<String>,
+    allow_unverified: Option<String>,
 ) -> Result<(), super::error::ApiError> {
     let (state, viewer) = crate::server::auth::signed_in().await?;
-    let edit = crate::keys::KeyEdit {
-        nickname: Some(Some(nickname)),
-        api_base: Some(api_base),
-        options: options.map(|fields| doors::options(Some(fields))),
+    let change = crate::keys::KeyChange {
+        secret: api_key
+            .filter(|key| !key.trim().is_empty())
+            .map(crate::vault::SecretString::new),
+        edit: crate::keys::KeyEdit {
+            nickname: Some(Some(nickname)),
+            api_base: Some(api_base),
+            options: options.map(|fields| doors::options(Some(fields))),
+        },
+        allow_unverified: allow_unverified.is_some(),
+        ..Default::default()
     };
-    state.keys.update(viewer.key_actor(), &id, edit).await?;
+    state.keys.change(viewer.key_actor(), &id, change).await?;
     Ok(())
 }
 

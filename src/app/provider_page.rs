@@ -6,8 +6,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::layout::PageHeader;
 use crate::api::error::ApiError;
 use crate::api::keys::{
-    provider_keys, DeleteKey, EditKey, KeyItem, ProviderView, RotateKey, SetKeyEnabled, SetKeyRole,
-    ValidateKey,
+    provider_keys, DeleteKey, EditKey, KeyItem, MaskedKey, ProviderView, RotateKey, SetKeyEnabled,
+    SetKeyRole, ValidateKey,
 };
 use crate::components::form::FormError;
 use crate::components::key_status::StatusBadge;
@@ -28,6 +28,10 @@ struct KeyActions {
     edit: ServerAction<EditKey>,
     delete: ServerAction<DeleteKey>,
     validate: ServerAction<ValidateKey>,
+    /// The keys whose Rotate and Edit forms were sent last (known with JavaScript): those forms
+    /// show the errors at their fields.
+    rotated_from: RwSignal<Option<String>>,
+    edited_from: RwSignal<Option<String>>,
 }
 
 impl KeyActions {
@@ -39,6 +43,8 @@ impl KeyActions {
             edit: ServerAction::new(),
             delete: ServerAction::new(),
             validate: ServerAction::new(),
+            rotated_from: RwSignal::new(None),
+            edited_from: RwSignal::new(None),
         }
     }
 
@@ -53,17 +59,42 @@ impl KeyActions {
         ]
     }
 
-    /// The last failure of any of them, in words.
+    /// The last failure of any of them, in words; a field's error of a known Rotate or Edit form
+    /// is shown at its field instead.
     fn error(&self) -> Option<String> {
         fn text(value: Option<Result<(), ApiError>>) -> Option<String> {
             value.and_then(Result::err).map(|e| e.to_string())
         }
+        let at_form = |value: Option<Result<(), ApiError>>, from: RwSignal<Option<String>>| {
+            match from.get() {
+                Some(_) => value.and_then(Result::err).and_then(|e| e.for_form()),
+                None => text(value),
+            }
+        };
         text(self.toggle.value().get())
             .or_else(|| text(self.role.value().get()))
-            .or_else(|| text(self.rotate.value().get()))
-            .or_else(|| text(self.edit.value().get()))
+            .or_else(|| at_form(self.rotate.value().get(), self.rotated_from))
+            .or_else(|| at_form(self.edit.value().get(), self.edited_from))
             .or_else(|| text(self.delete.value().get()))
             .or_else(|| text(self.validate.value().get()))
+    }
+
+    /// The error at `field` of the last failure in `last` (an action's value), when it was sent
+    /// from `key_id`'s form.
+    fn field_error(
+        last: impl Fn() -> Option<Result<(), ApiError>> + Send + Sync + 'static,
+        sent_from: RwSignal<Option<String>>,
+        key_id: StoredValue<String>,
+        field: &'static str,
+    ) -> Signal<Option<String>> {
+        Signal::derive(move || {
+            if sent_from.get() != Some(key_id.get_value()) {
+                return None;
+            }
+            last()
+                .and_then(Result::err)
+                .and_then(|error| error.for_field(field))
+        })
     }
 }
 
@@ -249,6 +280,15 @@ fn key_row(provider: &'static Provider, item: KeyItem, actions: KeyActions) -> i
     }
 }
 
+/// The fields of the Edit form that show their own errors.
+const EDIT_FIELDS: &[&str] = &["nickname", "api_base", "options", "api_key"];
+
+/// A field's error under it, read out when it appears.
+#[component]
+fn FieldMessage(error: Signal<Option<String>>) -> impl IntoView {
+    view! { <p role="alert" class="text-xs text-red-700">{move || error.get()}</p> }
+}
+
 fn key_actions(
     provider: &'static Provider,
     item: KeyItem,
@@ -259,7 +299,6 @@ fn key_actions(
     // Copy handles: every form below needs the id and the label.
     let id = StoredValue::new(key.id.clone());
     let label = StoredValue::new(label);
-    let hidden_id = move || view! { <input type="hidden" name="id" value=id.get_value()/> };
     let named = move |what: &str| format!("{what} {}", label.get_value());
     let rank_id = format!("rank-{}", key.id);
     let used_by = if item.used_by.is_empty() {
@@ -271,6 +310,122 @@ fn key_actions(
         )
     };
     let switch = if key.enabled { "Disable" } else { "Enable" };
+    view! {
+        <div class="mt-4 flex flex-wrap items-center gap-2 border-t border-slate-100 pt-4">
+            <ActionForm action=actions.validate>
+                {hidden_id(id)}
+                <button type="submit" class=BUTTON aria-label=named("Validate") disabled=move || actions.validate.pending().get() aria-busy=move || actions.validate.pending().get().to_string()>
+                    {move || if actions.validate.pending().get() { "Checking…" } else { "Validate" }}
+                </button>
+            </ActionForm>
+            <ActionForm action=actions.toggle>
+                {hidden_id(id)}
+                <input type="hidden" name="enabled" value=(!key.enabled).to_string()/>
+                <button type="submit" class=BUTTON aria-label=named(switch)>{switch}</button>
+            </ActionForm>
+            {(key.role != Role::Primary).then(|| view! {
+                <ActionForm action=actions.role>
+                    {hidden_id(id)}
+                    <input type="hidden" name="role" value="primary"/>
+                    <button type="submit" class=BUTTON aria-label=format!("{} primary", named("Make"))>"Make primary"</button>
+                </ActionForm>
+            })}
+            <ActionForm action=actions.role attr:class="flex items-center gap-1">
+                {hidden_id(id)}
+                <input type="hidden" name="role" value="fallback"/>
+                <label for=rank_id.clone() class="text-xs text-slate-600">"Fallback position"</label>
+                <input id=rank_id type="number" name="rank" min="1" value=key.fallback_rank.map(|r| r.to_string()).unwrap_or_default() class="w-16 rounded-md border border-slate-300 px-2 py-1 text-xs"/>
+                <button type="submit" class=BUTTON aria-label=named("Set the fallback position of")>"Set"</button>
+            </ActionForm>
+            {(key.role != Role::None).then(|| view! {
+                <ActionForm action=actions.role>
+                    {hidden_id(id)}
+                    <input type="hidden" name="role" value="none"/>
+                    <button type="submit" class=BUTTON aria-label=named("Remove the role of")>"Remove role"</button>
+                </ActionForm>
+            })}
+        </div>
+        <div class="mt-3 grid gap-3 md:grid-cols-3">
+            {rotate_form(actions, id, label)}
+            {edit_form(provider, key, actions, id, label)}
+            <details class="rounded-lg border border-red-200 p-3">
+                <summary class="cursor-pointer text-sm font-medium text-red-700">"Delete…"</summary>
+                <ActionForm action=actions.delete attr:class="mt-2 space-y-2">
+                    {hidden_id(id)}
+                    <p class="text-xs text-slate-700">{used_by}</p>
+                    <p class="text-xs text-slate-700">"Deleting wipes the secret at once and cannot be undone; the activity log keeps its hint."</p>
+                    <button type="submit" class=DANGER aria-label=named("Delete")>"Delete key"</button>
+                </ActionForm>
+            </details>
+        </div>
+    }
+}
+
+/// The hidden field naming the key a form acts on.
+fn hidden_id(id: StoredValue<String>) -> impl IntoView {
+    view! { <input type="hidden" name="id" value=id.get_value()/> }
+}
+
+/// Rotate: a new secret in place, checked with the provider first. Its own view (type-erased) so
+/// rendering a page of keys stays shallow.
+fn rotate_form(
+    actions: KeyActions,
+    id: StoredValue<String>,
+    label: StoredValue<String>,
+) -> AnyView {
+    let named = move |what: &str| format!("{what} {}", label.get_value());
+    let rotate_error = move |field| {
+        KeyActions::field_error(
+            move || actions.rotate.value().get(),
+            actions.rotated_from,
+            id,
+            field,
+        )
+    };
+    view! {
+        <details class="rounded-lg border border-slate-200 p-3" open=move || rotate_error("api_key").get().is_some()>
+            <summary class="cursor-pointer text-sm font-medium text-slate-800">"Rotate"</summary>
+            <ActionForm action=actions.rotate attr:class="mt-2 space-y-2" on:submit=move |_| actions.rotated_from.set(Some(id.get_value()))>
+                {hidden_id(id)}
+                <label class="block text-xs font-medium text-slate-700">
+                    {named("New API key for")}
+                    <input type="password" name="api_key" autocomplete="off" required=true class=INPUT aria-invalid=move || rotate_error("api_key").get().is_some().to_string()/>
+                </label>
+                <FieldMessage error=rotate_error("api_key")/>
+                <p class="text-xs text-slate-500">"The new key is checked with the provider first. It keeps its place: experts and assistants that use it keep working."</p>
+                <label class="flex items-start gap-2 text-xs text-slate-700">
+                    <input type="checkbox" name="allow_unverified" value="on" class="mt-0.5 h-3.5 w-3.5 rounded border-slate-300"/>
+                    "Save even if the provider cannot be reached"
+                </label>
+                <button type="submit" class=BUTTON>"Rotate key"</button>
+            </ActionForm>
+        </details>
+    }
+    .into_any()
+}
+
+/// Edit: nickname, base URL and options; a move to another destination needs the key again.
+fn edit_form(
+    provider: &'static Provider,
+    key: MaskedKey,
+    actions: KeyActions,
+    id: StoredValue<String>,
+    label: StoredValue<String>,
+) -> AnyView {
+    let named = move |what: &str| format!("{what} {}", label.get_value());
+    let edit_error = move |field| {
+        KeyActions::field_error(
+            move || actions.edit.value().get(),
+            actions.edited_from,
+            id,
+            field,
+        )
+    };
+    let moving_words = format!(
+        "Needed only when you change {}: a key is sent somewhere new only when you paste it again, \
+         and it is checked there first.",
+        provider.destination_words()
+    );
     let options: Vec<(&'static str, &'static str, &'static str, String)> = provider
         .options
         .iter()
@@ -284,87 +439,40 @@ fn key_actions(
         })
         .collect();
     view! {
-        <div class="mt-4 flex flex-wrap items-center gap-2 border-t border-slate-100 pt-4">
-            <ActionForm action=actions.validate>
-                {hidden_id()}
-                <button type="submit" class=BUTTON aria-label=named("Validate") disabled=move || actions.validate.pending().get() aria-busy=move || actions.validate.pending().get().to_string()>
-                    {move || if actions.validate.pending().get() { "Checking…" } else { "Validate" }}
-                </button>
-            </ActionForm>
-            <ActionForm action=actions.toggle>
-                {hidden_id()}
-                <input type="hidden" name="enabled" value=(!key.enabled).to_string()/>
-                <button type="submit" class=BUTTON aria-label=named(switch)>{switch}</button>
-            </ActionForm>
-            {(key.role != Role::Primary).then(|| view! {
-                <ActionForm action=actions.role>
-                    {hidden_id()}
-                    <input type="hidden" name="role" value="primary"/>
-                    <button type="submit" class=BUTTON aria-label=format!("{} primary", named("Make"))>"Make primary"</button>
-                </ActionForm>
-            })}
-            <ActionForm action=actions.role attr:class="flex items-center gap-1">
-                {hidden_id()}
-                <input type="hidden" name="role" value="fallback"/>
-                <label for=rank_id.clone() class="text-xs text-slate-600">"Fallback position"</label>
-                <input id=rank_id type="number" name="rank" min="1" value=key.fallback_rank.map(|r| r.to_string()).unwrap_or_default() class="w-16 rounded-md border border-slate-300 px-2 py-1 text-xs"/>
-                <button type="submit" class=BUTTON aria-label=named("Set the fallback position of")>"Set"</button>
-            </ActionForm>
-            {(key.role != Role::None).then(|| view! {
-                <ActionForm action=actions.role>
-                    {hidden_id()}
-                    <input type="hidden" name="role" value="none"/>
-                    <button type="submit" class=BUTTON aria-label=named("Remove the role of")>"Remove role"</button>
-                </ActionForm>
-            })}
-        </div>
-        <div class="mt-3 grid gap-3 md:grid-cols-3">
-            <details class="rounded-lg border border-slate-200 p-3">
-                <summary class="cursor-pointer text-sm font-medium text-slate-800">"Rotate"</summary>
-                <ActionForm action=actions.rotate attr:class="mt-2 space-y-2">
-                    {hidden_id()}
+        <details class="rounded-lg border border-slate-200 p-3" open=move || EDIT_FIELDS.iter().any(|field| edit_error(field).get().is_some())>
+            <summary class="cursor-pointer text-sm font-medium text-slate-800">"Edit"</summary>
+            <ActionForm action=actions.edit attr:class="mt-2 space-y-2" on:submit=move |_| actions.edited_from.set(Some(id.get_value()))>
+                {hidden_id(id)}
+                <label class="block text-xs font-medium text-slate-700">
+                    "Nickname"
+                    <input type="text" name="nickname" maxlength="80" value=key.nickname.unwrap_or_default() class=INPUT/>
+                </label>
+                <FieldMessage error=edit_error("nickname")/>
+                <label class="block text-xs font-medium text-slate-700">
+                    "API base URL"
+                    <input type="url" name="api_base" value=key.api_base.unwrap_or_default() placeholder=provider.default_base_url.unwrap_or("https://…") class=INPUT/>
+                </label>
+                <FieldMessage error=edit_error("api_base")/>
+                {options.into_iter().map(|(name, field_label, placeholder, value)| view! {
                     <label class="block text-xs font-medium text-slate-700">
-                        {named("New API key for")}
-                        <input type="password" name="api_key" autocomplete="off" required=true class=INPUT/>
+                        {field_label}
+                        <input type="text" name=format!("options[{name}]") value=value placeholder=placeholder class=INPUT/>
                     </label>
-                    <p class="text-xs text-slate-500">"The key keeps its place: experts and assistants that use it keep working."</p>
-                    <label class="flex items-start gap-2 text-xs text-slate-700">
-                        <input type="checkbox" name="allow_unverified" value="on" class="mt-0.5 h-3.5 w-3.5 rounded border-slate-300"/>
-                        "Save even if the provider cannot be reached"
-                    </label>
-                    <button type="submit" class=BUTTON>"Rotate key"</button>
-                </ActionForm>
-            </details>
-            <details class="rounded-lg border border-slate-200 p-3">
-                <summary class="cursor-pointer text-sm font-medium text-slate-800">"Edit"</summary>
-                <ActionForm action=actions.edit attr:class="mt-2 space-y-2">
-                    {hidden_id()}
-                    <label class="block text-xs font-medium text-slate-700">
-                        "Nickname"
-                        <input type="text" name="nickname" maxlength="80" value=key.nickname.unwrap_or_default() class=INPUT/>
-                    </label>
-                    <label class="block text-xs font-medium text-slate-700">
-                        "API base URL"
-                        <input type="url" name="api_base" value=key.api_base.unwrap_or_default() placeholder=provider.default_base_url.unwrap_or("https://…") class=INPUT/>
-                    </label>
-                    {options.into_iter().map(|(name, field_label, placeholder, value)| view! {
-                        <label class="block text-xs font-medium text-slate-700">
-                            {field_label}
-                            <input type="text" name=format!("options[{name}]") value=value placeholder=placeholder class=INPUT/>
-                        </label>
-                    }).collect_view()}
-                    <button type="submit" class=BUTTON>"Save changes"</button>
-                </ActionForm>
-            </details>
-            <details class="rounded-lg border border-red-200 p-3">
-                <summary class="cursor-pointer text-sm font-medium text-red-700">"Delete…"</summary>
-                <ActionForm action=actions.delete attr:class="mt-2 space-y-2">
-                    {hidden_id()}
-                    <p class="text-xs text-slate-700">{used_by}</p>
-                    <p class="text-xs text-slate-700">"Deleting wipes the secret at once and cannot be undone; the activity log keeps its hint."</p>
-                    <button type="submit" class=DANGER aria-label=named("Delete")>"Delete key"</button>
-                </ActionForm>
-            </details>
-        </div>
+                }).collect_view()}
+                <FieldMessage error=edit_error("options")/>
+                <label class="block text-xs font-medium text-slate-700">
+                    {named("API key again for")}
+                    <input type="password" name="api_key" autocomplete="off" class=INPUT aria-invalid=move || edit_error("api_key").get().is_some().to_string()/>
+                </label>
+                <p class="text-xs text-slate-500">{moving_words}</p>
+                <FieldMessage error=edit_error("api_key")/>
+                <label class="flex items-start gap-2 text-xs text-slate-700">
+                    <input type="checkbox" name="allow_unverified" value="on" class="mt-0.5 h-3.5 w-3.5 rounded border-slate-300"/>
+                    "Save even if the provider cannot be reached"
+                </label>
+                <button type="submit" class=BUTTON>"Save changes"</button>
+            </ActionForm>
+        </details>
     }
+    .into_any()
 }

@@ -95,6 +95,8 @@ pub struct OptionField {
     pub name: &'static str,
     pub label: &'static str,
     pub required: bool,
+    /// Decides where the key is sent (a host, region or project): changing it needs the key again.
+    pub destination: bool,
     pub placeholder: &'static str,
     pub help: &'static str,
 }
@@ -136,6 +138,22 @@ pub struct Provider {
 }
 
 impl Provider {
+    /// What decides where this provider's keys are sent, in words: "the base URL or Region".
+    pub fn destination_words(&self) -> String {
+        let mut what = vec!["the base URL"];
+        what.extend(
+            self.options
+                .iter()
+                .filter(|field| field.destination)
+                .map(|field| field.label),
+        );
+        let last = what.pop().unwrap_or_default();
+        match what.is_empty() {
+            true => last.to_owned(),
+            false => format!("{} or {last}", what.join(", ")),
+        }
+    }
+
     /// The known prefix a key starts with, if any (longest match first).
     pub fn matching_prefix(&self, key: &str) -> Option<&'static str> {
         self.key_format
@@ -178,6 +196,7 @@ const AZURE_ENDPOINT: OptionField = OptionField {
     name: "endpoint",
     label: "Resource endpoint",
     required: true,
+    destination: true,
     placeholder: "https://my-resource.openai.azure.com",
     help: "The endpoint of your Azure OpenAI resource, shown under Keys and Endpoint in the Azure portal.",
 };
@@ -185,6 +204,7 @@ const AZURE_API_VERSION: OptionField = OptionField {
     name: "api_version",
     label: "API version",
     required: false,
+    destination: false,
     placeholder: "2024-10-21",
     help: "The api-version query parameter; leave empty for 2024-10-21.",
 };
@@ -192,6 +212,7 @@ const AZURE_DEPLOYMENT: OptionField = OptionField {
     name: "deployment",
     label: "Deployment",
     required: false,
+    destination: false,
     placeholder: "gpt-4o",
     help: "The deployment name experts call by default.",
 };
@@ -465,6 +486,7 @@ pub const PROVIDERS: &[Provider] = &[
             name: "base_url",
             label: "Ollama base URL",
             required: false,
+            destination: true,
             placeholder: "http://localhost:11434",
             help: "Where your Ollama server listens. Private addresses need KEYHUB_ALLOW_PRIVATE_ENDPOINTS.",
         }],
@@ -644,6 +666,7 @@ pub const PROVIDERS: &[Provider] = &[
                 name: "access_key_id",
                 label: "Access key ID",
                 required: false,
+                destination: false,
                 placeholder: "AKIA…",
                 help: "Needed with an IAM secret access key; leave empty for a Bedrock API key.",
             },
@@ -651,6 +674,7 @@ pub const PROVIDERS: &[Provider] = &[
                 name: "region",
                 label: "Region",
                 required: true,
+                destination: true,
                 placeholder: "us-east-1",
                 help: "The AWS region where Bedrock models are enabled for your account.",
             },
@@ -689,6 +713,7 @@ pub const PROVIDERS: &[Provider] = &[
                 name: "project",
                 label: "Project ID",
                 required: true,
+                destination: true,
                 placeholder: "my-project",
                 help: "The Google Cloud project that has Vertex AI enabled.",
             },
@@ -696,6 +721,7 @@ pub const PROVIDERS: &[Provider] = &[
                 name: "location",
                 label: "Location",
                 required: true,
+                destination: true,
                 placeholder: "us-central1",
                 help: "The Vertex AI region to call.",
             },
@@ -730,6 +756,7 @@ pub const PROVIDERS: &[Provider] = &[
             name: "name",
             label: "Endpoint name",
             required: true,
+            destination: false,
             placeholder: "vllm",
             help: "Lowercase letters a–z only; experts pick the endpoint by this name.",
         }],
@@ -837,6 +864,7 @@ pub const PROVIDERS: &[Provider] = &[
             name: "region",
             label: "Region",
             required: true,
+            destination: true,
             placeholder: "westeurope",
             help: REGION_PLACEHOLDER_HELP,
         }],

@@ -240,6 +240,25 @@ pub fn clean_options(
     Ok(clean)
 }
 
+/// Where a key is sent, as one text: its provider, its base URL and the options that decide the
+/// host, region or project. The one place this is decided: changing it needs the key itself again,
+/// and the sealed secret is bound to it (SPEC.md §9). Takes the cleaned, stored values.
+pub fn destination(
+    provider: &Provider,
+    api_base: Option<&str>,
+    options: &Map<String, Value>,
+) -> String {
+    let mut parts = vec![
+        Value::from(provider.id),
+        Value::from(api_base.unwrap_or_default()),
+    ];
+    for field in provider.options.iter().filter(|field| field.destination) {
+        let value = options.get(field.name).and_then(Value::as_str);
+        parts.push(Value::from(vec![field.name, value.unwrap_or_default()]));
+    }
+    Value::Array(parts).to_string()
+}
+
 /// The family a key serves: the provider's, and for custom endpoints one per endpoint name.
 pub fn key_family(provider: &Provider, options: &Map<String, Value>) -> String {
     match options.get("name").and_then(Value::as_str) {
@@ -335,6 +354,56 @@ mod tests {
             assert!(clean_api_base(Some(never), true).is_err(), "{never}");
         }
         assert_eq!(clean_api_base(Some("  "), false).unwrap(), None);
+    }
+
+    #[test]
+    fn the_destination_is_the_base_url_and_the_options_that_decide_the_host() {
+        let azure = provider("azure-openai").unwrap();
+        let options = |endpoint: &str, deployment: &str| {
+            let mut map = Map::new();
+            map.insert("endpoint".into(), Value::String(endpoint.into()));
+            map.insert("deployment".into(), Value::String(deployment.into()));
+            map
+        };
+        let here = destination(
+            azure,
+            None,
+            &options("https://a.openai.azure.com", "gpt-4o"),
+        );
+        assert_eq!(
+            here,
+            destination(
+                azure,
+                None,
+                &options("https://a.openai.azure.com", "gpt-4o-mini")
+            ),
+            "the deployment is not where the key goes"
+        );
+        for elsewhere in [
+            destination(
+                azure,
+                None,
+                &options("https://b.openai.azure.com", "gpt-4o"),
+            ),
+            destination(
+                azure,
+                Some("https://a.openai.azure.com"),
+                &options("https://a.openai.azure.com", "gpt-4o"),
+            ),
+            destination(
+                provider("openai").unwrap(),
+                None,
+                &options("https://a.openai.azure.com", "gpt-4o"),
+            ),
+        ] {
+            assert_ne!(here, elsewhere);
+        }
+        let region = |name: &str| {
+            let mut map = Map::new();
+            map.insert("region".into(), Value::String(name.into()));
+            destination(provider("azure-speech").unwrap(), None, &map)
+        };
+        assert_ne!(region("westeurope"), region("eastus"));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::accounts::tokens::TokenCaller;
 use crate::domain::accounts::TokenScope;
 use crate::domain::catalog::{provider, Category, Provider};
 use crate::domain::keys::{KeyStatus, Role, Scope};
-use crate::keyring::{Keyring, KeyringError};
+use crate::keyring::{Keyring, KeyringError, NO_KEY_HINT};
 use crate::store::accounts::{Membership, User};
 use crate::store::activity::NewEvent;
 use crate::store::change::{KeyGroup, OrgChange};
@@ -27,8 +27,8 @@ use crate::vault::SecretString;
 use arrangement::{rearrange, without, RoleChange};
 pub use call_outcome::CallFailure;
 use input::{
-    clean_api_base, clean_nickname, clean_options, clean_secret, key_family, prefix_warning,
-    FieldProblem,
+    clean_api_base, clean_nickname, clean_options, clean_secret, destination, key_family,
+    prefix_warning, FieldProblem,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -186,6 +186,31 @@ impl KeyFilter {
 /// The provider of a stored key (the catalog is compiled in; a row always names one of it).
 fn provider_of(key: &KeyRecord) -> Result<&'static Provider, KeyError> {
     provider(&key.provider).ok_or(KeyError::NotFound)
+}
+
+/// A stored key's provider options.
+fn stored_options(key: &KeyRecord) -> Map<String, Value> {
+    serde_json::from_str(&key.options).unwrap_or_default()
+}
+
+/// The editable settings of a key, cleaned.
+struct KeySettings {
+    nickname: Option<String>,
+    api_base: Option<String>,
+    options: Map<String, Value>,
+}
+
+/// Why a change of where a key is sent is refused without the key: nobody, admins included, can
+/// read a stored key back, so nobody may send it somewhere new without holding it.
+fn destination_needs_the_key(provider: &Provider) -> FieldProblem {
+    FieldProblem {
+        field: "api_key",
+        message: format!(
+            "Changing {} sends the key somewhere new, so it needs the key itself again: paste it \
+             in API key.",
+            provider.destination_words()
+        ),
+    }
 }
 
 /// How a key is named in messages and the activity log: nickname and hint.
@@ -432,7 +457,8 @@ impl KeyService {
         let health = judge(provider, &verdict, draft.allow_unverified)?;
 
         let id = new_id();
-        let sealed = self.keyring.seal(provider, &org.id, &id, &secret);
+        let to = destination(provider, api_base.as_deref(), &options);
+        let sealed = self.keyring.seal(provider, &org.id, &id, &to, &secret);
         drop(secret);
         let now = now_ms();
         let options_text = Value::Object(options.clone()).to_string();
@@ -509,7 +535,8 @@ impl KeyService {
 
     /// Changes a key in one transaction: rotates its secret, edits its settings and gives it a
     /// role, each only when asked. Everything is checked before anything is written, so a refused
-    /// part leaves the key as it was.
+    /// part leaves the key as it was. A new secret is validated like a new key (at the key's new
+    /// destination, when that changes too); changing the destination needs the secret itself again.
     pub async fn change(
         &self,
         actor: KeyActor<'_>,
@@ -523,23 +550,46 @@ impl KeyService {
             true => None,
             false => Some(self.settings_after(&current, provider, change.edit)?),
         };
+        let (api_base, options) = match &settings {
+            Some(after) => (after.api_base.clone(), after.options.clone()),
+            None => (current.api_base.clone(), stored_options(&current)),
+        };
+        let to = destination(provider, api_base.as_deref(), &options);
+        let moves = to
+            != destination(
+                provider,
+                current.api_base.as_deref(),
+                &stored_options(&current),
+            );
+        let secret = match change.secret {
+            Some(secret) => Some(secret),
+            // A key without a secret (a local Ollama) has nothing to enter again.
+            None if moves && current.hint == NO_KEY_HINT => Some(SecretString::new("")),
+            None if moves => return Err(destination_needs_the_key(provider).into()),
+            None => None,
+        };
         let mut warning = None;
-        let sealed = match change.secret {
+        let rotated = match secret {
             Some(raw) => {
                 let secret = clean_secret(provider, raw.expose())?;
                 self.duplicate(actor, &secret, Some(key_id)).await?;
                 warning = prefix_warning(provider, &secret);
-                Some(
-                    self.keyring
-                        .seal(provider, &current.org_id, key_id, &secret),
-                )
+                let verdict = self
+                    .prober
+                    .validate(provider, &secret, api_base.as_deref(), &options)
+                    .await;
+                let health = judge(provider, &verdict, change.allow_unverified)?;
+                let sealed = self
+                    .keyring
+                    .seal(provider, &current.org_id, key_id, &to, &secret);
+                Some((sealed, health))
             }
             None => None,
         };
 
         let (mut tx, key) = self.begin(actor, key_id).await?;
         let now = now_ms();
-        if let Some(sealed) = sealed {
+        if let Some((sealed, health)) = rotated {
             tx.replace_secret(
                 key_id,
                 &sealed.sealed,
@@ -549,16 +599,17 @@ impl KeyService {
                 now,
             )
             .await?;
+            tx.set_health(key_id, &health).await?;
             let rotated = tx.live_key(key_id).await?.ok_or(KeyError::NotFound)?;
             tx.record(&self.event(actor, "key.rotated", &rotated, format!("was {}", key.hint)))
                 .await?;
         }
-        if let Some((nickname, api_base, options)) = settings {
+        if let Some(after) = settings {
             tx.update_settings(
                 key_id,
-                nickname.as_deref(),
-                api_base.as_deref(),
-                &options,
+                after.nickname.as_deref(),
+                after.api_base.as_deref(),
+                &Value::Object(after.options).to_string(),
                 actor.user_id(),
                 now,
             )
@@ -580,13 +631,13 @@ impl KeyService {
         })
     }
 
-    /// The settings a key will have after `edit`: nickname, base URL and options text.
+    /// The settings a key will have after `edit`.
     fn settings_after(
         &self,
         key: &KeyRecord,
         provider: &'static Provider,
         edit: KeyEdit,
-    ) -> Result<(Option<String>, Option<String>, String), KeyError> {
+    ) -> Result<KeySettings, KeyError> {
         let nickname = match edit.nickname {
             Some(nickname) => clean_nickname(nickname.as_deref())?,
             None => key.nickname.clone(),
@@ -605,11 +656,15 @@ impl KeyService {
                     }
                     .into());
                 }
-                Value::Object(options).to_string()
+                options
             }
-            None => key.options.clone(),
+            None => stored_options(key),
         };
-        Ok((nickname, api_base, options))
+        Ok(KeySettings {
+            nickname,
+            api_base,
+            options,
+        })
     }
 
     pub async fn update(
@@ -724,8 +779,8 @@ impl KeyService {
             return Ok(None);
         };
         let provider = provider_of(key)?;
-        let secret = self.keyring.reveal(&key.org_id, &key.id).await?;
-        let options: Map<String, Value> = serde_json::from_str(&key.options).unwrap_or_default();
+        let secret = self.keyring.reveal(key).await?;
+        let options = stored_options(key);
         let verdict = self
             .prober
             .validate(provider, &secret, key.api_base.as_deref(), &options)

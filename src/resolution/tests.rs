@@ -75,6 +75,7 @@ struct Case {
     keys: Vec<KeyRecord>,
     chosen: Option<&'static str>,
     owner: Option<&'static str>,
+    reader: Reader<'static>,
     policy: Policy,
     /// The candidates in order, as `id:source`; `platform` or `no_key` when none.
     expect: &'static [&'static str],
@@ -88,7 +89,7 @@ fn run(case: &Case) -> Resolution {
         target: &target,
         owner: case.owner,
         chosen: case.chosen,
-        reader: None,
+        reader: case.reader,
     };
     resolve(&case.keys, &request, case.policy, NOW)
 }
@@ -118,6 +119,7 @@ fn every_step_of_the_resolution_order() {
             keys: vec![key("a", "org/primary"), key("b", "org/fallback1"), key("c", "org/none")],
             chosen: Some("c"),
             owner: Some(OWNER),
+            reader: Reader::Member(OWNER),
             policy: OPEN,
             expect: &["c:selected", "a:org_primary", "b:fallback"],
             says: "The chosen key 'c' (sk-...c).",
@@ -127,6 +129,7 @@ fn every_step_of_the_resolution_order() {
             keys: vec![key("a", "org/primary"), disabled(key("c", "org/none"))],
             chosen: Some("c"),
             owner: Some(OWNER),
+            reader: Reader::Member(OWNER),
             policy: OPEN,
             expect: &["a:org_primary"],
             says: "The organization's primary 'a' (sk-...a): the chosen key 'c' (sk-...c) is disabled.",
@@ -136,6 +139,7 @@ fn every_step_of_the_resolution_order() {
             keys: vec![key("a", "org/primary")],
             chosen: Some("gone"),
             owner: Some(OWNER),
+            reader: Reader::Member(OWNER),
             policy: OPEN,
             expect: &["a:org_primary"],
             says: "the chosen key was deleted",
@@ -148,6 +152,7 @@ fn every_step_of_the_resolution_order() {
             ],
             chosen: Some("c"),
             owner: Some(OWNER),
+            reader: Reader::Member(OWNER),
             policy: OPEN,
             expect: &["a:org_primary"],
             says: "is rate-limited until",
@@ -157,6 +162,7 @@ fn every_step_of_the_resolution_order() {
             keys: vec![with_status(key("c", "org/none"), KeyStatus::RateLimited, Some(-1))],
             chosen: Some("c"),
             owner: Some(OWNER),
+            reader: Reader::Member(OWNER),
             policy: OPEN,
             expect: &["c:selected"],
             says: "The chosen key",
@@ -166,6 +172,7 @@ fn every_step_of_the_resolution_order() {
             keys: vec![disabled(key("a", "org/primary")), key("b", "org/fallback1")],
             chosen: Some("a"),
             owner: Some(OWNER),
+            reader: Reader::Member(OWNER),
             policy: OPEN,
             expect: &["b:fallback"],
             says: "Fallback 1 'b' (sk-...b): the chosen key 'a' (sk-...a) is disabled.",
@@ -175,6 +182,7 @@ fn every_step_of_the_resolution_order() {
             keys: vec![key("org", "org/primary"), key("mine", "mine/primary")],
             chosen: None,
             owner: Some(OWNER),
+            reader: Reader::Member(OWNER),
             policy: OPEN,
             expect: &["mine:personal_primary", "org:org_primary"],
             says: "The owner's personal primary 'mine'",
@@ -184,6 +192,7 @@ fn every_step_of_the_resolution_order() {
             keys: vec![key("org", "org/primary"), key("mine", "mine/primary")],
             chosen: None,
             owner: Some(OWNER),
+            reader: Reader::Member(OWNER),
             policy: Policy { allow_personal_keys: false, ..OPEN },
             expect: &["org:org_primary"],
             says: "The organization's primary",
@@ -193,6 +202,7 @@ fn every_step_of_the_resolution_order() {
             keys: vec![key("org", "org/primary"), key("mine", "mine/none")],
             chosen: Some("mine"),
             owner: Some(OWNER),
+            reader: Reader::Member(OWNER),
             policy: Policy { allow_personal_keys: false, ..OPEN },
             expect: &["org:org_primary"],
             says: "personal key, which is not allowed here",
@@ -202,6 +212,7 @@ fn every_step_of_the_resolution_order() {
             keys: vec![key("bob", "other/primary"), key("org", "org/fallback1")],
             chosen: None,
             owner: Some(OWNER),
+            reader: Reader::Member(OWNER),
             policy: OPEN,
             expect: &["org:fallback"],
             says: "Fallback 1 'org'",
@@ -211,6 +222,7 @@ fn every_step_of_the_resolution_order() {
             keys: vec![key("mine", "mine/primary"), key("org", "org/primary")],
             chosen: None,
             owner: None,
+            reader: Reader::Token,
             policy: OPEN,
             expect: &["org:org_primary"],
             says: "The organization's primary",
@@ -225,6 +237,7 @@ fn every_step_of_the_resolution_order() {
             ],
             chosen: None,
             owner: Some(OWNER),
+            reader: Reader::Member(OWNER),
             policy: OPEN,
             expect: &["m1:fallback", "o1:fallback", "o2:fallback"],
             says: "Personal fallback 1 'm1' (sk-...m1): the organization's primary 'p' (sk-...p) is out of credit until",
@@ -237,6 +250,7 @@ fn every_step_of_the_resolution_order() {
             ],
             chosen: None,
             owner: Some(OWNER),
+            reader: Reader::Member(OWNER),
             policy: OPEN,
             expect: &["f:fallback"],
             says: "was rejected by the provider (invalid)",
@@ -250,6 +264,7 @@ fn every_step_of_the_resolution_order() {
             },
             chosen: Some("voice"),
             owner: Some(OWNER),
+            reader: Reader::Member(OWNER),
             policy: Policy { platform_key_configured: false, ..OPEN },
             expect: &["no_key"],
             says: "No OpenAI key: the organization has none enabled. Add one at /hub/openai.",
@@ -259,6 +274,7 @@ fn every_step_of_the_resolution_order() {
             keys: vec![disabled(key("p", "org/primary"))],
             chosen: None,
             owner: Some(OWNER),
+            reader: Reader::Member(OWNER),
             policy: OPEN,
             expect: &["platform"],
             says: "The platform key for OpenAI",
@@ -268,6 +284,7 @@ fn every_step_of_the_resolution_order() {
             keys: vec![with_status(key("p", "org/primary"), KeyStatus::RateLimited, Some(2))],
             chosen: None,
             owner: Some(OWNER),
+            reader: Reader::Member(OWNER),
             policy: OPEN,
             expect: &["no_key"],
             says: "No usable OpenAI key: the organization's primary 'p' (sk-...p) is rate-limited until",
@@ -277,6 +294,7 @@ fn every_step_of_the_resolution_order() {
             keys: vec![key("n", "org/none")],
             chosen: None,
             owner: Some(OWNER),
+            reader: Reader::Member(OWNER),
             policy: OPEN,
             expect: &["no_key"],
             says: "No OpenAI key is the primary or a fallback. Make one the primary at /hub/openai",
@@ -286,6 +304,7 @@ fn every_step_of_the_resolution_order() {
             keys: vec![],
             chosen: None,
             owner: Some(OWNER),
+            reader: Reader::Member(OWNER),
             policy: Policy { allow_platform_keys: false, ..OPEN },
             expect: &["no_key"],
             says: "does not allow platform keys. Add one at /hub/openai.",
@@ -295,9 +314,64 @@ fn every_step_of_the_resolution_order() {
             keys: vec![],
             chosen: None,
             owner: None,
+            reader: Reader::Member(OWNER),
             policy: Policy { platform_key_configured: false, ..OPEN },
             expect: &["no_key"],
             says: "No OpenAI key: the organization has none enabled.",
+        },
+        Case {
+            name: "an API token never gets a personal key, not even the consumer owner's primary",
+            keys: vec![key("pk1", "mine/primary"), key("org", "org/fallback1")],
+            chosen: None,
+            owner: Some(OWNER),
+            reader: Reader::Token,
+            policy: OPEN,
+            expect: &["org:fallback"],
+            says: "Fallback 1 'org' (sk-...org).",
+        },
+        Case {
+            name: "an API token is not told of personal keys that did not serve",
+            keys: vec![
+                disabled(key("pk1", "mine/primary")),
+                key("pk2", "mine/fallback1"),
+                key("org", "org/primary"),
+            ],
+            chosen: None,
+            owner: Some(OWNER),
+            reader: Reader::Token,
+            policy: OPEN,
+            expect: &["org:org_primary"],
+            says: "The organization's primary 'org' (sk-...org).",
+        },
+        Case {
+            name: "a slot choosing its owner's personal key does not serve an API token",
+            keys: vec![key("pk1", "mine/none"), key("org", "org/primary")],
+            chosen: Some("pk1"),
+            owner: Some(OWNER),
+            reader: Reader::Token,
+            policy: OPEN,
+            expect: &["org:org_primary"],
+            says: "the chosen key serves only its owner, never an API token",
+        },
+        Case {
+            name: "an API token gets the platform key when the org has only personal keys",
+            keys: vec![key("pk1", "mine/primary")],
+            chosen: None,
+            owner: Some(OWNER),
+            reader: Reader::Token,
+            policy: OPEN,
+            expect: &["platform"],
+            says: "The platform key for OpenAI",
+        },
+        Case {
+            name: "an API token gets no_key, not a personal key, when the platform key is not allowed",
+            keys: vec![key("pk1", "mine/primary")],
+            chosen: None,
+            owner: Some(OWNER),
+            reader: Reader::Token,
+            policy: Policy { allow_platform_keys: false, ..OPEN },
+            expect: &["no_key"],
+            says: "No OpenAI key: the organization has none enabled and does not allow platform keys.",
         },
     ];
     for case in &cases {
@@ -310,6 +384,17 @@ fn every_step_of_the_resolution_order() {
             resolution.explanation,
             case.says
         );
+        if case.reader == Reader::Token {
+            let told = format!("{} {:?}", resolution.explanation, resolution.passed_over);
+            for personal in case.keys.iter().filter(|k| k.scope == Scope::Personal) {
+                assert!(
+                    !told.contains(&personal.id),
+                    "{}: a token is told of {}: {told}",
+                    case.name,
+                    personal.id
+                );
+            }
+        }
     }
 }
 
@@ -320,6 +405,7 @@ fn a_chosen_key_that_cannot_serve_is_a_problem_the_consumer_shows() {
         keys,
         chosen: Some(chosen),
         owner: Some(OWNER),
+        reader: Reader::Member(OWNER),
         policy: OPEN,
         expect: &[],
         says: "",
@@ -350,15 +436,11 @@ fn another_members_personal_key_is_named_not_shown() {
         resolve(&keys, &request, OPEN, NOW).explanation
     };
     assert_eq!(
-        explain(Some(OWNER)),
+        explain(Reader::Member(OWNER)),
         "The owner's personal primary 'mine' (sk-...mine)."
     );
     assert_eq!(
-        explain(None),
-        "The owner's personal primary 'mine' (sk-...mine)."
-    );
-    assert_eq!(
-        explain(Some("user-admin")),
+        explain(Reader::Member("user-admin")),
         "The owner's personal primary (a personal key of the owner)."
     );
 }

@@ -13,15 +13,13 @@ use super::error::RestError;
 use super::json::ApiJson;
 use super::keys::{invalid, present};
 use crate::components::time::rfc3339;
-use crate::consumers::{Consumer, ConsumerPatch, SlotDraft};
+use crate::consumers::{Consumer, ConsumerPatch, Revealed, SlotDraft};
 use crate::domain::accounts::TokenScope;
 use crate::domain::consumers::{ConsumerKind, Slot, Target};
 use crate::keys::KeyActor;
 use crate::resolution::Source;
 use crate::server::auth::ApiCaller;
 use crate::server::state::AppState;
-use crate::store::activity::NewEvent;
-use crate::store::now_ms;
 
 /// One slot: the provider (an id from `/api/v1/providers`, or `custom:<name>`), the model or
 /// voice, and the chosen key (`null`: "Use main key").
@@ -308,7 +306,7 @@ pub struct ResolveBody {
     consumer: Option<ConsumerRef>,
     /// `chat` (default), `stt`, `tts` or `image`: which of the consumer's slots.
     modality: Option<String>,
-    /// Return the secret too: only for a `keys:use` token, and audited.
+    /// Return the secret too: only for a `keys:use` token and an organization key, and audited.
     #[serde(default)]
     reveal: bool,
 }
@@ -321,21 +319,30 @@ pub struct ResolveAnswer {
     key_id: Option<String>,
     hint: Option<String>,
     nickname: Option<String>,
-    /// `selected`, `personal_primary`, `org_primary`, `fallback` or `platform`.
+    /// `selected`, `org_primary`, `fallback` or `platform` (an API token never gets a member's
+    /// personal key).
     #[schema(value_type = String)]
     source: Source,
     fallback_rank: Option<i64>,
     explanation: String,
     /// Keys passed over before this one, each with the reason.
     passed_over: Vec<String>,
-    /// Only with `"reveal": true` and the `keys:use` scope.
+    /// The secret: only with `"reveal": true`, the `keys:use` scope, and an organization key
+    /// serving. Platform keys are never revealed (`source: platform` comes without it).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = Password)]
     api_key: Option<String>,
+    /// With `"reveal": true` and no `api_key`: why not (the platform key serves, used only
+    /// through the gateway), and what to do instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
 }
 
 /// Resolve which key serves a provider, optionally for an expert's or assistant's slot. A
-/// `keys:read` or `keys:use` token may ask; the secret comes back only with `reveal` and `keys:use`.
+/// `keys:read` or `keys:use` token may ask; an API token resolves the org's keys (and the platform
+/// key where the org allows it), never a member's personal key. The secret comes back only with
+/// `reveal`, `keys:use` and an organization key serving, and each reveal is an activity event; when
+/// the platform key serves, the answer is `source: platform` without `api_key`, with a `note`.
 #[utoipa::path(post, path = "/api/v1/orgs/{org}/resolve", tag = "resolve",
     params(("org" = String, Path, description = "The org's slug")),
     request_body = ResolveBody,
@@ -386,30 +393,9 @@ pub async fn resolve(
         ));
     };
     let key = resolution.key();
-    let api_key = match body.reveal {
-        false => None,
+    let (api_key, note) = match body.reveal {
+        false => (None, None),
         true => {
-            let secret = state
-                .consumers
-                .resolver()
-                .secret_of(key, &target)
-                .await
-                .map_err(RestError::internal)?
-                .ok_or_else(|| {
-                    RestError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "no_key",
-                        resolution.explanation.clone(),
-                    )
-                })?;
-            let (target_kind, target_id, target_label) = match key {
-                Some(key) => ("key", key.id.clone(), crate::keys::key_label(key)),
-                None => (
-                    "platform_key",
-                    target.id().to_owned(),
-                    format!("platform key for {}", target.name()),
-                ),
-            };
             let detail = match &body.consumer {
                 Some(named) => format!(
                     "resolved for {} {} ({})",
@@ -419,24 +405,14 @@ pub async fn resolve(
                 ),
                 None => "resolved".to_owned(),
             };
-            // Recorded before the secret leaves: no audit row, no secret.
-            state
-                .db
-                .record(&NewEvent {
-                    org_id: token.org.id.clone(),
-                    actor_user_id: None,
-                    actor_label: token.label.clone(),
-                    action: "key.revealed",
-                    target_kind,
-                    target_id,
-                    target_label,
-                    provider: Some(target.provider.id.to_owned()),
-                    detail,
-                    at: now_ms(),
-                })
-                .await
-                .map_err(RestError::internal)?;
-            Some(secret.expose().to_owned())
+            match state
+                .consumers
+                .reveal(token, &resolution, &target, detail)
+                .await?
+            {
+                Revealed::Secret(secret) => (Some(secret.expose().to_owned()), None),
+                Revealed::Withheld(why) => (None, Some(why)),
+            }
         }
     };
     Ok(Json(ResolveAnswer {
@@ -453,5 +429,6 @@ pub async fn resolve(
         explanation: resolution.explanation.clone(),
         passed_over: resolution.passed_over.clone(),
         api_key,
+        note,
     }))
 }

@@ -62,7 +62,9 @@ pub struct CreateKey {
     allow_unverified: Option<bool>,
 }
 
-/// A change to a key; absent fields stay as they are. `api_key` rotates the secret in place.
+/// A change to a key; absent fields stay as they are. `api_key` rotates the secret in place, after
+/// validating it like a new key. Changing `api_base` or an option that decides where the key is sent
+/// (an endpoint, region, project or location) needs `api_key` in the same request.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateKey {
@@ -244,7 +246,10 @@ pub async fn get(
     Ok(Json(masked(&caller, &key).with_usage(&usage)))
 }
 
-/// Change a key: nickname, base URL, options, role; `api_key` rotates it (same id). All or nothing.
+/// Change a key: nickname, base URL, options, role; `api_key` rotates it (same id), validated
+/// first: a rejected key is 422 `key_rejected` and the old key stays; an unreachable provider is 422
+/// `provider_unreachable` unless `allow_unverified`. Moving the key (a new `api_base`, endpoint,
+/// region, project or location) needs `api_key` too, else 422 on `api_key`. All or nothing.
 #[utoipa::path(patch, path = "/api/v1/provider-keys/{id}", tag = "keys",
     params(("id" = String, Path)), request_body = UpdateKey,
     responses((status = 200, body = SavedKey), (status = 400), (status = 401), (status = 403),

@@ -367,12 +367,17 @@ impl Db {
     }
 }
 
-/// A live key's sealed secret with the ids it is bound to (for master-key rotation).
-#[derive(Debug)]
+/// A live key's sealed secret with what it is bound to: the ids and where the key is sent (for
+/// master-key rotation).
+#[derive(Debug, sqlx::FromRow)]
 pub struct SealedRow {
     pub id: String,
     pub org_id: String,
+    #[sqlx(rename = "secret_ciphertext")]
     pub sealed: String,
+    pub provider: String,
+    pub api_base: Option<String>,
+    pub options: String,
 }
 
 impl Db {
@@ -382,18 +387,14 @@ impl Db {
         after_id: &str,
         limit: i64,
     ) -> Result<Vec<SealedRow>, StoreError> {
-        let rows: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT id, org_id, secret_ciphertext FROM provider_keys \
+        Ok(sqlx::query_as(
+            "SELECT id, org_id, secret_ciphertext, provider, api_base, options FROM provider_keys \
              WHERE deleted_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
         )
         .bind(after_id)
         .bind(limit)
         .fetch_all(self.pool())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, org_id, sealed)| SealedRow { id, org_id, sealed })
-            .collect())
+        .await?)
     }
 
     /// Replaces a sealed secret and its fingerprint, unless the row changed meanwhile.

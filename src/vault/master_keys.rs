@@ -1,7 +1,7 @@
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use fernet::{Fernet, MultiFernet};
 use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::secret::SecretString;
@@ -15,8 +15,11 @@ const EXAMPLE_KEYS: &[&str] = &[
 
 /// The scheme tag in front of every sealed value, so the scheme can change later (ASVS V11.2.2).
 const SEALED_PREFIX: &str = "fernet1:";
-/// The first line of every sealed envelope; the next two carry the org id and the key id.
-const ENVELOPE_TAG: &str = "keyhub-secret-v1";
+/// The first line of every sealed envelope; then the org id, the key id, the digest of where the
+/// secret may be sent, and the secret.
+const ENVELOPE_TAG: &str = "keyhub-secret-v2";
+/// Envelopes written before the destination was bound: org id, key id, secret. Still opened.
+const ENVELOPE_TAG_V1: &str = "keyhub-secret-v1";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MasterKeyError {
@@ -41,7 +44,7 @@ pub enum OpenError {
     UnknownScheme,
     #[error("the stored secret cannot be decrypted with the configured master keys (wrong key or tampered data)")]
     Undecryptable,
-    #[error("the stored secret belongs to another record")]
+    #[error("the stored secret belongs to another record or another destination")]
     WrongBinding,
 }
 
@@ -106,12 +109,25 @@ impl MasterKeys {
         self.fingerprint_keys.len()
     }
 
-    /// Encrypts `secret` under the first master key, bound to `binding`.
+    /// Encrypts `secret` under the first master key, bound to `binding` (for values that are not
+    /// sent anywhere, like the canary).
     pub fn seal(&self, binding: Binding<'_>, secret: &SecretString) -> String {
+        self.seal_for(binding, "", secret)
+    }
+
+    /// Encrypts `secret` under the first master key, bound to `binding` and to `destination`
+    /// (where the secret may be sent; see `keys::input::destination`).
+    pub fn seal_for(
+        &self,
+        binding: Binding<'_>,
+        destination: &str,
+        secret: &SecretString,
+    ) -> String {
         let envelope = Zeroizing::new(format!(
-            "{ENVELOPE_TAG}\n{}\n{}\n{}",
+            "{ENVELOPE_TAG}\n{}\n{}\n{}\n{}",
             binding.org_id,
             binding.key_id,
+            digest(destination),
             secret.expose()
         ));
         format!(
@@ -120,35 +136,65 @@ impl MasterKeys {
         )
     }
 
-    /// Decrypts a sealed secret with any master key and checks that it belongs to `binding`.
+    /// Decrypts a value sealed by [`MasterKeys::seal`] and checks that it belongs to `binding`.
     pub fn open(&self, binding: Binding<'_>, sealed: &str) -> Result<SecretString, OpenError> {
-        let token = sealed
-            .strip_prefix(SEALED_PREFIX)
-            .ok_or(OpenError::UnknownScheme)?;
+        self.open_for(binding, "", sealed)
+    }
+
+    /// Decrypts a sealed secret with any master key and checks that it belongs to `binding` and
+    /// to `destination`. A version-1 envelope carries no destination and is checked for `binding`
+    /// only.
+    pub fn open_for(
+        &self,
+        binding: Binding<'_>,
+        destination: &str,
+        sealed: &str,
+    ) -> Result<SecretString, OpenError> {
         let plain = Zeroizing::new(
             self.all
-                .decrypt(token)
+                .decrypt(token(sealed)?)
                 .map_err(|_| OpenError::Undecryptable)?,
         );
         let text = std::str::from_utf8(&plain).map_err(|_| OpenError::Undecryptable)?;
-        let mut parts = text.splitn(4, '\n');
-        let (Some(ENVELOPE_TAG), Some(org_id), Some(key_id), Some(secret)) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(OpenError::Undecryptable);
+        let (org_id, key_id, bound_to, secret) = match text.split_once('\n') {
+            Some((ENVELOPE_TAG, rest)) => {
+                let mut parts = rest.splitn(4, '\n');
+                let (Some(org_id), Some(key_id), Some(bound_to), Some(secret)) =
+                    (parts.next(), parts.next(), parts.next(), parts.next())
+                else {
+                    return Err(OpenError::Undecryptable);
+                };
+                (org_id, key_id, Some(bound_to), secret)
+            }
+            Some((ENVELOPE_TAG_V1, rest)) => {
+                let mut parts = rest.splitn(3, '\n');
+                let (Some(org_id), Some(key_id), Some(secret)) =
+                    (parts.next(), parts.next(), parts.next())
+                else {
+                    return Err(OpenError::Undecryptable);
+                };
+                (org_id, key_id, None, secret)
+            }
+            _ => return Err(OpenError::Undecryptable),
         };
-        if org_id != binding.org_id || key_id != binding.key_id {
+        let elsewhere = bound_to.is_some_and(|bound_to| bound_to != digest(destination));
+        if org_id != binding.org_id || key_id != binding.key_id || elsewhere {
             return Err(OpenError::WrongBinding);
         }
         Ok(SecretString::new(secret))
     }
 
-    /// Whether `sealed` is already encrypted under the first master key (used to make master-key
-    /// rotation resumable: rows done in an earlier run are skipped).
-    pub fn is_sealed_by_primary(&self, sealed: &str) -> bool {
-        sealed
-            .strip_prefix(SEALED_PREFIX)
-            .is_some_and(|token| self.primary.decrypt(token).is_ok())
+    /// Whether `sealed` is written as [`MasterKeys::seal_for`] writes now: under the first master
+    /// key, in the current envelope. Master-key rotation re-seals every other row and skips these,
+    /// so an interrupted run resumes where it stopped.
+    pub fn is_current(&self, sealed: &str) -> bool {
+        let Some(plain) = token(sealed)
+            .ok()
+            .and_then(|token| self.primary.decrypt(token).ok())
+        else {
+            return false;
+        };
+        Zeroizing::new(plain).starts_with(format!("{ENVELOPE_TAG}\n").as_bytes())
     }
 
     /// The keyed fingerprint of a secret under the first master key (stored, never shown).
@@ -163,6 +209,20 @@ impl MasterKeys {
             .map(|key| fingerprint_with(key, secret))
             .collect()
     }
+}
+
+fn token(sealed: &str) -> Result<&str, OpenError> {
+    sealed
+        .strip_prefix(SEALED_PREFIX)
+        .ok_or(OpenError::UnknownScheme)
+}
+
+/// What an envelope keeps of a destination: its SHA-256, so any text fits on one line.
+fn digest(destination: &str) -> String {
+    Sha256::digest(destination.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn decode_key(raw: &str) -> Option<Zeroizing<Vec<u8>>> {
@@ -253,15 +313,61 @@ mod tests {
 
         let after = keys(&format!("{}, {}", new.expose(), old.expose()));
         assert_eq!(after.open(ORG_A, &sealed).unwrap().expose(), "sk-old");
-        assert!(!after.is_sealed_by_primary(&sealed));
+        assert!(!after.is_current(&sealed));
         let resealed = after.seal(ORG_A, &SecretString::new("sk-old"));
-        assert!(after.is_sealed_by_primary(&resealed));
+        assert!(after.is_current(&resealed));
 
         let without_old = keys(new.expose());
         assert_eq!(
             without_old.open(ORG_A, &sealed),
             Err(OpenError::Undecryptable)
         );
+    }
+
+    #[test]
+    fn a_secret_opens_only_for_the_destination_it_was_sealed_for() {
+        let master = keys(MasterKeys::generate().expose());
+        let secret = SecretString::new("sk-bound");
+        let sealed = master.seal_for(ORG_A, r#"["openai","https://api.example.com"]"#, &secret);
+        assert_eq!(
+            master
+                .open_for(ORG_A, r#"["openai","https://api.example.com"]"#, &sealed)
+                .unwrap(),
+            secret
+        );
+        for elsewhere in [r#"["openai","https://evil.example"]"#, ""] {
+            assert_eq!(
+                master.open_for(ORG_A, elsewhere, &sealed),
+                Err(OpenError::WrongBinding),
+                "{elsewhere}"
+            );
+        }
+        assert_eq!(master.open(ORG_A, &sealed), Err(OpenError::WrongBinding));
+    }
+
+    #[test]
+    fn a_version_1_envelope_still_opens_and_is_not_current() {
+        let master = keys(MasterKeys::generate().expose());
+        let v1 = format!(
+            "{SEALED_PREFIX}{}",
+            master
+                .primary
+                .encrypt(b"keyhub-secret-v1\norg-a\nkey-1\nsk-from-before\nwith a line")
+        );
+        assert_eq!(
+            master.open_for(ORG_A, "anywhere", &v1).unwrap().expose(),
+            "sk-from-before\nwith a line"
+        );
+        let other_key = Binding {
+            org_id: "org-a",
+            key_id: "key-2",
+        };
+        assert_eq!(
+            master.open_for(other_key, "anywhere", &v1),
+            Err(OpenError::WrongBinding)
+        );
+        assert!(!master.is_current(&v1), "rotation re-seals it as v2");
+        assert!(master.is_current(&master.seal_for(ORG_A, "x", &SecretString::new("s"))));
     }
 
     #[test]
