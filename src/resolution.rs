@@ -3,10 +3,11 @@
 //! 1. the key chosen for the slot, if enabled and usable;
 //! 2. the consumer owner's personal primary (when the org allows personal keys), then the org's;
 //! 3. the fallbacks by rank, personal then the org's;
-//!    (an API token is the org's, on nobody's behalf: for it personal keys never count, steps 1–3
-//!    are the org's keys only, and it is told nothing about personal keys;)
 //! 4. the platform key, only when the org has no enabled key of the family and allows it;
 //! 5. otherwise `no_key`.
+//!
+//! Personal keys count only on their owner's behalf. An API token is the org's and acts on nobody's
+//! behalf: for it steps 1–3 hold the org's keys only, and it is told nothing about personal keys.
 //!
 //! [`resolve`] is pure, so every step is tested without a database; [`Resolver`] feeds it with one
 //! indexed query. The ordered [`Resolution::candidates`] are what the gateway fails over through.
