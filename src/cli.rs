@@ -166,6 +166,7 @@ async fn serve(settings: Settings) -> Result<(), ExitCode> {
         "vault unsealed"
     );
     let state = AppState::new(leptos_options, settings, db.clone(), vault);
+    crate::server::startup::bind_older_envelopes(&state.keyring, &state.vault).await;
     if let Err(error) = state.issue_setup_code().await {
         eprintln!("keyhub: refusing to start: {error}");
         return Err(ExitCode::from(EXIT_DATABASE));

@@ -179,8 +179,13 @@ impl Keyring {
                     org_id: &row.org_id,
                     key_id: &row.id,
                 };
-                let to = stored_destination(&row.provider, row.api_base.as_deref(), &row.options)?;
-                let Ok(secret) = self.vault.open_for(binding, &to, &row.sealed) else {
+                let opened =
+                    stored_destination(&row.provider, row.api_base.as_deref(), &row.options)
+                        .ok()
+                        .and_then(|to| {
+                            Some((self.vault.open_for(binding, &to, &row.sealed).ok()?, to))
+                        });
+                let Some((secret, to)) = opened else {
                     report.undecryptable.push(row.id.clone());
                     continue;
                 };

@@ -615,7 +615,31 @@ async fn a_provider_that_stops_sending_ends_the_stream(t: &TestDb) {
     );
 }
 
+async fn a_slow_answer_is_the_callers_and_charges_no_key(t: &TestDb) {
+    let app = TestApp::spawn_with(t, &[("KEYHUB_GATEWAY_TIMEOUT_SECS", "1")]).await;
+    let (primary, fallback, token) = acme(
+        &app,
+        "sk-proj-callsnailPRIMARY0000026",
+        "sk-proj-FALLBACKfallback00000027",
+    )
+    .await;
+    let response = chat(&app, &token, json!({"model": "o1", "max_tokens": 100000})).await;
+    assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(header(&response, "x-keyhub-attempts"), "1");
+    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+    for id in [&primary, &fallback] {
+        let key = app.state.db.key(&org.id, id).await.unwrap().unwrap();
+        assert_eq!((key.status, key.cooldown_until), (KeyStatus::Valid, None));
+    }
+    assert_eq!(
+        asked(&app, "sk-proj-FALLBACKfallback00000027"),
+        1,
+        "only its validation"
+    );
+}
+
 on_both_backends!(
+    a_slow_answer_is_the_callers_and_charges_no_key,
     a_provider_that_stops_sending_ends_the_stream,
     a_hostile_upstream_cannot_act_as_keyhub,
     caller_headers_and_paths_cannot_knock_out_good_keys,

@@ -414,7 +414,30 @@ async fn with_a_gateway_address_the_gateway_has_a_listener_of_its_own(t: &TestDb
     }
 }
 
+/// HTTP/2 is not spoken: its streams would escape the connection clock (a stream stuck behind a
+/// zero flow-control window holds its connection forever).
+async fn http2_is_not_spoken(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let (mut reader, mut writer) = connect(&app).await;
+    writer
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = [0u8; 9];
+    let read = tokio::time::timeout(Duration::from_secs(5), reader.read(&mut first))
+        .await
+        .expect("the server answers or closes");
+    let n = read.unwrap_or(0);
+    // An HTTP/2 server's first frame is SETTINGS (type 4 in the frame header's fourth byte).
+    assert!(
+        n == 0 || first.starts_with(b"HTTP/1.1"),
+        "answered {:?}",
+        &first[..n]
+    );
+}
+
 on_both_backends!(
+    http2_is_not_spoken,
     a_request_head_sent_byte_by_byte_is_cut_at_the_header_timeout,
     a_stalled_request_body_ends_the_request,
     an_idle_connection_is_closed_after_the_idle_timeout_not_the_header_timeout,

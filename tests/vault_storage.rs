@@ -407,7 +407,7 @@ async fn a_destination_changed_in_the_database_does_not_decrypt(t: &TestDb) {
 
 /// Keys sealed before the destination was bound (envelope v1) still open; `rotate-master-key`
 /// re-seals them in the current envelope, even under the same master key, which binds them.
-async fn version_1_envelopes_open_and_the_rotation_binds_them(t: &TestDb) {
+async fn version_1_envelopes_open_and_the_next_start_binds_them(t: &TestDb) {
     let master = new_master_key();
     let (db, keyring, org) = keyring_with_org(t, &master).await;
     let record = keyring
@@ -426,8 +426,11 @@ async fn version_1_envelopes_open_and_the_rotation_binds_them(t: &TestDb) {
         .unwrap();
     assert_eq!(keyring.reveal(&record).await.unwrap().expose(), CANARY);
 
+    // The next start binds it to where it goes now.
+    let vault = keyhub::vault::MasterKeys::parse(&secret(&master)).unwrap();
+    keyhub::server::startup::bind_older_envelopes(&keyring, &vault).await;
     let report = keyring.reseal_all().await.unwrap();
-    assert_eq!((report.resealed, report.already_current), (1, 0));
+    assert_eq!((report.resealed, report.already_current), (0, 1));
     assert_eq!(keyring.reveal(&record).await.unwrap().expose(), CANARY);
     sqlx::query("UPDATE provider_keys SET api_base = 'https://attacker.example' WHERE id = $1")
         .bind(&record.id)
@@ -450,7 +453,7 @@ on_both_backends!(
     every_health_status_fits_the_schema,
     the_plaintext_never_appears_in_the_database,
     a_destination_changed_in_the_database_does_not_decrypt,
-    version_1_envelopes_open_and_the_rotation_binds_them,
+    version_1_envelopes_open_and_the_next_start_binds_them,
 );
 
 async fn rotating_the_master_key_reencrypts_every_row_and_can_be_resumed(t: &TestDb) {

@@ -389,7 +389,7 @@ fn rotate_form(
                 {hidden_id(id)}
                 <label class="block text-xs font-medium text-slate-700">
                     {named("New API key for")}
-                    <input type="password" name="api_key" autocomplete="off" required=true class=INPUT aria-invalid=move || rotate_error("api_key").get().is_some().to_string()/>
+                    <input type="password" name="api_key" autocomplete="new-password" required=true class=INPUT aria-invalid=move || rotate_error("api_key").get().is_some().to_string()/>
                 </label>
                 <FieldMessage error=rotate_error("api_key")/>
                 <p class="text-xs text-slate-500">"The new key is checked with the provider first. It keeps its place: experts and assistants that use it keep working."</p>
@@ -462,7 +462,7 @@ fn edit_form(
                 <FieldMessage error=edit_error("options")/>
                 <label class="block text-xs font-medium text-slate-700">
                     {named("API key again for")}
-                    <input type="password" name="api_key" autocomplete="off" class=INPUT aria-invalid=move || edit_error("api_key").get().is_some().to_string()/>
+                    <input type="password" name="api_key" autocomplete="new-password" class=INPUT aria-invalid=move || edit_error("api_key").get().is_some().to_string()/>
                 </label>
                 <p class="text-xs text-slate-500">{moving_words}</p>
                 <FieldMessage error=edit_error("api_key")/>

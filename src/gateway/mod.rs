@@ -333,6 +333,7 @@ async fn forward_request(
                                 .map_err(RestError::internal)?;
                         }
                         CallFailure::Refused => state.keys.recheck_after_refusal(key),
+                        CallFailure::NotTried => {}
                     }
                 }
                 last_failure = Some(with_keyhub_headers(response, key_id, tried, replayable));
@@ -460,7 +461,7 @@ async fn send(
             return Outcome::Failed {
                 response: RestError::new(StatusCode::BAD_GATEWAY, "bad_base_url", reason)
                     .into_response(),
-                failure: CallFailure::Rests,
+                failure: CallFailure::NotTried,
                 verdict,
             };
         }
@@ -474,7 +475,7 @@ async fn send(
                 "The key's base URL does not take this path.",
             )
             .into_response(),
-            failure: CallFailure::Rests,
+            failure: CallFailure::NotTried,
             verdict,
         };
     };
@@ -492,11 +493,18 @@ async fn send(
         .body(incoming.body.clone());
     let sent = tokio::time::timeout(state.gateway.config.response_timeout, request.send()).await;
     let response = match sent {
+        // Too slow for this request (perhaps a long generation the caller asked for): the caller
+        // hears so, and neither this key nor the next is charged with it.
         Err(_) => {
-            return failed(
-                unreachable(provider, crate::validation::Unreachable::Timeout),
-                StatusCode::GATEWAY_TIMEOUT,
-            )
+            let verdict = unreachable(provider, crate::validation::Unreachable::Timeout);
+            return Outcome::Answer(
+                RestError::new(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    "provider_timeout",
+                    verdict.message,
+                )
+                .into_response(),
+            );
         }
         Ok(Err(error)) => {
             return failed(unreachable(provider, why(&error)), StatusCode::BAD_GATEWAY)
@@ -504,6 +512,25 @@ async fn send(
         Ok(Ok(response)) => response,
     };
     let status = response.status();
+    // KeyHub asks for plain answers; a compressed one could carry the key past redaction.
+    if response
+        .headers()
+        .get(reqwest::header::CONTENT_ENCODING)
+        .is_some_and(|encoding| encoding.as_bytes() != b"identity")
+    {
+        return Outcome::Answer(
+            RestError::new(
+                StatusCode::BAD_GATEWAY,
+                "compressed_answer",
+                format!(
+                    "{} answered with a compressed body although KeyHub did not ask for one; \
+                     KeyHub passes only plain answers.",
+                    provider.name
+                ),
+            )
+            .into_response(),
+        );
+    }
     let headers = response_headers(response.headers(), secret);
     if !may_fail_over(status.as_u16()) {
         let body = redact_stream(

@@ -21,6 +21,8 @@ pub enum CallFailure {
     Rests,
     /// The provider refused the key; a probe decides whether it really is bad.
     Refused,
+    /// The key could not be tried (KeyHub refuses its base URL for this call): nothing is learned.
+    NotTried,
 }
 
 impl CallFailure {

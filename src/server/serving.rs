@@ -61,7 +61,10 @@ pub async fn serve(
     timeouts: HttpTimeouts,
     shutdown: impl Future<Output = ()>,
 ) {
-    let builder = auto::Builder::new(TokioExecutor::new());
+    // HTTP/1.1 only (and no upgrades, which would ignore that): the connection clock below times
+    // HTTP/1 heads, bodies and idle waits; an HTTP/2 stream stuck behind a zero flow-control window
+    // would escape it.
+    let builder = auto::Builder::new(TokioExecutor::new()).http1_only();
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -98,11 +101,7 @@ pub async fn serve(
             stream,
             clock: clock.clone(),
         });
-        let connection = graceful.watch(
-            builder
-                .serve_connection_with_upgrades(io, service)
-                .into_owned(),
-        );
+        let connection = graceful.watch(builder.serve_connection(io, service).into_owned());
         tokio::spawn(async move {
             tokio::select! {
                 _ = connection => {}

@@ -201,3 +201,26 @@ fn generate_master_key_file(file: &Path) -> Result<MasterKeys, MasterKeyProblem>
         error,
     })
 }
+
+/// Binds keys sealed before envelopes carried their destination (version 1) to the destination
+/// they have now, so from then on a destination changed behind KeyHub's back opens nothing. Runs at
+/// start with a single master key; with several, `keyhub rotate-master-key` does it while it
+/// rotates.
+pub async fn bind_older_envelopes(keyring: &crate::keyring::Keyring, vault: &MasterKeys) {
+    if vault.count() != 1 {
+        return;
+    }
+    match keyring.reseal_all().await {
+        Ok(report) if report.resealed > 0 || !report.undecryptable.is_empty() => {
+            tracing::info!(
+                bound = report.resealed,
+                unreadable = ?report.undecryptable,
+                "keys sealed by an older KeyHub are now bound to their destination"
+            );
+        }
+        Ok(_) => {}
+        Err(error) => {
+            tracing::warn!(%error, "older sealed keys could not be bound to their destination")
+        }
+    }
+}

@@ -8,7 +8,7 @@
 //! connection breaks mid-answer), `soon-broke` / `soon-busy` / `soon-fail` / `soon-revoked` (valid
 //! once, then out of credit / rate-limited / failing / rejected); anything else is a valid key.
 //! Local Ollama needs no key. Besides validation's `…/models`, a key with `callreject` is refused
-//! (401), one with `stall` sends one event and then nothing, and one with `hostile` gets a hostile HTML page that echoes the key, tries to run script,
+//! (401), one with `callsnail` answers after 15 s, one with `stall` sends one event and then nothing, and one with `hostile` gets a hostile HTML page that echoes the key, tries to run script,
 //! set cookies and navigate; any request with an `OpenAI-Organization` header is refused (401), as
 //! OpenAI refuses an organization the key does not belong to.
 //!
@@ -168,6 +168,9 @@ async fn answer(
     log.1.most.fetch_max(now, SeqCst);
     let completion = method == Method::POST && uri.path().ends_with("/chat/completions");
     let validation = uri.path().ends_with("/models");
+    if !validation && key.contains("callsnail") {
+        tokio::time::sleep(Duration::from_secs(15)).await;
+    }
     let response = match call_only(&headers, &key, validation) {
         Some(special) => special,
         None => match outcome(&family, &key).await {
