@@ -188,16 +188,23 @@ pub struct KeyHealth {
     pub error: Option<(String, Option<i64>, String)>,
 }
 
+impl KeyHealth {
+    /// The last error as its three columns (all empty when it is cleared).
+    fn error_columns(&self) -> (Option<&str>, Option<i64>, Option<&str>) {
+        match &self.error {
+            Some((code, http, message)) => (Some(code.as_str()), *http, Some(message.as_str())),
+            None => (None, None, None),
+        }
+    }
+}
+
 pub(super) async fn set_health_row(
     conn: &mut AnyConnection,
     org_id: &str,
     key_id: &str,
     health: &KeyHealth,
 ) -> Result<(), StoreError> {
-    let (code, http_status, message) = match &health.error {
-        Some((code, http, message)) => (Some(code.as_str()), *http, Some(message.as_str())),
-        None => (None, None, None),
-    };
+    let (code, http_status, message) = health.error_columns();
     sqlx::query(
         "UPDATE provider_keys SET status = $1, last_validated_at = $2, \
          last_success_at = CASE WHEN $3 THEN $2 ELSE last_success_at END, cooldown_until = $4, \
@@ -224,10 +231,7 @@ pub(super) async fn set_call_health_row(
     key_id: &str,
     health: &KeyHealth,
 ) -> Result<(), StoreError> {
-    let (code, http_status, message) = match &health.error {
-        Some((code, http, message)) => (Some(code.as_str()), *http, Some(message.as_str())),
-        None => (None, None, None),
-    };
+    let (code, http_status, message) = health.error_columns();
     sqlx::query(
         "UPDATE provider_keys SET status = $1, cooldown_until = $2, last_error_code = $3, \
          last_error_http_status = $4, last_error_message = $5 \
