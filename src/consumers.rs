@@ -561,7 +561,7 @@ impl ConsumerService {
                     "A personal key serves only its owner and is never revealed.".to_owned(),
                 ))
             }
-            None => {
+            None if resolution.platform => {
                 return Ok(Revealed::Withheld(format!(
                     "The platform key serves {name} here. It is never revealed: call {name} \
                      through the gateway, /gateway/{org}/{provider}, with a gateway token.",
@@ -570,6 +570,7 @@ impl ConsumerService {
                     provider = target.id(),
                 )))
             }
+            None => return Err(KeyError::NotFound),
         };
         let secret = self
             .resolver
