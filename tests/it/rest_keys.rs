@@ -1,9 +1,9 @@
 //! The `/api/v1` key routes on both backends: the whole lifecycle through the API, bad input that
 //! changes nothing, and the OpenAPI document whose key schemas have no field for a secret.
 
-mod common;
+use crate::common;
 
-use common::{TestApp, TestDb};
+use crate::common::{TestApp, TestDb};
 use keyhub::accounts::tokens::{self, TokenRequest};
 use keyhub::domain::accounts::TokenScope;
 use reqwest::{Method, StatusCode};

@@ -4,11 +4,11 @@
 //! to an outsider may contain Acme's data. A server function or route missing from the matrix fails
 //! the test, so new ones cannot slip past it.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 
-use common::{new_client, secret, TestApp, TestDb};
+use crate::common::{new_client, secret, TestApp, TestDb};
 use keyhub::accounts::members::{self, Actor};
 use keyhub::accounts::tokens::{self, TokenRequest};
 use keyhub::accounts::{invites, FirstOwner};

@@ -1,11 +1,9 @@
 //! The background re-validation on both backends: due keys are checked, fresh and disabled ones
 //! are not, one instance works at a time, the concurrency bound holds, and 200 keys take seconds.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{raw, secret, TestApp, TestDb};
+use crate::common::{raw, secret, TestApp, TestDb};
 use keyhub::domain::catalog::provider;
 use keyhub::domain::keys::{Role, Scope};
 use keyhub::keyring::NewKey;

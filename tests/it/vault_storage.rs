@@ -1,9 +1,9 @@
 //! The encrypted key vault on both backends: round trip, tampering, moved ciphertexts, master-key
 //! rotation, the one-primary rule in the schema, and no plaintext anywhere in the database.
 
-mod common;
+use crate::common;
 
-use common::{new_master_key, raw, secret, TestDb};
+use crate::common::{new_master_key, raw, secret, TestDb};
 use keyhub::domain::catalog::provider;
 use keyhub::domain::keys::{KeyStatus, Role, Scope};
 use keyhub::keyring::{Keyring, KeyringError, NewKey};

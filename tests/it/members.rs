@@ -1,9 +1,9 @@
 //! Members on both backends: who may add, change and remove whom; the last owner stays; and a
 //! member's request is refused on the server, not only hidden in the UI.
 
-mod common;
+use crate::common;
 
-use common::{new_master_key, secret, TestApp, TestDb, OWNER_PASSWORD};
+use crate::common::{new_master_key, secret, TestApp, TestDb, OWNER_PASSWORD};
 use keyhub::accounts::members::{self, Actor, Added};
 use keyhub::accounts::{AccountError, Accounts, FirstOwner, SessionPolicy};
 use keyhub::domain::accounts::OrgRole;

@@ -2,9 +2,9 @@
 //! person chooses a password, an existing one confirms theirs; racing accepts let one win; links
 //! name the public URL; housekeeping deletes spent invites and dead sessions.
 
-mod common;
+use crate::common;
 
-use common::{raw, secret, TestApp, TestDb, OWNER_PASSWORD};
+use crate::common::{raw, secret, TestApp, TestDb, OWNER_PASSWORD};
 use keyhub::accounts::invites::{self, invite_path};
 use keyhub::accounts::members::{self, Actor};
 use keyhub::accounts::{AccountError, FirstOwner};

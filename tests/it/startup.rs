@@ -1,11 +1,11 @@
 //! Opening the vault: first-run key generation, and refusing to start — changing nothing — when
 //! the master key is wrong, missing, malformed or a documented example.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Output};
 
-use common::{new_master_key, secret, TestDb};
+use crate::common::{new_master_key, secret, TestDb};
 use keyhub::domain::catalog::provider;
 use keyhub::domain::keys::{Role, Scope};
 use keyhub::keyring::{Keyring, NewKey};

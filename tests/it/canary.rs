@@ -4,13 +4,13 @@
 //! no HTTP response (body or headers), no log line, and not in the database (the SQLite file, or a
 //! PostgreSQL dump).
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{new_client, new_master_key, TestDb, OWNER_EMAIL, OWNER_PASSWORD};
+use crate::common::{new_client, new_master_key, TestDb, OWNER_EMAIL, OWNER_PASSWORD};
 use serde_json::json;
 
 struct Server {

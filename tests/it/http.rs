@@ -1,11 +1,11 @@
 //! The real router on loopback: health, the Provider Hub as server-rendered HTML, security headers,
 //! server-side timeouts and the gateway's own listener.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::{people, secret, TestApp, TestDb};
+use crate::common::{people, secret, TestApp, TestDb};
 use futures_util::StreamExt;
 use keyhub::accounts::tokens::{self, TokenRequest};
 use keyhub::domain::accounts::TokenScope;

@@ -1,11 +1,9 @@
 //! Accounts on both backends: first-run setup (once, even when raced), sign-in, and server-side
 //! sessions with idle and absolute timeouts.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{new_master_key, secret, TestDb};
+use crate::common::{new_master_key, secret, TestDb};
 use keyhub::accounts::{AccountError, Accounts, FirstOwner, SessionPolicy};
 use keyhub::domain::accounts::OrgRole;
 

@@ -1,11 +1,11 @@
 //! The key gateway on both backends, against the fake provider: failover on a rate limit and on
 //! exhausted credit, every key failing, streaming, what a caller can and cannot steer, and scopes.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::{people, secret, TestApp, TestDb};
+use crate::common::{people, secret, TestApp, TestDb};
 use futures_util::StreamExt;
 use keyhub::accounts::tokens::{self, TokenRequest};
 use keyhub::domain::accounts::TokenScope;

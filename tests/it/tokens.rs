@@ -2,9 +2,9 @@
 //! listed, revoked, expired; and the `/api/v1` bearer door that answers 401 JSON to anything but a
 //! live token.
 
-mod common;
+use crate::common;
 
-use common::{raw, TestApp, TestDb, OWNER_EMAIL, OWNER_PASSWORD};
+use crate::common::{raw, TestApp, TestDb, OWNER_EMAIL, OWNER_PASSWORD};
 use keyhub::accounts::members::Actor;
 use keyhub::accounts::tokens::{self, TokenRequest};
 use keyhub::accounts::AccountError;

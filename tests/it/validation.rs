@@ -2,9 +2,9 @@
 //! the fake can give, the key sent the provider's way to the provider's endpoint, transport
 //! failures as network errors, and the SSRF rules (metadata, private addresses, redirects).
 
-mod common;
+use crate::common;
 
-use common::fake_provider;
+use crate::common::fake_provider;
 
 use std::collections::BTreeMap;
 

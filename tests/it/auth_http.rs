@@ -2,9 +2,9 @@
 //! CSRF and the sign-in rate limit (counted before the password is checked, in bounded space,
 //! behind trusted proxies).
 
-mod common;
+use crate::common;
 
-use common::{new_client, raw, TestApp, TestDb, OWNER_EMAIL, OWNER_PASSWORD};
+use crate::common::{new_client, raw, TestApp, TestDb, OWNER_EMAIL, OWNER_PASSWORD};
 use futures_util::future::join_all;
 use keyhub::server::housekeeping::sweep;
 use keyhub::store::now_ms;

@@ -1,9 +1,9 @@
 //! The key lifecycle on both backends: add, primary and fallbacks, rotate, enable, delete, who may
 //! do what, input hygiene, one primary under concurrency, and a rotation that fails halfway.
 
-mod common;
+use crate::common;
 
-use common::{people, raw, secret, TestApp, TestDb};
+use crate::common::{people, raw, secret, TestApp, TestDb};
 use keyhub::accounts::tokens::{self, TokenRequest};
 use keyhub::domain::accounts::TokenScope;
 use keyhub::domain::keys::{Role, Scope};

@@ -2,11 +2,11 @@
 //! service and the resolve endpoint (same answers), the audited reveal, the pickers' keys, the
 //! rules for choosing a key, what key changes do to consumers, and the query plan.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 
-use common::{people, secret, TestApp, TestDb};
+use crate::common::{people, secret, TestApp, TestDb};
 use keyhub::accounts::tokens::{self, TokenRequest};
 use keyhub::consumers::{Consumer, ConsumerPatch, SlotDraft};
 use keyhub::domain::accounts::TokenScope;
