@@ -183,13 +183,14 @@ impl Keyring {
                     stored_destination(&row.provider, row.api_base.as_deref(), &row.options)
                         .ok()
                         .and_then(|to| {
-                            Some((self.vault.open_for(binding, &to, &row.sealed).ok()?, to))
+                            let opened = self.vault.open_telling_current(binding, &to, &row.sealed);
+                            Some((opened.ok()?, to))
                         });
-                let Some((secret, to)) = opened else {
+                let Some(((secret, current), to)) = opened else {
                     report.undecryptable.push(row.id.clone());
                     continue;
                 };
-                if self.vault.is_current(&row.sealed) {
+                if current {
                     report.already_current += 1;
                     continue;
                 }

@@ -150,11 +150,29 @@ impl MasterKeys {
         destination: &str,
         sealed: &str,
     ) -> Result<SecretString, OpenError> {
-        let plain = Zeroizing::new(
-            self.all
-                .decrypt(token(sealed)?)
-                .map_err(|_| OpenError::Undecryptable)?,
-        );
+        self.open_telling_current(binding, destination, sealed)
+            .map(|(secret, _)| secret)
+    }
+
+    /// As [`MasterKeys::open_for`], and whether `sealed` is current (see
+    /// [`MasterKeys::is_current`]), from the one decryption.
+    pub fn open_telling_current(
+        &self,
+        binding: Binding<'_>,
+        destination: &str,
+        sealed: &str,
+    ) -> Result<(SecretString, bool), OpenError> {
+        let token = token(sealed)?;
+        let (plain, by_primary) = match self.primary.decrypt(token) {
+            Ok(plain) => (plain, true),
+            Err(_) => (
+                self.all
+                    .decrypt(token)
+                    .map_err(|_| OpenError::Undecryptable)?,
+                false,
+            ),
+        };
+        let plain = Zeroizing::new(plain);
         let text = std::str::from_utf8(&plain).map_err(|_| OpenError::Undecryptable)?;
         let (org_id, key_id, bound_to, secret) = match text.split_once('\n') {
             Some((ENVELOPE_TAG, rest)) => {
@@ -181,7 +199,7 @@ impl MasterKeys {
         if org_id != binding.org_id || key_id != binding.key_id || elsewhere {
             return Err(OpenError::WrongBinding);
         }
-        Ok(SecretString::new(secret))
+        Ok((SecretString::new(secret), by_primary && bound_to.is_some()))
     }
 
     /// Whether `sealed` is written as [`MasterKeys::seal_for`] writes now: under the first master
