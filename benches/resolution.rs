@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use keyhub::domain::consumers::Target;
 use keyhub::domain::keys::{Role, Scope};
-use keyhub::keyring::Keyring;
+use keyhub::keys::keyring::Keyring;
 use keyhub::resolution::{Reader, Request, Resolver};
 use keyhub::store::keys::NewKeyRow;
 use keyhub::store::{new_id, Access, Db};

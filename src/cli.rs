@@ -2,20 +2,17 @@
 //! `create-token`, `rotate-master-key`, `check`.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
 use crate::accounts::tokens::{self, TokenRequest};
 use crate::accounts::{Accounts, FirstOwner, SessionPolicy};
+use crate::config::Settings;
 use crate::domain::accounts::TokenScope;
-use crate::keyring::Keyring;
-use crate::server::config::Settings;
-use crate::server::router::{build_router, gateway_router};
+use crate::keys::keyring::Keyring;
+use crate::server::application::Application;
 use crate::server::startup::{check_master_key, open_vault, StartupError};
-use crate::server::state::AppState;
 use crate::store::{Access, Db};
-use crate::validation::job::Revalidation;
 use crate::vault::{MasterKeys, SecretString};
 
 #[derive(Debug, Parser)]
@@ -147,12 +144,11 @@ fn startup_exit(error: StartupError) -> ExitCode {
     eprintln!("keyhub: refusing to start: {error}");
     match error {
         StartupError::MasterKey(_) => ExitCode::from(EXIT_MASTER_KEY),
-        StartupError::Database { .. } => ExitCode::from(EXIT_DATABASE),
+        StartupError::Database { .. } | StartupError::Setup(_) => ExitCode::from(EXIT_DATABASE),
     }
 }
 
 async fn serve(settings: Settings) -> Result<(), ExitCode> {
-    let (db, vault) = open_vault(&settings).await.map_err(startup_exit)?;
     let leptos_options = leptos::config::get_configuration(None)
         .map_err(|error| {
             eprintln!("keyhub: configuration error: {error}");
@@ -160,64 +156,22 @@ async fn serve(settings: Settings) -> Result<(), ExitCode> {
         })?
         .leptos_options;
     let address = leptos_options.site_addr;
-    tracing::info!(
-        database = %settings.database_display(),
-        master_keys = vault.count(),
-        "vault unsealed"
-    );
-    let state = AppState::new(leptos_options, settings, db.clone(), vault);
-    crate::server::startup::bind_older_envelopes(&state.keyring, &state.vault).await;
-    if let Err(error) = state.issue_setup_code().await {
-        eprintln!("keyhub: refusing to start: {error}");
-        return Err(ExitCode::from(EXIT_DATABASE));
-    }
-    tokio::spawn(crate::server::housekeeping::sweep_forever(
-        state.clone(),
-        crate::server::housekeeping::EVERY,
-    ));
-    if let Some(every) = state.settings.revalidate_every {
-        let job = Revalidation::new(db.clone(), state.keys.clone(), every, 8);
-        tokio::spawn(job.run_forever(Duration::from_secs(60)));
-    }
-    let usage = state.gateway.usage().clone();
-    tokio::spawn(usage.clone().flush_forever(db.clone()));
-    let timeouts = state.settings.http;
+    let gateway_address = settings.gateway_addr;
+    let app = Application::open(settings, leptos_options)
+        .await
+        .map_err(startup_exit)?;
     let listener = bind(address).await?;
-    let gateway_listener = match state.settings.gateway_addr {
+    let gateway_listener = match gateway_address {
         Some(gateway_address) => Some(bind(gateway_address).await?),
         None => None,
     };
+    app.start_background_jobs();
     tracing::info!("KeyHub is listening on http://{address}");
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
-        let _ = stopped.wait_for(|stop| *stop).await;
-    };
-    let gateway = gateway_listener.map(|listener| {
-        if let Ok(gateway_address) = listener.local_addr() {
-            tracing::info!("the gateway is listening on http://{gateway_address}");
-        }
-        let router = gateway_router(state.clone());
-        let stopped = until_stopped(stopped.clone());
-        tokio::spawn(crate::server::serve(listener, router, timeouts, stopped))
-    });
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        let _ = stop.send(true);
-    });
-    crate::server::serve(
-        listener,
-        build_router(state),
-        timeouts,
-        until_stopped(stopped),
-    )
-    .await;
-    if let Some(gateway) = gateway {
-        let _ = gateway.await;
+    if let Some(Ok(at)) = gateway_listener.as_ref().map(|l| l.local_addr()) {
+        tracing::info!("the gateway is listening on http://{at}");
     }
-    if let Err(error) = usage.flush(&db).await {
-        tracing::warn!(%error, "the last gateway usage could not be written");
-    }
-    db.close().await;
+    app.serve(listener, gateway_listener, shutdown_signal())
+        .await;
     Ok(())
 }
 
@@ -303,7 +257,8 @@ async fn create_token(
                 scopes: &parsed,
                 lifetime_days,
             };
-            tokens::create_in(&db, &org, None, request)
+            tokens::Tokens(&db)
+                .create_in(&org, None, request)
                 .await
                 .map_err(|error| error.to_string())
         }
@@ -423,7 +378,7 @@ async fn check() -> ExitCode {
         Err(error) => {
             println!("master key: FAILED: {error}");
             ExitCode::from(match error {
-                StartupError::Database { .. } => EXIT_DATABASE,
+                StartupError::Database { .. } | StartupError::Setup(_) => EXIT_DATABASE,
                 StartupError::MasterKey(_) => EXIT_MASTER_KEY,
             })
         }

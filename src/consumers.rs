@@ -6,11 +6,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::accounts::tokens::TokenCaller;
 use crate::domain::accounts::TokenScope;
-use crate::domain::consumers::{is_rejected, ConsumerKind, Slot, Target};
+use crate::domain::consumers::{ConsumerKind, PickerKey, Slot, Target};
 use crate::domain::keys::Scope;
+use crate::keys::health::unusable;
 use crate::keys::input::FieldProblem;
 use crate::keys::{key_label, KeyActor, KeyError};
-use crate::resolution::{label_for, unusable, Reader, Request, Resolution, Resolver};
+use crate::resolution::{label_for, Reader, Request, Resolution, Resolver};
 use crate::store::activity::NewEvent;
 use crate::store::consumers::{ConsumerRecord, ConsumerRow, KeyUser, SlotRecord};
 use crate::store::keys::KeyRecord;
@@ -122,7 +123,9 @@ impl ConsumerService {
         Self::sees_all(actor) || actor.user_id() == record.owner_user_id.as_deref()
     }
 
-    fn may_change(actor: KeyActor<'_>, record: &ConsumerRecord) -> bool {
+    /// Whether the actor may change or delete the consumer: its owner, admins and `keys:write`
+    /// tokens.
+    pub fn may_change(actor: KeyActor<'_>, record: &ConsumerRecord) -> bool {
         actor.may_write_org_keys()
             || (actor.user_id().is_some() && actor.user_id() == record.owner_user_id.as_deref())
     }
@@ -455,7 +458,7 @@ impl ConsumerService {
                  assistants: choose an organization key or \"Use main key\".",
             ));
         }
-        if !key.enabled || is_rejected(key.status) {
+        if !key.enabled || key.status.is_rejected() {
             return Err(problem(
                 field,
                 format!(
@@ -539,10 +542,40 @@ impl ConsumerService {
             .await?)
     }
 
+    /// Resolves for an API token (see [`ConsumerService::resolve`]); with `reveal` (the activity
+    /// log's detail), also the secret of the key that serves, as [`ConsumerService::reveal`] allows.
+    /// Resolving needs `keys:read` or `keys:use`; revealing needs `keys:use`.
+    pub async fn resolve_for_token(
+        &self,
+        caller: &TokenCaller,
+        target: &Target,
+        consumer: Option<(ConsumerKind, &str)>,
+        modality: Option<Slot>,
+        reveal: Option<String>,
+    ) -> Result<(Resolution, Option<Revealed>), KeyError> {
+        let may_resolve = caller.allows(TokenScope::KeysRead) || caller.allows(TokenScope::KeysUse);
+        if reveal.is_some() && !caller.allows(TokenScope::KeysUse) {
+            return Err(KeyError::MissingScope(TokenScope::KeysUse));
+        }
+        if !may_resolve {
+            return Err(KeyError::MissingScope(TokenScope::KeysRead));
+        }
+        let resolution = self
+            .resolve(KeyActor::Token(caller), target, consumer, modality)
+            .await?;
+        let revealed = match reveal {
+            Some(detail) if resolution.source().is_some() => {
+                Some(self.reveal(caller, &resolution, target, detail).await?)
+            }
+            _ => None,
+        };
+        Ok((resolution, revealed))
+    }
+
     /// The secret of the key that serves `resolution`, for an API token with `keys:use`; recorded
     /// in the activity log before it leaves. Only an organization key is ever revealed: the
     /// platform key serves through the gateway only, and a personal key only its owner.
-    pub async fn reveal(
+    async fn reveal(
         &self,
         caller: &TokenCaller,
         resolution: &Resolution,
@@ -550,9 +583,7 @@ impl ConsumerService {
         detail: String,
     ) -> Result<Revealed, KeyError> {
         if !caller.allows(TokenScope::KeysUse) {
-            return Err(KeyError::Forbidden(
-                "Only a token with the keys:use scope sees a key's secret.",
-            ));
+            return Err(KeyError::MissingScope(TokenScope::KeysUse));
         }
         let key = match resolution.key() {
             Some(key) if key.scope == Scope::Org => key,
@@ -595,21 +626,64 @@ impl ConsumerService {
         Ok(Revealed::Secret(secret))
     }
 
-    /// For each consumer, why a chosen key cannot serve ("Voice output: the chosen key 'Studio'
-    /// (xi-...a1b2) is disabled."): one query for a whole list.
-    pub async fn choice_warnings(
+    /// The org's live keys by id, to name the keys that slots choose (see
+    /// [`crate::resolution::shown_to`] for how each may be named to whom).
+    pub async fn org_keys(
         &self,
         actor: KeyActor<'_>,
-        consumers: &[Consumer],
-    ) -> Result<HashMap<String, Vec<String>>, KeyError> {
-        let org_id = &actor.org().id;
-        let keys: HashMap<String, KeyRecord> = self
+    ) -> Result<HashMap<String, KeyRecord>, KeyError> {
+        Ok(self
             .db
-            .live_keys(org_id)
+            .live_keys(&actor.org().id)
             .await?
             .into_iter()
             .map(|key| (key.id.clone(), key))
+            .collect())
+    }
+
+    /// What the key pickers of a consumer owned by `owner` offer the actor, by nickname and hint:
+    /// every org key, and the owner's own personal keys when the owner is the actor.
+    pub fn picker_keys(
+        actor: KeyActor<'_>,
+        owner: Option<&str>,
+        keys: &HashMap<String, KeyRecord>,
+    ) -> Vec<PickerKey> {
+        let mut picker: Vec<PickerKey> = keys
+            .values()
+            .filter(|key| may_choose(actor, owner, key))
+            .map(|key| PickerKey {
+                id: key.id.clone(),
+                key_family: key.key_family.clone(),
+                nickname: key.nickname.clone(),
+                hint: key.hint.clone(),
+                status: key.status,
+                enabled: key.enabled,
+                yours: key.scope == Scope::Personal,
+            })
             .collect();
+        picker.sort_by(|a, b| (&a.nickname, &a.hint).cmp(&(&b.nickname, &b.hint)));
+        picker
+    }
+
+    /// The org's custom endpoints a slot may name, as `custom:<name>`.
+    pub fn custom_targets(keys: &HashMap<String, KeyRecord>) -> Vec<String> {
+        let mut targets: Vec<String> = keys
+            .values()
+            .filter(|key| key.key_family.starts_with("custom:"))
+            .map(|key| key.key_family.clone())
+            .collect();
+        targets.sort();
+        targets.dedup();
+        targets
+    }
+
+    /// For each consumer, why a chosen key cannot serve ("Voice output: the chosen key 'Studio'
+    /// (xi-...a1b2) is disabled."), from the org's keys ([`ConsumerService::org_keys`]).
+    pub fn choice_warnings(
+        actor: KeyActor<'_>,
+        consumers: &[Consumer],
+        keys: &HashMap<String, KeyRecord>,
+    ) -> HashMap<String, Vec<String>> {
         let now = now_ms();
         let mut warnings: HashMap<String, Vec<String>> = HashMap::new();
         for consumer in consumers {
@@ -630,7 +704,7 @@ impl ConsumerService {
                 }
             }
         }
-        Ok(warnings)
+        warnings
     }
 
     /// For each key, the experts and assistants whose slots choose it ("expert 'Support'").

@@ -9,13 +9,15 @@ pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod accounts;
 #[cfg(feature = "ssr")]
+pub mod activity;
+#[cfg(feature = "ssr")]
 pub mod cli;
+#[cfg(feature = "ssr")]
+pub mod config;
 #[cfg(feature = "ssr")]
 pub mod consumers;
 #[cfg(feature = "ssr")]
 pub mod gateway;
-#[cfg(feature = "ssr")]
-pub mod keyring;
 #[cfg(feature = "ssr")]
 pub mod keys;
 #[cfg(feature = "ssr")]
@@ -27,9 +29,11 @@ pub mod server;
 #[cfg(feature = "ssr")]
 pub mod store;
 #[cfg(feature = "ssr")]
-pub mod validation;
+pub mod upstream;
 #[cfg(feature = "ssr")]
 pub mod vault;
+#[cfg(feature = "ssr")]
+pub mod web;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

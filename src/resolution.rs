@@ -17,10 +17,12 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::components::time::utc_minute;
-use crate::domain::consumers::{is_rejected, Target};
-use crate::domain::keys::{KeyStatus, Role, Scope};
-use crate::keyring::{Keyring, KeyringError};
+use crate::domain::catalog::{Provider, PROVIDERS};
+use crate::domain::consumers::Target;
+use crate::domain::keys::{Role, Scope};
+use crate::keys::health::unusable;
+use crate::keys::input::serves;
+use crate::keys::keyring::{Keyring, KeyringError};
 use crate::keys::{key_label, KeyActor};
 use crate::store::keys::KeyRecord;
 use crate::store::orgs::Organization;
@@ -116,47 +118,21 @@ impl Resolution {
     }
 }
 
-/// Why a key cannot serve now, as the end of a sentence ("is disabled"); `None` when it can.
-pub fn unusable(key: &KeyRecord, now: i64) -> Option<String> {
-    if key.deleted_at.is_some() {
-        return Some("was deleted".to_owned());
-    }
-    if !key.enabled {
-        return Some("is disabled".to_owned());
-    }
-    if is_rejected(key.status) {
-        return Some(format!(
-            "was rejected by the provider ({}) and waits for a successful validation",
-            crate::domain::consumers::status_word(key.status).to_lowercase()
-        ));
-    }
-    match key.cooldown_until.filter(|until| *until > now) {
-        Some(until) if key.status == KeyStatus::NoCredits => {
-            Some(format!("is out of credit until {}", utc_minute(until)))
-        }
-        Some(until) if key.status == KeyStatus::RateLimited => {
-            Some(format!("is rate-limited until {}", utc_minute(until)))
-        }
-        // The gateway rests a key briefly after its provider failed or could not be reached.
-        Some(until) => Some(format!(
-            "rests after a failed call until {}",
-            utc_minute(until)
-        )),
-        None => None,
+/// Whether `reader` may see a key by its nickname and hint: an org key, or their own personal key.
+pub fn shown_to(key: &KeyRecord, reader: Reader<'_>) -> bool {
+    match (key.scope, reader) {
+        (Scope::Org, _) => true,
+        (Scope::Personal, Reader::Member(reader)) => key.owner_user_id.as_deref() == Some(reader),
+        (Scope::Personal, Reader::Token) => false,
     }
 }
 
-/// How `reader` may see a key named: by nickname and hint, unless it is a personal key and the
-/// reader is not its owner.
+/// How `reader` may see a key named: by nickname and hint when [`shown_to`] them, else as a
+/// personal key of the owner.
 pub fn label_for(key: &KeyRecord, reader: Reader<'_>) -> String {
-    match (key.scope, reader) {
-        (Scope::Personal, Reader::Member(reader))
-            if key.owner_user_id.as_deref() == Some(reader) =>
-        {
-            key_label(key)
-        }
-        (Scope::Personal, _) => "(a personal key of the owner)".to_owned(),
-        (Scope::Org, _) => key_label(key),
+    match shown_to(key, reader) {
+        true => key_label(key),
+        false => "(a personal key of the owner)".to_owned(),
     }
 }
 
@@ -337,6 +313,17 @@ pub fn resolve(keys: &[KeyRecord], request: &Request<'_>, policy: Policy, now: i
     }
 }
 
+/// A provider as the hub shows it to one viewer (see [`Resolver::hub_cards`]).
+#[derive(Clone, Debug)]
+pub struct HubCard<'k> {
+    pub provider: &'static Provider,
+    /// The keys of the provider's family the viewer sees.
+    pub keys: Vec<&'k KeyRecord>,
+    pub primary: Option<&'k KeyRecord>,
+    /// Resolution would serve the platform key for the viewer's own "main key".
+    pub platform_key: bool,
+}
+
 /// Resolution against the database: one indexed query per call, no decryption until asked.
 #[derive(Clone)]
 pub struct Resolver {
@@ -367,6 +354,49 @@ impl Resolver {
             keyring,
             platform_keys: Arc::new(platform_keys),
         }
+    }
+
+    /// One card per catalog provider for the hub, from the keys the actor sees: the keys that
+    /// serve it, the primary among them (the org's before the viewer's own), and whether the
+    /// platform key serves it, by the same rule as [`resolve`] (no enabled key of the family).
+    pub fn hub_cards<'k>(&self, actor: KeyActor<'_>, keys: &'k [KeyRecord]) -> Vec<HubCard<'k>> {
+        let now = now_ms();
+        PROVIDERS
+            .iter()
+            .map(|provider| {
+                let family: Vec<&KeyRecord> = keys
+                    .iter()
+                    .filter(|key| serves(&key.key_family, provider))
+                    .collect();
+                let primary = family
+                    .iter()
+                    .copied()
+                    .filter(|key| key.role == Role::Primary)
+                    .min_by_key(|key| key.scope != Scope::Org);
+                let platform_key = Target::parse(provider.id).is_some_and(|target| {
+                    let request = Request {
+                        target: &target,
+                        owner: actor.user_id(),
+                        chosen: None,
+                        reader: Reader::of(actor),
+                    };
+                    let family_keys: Vec<KeyRecord> = family.iter().map(|&k| k.clone()).collect();
+                    resolve(
+                        &family_keys,
+                        &request,
+                        self.policy(actor.org(), &target),
+                        now,
+                    )
+                    .platform
+                });
+                HubCard {
+                    provider,
+                    keys: family,
+                    primary,
+                    platform_key,
+                }
+            })
+            .collect()
     }
 
     fn policy(&self, org: &Organization, target: &Target) -> Policy {

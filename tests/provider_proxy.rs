@@ -11,9 +11,9 @@ use common::{fake_provider, secret, TestApp, TestDb};
 use keyhub::accounts::tokens::{self, TokenRequest};
 use keyhub::domain::accounts::TokenScope;
 use keyhub::domain::catalog::provider;
-use keyhub::domain::keys::{KeyStatus, Role, Scope};
-use keyhub::keyring::NewKey;
-use keyhub::validation::{Egress, Prober};
+use keyhub::domain::keys::KeyStatus;
+use keyhub::keys::arrangement::RoleChange;
+use keyhub::upstream::{Egress, Prober};
 use reqwest::StatusCode;
 use serde_json::Map;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -62,7 +62,7 @@ async fn provider_calls_go_straight_to_the_provider(t: &TestDb, seen: &Mutex<Vec
     let base = format!("{}/openai", app.provider_base);
     let verdict = app
         .state
-        .keys
+        .keys()
         .prober()
         .validate(
             openai,
@@ -74,23 +74,13 @@ async fn provider_calls_go_straight_to_the_provider(t: &TestDb, seen: &Mutex<Vec
     assert_eq!(verdict.status, KeyStatus::Valid, "{}", verdict.message);
     assert_eq!(app.provider_log.all().len(), 1, "the provider was asked");
 
-    let org = app.state.db.create_org("acme", "Acme").await.unwrap();
-    app.state
-        .keyring
-        .store(NewKey {
-            org_id: org.id.clone(),
-            scope: Scope::Org,
-            owner_user_id: None,
-            provider: openai,
-            nickname: None,
-            secret: secret("sk-proj-gateway1111"),
-            api_base: None,
-            options: Default::default(),
-            role: Role::Primary,
-            fallback_rank: None,
-            enabled: true,
-            actor: None,
-        })
+    let org = app.db.create_org("acme", "Acme").await.unwrap();
+    common::OfflineKeys::new(&app.db, app.vault.clone(), &org)
+        .store(common::key_draft(
+            "openai",
+            "sk-proj-gateway1111",
+            RoleChange::Primary,
+        ))
         .await
         .unwrap();
     let request = TokenRequest {
@@ -98,7 +88,8 @@ async fn provider_calls_go_straight_to_the_provider(t: &TestDb, seen: &Mutex<Vec
         scopes: &[TokenScope::Gateway],
         lifetime_days: None,
     };
-    let token = tokens::create_in(&app.state.db, &org, None, request)
+    let token = tokens::Tokens(&app.db)
+        .create_in(&org, None, request)
         .await
         .unwrap();
     // This test's own client must not use the environment's proxy either.

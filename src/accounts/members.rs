@@ -5,39 +5,11 @@
 use super::invites::{self, NewInvite};
 use super::{invalid, password, record, AccountError};
 use crate::domain::accounts::{parse_email, password_problem, OrgRole};
-use crate::store::accounts::{Member, Membership, User, LAST_OWNER, USER_EXISTS};
+use crate::store::accounts::{Member, User, LAST_OWNER, USER_EXISTS};
 use crate::store::{new_id, now_ms, Db, StoreError};
 use crate::vault::SecretString;
 
-/// Who acts, in which org.
-#[derive(Clone, Copy, Debug)]
-pub struct Actor<'a> {
-    pub user_id: &'a str,
-    pub membership: &'a Membership,
-}
-
-impl Actor<'_> {
-    pub(super) fn org_id(&self) -> &str {
-        &self.membership.org.id
-    }
-
-    pub(super) fn require_admin(&self) -> Result<(), AccountError> {
-        if self.membership.role.is_admin() {
-            Ok(())
-        } else {
-            Err(AccountError::Forbidden)
-        }
-    }
-
-    /// Owners may touch owners; admins may touch admins and members.
-    pub(super) fn may_touch(&self, role: OrgRole) -> Result<(), AccountError> {
-        self.require_admin()?;
-        if role == OrgRole::Owner && self.membership.role != OrgRole::Owner {
-            return Err(AccountError::Forbidden);
-        }
-        Ok(())
-    }
-}
+pub use super::Actor;
 
 fn last_owner(error: StoreError) -> AccountError {
     match error {
@@ -49,8 +21,115 @@ fn last_owner(error: StoreError) -> AccountError {
     }
 }
 
-pub async fn list(db: &Db, actor: Actor<'_>) -> Result<Vec<Member>, AccountError> {
-    Ok(db.org_members(actor.org_id()).await?)
+/// An org's members and policy, in the database.
+#[derive(Clone, Copy)]
+pub struct Members<'a>(pub &'a Db);
+
+impl Members<'_> {
+    pub async fn list(self, actor: Actor<'_>) -> Result<Vec<Member>, AccountError> {
+        let db = self.0;
+        Ok(db.org_members(actor.org_id()).await?)
+    }
+
+    /// Adds a member: a new account with an initial password, or, for an email that already has an
+    /// account, an invite for it.
+    pub async fn add(
+        self,
+        actor: Actor<'_>,
+        email: &str,
+        initial_password: SecretString,
+        role: OrgRole,
+    ) -> Result<Added, AccountError> {
+        let db = self.0;
+        actor.may_touch(role)?;
+        let email = parse_email(email).map_err(|m| invalid("email", m))?;
+        if db.user_with_password(&email).await?.is_some() {
+            return invites::Invites(db)
+                .create(actor, &email, role)
+                .await
+                .map(Added::Invited);
+        }
+        if let Some(problem) = password_problem(initial_password.expose()) {
+            return Err(invalid("password", problem));
+        }
+        let user = User {
+            id: new_id(),
+            email,
+            created_at: now_ms(),
+        };
+        let hash = password::hash(initial_password).await;
+        match db.add_new_member(actor.org_id(), &user, &hash, role).await {
+            Ok(()) => {}
+            // Someone signed up with this email meanwhile: theirs is an existing account too.
+            Err(StoreError::Conflict(USER_EXISTS)) => {
+                return invites::Invites(db)
+                    .create(actor, &user.email, role)
+                    .await
+                    .map(Added::Invited)
+            }
+            Err(error) => return Err(last_owner(error)),
+        }
+        let target = ("member", user.id.as_str(), user.email.as_str());
+        record(db, actor, "member.added", target, role.label().to_owned()).await?;
+        Ok(Added::NewAccount(user))
+    }
+
+    pub async fn change_role(
+        self,
+        actor: Actor<'_>,
+        user_id: &str,
+        role: OrgRole,
+    ) -> Result<(), AccountError> {
+        let db = self.0;
+        let member = current(db, actor, user_id).await?;
+        actor.may_touch(member.role)?;
+        actor.may_touch(role)?;
+        db.change_membership(actor.org_id(), user_id, Some(role))
+            .await
+            .map_err(last_owner)?;
+        let detail = format!("{} → {}", member.role.label(), role.label());
+        let target = ("member", user_id, member.user.email.as_str());
+        record(db, actor, "member.role_changed", target, detail).await
+    }
+
+    pub async fn remove(self, actor: Actor<'_>, user_id: &str) -> Result<(), AccountError> {
+        let db = self.0;
+        let member = current(db, actor, user_id).await?;
+        actor.may_touch(member.role)?;
+        db.change_membership(actor.org_id(), user_id, None)
+            .await
+            .map_err(last_owner)?;
+        let target = ("member", user_id, member.user.email.as_str());
+        record(db, actor, "member.removed", target, String::new()).await
+    }
+
+    /// Sets the org's policy: personal keys for members, platform keys from the environment.
+    pub async fn set_policy(
+        self,
+        actor: Actor<'_>,
+        allow_personal_keys: bool,
+        allow_platform_keys: bool,
+    ) -> Result<(), AccountError> {
+        let db = self.0;
+        actor.require_admin()?;
+        db.set_org_policy(actor.org_id(), allow_personal_keys, allow_platform_keys)
+            .await?;
+        let on_off = |on: bool| if on { "on" } else { "off" };
+        let detail = format!(
+            "personal keys {}, platform keys {}",
+            on_off(allow_personal_keys),
+            on_off(allow_platform_keys)
+        );
+        let org = &actor.membership.org;
+        record(
+            db,
+            actor,
+            "org.policy_changed",
+            ("org", &org.id, &org.name),
+            detail,
+        )
+        .await
+    }
 }
 
 /// What adding an email did.
@@ -65,104 +144,10 @@ pub enum Added {
     Invited(NewInvite),
 }
 
-/// Adds a member: a new account with an initial password, or, for an email that already has an
-/// account, an invite for it.
-pub async fn add(
-    db: &Db,
-    actor: Actor<'_>,
-    email: &str,
-    initial_password: SecretString,
-    role: OrgRole,
-) -> Result<Added, AccountError> {
-    actor.may_touch(role)?;
-    let email = parse_email(email).map_err(|m| invalid("email", m))?;
-    if db.user_with_password(&email).await?.is_some() {
-        return invites::create(db, actor, &email, role)
-            .await
-            .map(Added::Invited);
-    }
-    if let Some(problem) = password_problem(initial_password.expose()) {
-        return Err(invalid("password", problem));
-    }
-    let user = User {
-        id: new_id(),
-        email,
-        created_at: now_ms(),
-    };
-    let hash = password::hash(initial_password).await;
-    match db.add_new_member(actor.org_id(), &user, &hash, role).await {
-        Ok(()) => {}
-        // Someone signed up with this email meanwhile: theirs is an existing account too.
-        Err(StoreError::Conflict(USER_EXISTS)) => {
-            return invites::create(db, actor, &user.email, role)
-                .await
-                .map(Added::Invited)
-        }
-        Err(error) => return Err(last_owner(error)),
-    }
-    let target = ("member", user.id.as_str(), user.email.as_str());
-    record(db, actor, "member.added", target, role.label().to_owned()).await?;
-    Ok(Added::NewAccount(user))
-}
-
 async fn current(db: &Db, actor: Actor<'_>, user_id: &str) -> Result<Member, AccountError> {
     db.org_members(actor.org_id())
         .await?
         .into_iter()
         .find(|m| m.user.id == user_id)
         .ok_or(AccountError::NotFound)
-}
-
-pub async fn change_role(
-    db: &Db,
-    actor: Actor<'_>,
-    user_id: &str,
-    role: OrgRole,
-) -> Result<(), AccountError> {
-    let member = current(db, actor, user_id).await?;
-    actor.may_touch(member.role)?;
-    actor.may_touch(role)?;
-    db.change_membership(actor.org_id(), user_id, Some(role))
-        .await
-        .map_err(last_owner)?;
-    let detail = format!("{} → {}", member.role.label(), role.label());
-    let target = ("member", user_id, member.user.email.as_str());
-    record(db, actor, "member.role_changed", target, detail).await
-}
-
-pub async fn remove(db: &Db, actor: Actor<'_>, user_id: &str) -> Result<(), AccountError> {
-    let member = current(db, actor, user_id).await?;
-    actor.may_touch(member.role)?;
-    db.change_membership(actor.org_id(), user_id, None)
-        .await
-        .map_err(last_owner)?;
-    let target = ("member", user_id, member.user.email.as_str());
-    record(db, actor, "member.removed", target, String::new()).await
-}
-
-/// Sets the org's policy: personal keys for members, platform keys from the environment.
-pub async fn set_policy(
-    db: &Db,
-    actor: Actor<'_>,
-    allow_personal_keys: bool,
-    allow_platform_keys: bool,
-) -> Result<(), AccountError> {
-    actor.require_admin()?;
-    db.set_org_policy(actor.org_id(), allow_personal_keys, allow_platform_keys)
-        .await?;
-    let on_off = |on: bool| if on { "on" } else { "off" };
-    let detail = format!(
-        "personal keys {}, platform keys {}",
-        on_off(allow_personal_keys),
-        on_off(allow_platform_keys)
-    );
-    let org = &actor.membership.org;
-    record(
-        db,
-        actor,
-        "org.policy_changed",
-        ("org", &org.id, &org.name),
-        detail,
-    )
-    .await
 }

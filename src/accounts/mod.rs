@@ -1,6 +1,7 @@
 //! Accounts: first-run setup, sign-in and server-side sessions (SPEC.md §2, §9).
 
 pub mod invites;
+pub mod login_limiter;
 pub mod members;
 pub mod password;
 pub mod setup_code;
@@ -10,12 +11,42 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use sha2::{Digest, Sha256};
 
-use crate::domain::accounts::{parse_email, parse_slug, password_problem};
+use crate::domain::accounts::{parse_email, parse_slug, password_problem, OrgRole};
 use crate::store::accounts::{Membership, SessionRow, User};
 use crate::store::activity::NewEvent;
 use crate::store::orgs::Organization;
 use crate::store::{new_id, now_ms, Db, StoreError};
 use crate::vault::SecretString;
+
+/// Who acts, in which org.
+#[derive(Clone, Copy, Debug)]
+pub struct Actor<'a> {
+    pub user_id: &'a str,
+    pub membership: &'a Membership,
+}
+
+impl Actor<'_> {
+    pub(super) fn org_id(&self) -> &str {
+        &self.membership.org.id
+    }
+
+    pub(super) fn require_admin(&self) -> Result<(), AccountError> {
+        if self.membership.role.is_admin() {
+            Ok(())
+        } else {
+            Err(AccountError::Forbidden)
+        }
+    }
+
+    /// Owners may touch owners; admins may touch admins and members.
+    pub(super) fn may_touch(&self, role: OrgRole) -> Result<(), AccountError> {
+        self.require_admin()?;
+        if role == OrgRole::Owner && self.membership.role != OrgRole::Owner {
+            return Err(AccountError::Forbidden);
+        }
+        Ok(())
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -98,7 +129,7 @@ fn secret_hash(token: &str) -> String {
 /// statements, so the event follows the change rather than sharing its transaction.
 async fn record(
     db: &Db,
-    actor: members::Actor<'_>,
+    actor: Actor<'_>,
     action: &'static str,
     target: (&'static str, &str, &str),
     detail: String,
@@ -135,6 +166,32 @@ fn random_secret(prefix: &str) -> SecretString {
 impl Accounts {
     pub fn new(db: Db, policy: SessionPolicy) -> Accounts {
         Accounts { db, policy }
+    }
+
+    /// Members' emails by user id, to say who created or owns something.
+    pub async fn member_emails(
+        &self,
+        org_id: &str,
+    ) -> Result<std::collections::HashMap<String, String>, AccountError> {
+        Ok(self
+            .db
+            .org_members(org_id)
+            .await?
+            .into_iter()
+            .map(|m| (m.user.id, m.user.email))
+            .collect())
+    }
+
+    pub fn members(&self) -> members::Members<'_> {
+        members::Members(&self.db)
+    }
+
+    pub fn tokens(&self) -> tokens::Tokens<'_> {
+        tokens::Tokens(&self.db)
+    }
+
+    pub fn invites(&self) -> invites::Invites<'_> {
+        invites::Invites(&self.db)
     }
 
     pub async fn needs_setup(&self) -> Result<bool, AccountError> {
@@ -294,6 +351,11 @@ impl Accounts {
     }
 
     /// Destroys the session on the server: the old cookie value is worthless afterwards.
+    /// Deletes invites that were used, revoked or expired by `now`.
+    pub async fn purge_spent_invites(&self, now: i64) -> Result<u64, AccountError> {
+        Ok(self.db.delete_spent_invites(now).await?)
+    }
+
     pub async fn end_session(&self, token: &str) -> Result<(), AccountError> {
         Ok(self.db.delete_session(&secret_hash(token)).await?)
     }

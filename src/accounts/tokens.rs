@@ -1,8 +1,7 @@
 //! API tokens (SPEC.md §7): admins create them for one org with scopes and an optional expiry; the
 //! secret is shown once and stored as a hash; a revoked or expired token authenticates nobody.
 
-use super::members::Actor;
-use super::{invalid, random_secret, record, secret_hash, AccountError};
+use super::{invalid, random_secret, record, secret_hash, AccountError, Actor};
 use crate::domain::accounts::{parse_token_name, TokenScope};
 use crate::store::orgs::Organization;
 use crate::store::tokens::{ApiToken, NewTokenRow};
@@ -47,117 +46,130 @@ impl TokenCaller {
     }
 }
 
-/// Creates a token in the acting admin's org.
-pub async fn create(
-    db: &Db,
-    actor: Actor<'_>,
-    request: TokenRequest<'_>,
-) -> Result<NewToken, AccountError> {
-    actor.require_admin()?;
-    let created = create_in(db, &actor.membership.org, Some(actor.user_id), request).await?;
-    let token = &created.token;
-    let scopes: Vec<&str> = token.scopes.iter().map(|s| s.as_str()).collect();
-    let target = ("token", token.id.as_str(), token.name.as_str());
-    record(db, actor, "token.created", target, scopes.join(" ")).await?;
-    Ok(created)
-}
+/// API tokens, in the database.
+#[derive(Clone, Copy)]
+pub struct Tokens<'a>(pub &'a Db);
 
-/// Creates a token in `org` on behalf of `created_by` (`None` from the CLI).
-pub async fn create_in(
-    db: &Db,
-    org: &Organization,
-    created_by: Option<&str>,
-    request: TokenRequest<'_>,
-) -> Result<NewToken, AccountError> {
-    let name = parse_token_name(request.name).map_err(|m| invalid("name", m))?;
-    if request.scopes.is_empty() {
-        return Err(invalid("scopes", "Choose at least one scope."));
+impl Tokens<'_> {
+    /// Creates a token in the acting admin's org.
+    pub async fn create(
+        self,
+        actor: Actor<'_>,
+        request: TokenRequest<'_>,
+    ) -> Result<NewToken, AccountError> {
+        let db = self.0;
+        actor.require_admin()?;
+        let created = self
+            .create_in(&actor.membership.org, Some(actor.user_id), request)
+            .await?;
+        let token = &created.token;
+        let scopes: Vec<&str> = token.scopes.iter().map(|s| s.as_str()).collect();
+        let target = ("token", token.id.as_str(), token.name.as_str());
+        record(db, actor, "token.created", target, scopes.join(" ")).await?;
+        Ok(created)
     }
-    let mut scopes = request.scopes.to_vec();
-    scopes.sort_by_key(|scope| TokenScope::ALL.iter().position(|s| s == scope));
-    scopes.dedup();
-    if request
-        .lifetime_days
-        .is_some_and(|days| !(1..=3650).contains(&days))
-    {
-        return Err(invalid(
-            "expires",
-            "Choose a lifetime between 1 day and 10 years, or none.",
-        ));
-    }
-    let secret = random_secret(TOKEN_PREFIX);
-    let now = now_ms();
-    let id = new_id();
-    let prefix: String = secret.expose().chars().take(SHOWN_PREFIX_CHARS).collect();
-    let expires_at = request
-        .lifetime_days
-        .map(|days| now + i64::from(days) * DAY_MS);
-    db.insert_token(&NewTokenRow {
-        id: &id,
-        org_id: &org.id,
-        name: &name,
-        prefix: &prefix,
-        secret_hash: &secret_hash(secret.expose()),
-        scopes: &scopes,
-        created_by,
-        created_at: now,
-        expires_at,
-    })
-    .await?;
-    let token = db
-        .org_token(&org.id, &id)
-        .await?
-        .ok_or(AccountError::NotFound)?;
-    Ok(NewToken { token, secret })
-}
 
-/// The org's tokens, for admins.
-pub async fn list(db: &Db, actor: Actor<'_>) -> Result<Vec<ApiToken>, AccountError> {
-    actor.require_admin()?;
-    Ok(db.org_tokens(actor.org_id()).await?)
-}
+    /// Creates a token in `org` on behalf of `created_by` (`None` from the CLI).
+    pub async fn create_in(
+        self,
+        org: &Organization,
+        created_by: Option<&str>,
+        request: TokenRequest<'_>,
+    ) -> Result<NewToken, AccountError> {
+        let db = self.0;
+        let name = parse_token_name(request.name).map_err(|m| invalid("name", m))?;
+        if request.scopes.is_empty() {
+            return Err(invalid("scopes", "Choose at least one scope."));
+        }
+        let mut scopes = request.scopes.to_vec();
+        scopes.sort_by_key(|scope| TokenScope::ALL.iter().position(|s| s == scope));
+        scopes.dedup();
+        if request
+            .lifetime_days
+            .is_some_and(|days| !(1..=3650).contains(&days))
+        {
+            return Err(invalid(
+                "expires",
+                "Choose a lifetime between 1 day and 10 years, or none.",
+            ));
+        }
+        let secret = random_secret(TOKEN_PREFIX);
+        let now = now_ms();
+        let id = new_id();
+        let prefix: String = secret.expose().chars().take(SHOWN_PREFIX_CHARS).collect();
+        let expires_at = request
+            .lifetime_days
+            .map(|days| now + i64::from(days) * DAY_MS);
+        db.insert_token(&NewTokenRow {
+            id: &id,
+            org_id: &org.id,
+            name: &name,
+            prefix: &prefix,
+            secret_hash: &secret_hash(secret.expose()),
+            scopes: &scopes,
+            created_by,
+            created_at: now,
+            expires_at,
+        })
+        .await?;
+        let token = db
+            .org_token(&org.id, &id)
+            .await?
+            .ok_or(AccountError::NotFound)?;
+        Ok(NewToken { token, secret })
+    }
 
-/// Revokes a live token of the acting admin's org; another org's token is not found.
-pub async fn revoke(db: &Db, actor: Actor<'_>, id: &str) -> Result<ApiToken, AccountError> {
-    actor.require_admin()?;
-    if !db
-        .revoke_token(actor.org_id(), id, actor.user_id, now_ms())
-        .await?
-    {
-        return Err(AccountError::NotFound);
+    /// The org's tokens, for admins.
+    pub async fn list(self, actor: Actor<'_>) -> Result<Vec<ApiToken>, AccountError> {
+        let db = self.0;
+        actor.require_admin()?;
+        Ok(db.org_tokens(actor.org_id()).await?)
     }
-    let token = db
-        .org_token(actor.org_id(), id)
-        .await?
-        .ok_or(AccountError::NotFound)?;
-    record(
-        db,
-        actor,
-        "token.revoked",
-        ("token", id, &token.name),
-        String::new(),
-    )
-    .await?;
-    Ok(token)
-}
 
-/// The caller behind a presented token, if it is live. Its last use is recorded at most once a
-/// minute, so a busy client does not write on every request.
-pub async fn authenticate(db: &Db, presented: &str) -> Result<Option<TokenCaller>, AccountError> {
-    if !presented.starts_with(TOKEN_PREFIX) || presented.len() > 128 {
-        return Ok(None);
+    /// Revokes a live token of the acting admin's org; another org's token is not found.
+    pub async fn revoke(self, actor: Actor<'_>, id: &str) -> Result<ApiToken, AccountError> {
+        let db = self.0;
+        actor.require_admin()?;
+        if !db
+            .revoke_token(actor.org_id(), id, actor.user_id, now_ms())
+            .await?
+        {
+            return Err(AccountError::NotFound);
+        }
+        let token = db
+            .org_token(actor.org_id(), id)
+            .await?
+            .ok_or(AccountError::NotFound)?;
+        record(
+            db,
+            actor,
+            "token.revoked",
+            ("token", id, &token.name),
+            String::new(),
+        )
+        .await?;
+        Ok(token)
     }
-    let now = now_ms();
-    let Some((token, org)) = db.live_token(&secret_hash(presented), now).await? else {
-        return Ok(None);
-    };
-    if token.last_used_at.is_none_or(|used| now - used > 60_000) {
-        db.touch_token(&token.id, now).await?;
+
+    /// The caller behind a presented token, if it is live. Its last use is recorded at most once a
+    /// minute, so a busy client does not write on every request.
+    pub async fn authenticate(self, presented: &str) -> Result<Option<TokenCaller>, AccountError> {
+        let db = self.0;
+        if !presented.starts_with(TOKEN_PREFIX) || presented.len() > 128 {
+            return Ok(None);
+        }
+        let now = now_ms();
+        let Some((token, org)) = db.live_token(&secret_hash(presented), now).await? else {
+            return Ok(None);
+        };
+        if token.last_used_at.is_none_or(|used| now - used > 60_000) {
+            db.touch_token(&token.id, now).await?;
+        }
+        Ok(Some(TokenCaller {
+            label: format!("API token {} ({}…)", token.name, token.prefix),
+            token_id: token.id,
+            org,
+            scopes: token.scopes,
+        }))
     }
-    Ok(Some(TokenCaller {
-        label: format!("API token {} ({}…)", token.name, token.prefix),
-        token_id: token.id,
-        org,
-        scopes: token.scopes,
-    }))
 }

@@ -35,29 +35,24 @@ pub async fn activity(
     action: String,
     page: i64,
 ) -> Result<ActivityView, ApiError> {
-    use crate::components::time::utc_minute;
+    use crate::domain::time::utc_minute;
     use crate::store::activity::EventFilter;
-    let (state, viewer) = crate::server::auth::signed_in().await?;
-    if !viewer.role().is_admin() {
-        return Err(crate::server::auth::answer(ApiError::Forbidden, None));
-    }
-    let org_id = &viewer.membership.org.id;
+    let (state, viewer) = super::door::signed_in().await?;
     let page = page.max(1);
     let nonempty = |text: String| Some(text).filter(|t| !t.is_empty());
     let filter = EventFilter {
         provider: nonempty(provider),
         actor: nonempty(actor),
         action: nonempty(action),
-        limit: PAGE_SIZE + 1,
-        offset: (page - 1) * PAGE_SIZE,
+        ..EventFilter::default()
     };
-    let internal = crate::server::auth::internal;
-    let mut events = state.db.events(org_id, &filter).await.map_err(internal)?;
-    let has_more = events.len() as i64 > PAGE_SIZE;
-    events.truncate(PAGE_SIZE as usize);
-    let (actors, actions) = state.db.event_facets(org_id).await.map_err(internal)?;
+    let found = state
+        .activity()
+        .page(viewer.actor(), filter, page, PAGE_SIZE)
+        .await?;
     Ok(ActivityView {
-        events: events
+        events: found
+            .events
             .into_iter()
             .map(|event| EventInfo {
                 id: event.id,
@@ -69,9 +64,9 @@ pub async fn activity(
                 detail: event.detail,
             })
             .collect(),
-        actors,
-        actions,
+        actors: found.actors,
+        actions: found.actions,
         page,
-        has_more,
+        has_more: found.has_more,
     })
 }

@@ -28,8 +28,8 @@ pub(crate) mod session {
     use leptos_axum::ResponseOptions;
 
     use crate::api::error::ApiError;
-    use crate::server::auth::{cleared_cookie, request_session_token, session_cookie};
-    use crate::server::state::AppState;
+    use crate::web::session::{cleared_cookie, request_session_token, session_cookie};
+    use crate::web::state::AppState;
 
     /// Ends the request's old session, if any, and starts a new one (a fresh id at every sign-in).
     pub async fn sign_in(
@@ -38,7 +38,7 @@ pub(crate) mod session {
         org_id: Option<&str>,
     ) -> Result<(), ApiError> {
         sign_out(state).await?;
-        let token = state.accounts.start_session(user_id, org_id).await?;
+        let token = state.accounts().start_session(user_id, org_id).await?;
         expect_context::<ResponseOptions>()
             .append_header(SET_COOKIE, session_cookie(state, token.expose()));
         Ok(())
@@ -47,7 +47,7 @@ pub(crate) mod session {
     /// Destroys the request's session on the server and clears the cookie.
     pub async fn sign_out(state: &AppState) -> Result<(), ApiError> {
         if let Some(token) = request_session_token(state) {
-            state.accounts.end_session(&token).await?;
+            state.accounts().end_session(&token).await?;
             expect_context::<ResponseOptions>().append_header(SET_COOKIE, cleared_cookie(state));
         }
         Ok(())
@@ -65,7 +65,7 @@ pub(crate) mod session {
             .map(|parts| parts.headers)
             .unwrap_or_default();
         state
-            .settings
+            .settings()
             .trusted_proxies
             .client_address(info.0.ip(), &headers)
             .to_string()
@@ -83,21 +83,21 @@ pub async fn setup(
     setup_code: Option<String>,
 ) -> Result<(), ApiError> {
     use crate::accounts::{AccountError, FirstOwner};
-    use crate::server::login_limiter::{admit, release};
-    use crate::server::state::AppState;
+    use crate::api::door::{admit, release};
     use crate::vault::SecretString;
+    use crate::web::state::AppState;
 
     let state = expect_context::<AppState>();
     if state.is_set_up().await? {
         return Err(AccountError::AlreadySetUp.into());
     }
     let address = session::client_address(&state).await;
-    admit(&state.login_limiter, &email, &address).await?;
+    admit(&state.login_limiter(), &email, &address).await?;
     if !state
-        .setup_code
+        .setup_code()
         .matches(setup_code.as_deref().unwrap_or_default())
     {
-        return Err(crate::server::auth::answer(
+        return Err(crate::api::door::answer(
             ApiError::invalid(
                 "setup_code",
                 "This is not the setup code. KeyHub prints it in its log at start and writes it \
@@ -107,7 +107,7 @@ pub async fn setup(
         ));
     }
     let (user, org) = state
-        .accounts
+        .accounts()
         .create_first_owner(FirstOwner {
             email: email.clone(),
             password: SecretString::new(password),
@@ -115,8 +115,8 @@ pub async fn setup(
             org_slug,
         })
         .await?;
-    state.setup_code.retire(&state.settings.data_dir);
-    release(&state.login_limiter, &email, &address).await?;
+    state.setup_code().retire(&state.settings().data_dir);
+    release(&state.login_limiter(), &email, &address).await?;
     session::sign_in(&state, &user.id, Some(&org.id)).await?;
     leptos_axum::redirect("/hub");
     Ok(())
@@ -126,26 +126,26 @@ pub async fn setup(
 #[server(prefix = "/api", endpoint = "auth/login")]
 pub async fn login(email: String, password: String) -> Result<(), ApiError> {
     use crate::accounts::AccountError;
-    use crate::server::auth::{answer, CHOOSE_PASSWORD_PATH};
-    use crate::server::login_limiter::{admit, release};
-    use crate::server::state::AppState;
+    use crate::api::door::{admit, release};
     use crate::vault::SecretString;
+    use crate::web::state::AppState;
     use axum::http::StatusCode;
+    use {crate::api::door::answer, crate::web::session::CHOOSE_PASSWORD_PATH};
 
     let state = expect_context::<AppState>();
     let address = session::client_address(&state).await;
-    admit(&state.login_limiter, &email, &address).await?;
+    admit(&state.login_limiter(), &email, &address).await?;
     match state
-        .accounts
+        .accounts()
         .authenticate(&email, SecretString::new(password))
         .await
     {
         Ok(user) => {
-            release(&state.login_limiter, &email, &address).await?;
-            let memberships = state.accounts.memberships(&user.id).await?;
+            release(&state.login_limiter(), &email, &address).await?;
+            let memberships = state.accounts().memberships(&user.id).await?;
             let org_id = memberships.first().map(|m| m.org.id.as_str());
             session::sign_in(&state, &user.id, org_id).await?;
-            if state.accounts.must_change_password(&user.id).await? {
+            if state.accounts().must_change_password(&user.id).await? {
                 leptos_axum::redirect(CHOOSE_PASSWORD_PATH);
             } else {
                 leptos_axum::redirect("/hub");
@@ -164,7 +164,7 @@ pub async fn login(email: String, password: String) -> Result<(), ApiError> {
 
 #[server(prefix = "/api", endpoint = "auth/logout")]
 pub async fn logout() -> Result<(), ApiError> {
-    let state = expect_context::<crate::server::state::AppState>();
+    let state = expect_context::<crate::web::state::AppState>();
     session::sign_out(&state).await?;
     leptos_axum::redirect("/login");
     Ok(())
@@ -173,7 +173,7 @@ pub async fn logout() -> Result<(), ApiError> {
 /// The signed-in viewer, or `None`.
 #[server(prefix = "/api", endpoint = "auth/viewer")]
 pub async fn viewer() -> Result<Option<ViewerInfo>, ApiError> {
-    let viewer = crate::server::auth::current_viewer().await?;
+    let viewer = crate::api::door::current_viewer().await?;
     Ok(viewer.map(|viewer| ViewerInfo {
         email: viewer.user.email.clone(),
         org_name: viewer.membership.org.name.clone(),

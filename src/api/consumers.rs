@@ -81,11 +81,10 @@ mod doors {
     use std::collections::HashMap;
 
     use super::*;
+    use crate::api::door::answer;
     use crate::consumers::{Consumer, SlotResolution};
     use crate::domain::consumers::Target;
-    use crate::resolution::Source;
-    use crate::server::auth::{answer, Viewer};
-    use crate::server::state::AppState;
+    use crate::resolution::{shown_to, Reader, Source};
     use crate::store::keys::KeyRecord;
 
     pub fn kind(text: &str) -> Result<ConsumerKind, ApiError> {
@@ -118,9 +117,7 @@ mod doors {
                         .map(|t| t.name())
                         .unwrap_or_else(|| slot.provider.clone()),
                     key_label: slot.key_id.as_ref().map(|id| match keys.get(id) {
-                        Some(key)
-                            if key.owner_user_id.as_deref().is_some_and(|o| o != viewer_id) =>
-                        {
+                        Some(key) if !shown_to(key, Reader::Member(viewer_id)) => {
                             "the owner's personal key".to_owned()
                         }
                         Some(key) => format!(
@@ -174,34 +171,18 @@ mod doors {
             warning: resolution.choice_problem.clone().map(|p| p.0),
         }
     }
-
-    /// The org's live keys by id, and members' emails by user id.
-    pub async fn lookups(
-        state: &AppState,
-        viewer: &Viewer,
-    ) -> Result<(HashMap<String, KeyRecord>, HashMap<String, String>), ApiError> {
-        let org = &viewer.membership.org.id;
-        let keys = state
-            .db
-            .live_keys(org)
-            .await
-            .map_err(crate::server::auth::internal)?
-            .into_iter()
-            .map(|key| (key.id.clone(), key))
-            .collect();
-        let emails = crate::api::keys::doors::emails(state, viewer).await?;
-        Ok((keys, emails))
-    }
 }
 
 #[leptos::server(prefix = "/api", endpoint = "consumers/list")]
 pub async fn consumer_list(kind: String) -> Result<ConsumerListView, ApiError> {
-    let (state, viewer) = crate::server::auth::signed_in().await?;
+    use crate::consumers::ConsumerService;
+    let (state, viewer) = crate::api::door::signed_in().await?;
     let kind = doors::kind(&kind)?;
     let actor = viewer.key_actor();
-    let consumers = state.consumers.list(actor, kind).await?;
-    let mut warnings = state.consumers.choice_warnings(actor, &consumers).await?;
-    let (keys, emails) = doors::lookups(&state, &viewer).await?;
+    let consumers = state.consumers().list(actor, kind).await?;
+    let keys = state.consumers().org_keys(actor).await?;
+    let mut warnings = ConsumerService::choice_warnings(actor, &consumers, &keys);
+    let emails = state.accounts().member_emails(viewer.org_id()).await?;
     Ok(ConsumerListView {
         items: consumers
             .into_iter()
@@ -218,13 +199,13 @@ pub async fn consumer_list(kind: String) -> Result<ConsumerListView, ApiError> {
 /// what each slot resolves to now.
 #[leptos::server(prefix = "/api", endpoint = "consumers/editor")]
 pub async fn consumer_editor(kind: String, id: String) -> Result<EditorView, ApiError> {
-    use crate::domain::keys::Scope;
-    let (state, viewer) = crate::server::auth::signed_in().await?;
+    use crate::consumers::ConsumerService;
+    let (state, viewer) = crate::api::door::signed_in().await?;
     let kind = doors::kind(&kind)?;
     let actor = viewer.key_actor();
     let consumer = match id.as_str() {
         "new" => None,
-        id => Some(state.consumers.get(actor, kind, id).await?),
+        id => Some(state.consumers().get(actor, kind, id).await?),
     };
     let owner = consumer
         .as_ref()
@@ -233,7 +214,7 @@ pub async fn consumer_editor(kind: String, id: String) -> Result<EditorView, Api
         });
     let explained = match &consumer {
         Some(consumer) => state
-            .consumers
+            .consumers()
             .explain(actor, consumer)
             .await?
             .into_iter()
@@ -243,7 +224,7 @@ pub async fn consumer_editor(kind: String, id: String) -> Result<EditorView, Api
     };
     let experts = match kind {
         ConsumerKind::Assistant => state
-            .consumers
+            .consumers()
             .list(actor, ConsumerKind::Expert)
             .await?
             .into_iter()
@@ -251,32 +232,13 @@ pub async fn consumer_editor(kind: String, id: String) -> Result<EditorView, Api
             .collect(),
         ConsumerKind::Expert => Vec::new(),
     };
-    let can_change = consumer.as_ref().is_none_or(|c| {
-        viewer.role().is_admin() || c.record.owner_user_id.as_deref() == Some(&viewer.user.id)
-    });
-    let (keys, emails) = doors::lookups(&state, &viewer).await?;
-    let picker_keys: Vec<PickerKey> = keys
-        .values()
-        .filter(|key| crate::consumers::may_choose(actor, owner, key))
-        .map(|key| PickerKey {
-            id: key.id.clone(),
-            key_family: key.key_family.clone(),
-            nickname: key.nickname.clone(),
-            hint: key.hint.clone(),
-            status: key.status,
-            enabled: key.enabled,
-            yours: key.scope == Scope::Personal,
-        })
-        .collect();
-    let mut custom_targets: Vec<String> = keys
-        .values()
-        .filter(|key| key.key_family.starts_with("custom:"))
-        .map(|key| key.key_family.clone())
-        .collect();
-    custom_targets.sort();
-    custom_targets.dedup();
-    let mut picker_keys = picker_keys;
-    picker_keys.sort_by(|a, b| (&a.nickname, &a.hint).cmp(&(&b.nickname, &b.hint)));
+    let can_change = consumer
+        .as_ref()
+        .is_none_or(|c| ConsumerService::may_change(actor, &c.record));
+    let keys = state.consumers().org_keys(actor).await?;
+    let emails = state.accounts().member_emails(viewer.org_id()).await?;
+    let picker_keys = ConsumerService::picker_keys(actor, owner, &keys);
+    let custom_targets = ConsumerService::custom_targets(&keys);
     Ok(EditorView {
         consumer: consumer.map(|c| doors::summary(c, &keys, &emails, &viewer.user.id, Vec::new())),
         keys: picker_keys,
@@ -310,7 +272,7 @@ pub async fn save_consumer(
     image_key: Option<String>,
 ) -> Result<(), ApiError> {
     use crate::consumers::{ConsumerPatch, SlotDraft};
-    let (state, viewer) = crate::server::auth::signed_in().await?;
+    let (state, viewer) = crate::api::door::signed_in().await?;
     let kind = doors::kind(&kind)?;
     let slot = |provider: Option<String>, model, voice, key: Option<String>| {
         provider
@@ -340,8 +302,8 @@ pub async fn save_consumer(
     };
     let actor = viewer.key_actor();
     let saved = match id.as_str() {
-        "new" => state.consumers.create(actor, kind, patch).await?,
-        id => state.consumers.update(actor, kind, id, patch).await?,
+        "new" => state.consumers().create(actor, kind, patch).await?,
+        id => state.consumers().update(actor, kind, id, patch).await?,
     };
     leptos_axum::redirect(&format!("{}/{}?saved=1", kind.path(), saved.record.id));
     Ok(())
@@ -349,10 +311,10 @@ pub async fn save_consumer(
 
 #[leptos::server(prefix = "/api", endpoint = "consumers/delete")]
 pub async fn delete_consumer(kind: String, id: String) -> Result<(), ApiError> {
-    let (state, viewer) = crate::server::auth::signed_in().await?;
+    let (state, viewer) = crate::api::door::signed_in().await?;
     let kind = doors::kind(&kind)?;
     state
-        .consumers
+        .consumers()
         .delete(viewer.key_actor(), kind, &id)
         .await?;
     leptos_axum::redirect(kind.path());

@@ -48,10 +48,10 @@ pub struct InviteOfferView {
 /// What the page shows about a link just created, if it can still be used.
 #[cfg(feature = "ssr")]
 async fn created_view(
-    state: &crate::server::state::AppState,
+    state: &crate::web::state::AppState,
     secret: &crate::vault::SecretString,
 ) -> Result<CreatedInvite, ApiError> {
-    let offer = crate::accounts::invites::offer(&state.db, secret.expose()).await?;
+    let offer = state.accounts().invites().offer(secret.expose()).await?;
     Ok(CreatedInvite {
         link: link(state, secret),
         email: offer.invite.email,
@@ -62,10 +62,10 @@ async fn created_view(
 /// The absolute link for an invite secret: under `KEYHUB_PUBLIC_URL`, else the request's host.
 #[cfg(feature = "ssr")]
 pub(crate) fn link(
-    state: &crate::server::state::AppState,
+    state: &crate::web::state::AppState,
     secret: &crate::vault::SecretString,
 ) -> String {
-    let base = state.settings.public_url.clone().unwrap_or_else(|| {
+    let base = state.settings().public_url.clone().unwrap_or_else(|| {
         let host = use_context::<axum::http::request::Parts>()
             .and_then(|parts| parts.headers.get(axum::http::header::HOST).cloned())
             .and_then(|host| host.to_str().ok().map(str::to_owned))
@@ -81,9 +81,9 @@ pub(crate) fn link(
 
 #[server(prefix = "/api", endpoint = "invites/list")]
 pub async fn invites() -> Result<InvitesView, ApiError> {
-    use crate::server::reveal::{take, Reveal};
-    let (state, viewer) = crate::server::auth::signed_in().await?;
-    let invites = crate::accounts::invites::list(&state.db, viewer.actor()).await?;
+    use crate::api::reveal::{take, Reveal};
+    let (state, viewer) = crate::api::door::signed_in().await?;
+    let invites = state.accounts().invites().list(viewer.actor()).await?;
     let just_created = match take(&state, &viewer, Reveal::NewInvite) {
         Some(secret) => created_view(&state, &secret).await.ok(),
         None => None,
@@ -109,16 +109,19 @@ pub async fn create_invite(
     invite_email: String,
     invite_role: String,
 ) -> Result<Option<CreatedInvite>, ApiError> {
-    use crate::server::reveal::{hand_over, Reveal};
-    let (state, viewer) = crate::server::auth::signed_in().await?;
+    use crate::api::reveal::{hand_over, Reveal};
+    let (state, viewer) = crate::api::door::signed_in().await?;
     let role = OrgRole::parse(&invite_role).ok_or_else(|| {
-        crate::server::auth::answer(
+        crate::api::door::answer(
             ApiError::invalid("role", "Choose owner, admin or member."),
             None,
         )
     })?;
-    let created =
-        crate::accounts::invites::create(&state.db, viewer.actor(), &invite_email, role).await?;
+    let created = state
+        .accounts()
+        .invites()
+        .create(viewer.actor(), &invite_email, role)
+        .await?;
     if hand_over(&state, &viewer, Reveal::NewInvite, &created.secret) {
         return Ok(None);
     }
@@ -127,16 +130,20 @@ pub async fn create_invite(
 
 #[server(prefix = "/api", endpoint = "invites/revoke")]
 pub async fn revoke_invite(id: String) -> Result<(), ApiError> {
-    let (state, viewer) = crate::server::auth::signed_in().await?;
-    crate::accounts::invites::revoke(&state.db, viewer.actor(), &id).await?;
+    let (state, viewer) = crate::api::door::signed_in().await?;
+    state
+        .accounts()
+        .invites()
+        .revoke(viewer.actor(), &id)
+        .await?;
     Ok(())
 }
 
 /// What the invite link offers; anyone holding the link may ask.
 #[server(prefix = "/api", endpoint = "invites/offer")]
 pub async fn invite_offer(secret: String) -> Result<InviteOfferView, ApiError> {
-    let state = expect_context::<crate::server::state::AppState>();
-    let offer = crate::accounts::invites::offer(&state.db, &secret).await?;
+    let state = expect_context::<crate::web::state::AppState>();
+    let offer = state.accounts().invites().offer(&secret).await?;
     Ok(InviteOfferView {
         org_name: offer.invite.org_name,
         email: offer.invite.email,
@@ -150,19 +157,19 @@ pub async fn invite_offer(secret: String) -> Result<InviteOfferView, ApiError> {
 /// theirs guesses nothing.
 #[server(prefix = "/api", endpoint = "invites/accept")]
 pub async fn accept_invite(secret: String, password: String) -> Result<(), ApiError> {
-    use crate::server::login_limiter::{admit, release};
+    use crate::api::door::{admit, release};
 
-    let state = expect_context::<crate::server::state::AppState>();
+    let state = expect_context::<crate::web::state::AppState>();
     let address = super::auth::session::client_address(&state).await;
-    let offer = crate::accounts::invites::offer(&state.db, &secret).await?;
+    let offer = state.accounts().invites().offer(&secret).await?;
     let email = offer.invite.email;
     if offer.has_account {
-        admit(&state.login_limiter, &email, &address).await?;
+        admit(&state.login_limiter(), &email, &address).await?;
     }
     let password = crate::vault::SecretString::new(password);
-    let (user, invite) = crate::accounts::invites::accept(&state.db, &secret, password).await?;
+    let (user, invite) = state.accounts().invites().accept(&secret, password).await?;
     if offer.has_account {
-        release(&state.login_limiter, &email, &address).await?;
+        release(&state.login_limiter(), &email, &address).await?;
     }
     super::auth::session::sign_in(&state, &user.id, Some(&invite.org_id)).await?;
     leptos_axum::redirect("/hub");

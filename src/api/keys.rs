@@ -56,7 +56,7 @@ impl MaskedKey {
     }
 
     pub fn new(key: &crate::store::keys::KeyRecord, org_slug: &str) -> MaskedKey {
-        use crate::components::time::rfc3339;
+        use crate::domain::time::rfc3339;
         MaskedKey {
             id: key.id.clone(),
             org: org_slug.to_owned(),
@@ -126,26 +126,7 @@ pub type AddKeyAction = leptos::prelude::ServerAction<AddKey>;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod doors {
-    use std::collections::HashMap;
-
     use crate::api::error::ApiError;
-    use crate::server::auth::Viewer;
-    use crate::server::state::AppState;
-
-    /// Email by user id for the viewer's org ("by whom" on the provider page).
-    pub async fn emails(
-        state: &AppState,
-        viewer: &Viewer,
-    ) -> Result<HashMap<String, String>, ApiError> {
-        Ok(state
-            .db
-            .org_members(&viewer.membership.org.id)
-            .await
-            .map_err(crate::server::auth::internal)?
-            .into_iter()
-            .map(|m| (m.user.id, m.user.email))
-            .collect())
-    }
 
     pub fn role(
         role: &str,
@@ -155,7 +136,7 @@ pub(crate) mod doors {
         let rank = match rank.map(str::trim).filter(|r| !r.is_empty()) {
             Some(text) => Some(text.parse::<usize>().ok().filter(|r| *r >= 1).ok_or_else(
                 || {
-                    crate::server::auth::answer(
+                    crate::api::door::answer(
                         ApiError::invalid("rank", "Give a position from 1 up."),
                         None,
                     )
@@ -167,7 +148,7 @@ pub(crate) mod doors {
             "primary" => Ok(RoleChange::Primary),
             "fallback" => Ok(RoleChange::Fallback { rank }),
             "none" => Ok(RoleChange::None),
-            _ => Err(crate::server::auth::answer(
+            _ => Err(crate::api::door::answer(
                 ApiError::invalid("role", "Choose primary, fallback or neither."),
                 None,
             )),
@@ -188,35 +169,21 @@ pub(crate) mod doors {
 
 #[leptos::server(prefix = "/api", endpoint = "keys/hub")]
 pub async fn hub_data() -> Result<HubView, super::error::ApiError> {
-    use crate::domain::catalog::PROVIDERS;
-    use crate::domain::keys::{Role, Scope};
     use crate::keys::KeyFilter;
-    let (state, viewer) = crate::server::auth::signed_in().await?;
-    let org = &viewer.membership.org;
-    let keys = state
-        .keys
-        .list(viewer.key_actor(), &KeyFilter::default())
-        .await?;
-    let cards = PROVIDERS
-        .iter()
-        .map(|provider| {
-            let family: Vec<_> = keys
-                .iter()
-                .filter(|key| crate::keys::input::serves(&key.key_family, provider))
-                .collect();
-            let primary = family
-                .iter()
-                .filter(|key| key.role == Role::Primary)
-                .min_by_key(|key| key.scope != Scope::Org)
-                .map(|key| MaskedKey::new(key, &org.slug));
-            CardData {
-                provider: provider.id.to_owned(),
-                key_count: family.len(),
-                platform_key: family.is_empty()
-                    && org.allow_platform_keys
-                    && state.settings.platform_keys.contains_key(provider.id),
-                primary,
-            }
+    let (state, viewer) = crate::api::door::signed_in().await?;
+    let actor = viewer.key_actor();
+    let keys = state.keys().list(actor, &KeyFilter::default()).await?;
+    let slug = &viewer.membership.org.slug;
+    let cards = state
+        .consumers()
+        .resolver()
+        .hub_cards(actor, &keys)
+        .into_iter()
+        .map(|card| CardData {
+            provider: card.provider.id.to_owned(),
+            key_count: card.keys.len(),
+            primary: card.primary.map(|key| MaskedKey::new(key, slug)),
+            platform_key: card.platform_key,
         })
         .collect();
     Ok(HubView {
@@ -227,12 +194,12 @@ pub async fn hub_data() -> Result<HubView, super::error::ApiError> {
 
 #[leptos::server(prefix = "/api", endpoint = "keys/provider")]
 pub async fn provider_keys(provider: String) -> Result<ProviderView, super::error::ApiError> {
-    use crate::domain::keys::Scope;
     use crate::keys::KeyFilter;
-    let (state, viewer) = crate::server::auth::signed_in().await?;
+    let (state, viewer) = crate::api::door::signed_in().await?;
     let provider = crate::domain::catalog::provider(&provider)
-        .ok_or_else(|| crate::server::auth::answer(super::error::ApiError::NotFound, None))?;
-    let emails = doors::emails(&state, &viewer).await?;
+        .ok_or_else(|| crate::api::door::answer(super::error::ApiError::NotFound, None))?;
+    let actor = viewer.key_actor();
+    let emails = state.accounts().member_emails(viewer.org_id()).await?;
     let by_whom = |id: &Option<String>| match id {
         Some(id) => emails
             .get(id)
@@ -240,35 +207,27 @@ pub async fn provider_keys(provider: String) -> Result<ProviderView, super::erro
             .unwrap_or_else(|| "a former member".to_owned()),
         None => "an API token".to_owned(),
     };
-    let can_manage = viewer.role().is_admin();
     let keys: Vec<_> = state
-        .keys
-        .list(viewer.key_actor(), &KeyFilter::default())
+        .keys()
+        .list(actor, &KeyFilter::default())
         .await?
         .into_iter()
         .filter(|key| crate::keys::input::serves(&key.key_family, provider))
         .collect();
-    let mut usages = state
-        .consumers
-        .users_of(&viewer.membership.org.id, &keys)
-        .await?;
-    let gateway_usage = state
-        .db
-        .usage_of(&viewer.membership.org.id)
-        .await
-        .map_err(crate::server::auth::internal)?;
+    let mut usages = state.consumers().users_of(viewer.org_id(), &keys).await?;
+    let gateway_usage = state.keys().usage(actor).await?;
     Ok(ProviderView {
         keys: keys
             .iter()
             .map(|key| KeyItem {
                 key: MaskedKey::new(key, &viewer.membership.org.slug).with_usage(&gateway_usage),
-                can_change: key.scope == Scope::Personal || can_manage,
+                can_change: actor.may_change(key),
                 created_by: by_whom(&key.created_by),
                 updated_by: by_whom(&key.updated_by),
                 used_by: usages.remove(&key.id).unwrap_or_default(),
             })
             .collect(),
-        can_manage,
+        can_manage: viewer.role().is_admin(),
         personal_allowed: viewer.membership.org.allow_personal_keys,
     })
 }
@@ -289,7 +248,7 @@ pub async fn add_key(
 ) -> Result<(), super::error::ApiError> {
     use crate::domain::keys::Scope;
     use crate::keys::KeyDraft;
-    let (state, viewer) = crate::server::auth::signed_in().await?;
+    let (state, viewer) = crate::api::door::signed_in().await?;
     let draft = KeyDraft {
         provider: provider.clone(),
         api_key: crate::vault::SecretString::new(api_key),
@@ -305,7 +264,7 @@ pub async fn add_key(
         },
         allow_unverified: allow_unverified.is_some(),
     };
-    let saved = state.keys.create(viewer.key_actor(), draft).await?;
+    let saved = state.keys().create(viewer.key_actor(), draft).await?;
     let page = format!("/hub/{}", saved.key.provider);
     match saved.warning {
         Some(_) => leptos_axum::redirect(&format!("{page}?check_key={}", saved.key.id)),
@@ -316,9 +275,9 @@ pub async fn add_key(
 
 #[leptos::server(prefix = "/api", endpoint = "keys/enable")]
 pub async fn set_key_enabled(id: String, enabled: String) -> Result<(), super::error::ApiError> {
-    let (state, viewer) = crate::server::auth::signed_in().await?;
+    let (state, viewer) = crate::api::door::signed_in().await?;
     state
-        .keys
+        .keys()
         .set_enabled(viewer.key_actor(), &id, enabled == "true")
         .await?;
     Ok(())
@@ -330,9 +289,12 @@ pub async fn set_key_role(
     role: String,
     rank: Option<String>,
 ) -> Result<(), super::error::ApiError> {
-    let (state, viewer) = crate::server::auth::signed_in().await?;
+    let (state, viewer) = crate::api::door::signed_in().await?;
     let change = doors::role(&role, rank.as_deref())?;
-    state.keys.set_role(viewer.key_actor(), &id, change).await?;
+    state
+        .keys()
+        .set_role(viewer.key_actor(), &id, change)
+        .await?;
     Ok(())
 }
 
@@ -342,13 +304,13 @@ pub async fn rotate_key(
     api_key: String,
     allow_unverified: Option<String>,
 ) -> Result<(), super::error::ApiError> {
-    let (state, viewer) = crate::server::auth::signed_in().await?;
+    let (state, viewer) = crate::api::door::signed_in().await?;
     let change = crate::keys::KeyChange {
         secret: Some(crate::vault::SecretString::new(api_key)),
         allow_unverified: allow_unverified.is_some(),
         ..Default::default()
     };
-    let saved = state.keys.change(viewer.key_actor(), &id, change).await?;
+    let saved = state.keys().change(viewer.key_actor(), &id, change).await?;
     if saved.warning.is_some() {
         leptos_axum::redirect(&format!("/hub/{}?check_key={id}", saved.key.provider));
     }
@@ -366,7 +328,7 @@ pub async fn edit_key(
     api_key: Option<String>,
     allow_unverified: Option<String>,
 ) -> Result<(), super::error::ApiError> {
-    let (state, viewer) = crate::server::auth::signed_in().await?;
+    let (state, viewer) = crate::api::door::signed_in().await?;
     let change = crate::keys::KeyChange {
         secret: api_key
             .filter(|key| !key.trim().is_empty())
@@ -379,21 +341,21 @@ pub async fn edit_key(
         allow_unverified: allow_unverified.is_some(),
         ..Default::default()
     };
-    state.keys.change(viewer.key_actor(), &id, change).await?;
+    state.keys().change(viewer.key_actor(), &id, change).await?;
     Ok(())
 }
 
 /// Asks the provider about the key now; the page shows the new status and time.
 #[leptos::server(prefix = "/api", endpoint = "keys/validate")]
 pub async fn validate_key(id: String) -> Result<(), super::error::ApiError> {
-    let (state, viewer) = crate::server::auth::signed_in().await?;
-    state.keys.validate(viewer.key_actor(), &id).await?;
+    let (state, viewer) = crate::api::door::signed_in().await?;
+    state.keys().validate(viewer.key_actor(), &id).await?;
     Ok(())
 }
 
 #[leptos::server(prefix = "/api", endpoint = "keys/delete")]
 pub async fn delete_key(id: String) -> Result<(), super::error::ApiError> {
-    let (state, viewer) = crate::server::auth::signed_in().await?;
-    state.keys.delete(viewer.key_actor(), &id).await?;
+    let (state, viewer) = crate::api::door::signed_in().await?;
+    state.keys().delete(viewer.key_actor(), &id).await?;
     Ok(())
 }

@@ -37,7 +37,7 @@ pub struct MemberAdded {
 #[cfg(feature = "ssr")]
 fn parse_role(role: &str) -> Result<OrgRole, ApiError> {
     OrgRole::parse(role).ok_or_else(|| {
-        crate::server::auth::answer(
+        crate::api::door::answer(
             ApiError::invalid("role", "Choose owner, admin or member."),
             None,
         )
@@ -46,9 +46,8 @@ fn parse_role(role: &str) -> Result<OrgRole, ApiError> {
 
 #[server(prefix = "/api", endpoint = "members/list")]
 pub async fn members() -> Result<MembersView, ApiError> {
-    use crate::accounts::members;
-    let (state, viewer) = crate::server::auth::signed_in().await?;
-    let members = members::list(&state.db, viewer.actor()).await?;
+    let (state, viewer) = crate::api::door::signed_in().await?;
+    let members = state.accounts().members().list(viewer.actor()).await?;
     Ok(MembersView {
         org_name: viewer.membership.org.name.clone(),
         can_manage: viewer.role().is_admin(),
@@ -74,13 +73,18 @@ pub async fn add_member(
     password: String,
     role: String,
 ) -> Result<MemberAdded, ApiError> {
-    use crate::accounts::members::{self, Added};
-    use crate::server::reveal::{hand_over, Reveal};
-    let (state, viewer) = crate::server::auth::signed_in().await?;
+    use crate::accounts::members::Added;
+    use crate::api::reveal::{hand_over, Reveal};
+    let (state, viewer) = crate::api::door::signed_in().await?;
     let role = parse_role(&role)?;
     let password = crate::vault::SecretString::new(password);
     Ok(
-        match members::add(&state.db, viewer.actor(), &email, password, role).await? {
+        match state
+            .accounts()
+            .members()
+            .add(viewer.actor(), &email, password, role)
+            .await?
+        {
             Added::NewAccount(user) => MemberAdded {
                 message: format!(
                     "{} was added. Give them the initial password in person; they choose their \
@@ -108,16 +112,22 @@ pub async fn add_member(
 
 #[server(prefix = "/api", endpoint = "members/role")]
 pub async fn change_member_role(user_id: String, role: String) -> Result<(), ApiError> {
-    use crate::accounts::members;
-    let (state, viewer) = crate::server::auth::signed_in().await?;
-    members::change_role(&state.db, viewer.actor(), &user_id, parse_role(&role)?).await?;
+    let (state, viewer) = crate::api::door::signed_in().await?;
+    state
+        .accounts()
+        .members()
+        .change_role(viewer.actor(), &user_id, parse_role(&role)?)
+        .await?;
     Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "members/remove")]
 pub async fn remove_member(user_id: String) -> Result<(), ApiError> {
-    use crate::accounts::members;
-    let (state, viewer) = crate::server::auth::signed_in().await?;
-    members::remove(&state.db, viewer.actor(), &user_id).await?;
+    let (state, viewer) = crate::api::door::signed_in().await?;
+    state
+        .accounts()
+        .members()
+        .remove(viewer.actor(), &user_id)
+        .await?;
     Ok(())
 }

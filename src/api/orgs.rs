@@ -18,11 +18,11 @@ pub struct PolicyView {
 /// Makes another org of the viewer's the current one.
 #[server(prefix = "/api", endpoint = "orgs/switch")]
 pub async fn switch_org(slug: String) -> Result<(), ApiError> {
-    use crate::server::auth::{request_session_token, signed_in};
+    use {crate::api::door::signed_in, crate::web::session::request_session_token};
     let (state, viewer) = signed_in().await?;
     let token = request_session_token(&state).ok_or(ApiError::Unauthorized)?;
     state
-        .accounts
+        .accounts()
         .switch_org(&token, &viewer.user.id, &slug)
         .await?;
     leptos_axum::redirect("/hub");
@@ -31,7 +31,7 @@ pub async fn switch_org(slug: String) -> Result<(), ApiError> {
 
 #[server(prefix = "/api", endpoint = "orgs/policy")]
 pub async fn policy() -> Result<PolicyView, ApiError> {
-    let (_, viewer) = crate::server::auth::signed_in().await?;
+    let (_, viewer) = crate::api::door::signed_in().await?;
     let org = &viewer.membership.org;
     Ok(PolicyView {
         can_manage: viewer.role().is_admin(),
@@ -46,13 +46,15 @@ pub async fn set_policy(
     allow_personal_keys: Option<String>,
     allow_platform_keys: Option<String>,
 ) -> Result<(), ApiError> {
-    let (state, viewer) = crate::server::auth::signed_in().await?;
-    crate::accounts::members::set_policy(
-        &state.db,
-        viewer.actor(),
-        allow_personal_keys.is_some(),
-        allow_platform_keys.is_some(),
-    )
-    .await?;
+    let (state, viewer) = crate::api::door::signed_in().await?;
+    state
+        .accounts()
+        .members()
+        .set_policy(
+            viewer.actor(),
+            allow_personal_keys.is_some(),
+            allow_platform_keys.is_some(),
+        )
+        .await?;
     Ok(())
 }

@@ -14,18 +14,21 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), ApiError> {
-    use crate::server::auth::{request_session_token, require_viewer_choosing_password};
-    use crate::server::login_limiter::{admit, release};
+    use crate::api::door::{admit, release};
     use crate::vault::SecretString;
+    use {
+        crate::api::door::require_viewer_choosing_password,
+        crate::web::session::request_session_token,
+    };
 
     let viewer = require_viewer_choosing_password().await?;
-    let state = expect_context::<crate::server::state::AppState>();
+    let state = expect_context::<crate::web::state::AppState>();
     let email = viewer.user.email.clone();
     let address = super::auth::session::client_address(&state).await;
-    admit(&state.login_limiter, &email, &address).await?;
+    admit(&state.login_limiter(), &email, &address).await?;
     let token = request_session_token(&state);
     let changed = state
-        .accounts
+        .accounts()
         .change_password(
             &viewer.user,
             SecretString::new(current_password),
@@ -41,7 +44,7 @@ pub async fn change_password(
             ..
         })
     ) {
-        release(&state.login_limiter, &email, &address).await?;
+        release(&state.login_limiter(), &email, &address).await?;
     }
     changed?;
     if viewer.must_change_password {

@@ -59,9 +59,9 @@ impl From<crate::store::tokens::ApiToken> for TokenInfo {
 
 #[server(prefix = "/api", endpoint = "tokens/list")]
 pub async fn tokens() -> Result<TokensView, ApiError> {
-    use crate::server::reveal::{take, Reveal};
-    let (state, viewer) = crate::server::auth::signed_in().await?;
-    let tokens = crate::accounts::tokens::list(&state.db, viewer.actor()).await?;
+    use crate::api::reveal::{take, Reveal};
+    let (state, viewer) = crate::api::door::signed_in().await?;
+    let tokens = state.accounts().tokens().list(viewer.actor()).await?;
     Ok(TokensView {
         tokens: tokens.into_iter().map(TokenInfo::from).collect(),
         just_created: take(&state, &viewer, Reveal::NewToken).map(|secret| CreatedToken {
@@ -81,11 +81,11 @@ pub async fn create_token(
     gateway: Option<String>,
     expires: String,
 ) -> Result<Option<CreatedToken>, ApiError> {
-    use crate::accounts::tokens::{create, TokenRequest};
+    use crate::accounts::tokens::TokenRequest;
+    use crate::api::reveal::{hand_over, Reveal};
     use crate::domain::accounts::TokenScope;
-    use crate::server::reveal::{hand_over, Reveal};
 
-    let (state, viewer) = crate::server::auth::signed_in().await?;
+    let (state, viewer) = crate::api::door::signed_in().await?;
     let scopes: Vec<TokenScope> = [
         (TokenScope::KeysRead, keys_read),
         (TokenScope::KeysWrite, keys_write),
@@ -98,22 +98,24 @@ pub async fn create_token(
     let lifetime_days = match expires.as_str() {
         "never" => None,
         days => Some(days.parse::<u32>().map_err(|_| {
-            crate::server::auth::answer(
+            crate::api::door::answer(
                 ApiError::invalid("expires", "Choose when the token expires."),
                 None,
             )
         })?),
     };
-    let created = create(
-        &state.db,
-        viewer.actor(),
-        TokenRequest {
-            name: &name,
-            scopes: &scopes,
-            lifetime_days,
-        },
-    )
-    .await?;
+    let created = state
+        .accounts()
+        .tokens()
+        .create(
+            viewer.actor(),
+            TokenRequest {
+                name: &name,
+                scopes: &scopes,
+                lifetime_days,
+            },
+        )
+        .await?;
     if hand_over(&state, &viewer, Reveal::NewToken, &created.secret) {
         return Ok(None);
     }
@@ -124,7 +126,11 @@ pub async fn create_token(
 
 #[server(prefix = "/api", endpoint = "tokens/revoke")]
 pub async fn revoke_token(id: String) -> Result<(), ApiError> {
-    let (state, viewer) = crate::server::auth::signed_in().await?;
-    crate::accounts::tokens::revoke(&state.db, viewer.actor(), &id).await?;
+    let (state, viewer) = crate::api::door::signed_in().await?;
+    state
+        .accounts()
+        .tokens()
+        .revoke(viewer.actor(), &id)
+        .await?;
     Ok(())
 }

@@ -11,9 +11,9 @@ use crate::api::keys::{
 };
 use crate::components::form::FormError;
 use crate::components::key_status::StatusBadge;
-use crate::components::time::readable;
 use crate::domain::catalog::{provider, with_article, Provider};
 use crate::domain::keys::{Role, Scope};
+use crate::domain::time::readable;
 
 const BUTTON: &str = "rounded-md border border-slate-300 bg-white px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-indigo-500";
 const DANGER: &str = "rounded-md border border-red-300 bg-white px-2.5 py-1 text-xs font-medium text-red-700 hover:bg-red-50 focus:outline-none focus:ring-2 focus:ring-red-500";
@@ -179,7 +179,7 @@ fn role_text(item: &KeyItem) -> String {
 
 /// "Through the gateway: 12 requests, 2 failed (1 rate-limited, 1 out of credit); last used …".
 fn usage_line(usage: &crate::domain::keys::KeyUsage) -> String {
-    use crate::components::time::utc_minute;
+    use crate::domain::time::utc_minute;
     let failed: Vec<String> = [
         (usage.rate_limited, "rate-limited"),
         (usage.no_credits, "out of credit"),

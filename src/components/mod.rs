@@ -5,4 +5,3 @@ pub mod form;
 pub mod key_picker;
 pub mod key_status;
 pub mod provider_card;
-pub mod time;

@@ -2,8 +2,8 @@ use leptos::prelude::*;
 
 use crate::api::keys::{CardData, SetKeyEnabled};
 use crate::components::key_status::StatusBadge;
-use crate::components::time::readable;
 use crate::domain::catalog::{Category, Provider, Validation};
+use crate::domain::time::readable;
 
 fn category_badge_class(category: Category) -> &'static str {
     match category {

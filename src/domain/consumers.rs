@@ -142,15 +142,6 @@ impl Target {
     }
 }
 
-/// Statuses that mean the provider refused the key itself: it is not offered and not used until it
-/// validates again.
-pub fn is_rejected(status: KeyStatus) -> bool {
-    matches!(
-        status,
-        KeyStatus::Invalid | KeyStatus::Expired | KeyStatus::Forbidden
-    )
-}
-
 /// A key as the picker sees it: masked, never the secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PickerKey {
@@ -205,7 +196,7 @@ impl Picker {
         for key in keys.iter().filter(|key| key.key_family == family) {
             if !key.enabled {
                 picker.hidden_disabled += 1;
-            } else if is_rejected(key.status) {
+            } else if key.status.is_rejected() {
                 picker.hidden_failed += 1;
             } else if key.yours {
                 picker.yours.push(key.clone());

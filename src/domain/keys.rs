@@ -52,6 +52,17 @@ text_enum!(
     }
 );
 
+impl KeyStatus {
+    /// The provider refused the key itself: it is not offered and not used until it validates
+    /// again (how long other statuses rest a key is [`crate::keys::health`]'s to say).
+    pub fn is_rejected(self) -> bool {
+        matches!(
+            self,
+            KeyStatus::Invalid | KeyStatus::Expired | KeyStatus::Forbidden
+        )
+    }
+}
+
 /// How a key fared through the gateway.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -6,7 +6,6 @@
 
 mod limiter;
 mod request;
-pub mod usage;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,58 +16,28 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
-use crate::accounts::tokens::{self, TokenCaller};
+use crate::accounts::tokens::TokenCaller;
+use crate::accounts::Accounts;
+use crate::config::GatewayConfig;
+use crate::consumers::ConsumerService;
 use crate::domain::accounts::TokenScope;
 use crate::domain::catalog::KeyAuth;
 use crate::domain::consumers::{ConsumerKind, Slot, Target};
 use crate::domain::keys::KeyStatus;
-use crate::keys::{key_label, CallFailure, KeyActor};
+use crate::keys::usage::UsageCounter;
+use crate::keys::{key_label, CallFailure, KeyActor, KeyService};
 use crate::rest::error::RestError;
-use crate::server::state::AppState;
 use crate::store::keys::KeyRecord;
 use crate::store::now_ms;
-use crate::validation::probe::{auth_headers, guarded_client, read_body, why, Egress};
-use crate::validation::redact::redact_stream;
-use crate::validation::{classify, unreachable, Answer, Verdict};
+use crate::upstream::probe::{auth_headers, guarded_client, read_body, why, Egress};
+use crate::upstream::redact::redact_stream;
+use crate::upstream::{classify, unreachable, Answer, Verdict};
 use crate::vault::SecretString;
 pub use limiter::TokenLimiter;
 use request::{
     forwarded_headers, path_stays_inside, presented_token, response_headers, upstream_url,
     Incoming, GATEWAY_SECURITY_HEADERS,
 };
-use usage::UsageCounter;
-
-/// How a gateway behaves: limits and timeouts (SPEC.md §8 `KEYHUB_GATEWAY_*`).
-#[derive(Clone, Debug)]
-pub struct GatewayConfig {
-    /// Larger request bodies are refused (413).
-    pub max_body: usize,
-    /// Bodies up to this size are kept to be replayed on the next key; larger ones get one try.
-    pub replay_limit: usize,
-    /// Time for the provider to start answering (its headers); a stream may then run long.
-    pub response_timeout: Duration,
-    /// An answer that sends nothing for this long is ended.
-    pub idle_stream_timeout: Duration,
-    /// Time to receive the caller's whole request body.
-    pub request_body_timeout: Duration,
-    pub connect_timeout: Duration,
-    /// Requests per token and minute; 0 is no limit.
-    pub requests_per_minute: u32,
-}
-
-impl Default for GatewayConfig {
-    fn default() -> Self {
-        GatewayConfig {
-            max_body: 16 * 1024 * 1024,
-            replay_limit: 4 * 1024 * 1024,
-            response_timeout: Duration::from_secs(60),
-            idle_stream_timeout: Duration::from_secs(300),
-            request_body_timeout: Duration::from_secs(120),
-            connect_timeout: Duration::from_secs(5),
-            requests_per_minute: 600,
-        }
-    }
-}
 
 #[derive(Clone, Debug)]
 pub struct Gateway {
@@ -99,6 +68,37 @@ impl Gateway {
     }
 }
 
+/// What the gateway works with: its client and limits, token checks, resolution, and where it
+/// reports what a call taught about a key.
+#[derive(Clone, Debug)]
+pub struct GatewayState {
+    gateway: Gateway,
+    accounts: Accounts,
+    keys: KeyService,
+    consumers: ConsumerService,
+}
+
+impl GatewayState {
+    pub fn new(
+        gateway: Gateway,
+        accounts: Accounts,
+        keys: KeyService,
+        consumers: ConsumerService,
+    ) -> GatewayState {
+        GatewayState {
+            gateway,
+            accounts,
+            keys,
+            consumers,
+        }
+    }
+
+    /// Usage counted since the last flush.
+    pub fn usage(&self) -> &Arc<UsageCounter> {
+        self.gateway.usage()
+    }
+}
+
 /// One key to try: an org's key, or the platform key.
 enum Attempt<'a> {
     Key(&'a KeyRecord),
@@ -116,7 +116,7 @@ impl Attempt<'_> {
 
 /// The handler of `/gateway/{org}/{provider}/{*path}`.
 pub async fn forward(
-    State(state): State<AppState>,
+    State(state): State<GatewayState>,
     Path((org, provider, path)): Path<(String, String, String)>,
     request: Request,
 ) -> Response {
@@ -139,12 +139,15 @@ pub async fn forward(
 }
 
 async fn authenticate(
-    state: &AppState,
+    state: &GatewayState,
     headers: &HeaderMap,
     query: &str,
 ) -> Result<TokenCaller, RestError> {
     let presented = presented_token(headers, query).ok_or_else(RestError::missing_token)?;
-    let caller = tokens::authenticate(&state.db, presented.expose())
+    let caller = state
+        .accounts
+        .tokens()
+        .authenticate(presented.expose())
         .await?
         .ok_or_else(RestError::invalid_token)?;
     if !caller.allows(TokenScope::Gateway) {
@@ -191,7 +194,7 @@ fn modality_named(headers: &HeaderMap) -> Result<Option<Slot>, RestError> {
 }
 
 async fn forward_request(
-    state: &AppState,
+    state: &GatewayState,
     org: &str,
     provider: &str,
     path: &str,
@@ -323,18 +326,12 @@ async fn forward_request(
                     gateway
                         .usage
                         .failed(key, verdict.status, &verdict.message, now_ms());
-                    match failure {
-                        CallFailure::Rests => {
-                            let next = attempts.get(tried).filter(|_| replayable);
-                            state
-                                .keys
-                                .record_call_failure(&caller.label, key, &verdict, &then(next))
-                                .await
-                                .map_err(RestError::internal)?;
-                        }
-                        CallFailure::Refused => state.keys.recheck_after_refusal(key),
-                        CallFailure::NotTried => {}
-                    }
+                    let next = attempts.get(tried).filter(|_| replayable);
+                    state
+                        .keys
+                        .report_call_failure(&caller.label, key, failure, &verdict, &then(next))
+                        .await
+                        .map_err(RestError::internal)?;
                 }
                 last_failure = Some(with_keyhub_headers(response, key_id, tried, replayable));
             }
@@ -431,7 +428,7 @@ fn may_fail_over(status: u16) -> bool {
 }
 
 async fn send(
-    state: &AppState,
+    state: &GatewayState,
     target: &Target,
     key: Option<&KeyRecord>,
     secret: &SecretString,
@@ -457,7 +454,7 @@ async fn send(
     ) {
         Ok(base) => base,
         Err(reason) => {
-            let verdict = unreachable(provider, crate::validation::Unreachable::Refused);
+            let verdict = unreachable(provider, crate::upstream::Unreachable::Refused);
             return Outcome::Failed {
                 response: RestError::new(StatusCode::BAD_GATEWAY, "bad_base_url", reason)
                     .into_response(),
@@ -467,7 +464,7 @@ async fn send(
         }
     };
     let Some(url) = upstream_url(&base, &incoming.path, &incoming.query) else {
-        let verdict = unreachable(provider, crate::validation::Unreachable::Refused);
+        let verdict = unreachable(provider, crate::upstream::Unreachable::Refused);
         return Outcome::Failed {
             response: RestError::new(
                 StatusCode::BAD_GATEWAY,
@@ -496,7 +493,7 @@ async fn send(
         // Too slow for this request (perhaps a long generation the caller asked for): the caller
         // hears so, and neither this key nor the next is charged with it.
         Err(_) => {
-            let verdict = unreachable(provider, crate::validation::Unreachable::Timeout);
+            let verdict = unreachable(provider, crate::upstream::Unreachable::Timeout);
             return Outcome::Answer(
                 RestError::new(
                     StatusCode::GATEWAY_TIMEOUT,
@@ -549,7 +546,7 @@ async fn send(
             .remove(axum::http::header::CONTENT_LENGTH);
         return Outcome::Answer(answer);
     }
-    let retry = crate::validation::retry::retry_after(
+    let retry = crate::upstream::retry::retry_after(
         response
             .headers()
             .get("retry-after-ms")
@@ -577,7 +574,7 @@ async fn send(
     let failure = CallFailure::of(&verdict)
         .filter(|_| status.as_u16() != 400 || verdict.status == KeyStatus::NoCredits);
     // The provider's words are passed on as they were (the caller's own request), but never the key.
-    let body = crate::validation::redact::redact(&body, secret.expose());
+    let body = crate::upstream::redact::redact(&body, secret.expose());
     let mut answer = Response::new(Body::from(body));
     *answer.status_mut() = status;
     *answer.headers_mut() = headers;

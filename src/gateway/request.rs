@@ -141,7 +141,7 @@ pub fn response_headers(upstream: &reqwest::header::HeaderMap, secret: &SecretSt
     let mut headers = HeaderMap::new();
     for (name, value) in upstream {
         if never_returned(name.as_str())
-            || crate::validation::redact::holds_secret(value.as_bytes(), secret.expose())
+            || crate::upstream::redact::holds_secret(value.as_bytes(), secret.expose())
         {
             continue;
         }

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::domain::catalog::{with_article, KeyAuth, Provider, PROVIDERS};
-use crate::validation::address::check_host;
+use crate::upstream::address::clean_base_url;
 use crate::vault::SecretString;
 
 pub const MAX_KEY_BYTES: usize = 4096;
@@ -146,48 +146,12 @@ pub fn clean_nickname(raw: Option<&str>) -> Result<Option<String>, FieldProblem>
     Ok(Some(name.to_owned()))
 }
 
-/// A provider base URL: `https`, or plain `http` and private or loopback addresses only when
-/// `allow_private`; link-local and cloud metadata addresses never (SPEC.md §5, [`check_host`]).
+/// A provider base URL, by the address rules ([`crate::upstream::address::clean_base_url`]).
 pub fn clean_api_base(
     raw: Option<&str>,
     allow_private: bool,
 ) -> Result<Option<String>, FieldProblem> {
-    let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
-        return Ok(None);
-    };
-    let field = "api_base";
-    let url = reqwest::Url::parse(text).map_err(|_| {
-        problem(
-            field,
-            "Enter a full URL such as https://api.example.com/v1.",
-        )
-    })?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(problem(
-            field,
-            "Put no credentials in the URL: the key goes in the API key field.",
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(problem(field, "Leave out the ?query and #fragment."));
-    }
-    match url.scheme() {
-        "https" => {}
-        "http" if allow_private => {}
-        "http" => {
-            return Err(problem(
-                field,
-                "Use https. Plain http is allowed only when KEYHUB_ALLOW_PRIVATE_ENDPOINTS is set.",
-            ))
-        }
-        _ => return Err(problem(field, "Use an https:// URL.")),
-    }
-    let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']);
-    if host.is_empty() {
-        return Err(problem(field, "The URL needs a host name."));
-    }
-    check_host(host, allow_private).map_err(|refusal| problem(field, refusal.message()))?;
-    Ok(Some(url.as_str().trim_end_matches('/').to_owned()))
+    clean_base_url(raw, allow_private).map_err(|message| problem("api_base", message))
 }
 
 /// Provider options: only the provider's own fields, strings, required ones present.

@@ -3,8 +3,11 @@
 //! thin doors onto [`KeyService`]; every change is one transaction with its activity event.
 
 pub mod arrangement;
-mod call_outcome;
+pub mod health;
 pub mod input;
+pub mod keyring;
+pub mod revalidation;
+pub mod usage;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -15,17 +18,18 @@ use crate::accounts::tokens::TokenCaller;
 use crate::domain::accounts::TokenScope;
 use crate::domain::catalog::{provider, Category, Provider};
 use crate::domain::keys::{KeyStatus, Role, Scope};
-use crate::keyring::{Keyring, KeyringError, NO_KEY_HINT};
+use crate::keys::keyring::{Keyring, KeyringError, NO_KEY_HINT};
 use crate::store::accounts::{Membership, User};
 use crate::store::activity::NewEvent;
 use crate::store::change::{KeyGroup, OrgChange};
-use crate::store::keys::{KeyHealth, KeyRecord, NewKeyRow};
+use crate::store::keys::{KeyRecord, NewKeyRow};
 use crate::store::orgs::Organization;
 use crate::store::{new_id, now_ms, Db, StoreError};
-use crate::validation::{Prober, Verdict};
+use crate::upstream::{Prober, Verdict};
 use crate::vault::SecretString;
 use arrangement::{rearrange, without, RoleChange};
-pub use call_outcome::CallFailure;
+pub use health::CallFailure;
+use health::{health_of, judge};
 use input::{
     clean_api_base, clean_nickname, clean_options, clean_secret, destination, key_family,
     prefix_warning, FieldProblem,
@@ -37,6 +41,9 @@ pub enum KeyError {
     NotFound,
     #[error("{0}")]
     Forbidden(&'static str),
+    /// An API token without the scope the request needs.
+    #[error("this token lacks the {} scope", .0.as_str())]
+    MissingScope(TokenScope),
     #[error("{}: {}", .0.field, .0.message)]
     Invalid(FieldProblem),
     /// The provider rejected the key: it is not stored.
@@ -48,7 +55,7 @@ pub enum KeyError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Keyring(#[from] KeyringError),
+    Sealing(#[from] KeyringError),
 }
 
 impl From<FieldProblem> for KeyError {
@@ -104,6 +111,12 @@ impl KeyActor<'_> {
             Scope::Org => true,
             Scope::Personal => self.user_id() == key.owner_user_id.as_deref(),
         }
+    }
+
+    /// Whether the actor may change, rotate, validate or delete `key` (see
+    /// [`KeyActor::check_may_change`]).
+    pub fn may_change(&self, key: &KeyRecord) -> bool {
+        self.check_may_change(key).is_ok()
     }
 
     /// Org keys are changed by admins and `keys:write` tokens; personal keys by their owner.
@@ -270,63 +283,6 @@ impl Drop for InFlight {
     }
 }
 
-/// What validation means for saving a key.
-fn judge(
-    provider: &Provider,
-    verdict: &Verdict,
-    allow_unverified: bool,
-) -> Result<KeyHealth, KeyError> {
-    use KeyStatus::*;
-    match verdict.status {
-        Invalid | Expired | Forbidden => Err(KeyError::Rejected(verdict.message.clone())),
-        NetworkError | ProviderDown | Unverified
-            if !allow_unverified && provider.id != "custom" =>
-        {
-            Err(KeyError::Unreachable(verdict.message.clone()))
-        }
-        NetworkError | ProviderDown | Unverified | Unsupported => Ok(KeyHealth {
-            status: Unverified,
-            ..health_of(verdict, now_ms())
-        }),
-        Valid | ValidRestricted | NoCredits | RateLimited => Ok(health_of(verdict, now_ms())),
-    }
-}
-
-/// How long a key rests after a failure at call time or validation (SPEC.md §6).
-const NO_CREDIT_COOLDOWN_MS: i64 = 60 * 60 * 1000;
-const RATE_LIMIT_COOLDOWN_MS: i64 = 60 * 1000;
-
-/// The health a verdict records.
-pub(crate) fn health_of(verdict: &Verdict, now: i64) -> KeyHealth {
-    let cooldown_until = match verdict.status {
-        KeyStatus::RateLimited => Some(
-            now + verdict
-                .retry_after
-                .map(|wait| wait.as_millis() as i64)
-                .unwrap_or(RATE_LIMIT_COOLDOWN_MS),
-        ),
-        KeyStatus::NoCredits => Some(now + NO_CREDIT_COOLDOWN_MS),
-        _ => None,
-    };
-    let worked = matches!(
-        verdict.status,
-        KeyStatus::Valid | KeyStatus::ValidRestricted
-    );
-    KeyHealth {
-        status: verdict.status,
-        checked_at: now,
-        success: worked,
-        cooldown_until,
-        error: (verdict.status != KeyStatus::Valid).then(|| {
-            (
-                verdict.code.clone(),
-                verdict.http_status.map(i64::from),
-                verdict.message.clone(),
-            )
-        }),
-    }
-}
-
 impl KeyService {
     pub fn new(
         db: Db,
@@ -368,6 +324,25 @@ impl KeyService {
     /// How this instance reaches providers (base URLs, address rules).
     pub fn prober(&self) -> &Prober {
         &self.prober
+    }
+
+    /// What the gateway did with each key of the actor's org, by key id.
+    pub async fn usage(
+        &self,
+        actor: KeyActor<'_>,
+    ) -> Result<HashMap<String, crate::domain::keys::KeyUsage>, KeyError> {
+        Ok(self.db.usage_of(&actor.org().id).await?)
+    }
+
+    /// The database's name and whether the vault opens (see [`Keyring::health`]).
+    pub async fn vault_health(&self) -> (&'static str, Result<bool, StoreError>) {
+        self.keyring.health().await
+    }
+
+    /// At start: binds keys sealed before envelopes carried their destination (see
+    /// [`Keyring::bind_older_envelopes`]).
+    pub async fn bind_older_envelopes(&self) {
+        self.keyring.bind_older_envelopes().await
     }
 
     /// The keys the actor may see, filtered.

@@ -1,6 +1,7 @@
 //! Every step of the resolution order, alone and combined (SPEC.md §6).
 
 use super::*;
+use crate::domain::keys::KeyStatus;
 
 const NOW: i64 = 1_800_000_000_000;
 const OWNER: &str = "user-ann";

@@ -12,14 +12,14 @@ use utoipa::ToSchema;
 use super::error::RestError;
 use super::json::ApiJson;
 use super::keys::{invalid, present};
-use crate::components::time::rfc3339;
 use crate::consumers::{Consumer, ConsumerPatch, Revealed, SlotDraft};
 use crate::domain::accounts::TokenScope;
 use crate::domain::consumers::{ConsumerKind, Slot, Target};
+use crate::domain::time::rfc3339;
 use crate::keys::KeyActor;
 use crate::resolution::Source;
-use crate::server::auth::ApiCaller;
-use crate::server::state::AppState;
+use crate::rest::caller::ApiCaller;
+use crate::web::state::AppState;
 
 /// One slot: the provider (an id from `/api/v1/providers`, or `custom:<name>`), the model or
 /// voice, and the chosen key (`null`: "Use main key").
@@ -129,7 +129,7 @@ async fn list(
 ) -> Result<Json<ConsumerList>, RestError> {
     caller.org_named(&org)?;
     let token = caller.require(TokenScope::KeysRead)?;
-    let items = state.consumers.list(KeyActor::Token(token), kind).await?;
+    let items = state.consumers().list(KeyActor::Token(token), kind).await?;
     Ok(Json(ConsumerList {
         items: items.into_iter().map(|c| to_json(&caller, c)).collect(),
     }))
@@ -145,7 +145,7 @@ async fn create(
     caller.org_named(&org)?;
     let token = caller.require(TokenScope::KeysWrite)?;
     let created = state
-        .consumers
+        .consumers()
         .create(KeyActor::Token(token), kind, to_patch(body)?)
         .await?;
     Ok((StatusCode::CREATED, Json(to_json(&caller, created))))
@@ -159,7 +159,7 @@ async fn get(
 ) -> Result<Json<ConsumerJson>, RestError> {
     let token = caller.require(TokenScope::KeysRead)?;
     let consumer = state
-        .consumers
+        .consumers()
         .get(KeyActor::Token(token), kind, &id)
         .await?;
     Ok(Json(to_json(&caller, consumer)))
@@ -174,7 +174,7 @@ async fn update(
 ) -> Result<Json<ConsumerJson>, RestError> {
     let token = caller.require(TokenScope::KeysWrite)?;
     let consumer = state
-        .consumers
+        .consumers()
         .update(KeyActor::Token(token), kind, &id, to_patch(body)?)
         .await?;
     Ok(Json(to_json(&caller, consumer)))
@@ -188,7 +188,7 @@ async fn delete(
 ) -> Result<Json<ConsumerJson>, RestError> {
     let token = caller.require(TokenScope::KeysWrite)?;
     let consumer = state
-        .consumers
+        .consumers()
         .delete(KeyActor::Token(token), kind, &id)
         .await?;
     Ok(Json(to_json(&caller, consumer)))
@@ -356,10 +356,6 @@ pub async fn resolve(
     ApiJson(body): ApiJson<ResolveBody>,
 ) -> Result<Json<ResolveAnswer>, RestError> {
     caller.org_named(&org)?;
-    let token = match (body.reveal, caller.0.allows(TokenScope::KeysUse)) {
-        (true, _) | (false, true) => caller.require(TokenScope::KeysUse)?,
-        (false, false) => caller.require(TokenScope::KeysRead)?,
-    };
     let target = Target::parse(&body.provider).ok_or_else(|| {
         invalid(
             "provider",
@@ -380,10 +376,18 @@ pub async fn resolve(
         )),
         None => None,
     };
-    let actor = KeyActor::Token(token);
-    let resolution = state
-        .consumers
-        .resolve(actor, &target, consumer, modality)
+    let reveal = body.reveal.then(|| match &body.consumer {
+        Some(named) => format!(
+            "resolved for {} {} ({})",
+            named.kind,
+            named.id,
+            modality.unwrap_or(Slot::Chat).as_str()
+        ),
+        None => "resolved".to_owned(),
+    });
+    let (resolution, revealed) = state
+        .consumers()
+        .resolve_for_token(&caller.0, &target, consumer, modality, reveal)
         .await?;
     let Some(source) = resolution.source() else {
         return Err(RestError::new(
@@ -393,27 +397,10 @@ pub async fn resolve(
         ));
     };
     let key = resolution.key();
-    let (api_key, note) = match body.reveal {
-        false => (None, None),
-        true => {
-            let detail = match &body.consumer {
-                Some(named) => format!(
-                    "resolved for {} {} ({})",
-                    named.kind,
-                    named.id,
-                    modality.unwrap_or(Slot::Chat).as_str()
-                ),
-                None => "resolved".to_owned(),
-            };
-            match state
-                .consumers
-                .reveal(token, &resolution, &target, detail)
-                .await?
-            {
-                Revealed::Secret(secret) => (Some(secret.expose().to_owned()), None),
-                Revealed::Withheld(why) => (None, Some(why)),
-            }
-        }
+    let (api_key, note) = match revealed {
+        None => (None, None),
+        Some(Revealed::Secret(secret)) => (Some(secret.expose().to_owned()), None),
+        Some(Revealed::Withheld(why)) => (None, Some(why)),
     };
     Ok(Json(ResolveAnswer {
         provider: target.id().to_owned(),

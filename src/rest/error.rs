@@ -117,6 +117,7 @@ impl From<KeyError> for RestError {
             KeyError::Forbidden(message) => {
                 RestError::new(StatusCode::FORBIDDEN, "forbidden", message)
             }
+            KeyError::MissingScope(scope) => RestError::missing_scope(scope),
             KeyError::Invalid(problem) => RestError {
                 field: Some(problem.field),
                 ..RestError::new(
@@ -142,7 +143,7 @@ impl From<KeyError> for RestError {
                 )
             },
             KeyError::Store(error) => RestError::internal(error),
-            KeyError::Keyring(error) => RestError::internal(error),
+            KeyError::Sealing(error) => RestError::internal(error),
         }
     }
 }

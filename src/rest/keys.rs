@@ -15,9 +15,9 @@ use crate::domain::catalog::Category;
 use crate::domain::keys::{KeyStatus, Scope};
 use crate::keys::arrangement::RoleChange;
 use crate::keys::{KeyActor, KeyChange, KeyDraft, KeyEdit, KeyFilter};
-use crate::server::auth::ApiCaller;
-use crate::server::state::AppState;
+use crate::rest::caller::ApiCaller;
 use crate::vault::SecretString;
+use crate::web::state::AppState;
 
 /// Filters for listing keys; each is optional.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -169,12 +169,8 @@ pub async fn list(
         },
         enabled: query.enabled,
     };
-    let keys = state.keys.list(KeyActor::Token(token), &filter).await?;
-    let usage = state
-        .db
-        .usage_of(&token.org.id)
-        .await
-        .map_err(RestError::internal)?;
+    let keys = state.keys().list(KeyActor::Token(token), &filter).await?;
+    let usage = state.keys().usage(KeyActor::Token(token)).await?;
     Ok(Json(KeyList {
         keys: keys
             .iter()
@@ -216,7 +212,7 @@ pub async fn create(
         scope,
         allow_unverified: body.allow_unverified.unwrap_or(false),
     };
-    let saved = state.keys.create(KeyActor::Token(token), draft).await?;
+    let saved = state.keys().create(KeyActor::Token(token), draft).await?;
     Ok((
         StatusCode::CREATED,
         Json(SavedKey {
@@ -237,12 +233,8 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<MaskedKey>, RestError> {
     let token = caller.require(TokenScope::KeysRead)?;
-    let key = state.keys.get(KeyActor::Token(token), &id).await?;
-    let usage = state
-        .db
-        .usage_of(&token.org.id)
-        .await
-        .map_err(RestError::internal)?;
+    let key = state.keys().get(KeyActor::Token(token), &id).await?;
+    let usage = state.keys().usage(KeyActor::Token(token)).await?;
     Ok(Json(masked(&caller, &key).with_usage(&usage)))
 }
 
@@ -273,7 +265,7 @@ pub async fn update(
         allow_unverified: body.allow_unverified.unwrap_or(false),
     };
     let saved = state
-        .keys
+        .keys()
         .change(KeyActor::Token(token), &id, change)
         .await?;
     Ok(Json(SavedKey {
@@ -290,7 +282,7 @@ async fn set_enabled(
 ) -> Result<Json<MaskedKey>, RestError> {
     let token = caller.require(TokenScope::KeysWrite)?;
     let key = state
-        .keys
+        .keys()
         .set_enabled(KeyActor::Token(token), &id, enabled)
         .await?;
     Ok(Json(masked(&caller, &key)))
@@ -333,7 +325,7 @@ pub async fn validate(
     Path(id): Path<String>,
 ) -> Result<Json<Health>, RestError> {
     let token = caller.require(TokenScope::KeysWrite)?;
-    let (key, _) = state.keys.validate(KeyActor::Token(token), &id).await?;
+    let (key, _) = state.keys().validate(KeyActor::Token(token), &id).await?;
     let key = masked(&caller, &key);
     Ok(Json(Health {
         id: key.id,
@@ -354,6 +346,6 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> Result<Json<MaskedKey>, RestError> {
     let token = caller.require(TokenScope::KeysWrite)?;
-    let key = state.keys.delete(KeyActor::Token(token), &id).await?;
+    let key = state.keys().delete(KeyActor::Token(token), &id).await?;
     Ok(Json(masked(&caller, &key)))
 }

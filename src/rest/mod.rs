@@ -2,6 +2,7 @@
 //! uses. Every handler takes [`ApiCaller`], so no route but the OpenAPI document answers without a
 //! live token.
 
+pub mod caller;
 pub mod consumers;
 pub mod error;
 mod json;
@@ -18,8 +19,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::domain::catalog::PROVIDERS;
-use crate::server::auth::ApiCaller;
-use crate::server::state::AppState;
+use crate::rest::caller::ApiCaller;
+use crate::web::state::AppState;
 use error::RestError;
 
 /// No request body needs more: a key is at most 4 KiB.

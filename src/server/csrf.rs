@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use super::state::AppState;
+use crate::web::state::AppState;
 
 fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
@@ -19,7 +19,7 @@ fn is_safe(method: &Method) -> bool {
 fn same_origin(state: &AppState, request: &Request) -> bool {
     let headers = request.headers();
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        return match state.settings.public_url.as_deref() {
+        return match state.settings().public_url.as_deref() {
             Some(public) => origin == public,
             None => {
                 let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());

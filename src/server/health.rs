@@ -4,18 +4,18 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::json;
 
-use super::state::AppState;
+use crate::web::state::AppState;
 
 /// `GET /healthz`: 200 when the database answers and the vault opens its canary, 503 otherwise.
 /// The body says which part failed, never why in detail (no internals to anonymous callers).
 pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    let database = state.db.backend().name();
-    let (status, body) = match state.db.vault_canary().await {
-        Ok(Some(canary)) if state.vault.opens_canary(&canary) => (
+    let (database, opens) = state.keys().vault_health().await;
+    let (status, body) = match opens {
+        Ok(true) => (
             StatusCode::OK,
             json!({ "status": "ok", "database": database }),
         ),
-        Ok(_) => (
+        Ok(false) => (
             StatusCode::SERVICE_UNAVAILABLE,
             json!({ "status": "sealed", "database": database }),
         ),

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use super::state::AppState;
 use crate::accounts::AccountError;
 use crate::store::now_ms;
+use crate::web::state::AppState;
 
 pub const EVERY: Duration = Duration::from_secs(10 * 60);
 
@@ -21,9 +21,9 @@ pub struct Swept {
 /// Deletes what is dead at `now`.
 pub async fn sweep(state: &AppState, now: i64) -> Result<Swept, AccountError> {
     Ok(Swept {
-        sessions: state.accounts.purge_dead_sessions(now).await?,
-        invites: state.db.delete_spent_invites(now).await?,
-        login_attempts: state.login_limiter.purge(now).await?,
+        sessions: state.accounts().purge_dead_sessions(now).await?,
+        invites: state.accounts().purge_spent_invites(now).await?,
+        login_attempts: state.login_limiter().purge(now).await?,
     })
 }
 

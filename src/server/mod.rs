@@ -1,17 +1,14 @@
-//! The server side (ssr): configuration, startup, state, the router and its handlers.
+//! The server (ssr): one instance assembled ([`application`]), its startup checks, the router with
+//! its guards and headers, and the serve loop.
 
-pub mod auth;
-pub mod config;
+pub mod application;
 pub mod csrf;
+pub mod guard;
 pub mod health;
 pub mod housekeeping;
-pub mod login_limiter;
-pub mod proxies;
-pub mod reveal;
 pub mod router;
 pub mod security_headers;
 pub mod serving;
 pub mod startup;
-pub mod state;
 
-pub use serving::{serve, HttpTimeouts};
+pub use serving::serve;

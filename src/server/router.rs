@@ -6,16 +6,18 @@ use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
 
-use super::{auth, csrf, health, security_headers, serving, state::AppState};
+use super::{csrf, guard, health, security_headers, serving};
 use crate::app::{shell, App};
+use crate::gateway::{forward, GatewayState};
+use crate::web::state::AppState;
 
 const GATEWAY_ROUTE: &str = "/gateway/{org}/{provider}/{*path}";
 
 /// The whole HTTP surface: pages, server functions, health, static files, and the gateway unless it
 /// has a listener of its own. Serve it with [`serving::serve`].
-pub fn build_router(state: AppState) -> Router {
+pub fn build_router(state: AppState, gateway: GatewayState) -> Router {
     let https = state
-        .settings
+        .settings()
         .public_url
         .as_deref()
         .is_some_and(|url| url.starts_with("https://"));
@@ -25,7 +27,7 @@ pub fn build_router(state: AppState) -> Router {
         move || page_context(&state)
     };
     let app = {
-        let options = state.leptos_options.clone();
+        let options = state.leptos_options().clone();
         move || shell(options.clone())
     };
     let mut router = Router::new()
@@ -38,18 +40,18 @@ pub fn build_router(state: AppState) -> Router {
             _,
         >(context, shell))
         .layer(middleware::from_fn_with_state(
-            state.settings.http.request,
+            state.settings().http.request,
             serving::limit_request_time,
         ));
     // Added after the request time limit: a gateway stream has its own upstream timeouts. With a
     // gateway listener of its own, the gateway is not served here at all.
-    if state.settings.gateway_addr.is_none() {
-        router = router.route(GATEWAY_ROUTE, any(crate::gateway::forward));
+    if state.settings().gateway_addr.is_none() {
+        router = router.route(GATEWAY_ROUTE, any(forward).with_state(gateway));
     }
     let router = router
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            auth::guard_pages,
+            guard::guard_pages,
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -60,9 +62,9 @@ pub fn build_router(state: AppState) -> Router {
 
 /// The gateway alone, for its own listener (`KEYHUB_GATEWAY_ADDR`): an origin where no KeyHub page
 /// or session cookie lives, so nothing an upstream answers can act as KeyHub.
-pub fn gateway_router(state: AppState) -> Router {
-    let router = Router::new().route(GATEWAY_ROUTE, any(crate::gateway::forward));
-    security_headers::apply(router, state.is_https()).with_state(state)
+pub fn gateway_router(gateway: GatewayState, https: bool) -> Router {
+    let router = Router::new().route(GATEWAY_ROUTE, any(forward));
+    security_headers::apply(router, https).with_state(gateway)
 }
 
 /// Per-request context of every rendered page: the state, a fresh CSP nonce and no caching.

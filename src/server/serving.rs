@@ -29,29 +29,7 @@ use tokio::time::Instant;
 use tower::ServiceExt;
 use tower_http::timeout::TimeoutBody;
 
-/// `KEYHUB_HTTP_*_TIMEOUT_SECS`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct HttpTimeouts {
-    /// From a request's first byte to the end of its headers.
-    pub header: Duration,
-    /// The longest pause while a request body arrives.
-    pub body: Duration,
-    /// How long a connection may wait for its next request, or for its client to read.
-    pub idle: Duration,
-    /// From a request to the start of its answer (gateway streams excepted).
-    pub request: Duration,
-}
-
-impl Default for HttpTimeouts {
-    fn default() -> Self {
-        HttpTimeouts {
-            header: Duration::from_secs(10),
-            body: Duration::from_secs(30),
-            idle: Duration::from_secs(60),
-            request: Duration::from_secs(60),
-        }
-    }
-}
+use crate::config::HttpTimeouts;
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets the requests in flight finish.
 /// Handlers see the client's address as `ConnectInfo<SocketAddr>`.

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::config::Settings;
+use crate::config::Settings;
 use crate::store::{sqlite_path, Access, Backend, Db, StoreError};
 use crate::vault::{MasterKeyError, MasterKeys, SecretString};
 
@@ -48,6 +48,8 @@ pub enum StartupError {
     MasterKey(#[from] MasterKeyProblem),
     #[error("database {url}: {error}")]
     Database { url: String, error: StoreError },
+    #[error("whether KeyHub is set up could not be read: {0}")]
+    Setup(#[from] crate::accounts::AccountError),
 }
 
 /// Where the master keys come from, in order of precedence.
@@ -200,27 +202,4 @@ fn generate_master_key_file(file: &Path) -> Result<MasterKeys, MasterKeyProblem>
         source_name: file.display().to_string(),
         error,
     })
-}
-
-/// Binds keys sealed before envelopes carried their destination (version 1) to the destination
-/// they have now, so from then on a destination changed behind KeyHub's back opens nothing. Runs at
-/// start with a single master key; with several, `keyhub rotate-master-key` does it while it
-/// rotates.
-pub async fn bind_older_envelopes(keyring: &crate::keyring::Keyring, vault: &MasterKeys) {
-    if vault.count() != 1 {
-        return;
-    }
-    match keyring.reseal_all().await {
-        Ok(report) if report.resealed > 0 || !report.undecryptable.is_empty() => {
-            tracing::info!(
-                bound = report.resealed,
-                unreadable = ?report.undecryptable,
-                "keys sealed by an older KeyHub are now bound to their destination"
-            );
-        }
-        Ok(_) => {}
-        Err(error) => {
-            tracing::warn!(%error, "older sealed keys could not be bound to their destination")
-        }
-    }
 }

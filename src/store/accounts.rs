@@ -72,7 +72,7 @@ impl Db {
             .await
             .map_err(|e| StoreError::from_write(e, SETUP_DONE))?;
         }
-        insert_org(&mut tx, org).await?;
+        super::orgs::insert_org(&mut tx, org).await?;
         let owner = find_or_create_user(&mut tx, owner, password_hash).await?;
         insert_membership(&mut tx, &org.id, &owner.id, OrgRole::Owner, org.created_at).await?;
         tx.commit().await?;
@@ -345,26 +345,6 @@ impl Db {
         tx.commit().await?;
         Ok(())
     }
-}
-
-pub(crate) async fn insert_org(
-    conn: &mut AnyConnection,
-    org: &Organization,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO organizations (id, slug, name, allow_personal_keys, allow_platform_keys, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(&org.id)
-    .bind(&org.slug)
-    .bind(&org.name)
-    .bind(org.allow_personal_keys)
-    .bind(org.allow_platform_keys)
-    .bind(org.created_at)
-    .execute(conn)
-    .await
-    .map_err(|e| StoreError::from_write(e, "an organization with this slug already exists"))?;
-    Ok(())
 }
 
 /// The user with `user.email`, or `user` newly created with `password_hash`.

@@ -1,5 +1,5 @@
 use sqlx::any::AnyRow;
-use sqlx::{FromRow, Row};
+use sqlx::{AnyConnection, FromRow, Row};
 
 use super::{new_id, now_ms, Db, Flag, StoreError};
 
@@ -39,7 +39,7 @@ impl Db {
             created_at: now_ms(),
         };
         let mut conn = self.pool().acquire().await?;
-        super::accounts::insert_org(&mut conn, &org).await?;
+        insert_org(&mut conn, &org).await?;
         Ok(org)
     }
 
@@ -70,4 +70,25 @@ impl Db {
         .await?;
         Ok(())
     }
+}
+
+/// Inserts an organization row; its slug must be new.
+pub(super) async fn insert_org(
+    conn: &mut AnyConnection,
+    org: &Organization,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO organizations (id, slug, name, allow_personal_keys, allow_platform_keys, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&org.id)
+    .bind(&org.slug)
+    .bind(&org.name)
+    .bind(org.allow_personal_keys)
+    .bind(org.allow_platform_keys)
+    .bind(org.created_at)
+    .execute(conn)
+    .await
+    .map_err(|e| StoreError::from_write(e, "an organization with this slug already exists"))?;
+    Ok(())
 }

@@ -1,5 +1,5 @@
 //! Gateway usage per key: counters kept in memory on the request path and added to the database in
-//! batches (see [`crate::gateway::usage`]).
+//! batches (see [`crate::keys::usage`]).
 
 use std::collections::HashMap;
 

@@ -5,12 +5,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use keyhub::server::config::Settings;
-use keyhub::server::router::{build_router, gateway_router};
-use keyhub::server::state::AppState;
+use keyhub::config::Settings;
+use keyhub::server::application::Application;
 use keyhub::store::accounts::Membership;
 use keyhub::store::{Access, Backend, Db};
 use keyhub::vault::{MasterKeys, SecretString};
+use keyhub::web::state::AppState;
 use sqlx::Connection;
 
 #[path = "../support/fake_provider.rs"]
@@ -46,6 +46,8 @@ pub fn fake_provider_vars(base: &str) -> Vec<(String, String)> {
         })
         .collect();
     vars.push(("KEYHUB_ALLOW_PRIVATE_ENDPOINTS".into(), "true".into()));
+    // Tests run the re-validation job themselves, one run at a time, so none runs on its own.
+    vars.push(("KEYHUB_REVALIDATE_HOURS".into(), "0".into()));
     vars
 }
 
@@ -226,6 +228,20 @@ pub fn new_master_key() -> String {
     MasterKeys::generate().expose().to_owned()
 }
 
+/// The one runtime every KeyHub of a test binary is started and served on, as in production one
+/// runtime serves everything; each test drives only its client side on its own runtime. With each
+/// server on its test's own current-thread runtime, tests running side by side now and then left a
+/// page render pending, so they had to run one at a time.
+fn server_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("the server runtime starts")
+    })
+}
+
 /// The real router on `127.0.0.1:0`, with a client that keeps cookies and does not follow redirects.
 pub struct TestApp {
     pub address: SocketAddr,
@@ -233,6 +249,10 @@ pub struct TestApp {
     pub gateway_address: Option<SocketAddr>,
     pub client: reqwest::Client,
     pub state: AppState,
+    pub gateway: keyhub::gateway::GatewayState,
+    /// The database under the services, for what a test sets up or checks directly.
+    pub db: Db,
+    pub vault: Arc<MasterKeys>,
     /// The fake provider every provider points at, and what it was asked.
     pub provider_base: String,
     pub provider_log: fake_provider::Log,
@@ -251,46 +271,65 @@ impl TestApp {
         vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let settings = test_db.settings_with(Some(&master_key), &vars);
-        let (db, vault) = keyhub::server::startup::open_vault(&settings)
-            .await
-            .expect("vault opens");
         let options = leptos::config::LeptosOptions::builder()
             .output_name("keyhub")
             .site_root("target/site")
             .build();
-        let state = AppState::new(options, settings, db, vault);
-        state.issue_setup_code().await.expect("setup code issued");
-        let address = serve_on(
-            "127.0.0.1:0".parse().unwrap(),
-            build_router(state.clone()),
-            &state,
-        )
-        .await;
-        let gateway_address = match state.settings.gateway_addr {
-            Some(at) => Some(serve_on(at, gateway_router(state.clone()), &state).await),
-            None => None,
-        };
+        let gateway_at = settings.gateway_addr;
+        let started = server_runtime().spawn(async move {
+            let app = Application::open(settings, options)
+                .await
+                .expect("KeyHub starts");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let address = listener.local_addr().unwrap();
+            let gateway_listener = match gateway_at {
+                Some(at) => Some(tokio::net::TcpListener::bind(at).await.unwrap()),
+                None => None,
+            };
+            let gateway_address = gateway_listener
+                .as_ref()
+                .map(|listener| listener.local_addr().unwrap());
+            let parts = (
+                app.state().clone(),
+                app.gateway().clone(),
+                app.db().clone(),
+                app.vault().clone(),
+            );
+            app.start_background_jobs();
+            tokio::spawn(app.serve(listener, gateway_listener, std::future::pending()));
+            (address, gateway_address, parts)
+        });
+        let (address, gateway_address, (state, gateway, db, vault)) =
+            started.await.expect("KeyHub started");
         TestApp {
             address,
             gateway_address,
             client: new_client(),
             state,
+            gateway,
+            db,
+            vault,
             provider_base,
             provider_log,
         }
+    }
+
+    /// The keyring over this app's database and vault, to open what the services sealed.
+    pub fn keyring(&self) -> keyhub::keys::keyring::Keyring {
+        keyhub::keys::keyring::Keyring::new(self.db.clone(), self.vault.clone())
     }
 
     /// The first owner's user id and their membership of Acme (after [`TestApp::set_up_owner`]).
     pub async fn owner(&self) -> (String, Membership) {
         let user = self
             .state
-            .accounts
+            .accounts()
             .authenticate(OWNER_EMAIL, secret(OWNER_PASSWORD))
             .await
             .expect("the owner signs in");
         let membership = self
             .state
-            .accounts
+            .accounts()
             .memberships(&user.id)
             .await
             .unwrap()
@@ -322,7 +361,7 @@ impl TestApp {
             limit: 100,
             ..Default::default()
         };
-        self.state.db.events(org_id, &filter).await.unwrap()
+        self.db.events(org_id, &filter).await.unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -340,7 +379,7 @@ impl TestApp {
     /// The origin a KeyHub page of this app sends.
     pub fn origin(&self) -> String {
         self.state
-            .settings
+            .settings()
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{}", self.address))
@@ -359,7 +398,7 @@ impl TestApp {
 
     /// The setup code this app printed at start, as its operator reads it from the data folder.
     pub fn setup_code(&self) -> String {
-        let path = keyhub::accounts::setup_code::file_path(&self.state.settings.data_dir);
+        let path = keyhub::accounts::setup_code::file_path(&self.state.settings().data_dir);
         std::fs::read_to_string(&path)
             .unwrap_or_else(|error| panic!("{} is readable: {error}", path.display()))
             .trim()
@@ -389,20 +428,6 @@ impl TestApp {
         );
         response
     }
-}
-
-/// Serves `router` as `keyhub serve` does, on `at`; the address it listens on.
-async fn serve_on(at: SocketAddr, router: axum::Router, state: &AppState) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind(at).await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let timeouts = state.settings.http;
-    tokio::spawn(keyhub::server::serve(
-        listener,
-        router,
-        timeouts,
-        std::future::pending(),
-    ));
-    address
 }
 
 /// A client that keeps cookies and does not follow redirects. A bound on every request: a hang must
@@ -469,8 +494,9 @@ pub async fn join(
     password: &str,
     role: keyhub::domain::accounts::OrgRole,
 ) -> keyhub::store::accounts::User {
-    use keyhub::accounts::members::{add, Added};
-    let Ok(Added::NewAccount(user)) = add(db, admin, email, secret(password), role).await else {
+    use keyhub::accounts::members::{Added, Members};
+    let Ok(Added::NewAccount(user)) = Members(db).add(admin, email, secret(password), role).await
+    else {
         panic!("{email} is added as a new account");
     };
     sqlx::query("UPDATE users SET must_change_password = $1 WHERE id = $2")
@@ -485,13 +511,13 @@ pub async fn join(
 pub async fn people(app: &TestApp) -> People {
     app.set_up_owner().await;
     let (owner_id, owner_membership) = app.owner().await;
-    let owner = app.state.db.user(&owner_id).await.unwrap().unwrap();
+    let owner = app.db.user(&owner_id).await.unwrap().unwrap();
     let actor = keyhub::accounts::members::Actor {
         user_id: &owner_id,
         membership: &owner_membership,
     };
     let member = join(
-        &app.state.db,
+        &app.db,
         actor,
         "member@example.com",
         OWNER_PASSWORD,
@@ -507,5 +533,65 @@ pub async fn people(app: &TestApp) -> People {
         owner_membership,
         member,
         member_membership,
+    }
+}
+
+/// Keys added through the key service without a provider to ask: every provider points at a closed
+/// port, so each key is saved as not verified. Acts as a `keys:write` token of the org.
+pub struct OfflineKeys {
+    keys: keyhub::keys::KeyService,
+    caller: keyhub::accounts::tokens::TokenCaller,
+}
+
+impl OfflineKeys {
+    pub fn new(db: &Db, vault: Arc<MasterKeys>, org: &keyhub::store::orgs::Organization) -> Self {
+        let closed_port: std::collections::BTreeMap<String, String> =
+            keyhub::domain::catalog::PROVIDERS
+                .iter()
+                .map(|p| (p.id.to_owned(), "http://127.0.0.1:9".to_owned()))
+                .collect();
+        let egress = keyhub::upstream::Egress {
+            allow_private: true,
+            proxy: None,
+        };
+        let keyring = keyhub::keys::keyring::Keyring::new(db.clone(), vault);
+        let prober = keyhub::upstream::Prober::new(closed_port, &egress);
+        OfflineKeys {
+            keys: keyhub::keys::KeyService::new(db.clone(), keyring, prober, true),
+            caller: keyhub::accounts::tokens::TokenCaller {
+                token_id: "offline".to_owned(),
+                label: "test setup".to_owned(),
+                org: org.clone(),
+                scopes: vec![keyhub::domain::accounts::TokenScope::KeysWrite],
+            },
+        }
+    }
+
+    /// Adds the key as [`KeyService::create`](keyhub::keys::KeyService::create) does.
+    pub async fn store(
+        &self,
+        draft: keyhub::keys::KeyDraft,
+    ) -> Result<keyhub::store::keys::KeyRecord, keyhub::keys::KeyError> {
+        let actor = keyhub::keys::KeyActor::Token(&self.caller);
+        Ok(self.keys.create(actor, draft).await?.key)
+    }
+}
+
+/// An org key to add, allowed to be saved unverified.
+pub fn key_draft(
+    provider: &str,
+    secret_text: &str,
+    role: keyhub::keys::arrangement::RoleChange,
+) -> keyhub::keys::KeyDraft {
+    keyhub::keys::KeyDraft {
+        provider: provider.to_owned(),
+        api_key: secret(secret_text),
+        nickname: Some("Production".to_owned()),
+        api_base: None,
+        options: Default::default(),
+        role,
+        enabled: true,
+        scope: keyhub::domain::keys::Scope::Org,
+        allow_unverified: true,
     }
 }

@@ -156,7 +156,7 @@ async fn a_cross_site_post_is_refused_and_changes_nothing(t: &TestDb) {
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     assert!(forged.text().await.unwrap().contains("cross_site_request"));
     assert!(
-        app.state.accounts.needs_setup().await.unwrap(),
+        app.state.accounts().needs_setup().await.unwrap(),
         "nothing was created"
     );
 
@@ -312,7 +312,7 @@ async fn setup_needs_the_one_time_code_from_the_log(t: &TestDb) {
         "{body}"
     );
     assert!(
-        app.state.accounts.needs_setup().await.unwrap(),
+        app.state.accounts().needs_setup().await.unwrap(),
         "nothing created"
     );
     assert_eq!(app.get("/setup").await.status(), StatusCode::OK);
@@ -325,10 +325,10 @@ async fn setup_needs_the_one_time_code_from_the_log(t: &TestDb) {
     assert!(!right.status().is_client_error(), "{}", right.status());
     assert!(signed_in(&app).await);
     assert!(
-        !keyhub::accounts::setup_code::file_path(&app.state.settings.data_dir).exists(),
+        !keyhub::accounts::setup_code::file_path(&app.state.settings().data_dir).exists(),
         "the code's file is gone once setup is done"
     );
-    assert!(!app.state.setup_code.matches(&code));
+    assert!(!app.state.setup_code().matches(&code));
 }
 
 async fn wrong_setup_codes_are_rate_limited(t: &TestDb) {
@@ -344,7 +344,7 @@ async fn wrong_setup_codes_are_rate_limited(t: &TestDb) {
         .post_form("/api/auth/setup", &setup_form(Some(&code)))
         .await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(app.state.accounts.needs_setup().await.unwrap());
+    assert!(app.state.accounts().needs_setup().await.unwrap());
 }
 
 /// The real binary, on a fresh database: the code is in its log and in `<data dir>/setup-code`,

@@ -84,7 +84,7 @@ struct World {
 async fn world(t: &TestDb) -> World {
     let app = TestApp::spawn(t).await;
     app.set_up_owner().await;
-    let db = app.state.db.clone();
+    let db = app.db.clone();
     let (owner_id, membership) = app.owner().await;
     let actor = Actor {
         user_id: &owner_id,
@@ -102,18 +102,20 @@ async fn world(t: &TestDb) -> World {
         scopes,
         lifetime_days: None,
     };
-    let acme_token = tokens::create(&db, actor, scoped("acme-ci", &[TokenScope::KeysRead]))
+    let acme_token = tokens::Tokens(&db)
+        .create(actor, scoped("acme-ci", &[TokenScope::KeysRead]))
         .await
         .unwrap();
-    let unscoped = tokens::create(&db, actor, scoped("acme-gateway", &[TokenScope::Gateway]))
+    let unscoped = tokens::Tokens(&db)
+        .create(actor, scoped("acme-gateway", &[TokenScope::Gateway]))
         .await
         .unwrap();
     let key = app
         .state
-        .keys
+        .keys()
         .create(
             KeyActor::Member {
-                user: &app.state.db.user(&owner_id).await.unwrap().unwrap(),
+                user: &app.db.user(&owner_id).await.unwrap().unwrap(),
                 membership: &membership,
             },
             KeyDraft {
@@ -130,7 +132,7 @@ async fn world(t: &TestDb) -> World {
         )
         .await
         .unwrap();
-    let owner_user = app.state.db.user(&owner_id).await.unwrap().unwrap();
+    let owner_user = app.db.user(&owner_id).await.unwrap().unwrap();
     let owner_actor = KeyActor::Member {
         user: &owner_user,
         membership: &membership,
@@ -148,7 +150,7 @@ async fn world(t: &TestDb) -> World {
         .into(),
         ..ConsumerPatch::default()
     };
-    let consumers = &app.state.consumers;
+    let consumers = &app.state.consumers();
     let expert = consumers
         .create(
             owner_actor,
@@ -165,13 +167,14 @@ async fn world(t: &TestDb) -> World {
         )
         .await
         .unwrap();
-    let invite = invites::create(&db, actor, "invitee@acme.test", OrgRole::Member)
+    let invite = invites::Invites(&db)
+        .create(actor, "invitee@acme.test", OrgRole::Member)
         .await
         .unwrap();
 
     let (_, globex) = app
         .state
-        .accounts
+        .accounts()
         .create_org(FirstOwner {
             email: "owner@globex.test".into(),
             password: secret(PASSWORD),
@@ -180,22 +183,22 @@ async fn world(t: &TestDb) -> World {
         })
         .await
         .unwrap();
-    let globex_token = tokens::create_in(
-        &db,
-        &globex,
-        None,
-        scoped(
-            "globex-all",
-            &[
-                TokenScope::KeysRead,
-                TokenScope::KeysWrite,
-                TokenScope::KeysUse,
-                TokenScope::Gateway,
-            ],
-        ),
-    )
-    .await
-    .unwrap();
+    let globex_token = tokens::Tokens(&db)
+        .create_in(
+            &globex,
+            None,
+            scoped(
+                "globex-all",
+                &[
+                    TokenScope::KeysRead,
+                    TokenScope::KeysWrite,
+                    TokenScope::KeysUse,
+                    TokenScope::Gateway,
+                ],
+            ),
+        )
+        .await
+        .unwrap();
 
     World {
         other_owner: app.sign_in("owner@globex.test", PASSWORD).await,
@@ -524,15 +527,13 @@ async fn every_server_function_checks_who_is_asking(t: &TestDb) {
     }
 
     // Acme as its admin sees it afterwards: outsiders changed nothing.
-    let acme_members = members::list(
-        &w.app.state.db,
-        Actor {
+    let acme_members = members::Members(&w.app.db)
+        .list(Actor {
             user_id: "",
             membership: &w.app.owner().await.1,
-        },
-    )
-    .await
-    .unwrap();
+        })
+        .await
+        .unwrap();
     let emails: Vec<_> = acme_members.iter().map(|m| m.user.email.as_str()).collect();
     assert!(emails.contains(&"new+admin@example.com"));
     assert!(!emails
@@ -544,7 +545,6 @@ async fn every_server_function_checks_who_is_asking(t: &TestDb) {
     );
     let acme_invites = w
         .app
-        .state
         .db
         .org_invites(&w.app.owner().await.1.org.id, keyhub::store::now_ms())
         .await
@@ -703,7 +703,6 @@ async fn every_api_route_checks_the_token(t: &TestDb) {
     // Nobody above changed Acme's key.
     let after = w
         .app
-        .state
         .db
         .key(&w.app.owner().await.1.org.id, &w.key_id)
         .await
@@ -725,7 +724,7 @@ async fn reveal_gives_out_only_organization_keys(t: &TestDb) {
     const PERSONAL_SECRET: &str = "sk-ant-api03-memberPersonal2222";
     let app = TestApp::spawn_with(t, &[("ANTHROPIC_API_KEY", PLATFORM_SECRET)]).await;
     app.set_up_owner().await;
-    let db = app.state.db.clone();
+    let db = app.db.clone();
     let (owner_id, membership) = app.owner().await;
     let actor = Actor {
         user_id: &owner_id,
@@ -756,7 +755,7 @@ async fn reveal_gives_out_only_organization_keys(t: &TestDb) {
         scope,
         allow_unverified: false,
     };
-    let keys = &app.state.keys;
+    let keys = app.state.keys();
     keys.create(
         owner_actor,
         key("openai", ORG_SECRET, "Acme production", Scope::Org),
@@ -790,7 +789,7 @@ async fn reveal_gives_out_only_organization_keys(t: &TestDb) {
         .into(),
         ..ConsumerPatch::default()
     };
-    let consumers = &app.state.consumers;
+    let consumers = &app.state.consumers();
     let main_key = consumers
         .create(
             member_actor,
@@ -816,7 +815,8 @@ async fn reveal_gives_out_only_organization_keys(t: &TestDb) {
                 scopes,
                 lifetime_days: None,
             };
-            tokens::create_in(&db, &org, None, request)
+            tokens::Tokens(&db)
+                .create_in(&org, None, request)
                 .await
                 .unwrap()
                 .secret
@@ -831,7 +831,7 @@ async fn reveal_gives_out_only_organization_keys(t: &TestDb) {
     );
     let (_, globex) = app
         .state
-        .accounts
+        .accounts()
         .create_org(FirstOwner {
             email: "owner@globex.test".into(),
             password: secret(PASSWORD),
@@ -850,7 +850,8 @@ async fn reveal_gives_out_only_organization_keys(t: &TestDb) {
         ],
         lifetime_days: None,
     };
-    let globex_token = tokens::create_in(&db, &globex, None, everything)
+    let globex_token = tokens::Tokens(&db)
+        .create_in(&globex, None, everything)
         .await
         .unwrap()
         .secret
@@ -981,7 +982,7 @@ async fn a_cross_site_form_post_changes_nothing(t: &TestDb) {
         .unwrap();
     assert_eq!(fetched.status(), 403);
     let membership = w.app.owner().await.1;
-    let db = &w.app.state.db;
+    let db = &w.app.db;
     assert!(!db
         .org_members(&membership.org.id)
         .await

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::common::{people, secret, TestApp, TestDb};
 use keyhub::accounts::tokens::{self, TokenRequest};
+use keyhub::consumers::ConsumerService;
 use keyhub::consumers::{Consumer, ConsumerPatch, SlotDraft};
 use keyhub::domain::accounts::TokenScope;
 use keyhub::domain::consumers::{ConsumerKind, Picker, PickerKey, Slot, Target};
@@ -36,7 +37,7 @@ fn draft(provider: &str, key: &str, nickname: &str, role: RoleChange, scope: Sco
 }
 
 async fn add(app: &TestApp, actor: KeyActor<'_>, d: KeyDraft) -> String {
-    app.state.keys.create(actor, d).await.unwrap().key.id
+    app.state.keys().create(actor, d).await.unwrap().key.id
 }
 
 fn slot(provider: &str, key_id: Option<&str>) -> Option<SlotDraft> {
@@ -58,13 +59,14 @@ fn expert(name: &str, slots: &[(Slot, Option<SlotDraft>)]) -> ConsumerPatch {
 
 /// A token of Acme with `scopes`, as its secret.
 async fn token(app: &TestApp, scopes: &[TokenScope]) -> String {
-    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+    let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
     let request = TokenRequest {
         name: "resolver",
         scopes,
         lifetime_days: None,
     };
-    let created = tokens::create_in(&app.state.db, &org, None, request)
+    let created = tokens::Tokens(&app.db)
+        .create_in(&org, None, request)
         .await
         .unwrap();
     created.secret.expose().to_owned()
@@ -88,8 +90,8 @@ async fn resolve_api(app: &TestApp, token: &str, body: Value) -> (StatusCode, Va
 }
 
 async fn rest(app: &TestApp, health: KeyHealth, key_id: &str) {
-    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
-    let mut change = app.state.db.begin_org_change(&org.id).await.unwrap();
+    let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
+    let mut change = app.db.begin_org_change(&org.id).await.unwrap();
     change.set_health(key_id, &health).await.unwrap();
     change.commit().await.unwrap();
 }
@@ -119,7 +121,8 @@ async fn both_ways(
     modality: Slot,
 ) -> (String, Option<String>, String) {
     // The token as the service sees it now (the org's policy changes in the tests).
-    let caller = keyhub::accounts::tokens::authenticate(&app.state.db, token)
+    let caller = keyhub::accounts::tokens::Tokens(&app.db)
+        .authenticate(token)
         .await
         .unwrap()
         .unwrap();
@@ -127,7 +130,7 @@ async fn both_ways(
     let target_parsed = Target::parse(target).unwrap();
     let resolution = app
         .state
-        .consumers
+        .consumers()
         .resolve(
             actor,
             &target_parsed,
@@ -215,7 +218,7 @@ async fn every_step_through_the_service_and_the_api(t: &TestDb) {
         ),
     )
     .await;
-    let consumers = &app.state.consumers;
+    let consumers = &app.state.consumers();
 
     // 1. The explicit choice; then it is rate-limited, disabled, deleted: resolution moves on.
     let chosen = consumers
@@ -250,14 +253,14 @@ async fn every_step_through_the_service_and_the_api(t: &TestDb) {
     rest(&app, rate_limited_for(-1), &spare).await;
     assert_eq!(ask!(Some(&chosen)).0, "selected", "the cooldown is over");
     app.state
-        .keys
+        .keys()
         .set_enabled(owner, &spare, false)
         .await
         .unwrap();
     let (source, _, why) = ask!(Some(&chosen));
     assert_eq!(source, "org_primary");
     assert!(why.contains("is disabled"), "{why}");
-    app.state.keys.delete(owner, &spare).await.unwrap();
+    app.state.keys().delete(owner, &spare).await.unwrap();
     let (source, _, why) = ask!(Some(&chosen));
     assert_eq!(source, "org_primary");
     assert!(why.contains("the chosen key was deleted"), "{why}");
@@ -333,7 +336,7 @@ async fn every_step_through_the_service_and_the_api(t: &TestDb) {
         "org_primary",
         "the owner's expert: not the member's key"
     );
-    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+    let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
 
     // 4. The platform key: only without an enabled key of the family, and only when allowed.
     assert_eq!(
@@ -368,7 +371,7 @@ async fn every_step_through_the_service_and_the_api(t: &TestDb) {
         "no_key"
     );
     app.state
-        .keys
+        .keys()
         .set_enabled(owner, &claude, false)
         .await
         .unwrap();
@@ -378,11 +381,7 @@ async fn every_step_through_the_service_and_the_api(t: &TestDb) {
             .0,
         "platform"
     );
-    app.state
-        .db
-        .set_org_policy(&org.id, true, false)
-        .await
-        .unwrap();
+    app.db.set_org_policy(&org.id, true, false).await.unwrap();
     let (source, _, why) = both_ways(&app, &read, "anthropic", None, Slot::Chat).await;
     assert_eq!(source, "no_key");
     assert!(
@@ -471,7 +470,7 @@ async fn reveal_is_for_keys_use_tokens_and_audited(t: &TestDb) {
         "a gateway token does not resolve"
     );
 
-    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+    let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
     let before = app.events(&org.id).await.len();
     let usable = token(&app, &[TokenScope::KeysUse]).await;
     let (status, answer, cache) = resolve_api(
@@ -532,7 +531,7 @@ async fn personal_keys_serve_and_are_chosen_only_by_their_owner(t: &TestDb) {
         ),
     )
     .await;
-    let consumers = &app.state.consumers;
+    let consumers = &app.state.consumers();
     let drafts = consumers
         .create(
             member,
@@ -589,7 +588,7 @@ async fn personal_keys_serve_and_are_chosen_only_by_their_owner(t: &TestDb) {
     }
     // Without the org's key: nothing serves a token, still no word of the personal key.
     app.state
-        .keys
+        .keys()
         .set_enabled(owner, &org_key, false)
         .await
         .unwrap();
@@ -631,7 +630,7 @@ async fn personal_keys_serve_and_are_chosen_only_by_their_owner(t: &TestDb) {
         "the personal key was sent nowhere"
     );
     app.state
-        .keys
+        .keys()
         .set_enabled(owner, &org_key, true)
         .await
         .unwrap();
@@ -698,7 +697,7 @@ async fn personal_keys_serve_and_are_chosen_only_by_their_owner(t: &TestDb) {
 async fn platform_keys_are_never_revealed(t: &TestDb) {
     let app = TestApp::spawn_with(t, &[("ANTHROPIC_API_KEY", PLATFORM_ANTHROPIC)]).await;
     people(&app).await;
-    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+    let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
     let before = app.events(&org.id).await.len();
     let usable = token(&app, &[TokenScope::KeysUse, TokenScope::KeysRead]).await;
     let (status, answer, cache) = resolve_api(
@@ -774,7 +773,7 @@ async fn pickers_offer_only_usable_keys_of_the_family(t: &TestDb) {
     )
     .await;
     app.state
-        .keys
+        .keys()
         .set_enabled(owner, &off, false)
         .await
         .unwrap();
@@ -846,7 +845,7 @@ async fn pickers_offer_only_usable_keys_of_the_family(t: &TestDb) {
     assert!(!for_owner.offers(&mine) && !for_owner.offers(&voice));
 
     // The service refuses what the picker would not offer.
-    let consumers = &app.state.consumers;
+    let consumers = &app.state.consumers();
     for (key, why) in [
         (&off, "disabled"),
         (&bad, "rejected"),
@@ -990,7 +989,7 @@ async fn key_changes_reach_their_consumers(t: &TestDb) {
         ),
     )
     .await;
-    let consumers = &app.state.consumers;
+    let consumers = &app.state.consumers();
     let speaker = consumers
         .create(
             owner,
@@ -1044,23 +1043,22 @@ async fn key_changes_reach_their_consumers(t: &TestDb) {
     assert_eq!(page["keys"][0]["used_by"], json!(["expert 'Speaker'"]));
     let org_id = p.owner_membership.org.id.clone();
     let list = consumers.list(owner, ConsumerKind::Expert).await.unwrap();
-    assert!(consumers
-        .choice_warnings(owner, &list)
-        .await
-        .unwrap()
-        .is_empty());
+    let keys = consumers.org_keys(owner).await.unwrap();
+    assert!(ConsumerService::choice_warnings(owner, &list, &keys).is_empty());
     app.state
-        .keys
+        .keys()
         .set_enabled(owner, &voice, false)
         .await
         .unwrap();
-    let warnings = consumers.choice_warnings(owner, &list).await.unwrap();
+    let keys = consumers.org_keys(owner).await.unwrap();
+    let warnings = ConsumerService::choice_warnings(owner, &list, &keys);
     assert_eq!(
         warnings[&speaker.record.id],
         ["Voice output (text to speech): the chosen key 'Studio' (sk_...0013) is disabled."]
     );
-    app.state.keys.delete(owner, &voice).await.unwrap();
-    let warnings = consumers.choice_warnings(owner, &list).await.unwrap();
+    app.state.keys().delete(owner, &voice).await.unwrap();
+    let keys = consumers.org_keys(owner).await.unwrap();
+    let warnings = ConsumerService::choice_warnings(owner, &list, &keys);
     assert!(warnings[&speaker.record.id][0].ends_with("the chosen key was deleted."));
 
     // Deleting the expert keeps its assistant, on its own; slots go with the expert.
@@ -1074,7 +1072,6 @@ async fn key_changes_reach_their_consumers(t: &TestDb) {
         .unwrap();
     assert_eq!(helper.record.expert_id, None);
     assert!(app
-        .state
         .db
         .slots(&org_id, &speaker.record.id)
         .await
@@ -1102,7 +1099,7 @@ async fn the_schema_keeps_choices_inside_the_org(t: &TestDb) {
     .await;
     let expert_row = app
         .state
-        .consumers
+        .consumers()
         .create(
             p.owner(),
             ConsumerKind::Expert,

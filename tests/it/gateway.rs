@@ -32,7 +32,7 @@ fn draft(key: &str, nickname: &str, role: RoleChange) -> KeyDraft {
 /// Acme's owner with a primary and a first fallback OpenAI key (ids), and a gateway token.
 async fn acme(app: &TestApp, primary: &str, fallback: &str) -> (String, String, String) {
     let p = people(app).await;
-    let keys = &app.state.keys;
+    let keys = app.state.keys();
     let primary = keys
         .create(p.owner(), draft(primary, "Main", RoleChange::Primary))
         .await
@@ -56,13 +56,14 @@ async fn acme(app: &TestApp, primary: &str, fallback: &str) -> (String, String, 
 }
 
 async fn token_of(app: &TestApp, org: &str, scopes: &[TokenScope]) -> String {
-    let org = app.state.db.org_by_slug(org).await.unwrap().unwrap();
+    let org = app.db.org_by_slug(org).await.unwrap().unwrap();
     let request = TokenRequest {
         name: "service",
         scopes,
         lifetime_days: None,
     };
-    tokens::create_in(&app.state.db, &org, None, request)
+    tokens::Tokens(&app.db)
+        .create_in(&org, None, request)
         .await
         .unwrap()
         .secret
@@ -110,8 +111,8 @@ async fn a_rate_limited_primary_fails_over_to_the_fallback(t: &TestDb) {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["id"], "chatcmpl-fake");
 
-    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
-    let rested = app.state.db.key(&org.id, &primary).await.unwrap().unwrap();
+    let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
+    let rested = app.db.key(&org.id, &primary).await.unwrap().unwrap();
     assert_eq!(rested.status, KeyStatus::RateLimited);
     let until = rested.cooldown_until.unwrap() - keyhub::store::now_ms();
     assert!(
@@ -139,13 +140,8 @@ async fn a_rate_limited_primary_fails_over_to_the_fallback(t: &TestDb) {
     assert_eq!(asked(&app, primary_key), before);
 
     // Usage is counted in memory and written in a batch; the key object shows it.
-    app.state
-        .gateway
-        .usage()
-        .flush(&app.state.db)
-        .await
-        .unwrap();
-    let usage = app.state.db.usage_of(&org.id).await.unwrap();
+    app.gateway.usage().flush(&app.db).await.unwrap();
+    let usage = app.db.usage_of(&org.id).await.unwrap();
     assert_eq!(
         (usage[&primary].requests, usage[&primary].rate_limited),
         (1, 1)
@@ -184,8 +180,8 @@ async fn exhausted_credit_marks_the_key_and_the_next_request_skips_it(t: &TestDb
         (response.status(), header(&response, "x-keyhub-key-id")),
         (StatusCode::OK, fallback.clone())
     );
-    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
-    let key = app.state.db.key(&org.id, &primary).await.unwrap().unwrap();
+    let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
+    let key = app.db.key(&org.id, &primary).await.unwrap().unwrap();
     assert_eq!(key.status, KeyStatus::NoCredits);
     assert!(
         key.cooldown_until.unwrap() - keyhub::store::now_ms() > 59 * 60 * 1000,
@@ -285,8 +281,8 @@ async fn the_caller_cannot_steer_the_key_or_the_upstream(t: &TestDb) {
         assert_ne!(response.status(), StatusCode::OK, "{path}");
     }
     // The caller's bad path is the caller's: no key was tried or marked for it.
-    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
-    let key = app.state.db.key(&org.id, &primary).await.unwrap().unwrap();
+    let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
+    let key = app.db.key(&org.id, &primary).await.unwrap().unwrap();
     assert_eq!((key.status, key.cooldown_until), (KeyStatus::Valid, None));
     let response = common::new_client()
         .get(app.url("/gateway/acme/openai/a//b"))
@@ -298,7 +294,7 @@ async fn the_caller_cannot_steer_the_key_or_the_upstream(t: &TestDb) {
 
     // Another org's keys are out of reach: its slug is not found for Acme's token, and Globex's
     // token does not open Acme's gateway.
-    app.state.db.create_org("globex", "Globex").await.unwrap();
+    app.db.create_org("globex", "Globex").await.unwrap();
     let globex = token_of(&app, "globex", &[TokenScope::Gateway]).await;
     for (path, token) in [
         ("/gateway/globex/openai/models", &token),
@@ -437,8 +433,8 @@ async fn caller_headers_and_paths_cannot_knock_out_good_keys(t: &TestDb) {
         "sk-proj-GOODfallbackGOOD0000018",
     )
     .await;
-    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
-    let before = app.state.db.key(&org.id, &primary).await.unwrap().unwrap();
+    let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
+    let before = app.db.key(&org.id, &primary).await.unwrap().unwrap();
 
     // A header the provider refuses good keys for does not travel on.
     let response = common::new_client()
@@ -468,13 +464,13 @@ async fn caller_headers_and_paths_cannot_knock_out_good_keys(t: &TestDb) {
     }
     assert_eq!(app.provider_log.all().len(), asked_before);
     for id in [&primary, &fallback] {
-        let after = app.state.db.key(&org.id, id).await.unwrap().unwrap();
+        let after = app.db.key(&org.id, id).await.unwrap().unwrap();
         assert_eq!(
             (after.status, after.cooldown_until),
             (KeyStatus::Valid, None)
         );
     }
-    let after = app.state.db.key(&org.id, &primary).await.unwrap().unwrap();
+    let after = app.db.key(&org.id, &primary).await.unwrap().unwrap();
     assert_eq!(after.last_validated_at, before.last_validated_at);
 }
 
@@ -511,8 +507,8 @@ async fn a_refusal_at_call_time_marks_nothing_until_a_probe_agrees(t: &TestDb) {
     let refused_key = "sk-proj-callrejectPRIMARY0000019";
     let (primary, fallback, token) =
         acme(&app, refused_key, "sk-proj-FALLBACKfallback00000020").await;
-    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
-    let before = app.state.db.key(&org.id, &primary).await.unwrap().unwrap();
+    let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
+    let before = app.db.key(&org.id, &primary).await.unwrap().unwrap();
     assert_eq!(probed(&app, refused_key), 1, "validated when saved");
 
     // The provider refuses the call, but the key still validates: nothing changes but the check.
@@ -522,7 +518,7 @@ async fn a_refusal_at_call_time_marks_nothing_until_a_probe_agrees(t: &TestDb) {
     }
     let deadline = Instant::now() + Duration::from_secs(10);
     let checked = loop {
-        let key = app.state.db.key(&org.id, &primary).await.unwrap().unwrap();
+        let key = app.db.key(&org.id, &primary).await.unwrap().unwrap();
         if key.last_validated_at != before.last_validated_at || Instant::now() > deadline {
             break key;
         }
@@ -557,13 +553,7 @@ async fn a_refusal_at_call_time_marks_nothing_until_a_probe_agrees(t: &TestDb) {
     assert_eq!(response.status(), StatusCode::OK);
     let deadline = Instant::now() + Duration::from_secs(10);
     let marked = loop {
-        let key = app
-            .state
-            .db
-            .key(&org.id, &revoked_id)
-            .await
-            .unwrap()
-            .unwrap();
+        let key = app.db.key(&org.id, &revoked_id).await.unwrap().unwrap();
         if key.status != KeyStatus::Valid || Instant::now() > deadline {
             break key;
         }
@@ -580,10 +570,10 @@ async fn a_call_failure_is_not_a_validation(t: &TestDb) {
         "sk-proj-FALLBACKfallback00000023",
     )
     .await;
-    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
-    let before = app.state.db.key(&org.id, &primary).await.unwrap().unwrap();
+    let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
+    let before = app.db.key(&org.id, &primary).await.unwrap().unwrap();
     chat(&app, &token, json!({"model": "gpt-4o"})).await;
-    let after = app.state.db.key(&org.id, &primary).await.unwrap().unwrap();
+    let after = app.db.key(&org.id, &primary).await.unwrap().unwrap();
     assert_eq!(after.status, KeyStatus::RateLimited);
     assert_eq!(after.last_validated_at, before.last_validated_at);
     assert_eq!(after.last_success_at, before.last_success_at);
@@ -626,9 +616,9 @@ async fn a_slow_answer_is_the_callers_and_charges_no_key(t: &TestDb) {
     let response = chat(&app, &token, json!({"model": "o1", "max_tokens": 100000})).await;
     assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
     assert_eq!(header(&response, "x-keyhub-attempts"), "1");
-    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+    let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
     for id in [&primary, &fallback] {
-        let key = app.state.db.key(&org.id, id).await.unwrap().unwrap();
+        let key = app.db.key(&org.id, id).await.unwrap().unwrap();
         assert_eq!((key.status, key.cooldown_until), (KeyStatus::Valid, None));
     }
     assert_eq!(

@@ -29,7 +29,7 @@ async fn healthz_reports_the_backend_and_fails_when_the_database_goes_away(t: &T
         serde_json::json!({ "status": "ok", "database": t.backend.name() })
     );
 
-    app.state.db.close().await;
+    app.db.close().await;
     let response = app.get("/healthz").await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body: serde_json::Value = response.json().await.unwrap();
@@ -39,7 +39,7 @@ async fn healthz_reports_the_backend_and_fails_when_the_database_goes_away(t: &T
 async fn healthz_fails_when_the_vault_cannot_open_the_canary(t: &TestDb) {
     let app = TestApp::spawn(t).await;
     sqlx::query("UPDATE vault_meta SET value = 'fernet1:gAAAA' WHERE name = 'canary'")
-        .execute(app.state.db.pool())
+        .execute(app.db.pool())
         .await
         .unwrap();
     let response = app.get("/healthz").await;
@@ -293,7 +293,7 @@ async fn an_idle_connection_is_closed_after_the_idle_timeout_not_the_header_time
 async fn acme_with_a_key(app: &TestApp, scopes: &[TokenScope]) -> String {
     let p = people(app).await;
     app.state
-        .keys
+        .keys()
         .create(
             p.owner(),
             KeyDraft {
@@ -310,13 +310,14 @@ async fn acme_with_a_key(app: &TestApp, scopes: &[TokenScope]) -> String {
         )
         .await
         .unwrap();
-    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+    let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
     let request = TokenRequest {
         name: "service",
         scopes,
         lifetime_days: None,
     };
-    tokens::create_in(&app.state.db, &org, None, request)
+    tokens::Tokens(&app.db)
+        .create_in(&org, None, request)
         .await
         .unwrap()
         .secret

@@ -17,14 +17,15 @@ const NEW_PASSWORD: &str = "a new member's long passphrase";
 async fn an_invite_works_once_for_the_invited_email(t: &TestDb) {
     let app = TestApp::spawn(t).await;
     app.set_up_owner().await;
-    let db = &app.state.db;
+    let db = &app.db;
     let (owner_id, membership) = app.owner().await;
     let owner = Actor {
         user_id: &owner_id,
         membership: &membership,
     };
 
-    let created = invites::create(db, owner, " New@Example.com ", OrgRole::Admin)
+    let created = invites::Invites(db)
+        .create(owner, " New@Example.com ", OrgRole::Admin)
         .await
         .unwrap();
     assert_eq!(created.invite.email, "new@example.com");
@@ -33,54 +34,62 @@ async fn an_invite_works_once_for_the_invited_email(t: &TestDb) {
         !t.dump().await.contains(&link_secret),
         "only a hash is stored"
     );
-    assert_eq!(invites::list(db, owner).await.unwrap().len(), 1);
+    assert_eq!(invites::Invites(db).list(owner).await.unwrap().len(), 1);
 
-    let offer = invites::offer(db, &link_secret).await.unwrap();
+    let offer = invites::Invites(db).offer(&link_secret).await.unwrap();
     assert_eq!(offer.invite.org_name, "Acme Labs");
     assert!(!offer.has_account);
 
     // A weak password is refused and the invite stays usable.
     assert!(matches!(
-        invites::accept(db, &link_secret, secret("short")).await,
+        invites::Invites(db)
+            .accept(&link_secret, secret("short"))
+            .await,
         Err(AccountError::Invalid {
             field: "password",
             ..
         })
     ));
-    let (user, _) = invites::accept(db, &link_secret, secret(NEW_PASSWORD))
+    let (user, _) = invites::Invites(db)
+        .accept(&link_secret, secret(NEW_PASSWORD))
         .await
         .unwrap();
-    let joined = app.state.accounts.memberships(&user.id).await.unwrap();
+    let joined = app.state.accounts().memberships(&user.id).await.unwrap();
     assert_eq!(joined.len(), 1);
     assert_eq!(joined[0].role, OrgRole::Admin);
     assert!(app
         .state
-        .accounts
+        .accounts()
         .authenticate("new@example.com", secret(NEW_PASSWORD))
         .await
         .is_ok());
 
     // Used: gone for everyone.
     assert!(matches!(
-        invites::accept(db, &link_secret, secret(NEW_PASSWORD)).await,
+        invites::Invites(db).accept(&link_secret, secret(NEW_PASSWORD)).await,
         Err(AccountError::Refused(message)) if message.contains("Ask an admin")
     ));
-    assert!(invites::list(db, owner).await.unwrap().is_empty());
+    assert!(invites::Invites(db).list(owner).await.unwrap().is_empty());
 
     // Already a member: no invite.
     assert!(matches!(
-        invites::create(db, owner, "new@example.com", OrgRole::Member).await,
+        invites::Invites(db)
+            .create(owner, "new@example.com", OrgRole::Member)
+            .await,
         Err(AccountError::Invalid { field: "email", .. })
     ));
 
     // Revoked and expired links do nothing.
-    let revoked = invites::create(db, owner, "r@example.com", OrgRole::Member)
+    let revoked = invites::Invites(db)
+        .create(owner, "r@example.com", OrgRole::Member)
         .await
         .unwrap();
-    invites::revoke(db, owner, &revoked.invite.id)
+    invites::Invites(db)
+        .revoke(owner, &revoked.invite.id)
         .await
         .unwrap();
-    let expired = invites::create(db, owner, "e@example.com", OrgRole::Member)
+    let expired = invites::Invites(db)
+        .create(owner, "e@example.com", OrgRole::Member)
         .await
         .unwrap();
     sqlx::query("UPDATE invites SET expires_at = 1 WHERE id = $1")
@@ -90,13 +99,15 @@ async fn an_invite_works_once_for_the_invited_email(t: &TestDb) {
         .unwrap();
     for gone in [&revoked.secret, &expired.secret] {
         assert!(matches!(
-            invites::accept(db, gone.expose(), secret(NEW_PASSWORD)).await,
+            invites::Invites(db)
+                .accept(gone.expose(), secret(NEW_PASSWORD))
+                .await,
             Err(AccountError::Refused(_))
         ));
     }
     assert!(app
         .state
-        .accounts
+        .accounts()
         .authenticate("r@example.com", secret(NEW_PASSWORD))
         .await
         .is_err());
@@ -105,7 +116,7 @@ async fn an_invite_works_once_for_the_invited_email(t: &TestDb) {
 async fn existing_users_confirm_their_password_and_admins_cannot_invite_owners(t: &TestDb) {
     let app = TestApp::spawn(t).await;
     app.set_up_owner().await;
-    let db = &app.state.db;
+    let db = &app.db;
     let (owner_id, membership) = app.owner().await;
     let owner = Actor {
         user_id: &owner_id,
@@ -113,7 +124,7 @@ async fn existing_users_confirm_their_password_and_admins_cannot_invite_owners(t
     };
     // Someone with an account in another org.
     app.state
-        .accounts
+        .accounts()
         .create_org(FirstOwner {
             email: "grace@globex.test".into(),
             password: secret(NEW_PASSWORD),
@@ -122,33 +133,33 @@ async fn existing_users_confirm_their_password_and_admins_cannot_invite_owners(t
         })
         .await
         .unwrap();
-    let created = invites::create(db, owner, "grace@globex.test", OrgRole::Member)
+    let created = invites::Invites(db)
+        .create(owner, "grace@globex.test", OrgRole::Member)
         .await
         .unwrap();
     assert!(
-        invites::offer(db, created.secret.expose())
+        invites::Invites(db)
+            .offer(created.secret.expose())
             .await
             .unwrap()
             .has_account
     );
     assert!(matches!(
-        invites::accept(
-            db,
-            created.secret.expose(),
-            secret("not her password at all")
-        )
-        .await,
+        invites::Invites(db)
+            .accept(created.secret.expose(), secret("not her password at all"))
+            .await,
         Err(AccountError::Invalid {
             field: "password",
             ..
         })
     ));
-    let (grace, _) = invites::accept(db, created.secret.expose(), secret(NEW_PASSWORD))
+    let (grace, _) = invites::Invites(db)
+        .accept(created.secret.expose(), secret(NEW_PASSWORD))
         .await
         .unwrap();
     assert_eq!(
         app.state
-            .accounts
+            .accounts()
             .memberships(&grace.id)
             .await
             .unwrap()
@@ -174,14 +185,15 @@ async fn existing_users_confirm_their_password_and_admins_cannot_invite_owners(t
         membership: &admin_membership,
     };
     assert!(matches!(
-        invites::create(db, as_admin, "boss@example.com", OrgRole::Owner).await,
+        invites::Invites(db)
+            .create(as_admin, "boss@example.com", OrgRole::Owner)
+            .await,
         Err(AccountError::Forbidden)
     ));
-    assert!(
-        invites::create(db, as_admin, "peer@example.com", OrgRole::Admin)
-            .await
-            .is_ok()
-    );
+    assert!(invites::Invites(db)
+        .create(as_admin, "peer@example.com", OrgRole::Admin)
+        .await
+        .is_ok());
     let member_membership = Membership {
         role: OrgRole::Member,
         ..membership.clone()
@@ -191,11 +203,13 @@ async fn existing_users_confirm_their_password_and_admins_cannot_invite_owners(t
         membership: &member_membership,
     };
     assert!(matches!(
-        invites::create(db, as_member, "friend@example.com", OrgRole::Member).await,
+        invites::Invites(db)
+            .create(as_member, "friend@example.com", OrgRole::Member)
+            .await,
         Err(AccountError::Forbidden)
     ));
     assert!(matches!(
-        invites::list(db, as_member).await,
+        invites::Invites(db).list(as_member).await,
         Err(AccountError::Forbidden)
     ));
 }
@@ -203,20 +217,25 @@ async fn existing_users_confirm_their_password_and_admins_cannot_invite_owners(t
 async fn racing_accepts_let_exactly_one_join(t: &TestDb) {
     let app = TestApp::spawn(t).await;
     app.set_up_owner().await;
-    let db = &app.state.db;
+    let db = &app.db;
     let (owner_id, membership) = app.owner().await;
     let owner = Actor {
         user_id: &owner_id,
         membership: &membership,
     };
-    let created = invites::create(db, owner, "race@example.com", OrgRole::Member)
+    let created = invites::Invites(db)
+        .create(owner, "race@example.com", OrgRole::Member)
         .await
         .unwrap();
     let attempts: Vec<_> = (0..4)
         .map(|_| {
             let db = db.clone();
             let link = created.secret.expose().to_owned();
-            tokio::spawn(async move { invites::accept(&db, &link, secret(NEW_PASSWORD)).await })
+            tokio::spawn(async move {
+                invites::Invites(&db)
+                    .accept(&link, secret(NEW_PASSWORD))
+                    .await
+            })
         })
         .collect();
     let mut joined = 0;
@@ -226,7 +245,7 @@ async fn racing_accepts_let_exactly_one_join(t: &TestDb) {
         }
     }
     assert_eq!(joined, 1);
-    let members = members::list(db, owner).await.unwrap();
+    let members = members::Members(db).list(owner).await.unwrap();
     assert_eq!(
         members
             .iter()
@@ -244,7 +263,8 @@ async fn the_invite_page_signs_the_new_member_in(t: &TestDb) {
         user_id: &owner_id,
         membership: &membership,
     };
-    let created = invites::create(&app.state.db, owner, "page@example.com", OrgRole::Member)
+    let created = invites::Invites(&app.db)
+        .create(owner, "page@example.com", OrgRole::Member)
         .await
         .unwrap();
     let guest = common::new_client();
@@ -301,19 +321,21 @@ async fn housekeeping_deletes_spent_invites_and_dead_sessions(t: &TestDb) {
 
     let app = TestApp::spawn(t).await;
     app.set_up_owner().await;
-    let db = &app.state.db;
+    let db = &app.db;
     let (owner_id, membership) = app.owner().await;
     let owner = Actor {
         user_id: &owner_id,
         membership: &membership,
     };
-    let invite = |email: &'static str| invites::create(db, owner, email, OrgRole::Member);
+    let invite = |email: &'static str| invites::Invites(db).create(owner, email, OrgRole::Member);
     let accepted = invite("accepted@example.com").await.unwrap();
-    invites::accept(db, accepted.secret.expose(), secret(NEW_PASSWORD))
+    invites::Invites(db)
+        .accept(accepted.secret.expose(), secret(NEW_PASSWORD))
         .await
         .unwrap();
     let revoked = invite("revoked@example.com").await.unwrap();
-    invites::revoke(db, owner, &revoked.invite.id)
+    invites::Invites(db)
+        .revoke(owner, &revoked.invite.id)
         .await
         .unwrap();
     let expired = invite("expired@example.com").await.unwrap();
@@ -327,7 +349,7 @@ async fn housekeeping_deletes_spent_invites_and_dead_sessions(t: &TestDb) {
     // A session that went idle long ago, next to the owner's live one.
     let stale = app
         .state
-        .accounts
+        .accounts()
         .start_session(&owner_id, None)
         .await
         .unwrap();
@@ -346,7 +368,7 @@ async fn housekeeping_deletes_spent_invites_and_dead_sessions(t: &TestDb) {
         .unwrap();
     assert!(app
         .state
-        .accounts
+        .accounts()
         .session(stale.expose())
         .await
         .unwrap()
@@ -359,8 +381,11 @@ async fn housekeeping_deletes_spent_invites_and_dead_sessions(t: &TestDb) {
     let swept = sweep(&app.state, now_ms()).await.unwrap();
     assert_eq!((swept.invites, swept.sessions), (3, 1));
     assert_eq!(count(t, "sessions").await, 1);
-    assert_eq!(invites::list(db, owner).await.unwrap().len(), 1);
-    assert!(invites::offer(db, live.secret.expose()).await.is_ok());
+    assert_eq!(invites::Invites(db).list(owner).await.unwrap().len(), 1);
+    assert!(invites::Invites(db)
+        .offer(live.secret.expose())
+        .await
+        .is_ok());
     assert!(
         app.get("/hub").await.status().is_success(),
         "the live session stays"

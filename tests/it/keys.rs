@@ -39,7 +39,7 @@ fn roles(keys: &[keyhub::store::keys::KeyRecord]) -> Vec<(String, Role, Option<i
 async fn primary_fallbacks_rotation_and_delete(t: &TestDb) {
     let app = TestApp::spawn(t).await;
     let p = people(&app).await;
-    let keys = &app.state.keys;
+    let keys = app.state.keys();
 
     let a = keys
         .create(p.owner(), draft("openai", KEY_A, RoleChange::Primary))
@@ -92,7 +92,7 @@ async fn primary_fallbacks_rotation_and_delete(t: &TestDb) {
     assert_eq!(rotated.key.id, b.key.id);
     assert_eq!(rotated.key.hint, "sk-proj...9999");
     assert!(rotated.key.rotated_at.is_some());
-    let opened = app.state.keyring.reveal(&rotated.key).await.unwrap();
+    let opened = app.keyring().reveal(&rotated.key).await.unwrap();
     assert_eq!(opened.expose(), "sk-proj-ZZZZzzzzYYYYyyyyXXXX9999");
 
     // Disabled keys stay listed with their hint.
@@ -125,7 +125,6 @@ async fn primary_fallbacks_rotation_and_delete(t: &TestDb) {
 
     // Every change is in the activity log, by hint, never the secret.
     let events = app
-        .state
         .db
         .events(
             &p.owner_membership.org.id,
@@ -165,7 +164,7 @@ async fn primary_fallbacks_rotation_and_delete(t: &TestDb) {
 async fn members_tokens_and_personal_keys(t: &TestDb) {
     let app = TestApp::spawn(t).await;
     let p = people(&app).await;
-    let keys = &app.state.keys;
+    let keys = app.state.keys();
     let org_key = keys
         .create(
             p.owner(),
@@ -241,13 +240,12 @@ async fn members_tokens_and_personal_keys(t: &TestDb) {
         .unwrap();
 
     // When the org turns personal keys off, members cannot add more.
-    app.state
-        .db
+    app.db
         .set_org_policy(&p.owner_membership.org.id, false, true)
         .await
         .unwrap();
     let strict = Membership {
-        org: app.state.db.org_by_slug("acme").await.unwrap().unwrap(),
+        org: app.db.org_by_slug("acme").await.unwrap().unwrap(),
         ..p.member_membership.clone()
     };
     let mut another = draft("openai", KEY_A, RoleChange::None);
@@ -267,7 +265,7 @@ async fn members_tokens_and_personal_keys(t: &TestDb) {
     // Tokens: keys:read lists org keys only; keys:write adds org keys, never personal ones.
     let org = &p.owner_membership.org;
     let token = |scopes: &'static [TokenScope]| {
-        let db = app.state.db.clone();
+        let db = app.db.clone();
         let org = org.clone();
         async move {
             let request = TokenRequest {
@@ -275,8 +273,12 @@ async fn members_tokens_and_personal_keys(t: &TestDb) {
                 scopes,
                 lifetime_days: None,
             };
-            let created = tokens::create_in(&db, &org, None, request).await.unwrap();
-            tokens::authenticate(&db, created.secret.expose())
+            let created = tokens::Tokens(&db)
+                .create_in(&org, None, request)
+                .await
+                .unwrap();
+            tokens::Tokens(&db)
+                .authenticate(created.secret.expose())
                 .await
                 .unwrap()
                 .unwrap()
@@ -314,7 +316,6 @@ async fn members_tokens_and_personal_keys(t: &TestDb) {
         .await
         .is_err());
     let events = app
-        .state
         .db
         .events(
             &org.id,
@@ -342,7 +343,7 @@ fn stored_options() -> serde_json::Map<String, serde_json::Value> {
 async fn bad_input_is_refused_at_its_field_and_duplicates_are_named(t: &TestDb) {
     let app = TestApp::spawn(t).await;
     let p = people(&app).await;
-    let keys = &app.state.keys;
+    let keys = app.state.keys();
     let mut named = draft("openai", KEY_A, RoleChange::Primary);
     named.nickname = Some("Production OpenAI".into());
     keys.create(p.owner(), named).await.unwrap();
@@ -446,7 +447,7 @@ async fn bad_input_is_refused_at_its_field_and_duplicates_are_named(t: &TestDb) 
 async fn concurrent_make_primary_leaves_exactly_one(t: &TestDb) {
     let app = TestApp::spawn(t).await;
     let p = people(&app).await;
-    let keys = &app.state.keys;
+    let keys = app.state.keys();
     let mut ids = Vec::new();
     for key in [KEY_A, KEY_B, KEY_C] {
         ids.push(
@@ -487,7 +488,7 @@ async fn concurrent_make_primary_leaves_exactly_one(t: &TestDb) {
 async fn a_rotation_that_fails_halfway_keeps_the_old_key(t: &TestDb) {
     let app = TestApp::spawn(t).await;
     let p = people(&app).await;
-    let keys = &app.state.keys;
+    let keys = app.state.keys();
     let saved = keys
         .create(p.owner(), draft("openai", KEY_A, RoleChange::Primary))
         .await
@@ -507,14 +508,14 @@ async fn a_rotation_that_fails_halfway_keeps_the_old_key(t: &TestDb) {
     let kept = keys.get(p.owner(), &saved.key.id).await.unwrap();
     assert_eq!(kept.hint, "sk-proj...1111");
     assert!(kept.rotated_at.is_none());
-    let opened = app.state.keyring.reveal(&kept).await.unwrap();
+    let opened = app.keyring().reveal(&kept).await.unwrap();
     assert_eq!(opened.expose(), KEY_A);
 }
 
 async fn the_activity_log_filters_and_pages(t: &TestDb) {
     let app = TestApp::spawn(t).await;
     let p = people(&app).await;
-    let keys = &app.state.keys;
+    let keys = app.state.keys();
     for (provider, key) in [
         ("openai", KEY_A),
         ("openai", KEY_B),
@@ -536,7 +537,7 @@ async fn the_activity_log_filters_and_pages(t: &TestDb) {
         limit,
         offset,
     };
-    let db = &app.state.db;
+    let db = &app.db;
     assert_eq!(
         db.events(org, &page(Some("openai"), None, 10, 0))
             .await
@@ -573,7 +574,7 @@ async fn the_activity_log_filters_and_pages(t: &TestDb) {
 async fn the_rotate_and_edit_forms_validate_and_ask_for_the_key(t: &TestDb) {
     let app = TestApp::spawn(t).await;
     let p = people(&app).await;
-    let keys = &app.state.keys;
+    let keys = app.state.keys();
     let saved = keys
         .create(p.owner(), draft("openai", KEY_A, RoleChange::Primary))
         .await
@@ -615,10 +616,7 @@ async fn the_rotate_and_edit_forms_validate_and_ask_for_the_key(t: &TestDb) {
         ),
         ("sk-proj...1111", None, None)
     );
-    assert_eq!(
-        app.state.keyring.reveal(&kept).await.unwrap().expose(),
-        KEY_A
-    );
+    assert_eq!(app.keyring().reveal(&kept).await.unwrap().expose(), KEY_A);
 
     let moved = app
         .post_form(
@@ -649,10 +647,7 @@ async fn the_rotate_and_edit_forms_validate_and_ask_for_the_key(t: &TestDb) {
         (now.api_base.as_deref(), now.nickname.as_deref()),
         (Some(elsewhere.as_str()), Some("Renamed"))
     );
-    assert_eq!(
-        app.state.keyring.reveal(&now).await.unwrap().expose(),
-        KEY_A
-    );
+    assert_eq!(app.keyring().reveal(&now).await.unwrap().expose(), KEY_A);
     let page = app.get("/hub/openai").await.text().await.unwrap();
     assert!(
         page.contains("API key again for Renamed (sk-proj...1111)")
@@ -677,7 +672,7 @@ async fn the_rotate_and_edit_forms_validate_and_ask_for_the_key(t: &TestDb) {
         .await;
     assert_eq!(moved.status(), 200, "{}", moved.text().await.unwrap());
     let local = keys.get(p.owner(), &local.id).await.unwrap();
-    assert!(app.state.keyring.reveal(&local).await.unwrap().is_empty());
+    assert!(app.keyring().reveal(&local).await.unwrap().is_empty());
 }
 
 on_both_backends!(
@@ -689,3 +684,60 @@ on_both_backends!(
     a_rotation_that_fails_halfway_keeps_the_old_key,
     the_rotate_and_edit_forms_validate_and_ask_for_the_key,
 );
+
+/// The hub's "platform key" badge and resolution follow one rule: the platform key serves when the
+/// org has no enabled key of the family, even if it holds disabled ones.
+async fn the_hub_offers_the_platform_key_exactly_when_resolution_serves_it(t: &TestDb) {
+    let app = TestApp::spawn_with(t, &[("OPENAI_API_KEY", "sk-platform-hub-rule-0001")]).await;
+    let p = people(&app).await;
+    let policy = app
+        .post_form("/api/orgs/policy/set", &[("allow_platform_keys", "on")])
+        .await;
+    assert!(policy.status().is_success() || policy.status().is_redirection());
+    let draft = common::key_draft("openai", "sk-proj-hubrule0001", RoleChange::Primary);
+    let key = app.state.keys().create(p.owner(), draft).await.unwrap().key;
+    let openai = keyhub::domain::consumers::Target::parse("openai").unwrap();
+    let hub_and_resolution = || async {
+        let hub: serde_json::Value = app
+            .post_form("/api/keys/hub", &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        let card = hub["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|card| card["provider"] == "openai")
+            .unwrap()
+            .clone();
+        let resolution = app
+            .state
+            .consumers()
+            .resolve(p.owner(), &openai, None, None)
+            .await
+            .unwrap();
+        (card, resolution.platform)
+    };
+
+    let (card, platform) = hub_and_resolution().await;
+    assert_eq!(
+        (card["platform_key"].as_bool(), platform),
+        (Some(false), false)
+    );
+
+    app.state
+        .keys()
+        .set_enabled(p.owner(), &key.id, false)
+        .await
+        .unwrap();
+    let (card, platform) = hub_and_resolution().await;
+    assert_eq!(card["key_count"], 1, "the disabled key is still listed");
+    assert_eq!(
+        (card["platform_key"].as_bool(), platform),
+        (Some(true), true),
+        "only a disabled key: the platform key serves, and the hub says so"
+    );
+}
+
+on_both_backends!(the_hub_offers_the_platform_key_exactly_when_resolution_serves_it);

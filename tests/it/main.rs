@@ -7,6 +7,7 @@
 mod common;
 
 mod accounts;
+mod architecture;
 mod auth_http;
 mod authorization;
 mod canary;

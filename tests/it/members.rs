@@ -50,24 +50,19 @@ async fn admins_manage_members_and_members_manage_nobody(t: &TestDb) {
         membership: &owner_membership,
     };
     let admin_user = new_account(
-        members::add(
-            &db,
-            owner,
-            "admin@example.com",
-            secret(PASSWORD),
-            OrgRole::Admin,
-        )
-        .await,
+        members::Members(&db)
+            .add(owner, "admin@example.com", secret(PASSWORD), OrgRole::Admin)
+            .await,
     );
     let member_user = new_account(
-        members::add(
-            &db,
-            owner,
-            "Member@Example.com",
-            secret(PASSWORD),
-            OrgRole::Member,
-        )
-        .await,
+        members::Members(&db)
+            .add(
+                owner,
+                "Member@Example.com",
+                secret(PASSWORD),
+                OrgRole::Member,
+            )
+            .await,
     );
     assert_eq!(member_user.email, "member@example.com");
 
@@ -83,19 +78,16 @@ async fn admins_manage_members_and_members_manage_nobody(t: &TestDb) {
     };
 
     // Members can look but not touch.
-    assert_eq!(members::list(&db, member).await.unwrap().len(), 3);
+    assert_eq!(members::Members(&db).list(member).await.unwrap().len(), 3);
     for attempt in [
-        members::add(
-            &db,
-            member,
-            "x@example.com",
-            secret(PASSWORD),
-            OrgRole::Member,
-        )
-        .await
-        .map(|_| ()),
-        members::change_role(&db, member, &admin_user.id, OrgRole::Member).await,
-        members::remove(&db, member, &owner_id).await,
+        members::Members(&db)
+            .add(member, "x@example.com", secret(PASSWORD), OrgRole::Member)
+            .await
+            .map(|_| ()),
+        members::Members(&db)
+            .change_role(member, &admin_user.id, OrgRole::Member)
+            .await,
+        members::Members(&db).remove(member, &owner_id).await,
     ] {
         assert!(
             matches!(attempt, Err(AccountError::Forbidden)),
@@ -103,45 +95,49 @@ async fn admins_manage_members_and_members_manage_nobody(t: &TestDb) {
         );
     }
     // Admins manage members and admins, never owners.
-    members::change_role(&db, admin, &member_user.id, OrgRole::Admin)
+    members::Members(&db)
+        .change_role(admin, &member_user.id, OrgRole::Admin)
         .await
         .unwrap();
-    members::change_role(&db, admin, &member_user.id, OrgRole::Member)
+    members::Members(&db)
+        .change_role(admin, &member_user.id, OrgRole::Member)
         .await
         .unwrap();
     assert!(matches!(
-        members::change_role(&db, admin, &member_user.id, OrgRole::Owner).await,
+        members::Members(&db)
+            .change_role(admin, &member_user.id, OrgRole::Owner)
+            .await,
         Err(AccountError::Forbidden)
     ));
     assert!(matches!(
-        members::remove(&db, admin, &owner_id).await,
+        members::Members(&db).remove(admin, &owner_id).await,
         Err(AccountError::Forbidden)
     ));
     // Bad input is refused by field, and duplicates are named.
     assert!(matches!(
-        members::add(&db, owner, "nope", secret(PASSWORD), OrgRole::Member).await,
+        members::Members(&db)
+            .add(owner, "nope", secret(PASSWORD), OrgRole::Member)
+            .await,
         Err(AccountError::Invalid { field: "email", .. })
     ));
     assert!(matches!(
-        members::add(
-            &db,
-            owner,
-            "new@example.com",
-            secret("short"),
-            OrgRole::Member
-        )
-        .await,
+        members::Members(&db)
+            .add(owner, "new@example.com", secret("short"), OrgRole::Member)
+            .await,
         Err(AccountError::Invalid {
             field: "password",
             ..
         })
     ));
     assert!(matches!(
-        members::add(&db, owner, "member@example.com", secret(PASSWORD), OrgRole::Member).await,
+        members::Members(&db).add(owner, "member@example.com", secret(PASSWORD), OrgRole::Member).await,
         Err(AccountError::Invalid { field: "email", message }) if message.contains("already a member")
     ));
-    members::remove(&db, admin, &member_user.id).await.unwrap();
-    assert_eq!(members::list(&db, owner).await.unwrap().len(), 2);
+    members::Members(&db)
+        .remove(admin, &member_user.id)
+        .await
+        .unwrap();
+    assert_eq!(members::Members(&db).list(owner).await.unwrap().len(), 2);
 }
 
 async fn the_last_owner_can_be_neither_demoted_nor_removed(t: &TestDb) {
@@ -151,8 +147,10 @@ async fn the_last_owner_can_be_neither_demoted_nor_removed(t: &TestDb) {
         membership: &owner_membership,
     };
     for attempt in [
-        members::change_role(&db, owner, &owner_id, OrgRole::Admin).await,
-        members::remove(&db, owner, &owner_id).await,
+        members::Members(&db)
+            .change_role(owner, &owner_id, OrgRole::Admin)
+            .await,
+        members::Members(&db).remove(owner, &owner_id).await,
     ] {
         assert!(
             matches!(&attempt, Err(AccountError::Refused(m)) if m.contains("at least one owner")),
@@ -160,19 +158,21 @@ async fn the_last_owner_can_be_neither_demoted_nor_removed(t: &TestDb) {
         );
     }
     let second = new_account(
-        members::add(
-            &db,
-            owner,
-            "second@example.com",
-            secret(PASSWORD),
-            OrgRole::Owner,
-        )
-        .await,
+        members::Members(&db)
+            .add(
+                owner,
+                "second@example.com",
+                secret(PASSWORD),
+                OrgRole::Owner,
+            )
+            .await,
     );
-    members::change_role(&db, owner, &owner_id, OrgRole::Admin)
+    members::Members(&db)
+        .change_role(owner, &owner_id, OrgRole::Admin)
         .await
         .unwrap();
-    let roles: Vec<OrgRole> = members::list(&db, owner)
+    let roles: Vec<OrgRole> = members::Members(&db)
+        .list(owner)
         .await
         .unwrap()
         .iter()
@@ -185,7 +185,8 @@ async fn the_last_owner_can_be_neither_demoted_nor_removed(t: &TestDb) {
         membership: &second_membership,
     };
     assert!(
-        members::remove(&db, second_owner, &second.id)
+        members::Members(&db)
+            .remove(second_owner, &second.id)
             .await
             .is_err(),
         "still the last owner"
@@ -199,24 +200,25 @@ async fn concurrent_demotions_never_leave_an_org_without_owner(t: &TestDb) {
         membership: &owner_membership,
     };
     let second = new_account(
-        members::add(
-            &db,
-            owner,
-            "second@example.com",
-            secret(PASSWORD),
-            OrgRole::Owner,
-        )
-        .await,
+        members::Members(&db)
+            .add(
+                owner,
+                "second@example.com",
+                secret(PASSWORD),
+                OrgRole::Owner,
+            )
+            .await,
     );
     let (a, b) = tokio::join!(
-        members::change_role(&db, owner, &owner_id, OrgRole::Member),
-        members::change_role(&db, owner, &second.id, OrgRole::Member),
+        members::Members(&db).change_role(owner, &owner_id, OrgRole::Member),
+        members::Members(&db).change_role(owner, &second.id, OrgRole::Member),
     );
     assert!(
         a.is_ok() != b.is_ok(),
         "exactly one demotion wins: {a:?} {b:?}"
     );
-    let owners = members::list(&db, owner)
+    let owners = members::Members(&db)
+        .list(owner)
         .await
         .unwrap()
         .iter()
@@ -327,12 +329,12 @@ async fn people_switch_only_between_their_own_orgs(t: &TestDb) {
     let app = TestApp::spawn(t).await;
     app.set_up_owner().await;
     app.state
-        .accounts
+        .accounts()
         .create_org(org(common::OWNER_EMAIL, "Globex", "globex"))
         .await
         .unwrap();
     app.state
-        .accounts
+        .accounts()
         .create_org(org("other@example.com", "Initech", "initech"))
         .await
         .unwrap();
@@ -379,7 +381,7 @@ async fn only_admins_change_the_key_policy(t: &TestDb) {
     let app = TestApp::spawn(t).await;
     app.set_up_owner().await;
     let read = |app: &TestApp| {
-        let db = app.state.db.clone();
+        let db = app.db.clone();
         async move { db.org_by_slug("acme").await.unwrap().unwrap() }
     };
     assert!(read(&app).await.allow_personal_keys && read(&app).await.allow_platform_keys);
@@ -544,7 +546,7 @@ async fn an_account_made_by_an_admin_chooses_its_password_before_anything_else(t
     // The password the admin knew is dead.
     assert!(app
         .state
-        .accounts
+        .accounts()
         .authenticate("new@example.com", secret(OWNER_PASSWORD))
         .await
         .is_err());
@@ -558,13 +560,13 @@ async fn adding_an_existing_account_makes_an_invite_and_never_sets_its_password(
     // Org A's admin creates victim@corp with a password A knows.
     let (a_admin, _) = app
         .state
-        .accounts
+        .accounts()
         .create_org(org("admin@org-a.test", "Org A", "org-a"))
         .await
         .unwrap();
     let a_membership = app
         .state
-        .accounts
+        .accounts()
         .memberships(&a_admin.id)
         .await
         .unwrap()
@@ -574,14 +576,9 @@ async fn adding_an_existing_account_makes_an_invite_and_never_sets_its_password(
         membership: &a_membership,
     };
     new_account(
-        members::add(
-            &app.state.db,
-            org_a,
-            "victim@corp.test",
-            secret(A_KNOWS),
-            OrgRole::Member,
-        )
-        .await,
+        members::Members(&app.db)
+            .add(org_a, "victim@corp.test", secret(A_KNOWS), OrgRole::Member)
+            .await,
     );
 
     // Org B (Acme) adds the same email with a password B chooses: an invite, said plainly.
@@ -608,7 +605,7 @@ async fn adding_an_existing_account_makes_an_invite_and_never_sets_its_password(
     let secret_part = link.rsplit_once("/invite/").unwrap().1.to_owned();
     let acme = app.owner().await.1.org.id;
     let in_acme = |app: &TestApp| {
-        let (db, acme) = (app.state.db.clone(), acme.clone());
+        let (db, acme) = (app.db.clone(), acme.clone());
         async move {
             db.org_members(&acme)
                 .await
@@ -618,7 +615,7 @@ async fn adding_an_existing_account_makes_an_invite_and_never_sets_its_password(
         }
     };
     assert!(!in_acme(&app).await, "not adopted");
-    let accounts = &app.state.accounts;
+    let accounts = &app.state.accounts();
     assert!(accounts
         .authenticate("victim@corp.test", secret(B_CHOSE))
         .await

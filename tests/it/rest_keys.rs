@@ -42,13 +42,14 @@ impl Api {
     async fn new(t: &TestDb) -> Api {
         let app = TestApp::spawn(t).await;
         app.set_up_owner().await;
-        let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+        let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
         let request = TokenRequest {
             name: "api test",
             scopes: &[TokenScope::KeysRead, TokenScope::KeysWrite],
             lifetime_days: None,
         };
-        let token = tokens::create_in(&app.state.db, &org, None, request)
+        let token = tokens::Tokens(&app.db)
+            .create_in(&org, None, request)
             .await
             .unwrap();
         Api {
@@ -607,19 +608,19 @@ async fn a_destination_changed_in_the_database_opens_nothing(t: &TestDb) {
         )
         .await;
     let id = saved["key"]["id"].as_str().unwrap().to_owned();
-    let org = api.app.state.db.org_by_slug("acme").await.unwrap().unwrap();
-    let usable = tokens::create_in(
-        &api.app.state.db,
-        &org,
-        None,
-        TokenRequest {
-            name: "user",
-            scopes: &[TokenScope::KeysUse],
-            lifetime_days: None,
-        },
-    )
-    .await
-    .unwrap();
+    let org = api.app.db.org_by_slug("acme").await.unwrap().unwrap();
+    let usable = tokens::Tokens(&api.app.db)
+        .create_in(
+            &org,
+            None,
+            TokenRequest {
+                name: "user",
+                scopes: &[TokenScope::KeysUse],
+                lifetime_days: None,
+            },
+        )
+        .await
+        .unwrap();
     let reveal = || {
         api.client
             .post(api.app.url("/api/v1/orgs/acme/resolve"))

@@ -3,42 +3,27 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{raw, secret, TestApp, TestDb};
-use keyhub::domain::catalog::provider;
-use keyhub::domain::keys::{Role, Scope};
-use keyhub::keyring::NewKey;
+use crate::common::{key_draft, raw, OfflineKeys, TestApp, TestDb};
+use keyhub::keys::arrangement::RoleChange;
+use keyhub::keys::revalidation::Revalidation;
 use keyhub::store::now_ms;
-use keyhub::validation::job::Revalidation;
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 const HOUR_MS: i64 = 3600 * 1000;
 
-/// Stores keys without validating them (as an older KeyHub would have), never checked yet.
+/// Stores keys never checked yet (as an older KeyHub would have left them).
 async fn store_keys(app: &TestApp, texts: &[String]) -> Vec<String> {
-    let org = app.state.db.org_by_slug("acme").await.unwrap().unwrap();
+    let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
+    let offline = OfflineKeys::new(&app.db, app.vault.clone(), &org);
     let mut ids = Vec::new();
     for text in texts {
-        let key = app
-            .state
-            .keyring
-            .store(NewKey {
-                org_id: org.id.clone(),
-                scope: Scope::Org,
-                owner_user_id: None,
-                provider: provider("mistral").unwrap(),
-                nickname: None,
-                secret: secret(text),
-                api_base: None,
-                options: Default::default(),
-                role: Role::None,
-                fallback_rank: None,
-                enabled: true,
-                actor: None,
-            })
-            .await
-            .unwrap();
-        ids.push(key.id);
+        let draft = key_draft("mistral", text, RoleChange::None);
+        ids.push(offline.store(draft).await.unwrap().id);
     }
+    sqlx::query("UPDATE provider_keys SET last_validated_at = NULL")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
     ids
 }
 
@@ -78,7 +63,7 @@ async fn due_keys_are_checked_and_fresh_ones_are_not(t: &TestDb) {
         .await
         .unwrap();
 
-    let job = Revalidation::new(app.state.db.clone(), app.state.keys.clone(), DAY, 4);
+    let job = Revalidation::new(app.db.clone(), app.state.keys().clone(), DAY, 4);
     let report = job.run_once(now).await.unwrap();
     assert!(report.leader);
     assert_eq!(
@@ -109,7 +94,7 @@ async fn due_keys_are_checked_and_fresh_ones_are_not(t: &TestDb) {
     assert_eq!((again.due, again.checked), (0, 0));
 
     // Another instance on the same database waits for the lease.
-    let other = Revalidation::new(app.state.db.clone(), app.state.keys.clone(), DAY, 4);
+    let other = Revalidation::new(app.db.clone(), app.state.keys().clone(), DAY, 4);
     assert!(!other.run_once(now_ms()).await.unwrap().leader);
     // A day later the first one's lease has run out and anyone may take over.
     assert!(
@@ -128,7 +113,7 @@ async fn two_hundred_keys_within_the_concurrency_bound(t: &TestDb) {
         .map(|n| format!("mistral-slowish-{n:04}"))
         .collect();
     store_keys(&app, &texts).await;
-    let job = Revalidation::new(app.state.db.clone(), app.state.keys.clone(), DAY, 8);
+    let job = Revalidation::new(app.db.clone(), app.state.keys().clone(), DAY, 8);
     let started = Instant::now();
     let report = job.run_once(now_ms()).await.unwrap();
     let took = started.elapsed();

@@ -5,10 +5,8 @@ use crate::common;
 
 use std::process::{Command, Output};
 
-use crate::common::{new_master_key, secret, TestDb};
-use keyhub::domain::catalog::provider;
-use keyhub::domain::keys::{Role, Scope};
-use keyhub::keyring::{Keyring, NewKey};
+use crate::common::{new_master_key, TestDb};
+use keyhub::keys::arrangement::RoleChange;
 use keyhub::server::startup::{check_master_key, open_vault, MasterKeyProblem, StartupError};
 
 fn keyhub(t: &TestDb, args: &[&str], master_key: Option<&str>) -> Output {
@@ -167,24 +165,12 @@ async fn rotate_master_key_reports_what_it_did_and_names_keys_it_cannot_decrypt(
     let old = new_master_key();
     let (db, vault) = t.open(&old).await;
     let org = db.create_org("acme", "Acme").await.unwrap();
-    let keyring = Keyring::new(db.clone(), vault);
+    let offline = common::OfflineKeys::new(&db, vault, &org);
     let mut ids = Vec::new();
     for n in 0..3 {
-        let key = keyring
-            .store(NewKey {
-                org_id: org.id.clone(),
-                scope: Scope::Org,
-                owner_user_id: None,
-                provider: provider("groq").unwrap(),
-                nickname: None,
-                secret: secret(&format!("gsk_rotateRotateRotate{n}")),
-                api_base: None,
-                options: Default::default(),
-                role: Role::None,
-                fallback_rank: None,
-                enabled: true,
-                actor: None,
-            })
+        let secret_text = format!("gsk_rotateRotateRotate{n}");
+        let key = offline
+            .store(common::key_draft("groq", &secret_text, RoleChange::None))
             .await
             .unwrap();
         ids.push(key.id);

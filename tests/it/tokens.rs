@@ -24,28 +24,28 @@ fn request<'a>(name: &'a str, scopes: &'a [TokenScope], days: Option<u32>) -> To
 async fn admins_create_list_and_revoke_tokens_and_only_a_hash_is_kept(t: &TestDb) {
     let app = TestApp::spawn(t).await;
     app.set_up_owner().await;
-    let db = &app.state.db;
+    let db = &app.db;
     let (owner_id, membership) = app.owner().await;
     let owner = Actor {
         user_id: &owner_id,
         membership: &membership,
     };
 
-    let created = tokens::create(
-        db,
-        owner,
-        request(
-            " ci-pipeline ",
-            &[
-                TokenScope::Gateway,
-                TokenScope::KeysRead,
-                TokenScope::KeysRead,
-            ],
-            Some(30),
-        ),
-    )
-    .await
-    .unwrap();
+    let created = tokens::Tokens(db)
+        .create(
+            owner,
+            request(
+                " ci-pipeline ",
+                &[
+                    TokenScope::Gateway,
+                    TokenScope::KeysRead,
+                    TokenScope::KeysRead,
+                ],
+                Some(30),
+            ),
+        )
+        .await
+        .unwrap();
     let plain = created.secret.expose().to_owned();
     assert!(plain.starts_with("kh_") && plain.len() == 46, "{plain}");
     assert_eq!(created.token.name, "ci-pipeline");
@@ -64,13 +64,14 @@ async fn admins_create_list_and_revoke_tokens_and_only_a_hash_is_kept(t: &TestDb
     assert!(dump.contains(&created.token.prefix));
     assert!(!dump.contains(&plain), "the token is stored in clear");
 
-    let caller = tokens::authenticate(db, &plain)
+    let caller = tokens::Tokens(db)
+        .authenticate(&plain)
         .await
         .unwrap()
         .expect("live");
     assert_eq!(caller.org.slug, "acme");
     assert!(caller.allows(TokenScope::KeysRead) && !caller.allows(TokenScope::KeysWrite));
-    let listed = tokens::list(db, owner).await.unwrap();
+    let listed = tokens::Tokens(db).list(owner).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert!(listed[0].last_used_at.is_some(), "use is recorded");
 
@@ -87,12 +88,12 @@ async fn admins_create_list_and_revoke_tokens_and_only_a_hash_is_kept(t: &TestDb
             "expires",
         ),
     ] {
-        match tokens::create(db, owner, bad).await {
+        match tokens::Tokens(db).create(owner, bad).await {
             Err(AccountError::Invalid { field: f, .. }) => assert_eq!(f, field),
             other => panic!("expected invalid {field}, got {other:?}"),
         }
     }
-    assert_eq!(tokens::list(db, owner).await.unwrap().len(), 1);
+    assert_eq!(tokens::Tokens(db).list(owner).await.unwrap().len(), 1);
 
     // Members neither see nor make tokens.
     let member_user = common::join(
@@ -112,37 +113,44 @@ async fn admins_create_list_and_revoke_tokens_and_only_a_hash_is_kept(t: &TestDb
         membership: &member_membership,
     };
     assert!(matches!(
-        tokens::list(db, member).await,
+        tokens::Tokens(db).list(member).await,
         Err(AccountError::Forbidden)
     ));
     assert!(matches!(
-        tokens::create(db, member, request("mine", &[TokenScope::KeysUse], None)).await,
+        tokens::Tokens(db)
+            .create(member, request("mine", &[TokenScope::KeysUse], None))
+            .await,
         Err(AccountError::Forbidden)
     ));
     assert!(matches!(
-        tokens::revoke(db, member, &created.token.id).await,
+        tokens::Tokens(db).revoke(member, &created.token.id).await,
         Err(AccountError::Forbidden)
     ));
 
     // Revoked: authenticates nobody, stays listed, cannot be revoked twice.
-    let revoked = tokens::revoke(db, owner, &created.token.id).await.unwrap();
+    let revoked = tokens::Tokens(db)
+        .revoke(owner, &created.token.id)
+        .await
+        .unwrap();
     assert!(revoked.revoked_at.is_some());
-    assert!(tokens::authenticate(db, &plain).await.unwrap().is_none());
+    assert!(tokens::Tokens(db)
+        .authenticate(&plain)
+        .await
+        .unwrap()
+        .is_none());
     assert!(matches!(
-        tokens::revoke(db, owner, &created.token.id).await,
+        tokens::Tokens(db).revoke(owner, &created.token.id).await,
         Err(AccountError::NotFound)
     ));
-    assert_eq!(tokens::list(db, owner).await.unwrap().len(), 1);
+    assert_eq!(tokens::Tokens(db).list(owner).await.unwrap().len(), 1);
 
     // Expired: authenticates nobody.
-    let expiring = tokens::create(
-        db,
-        owner,
-        request("short", &[TokenScope::KeysRead], Some(1)),
-    )
-    .await
-    .unwrap();
-    assert!(tokens::authenticate(db, expiring.secret.expose())
+    let expiring = tokens::Tokens(db)
+        .create(owner, request("short", &[TokenScope::KeysRead], Some(1)))
+        .await
+        .unwrap();
+    assert!(tokens::Tokens(db)
+        .authenticate(expiring.secret.expose())
         .await
         .unwrap()
         .is_some());
@@ -151,7 +159,8 @@ async fn admins_create_list_and_revoke_tokens_and_only_a_hash_is_kept(t: &TestDb
         .execute(raw(t).await.pool())
         .await
         .unwrap();
-    assert!(tokens::authenticate(db, expiring.secret.expose())
+    assert!(tokens::Tokens(db)
+        .authenticate(expiring.secret.expose())
         .await
         .unwrap()
         .is_none());
@@ -176,19 +185,24 @@ async fn get_api(
 async fn the_rest_api_answers_only_live_tokens_with_json_errors(t: &TestDb) {
     let app = TestApp::spawn(t).await;
     app.set_up_owner().await;
-    let db = &app.state.db;
+    let db = &app.db;
     let (owner_id, membership) = app.owner().await;
     let owner = Actor {
         user_id: &owner_id,
         membership: &membership,
     };
-    let live = tokens::create(db, owner, request("reader", &[TokenScope::Gateway], None))
+    let live = tokens::Tokens(db)
+        .create(owner, request("reader", &[TokenScope::Gateway], None))
         .await
         .unwrap();
-    let revoked = tokens::create(db, owner, request("old", &[TokenScope::KeysRead], None))
+    let revoked = tokens::Tokens(db)
+        .create(owner, request("old", &[TokenScope::KeysRead], None))
         .await
         .unwrap();
-    tokens::revoke(db, owner, &revoked.token.id).await.unwrap();
+    tokens::Tokens(db)
+        .revoke(owner, &revoked.token.id)
+        .await
+        .unwrap();
 
     let (status, body, headers) =
         get_api(&app, "/api/v1/providers", Some(live.secret.expose())).await;
@@ -242,7 +256,7 @@ async fn the_rest_api_answers_only_live_tokens_with_json_errors(t: &TestDb) {
 async fn create_token_on_the_command_line_prints_it_once(t: &TestDb) {
     let app = TestApp::spawn(t).await;
     app.set_up_owner().await;
-    let master_key = app.state.settings.master_key.clone().unwrap();
+    let master_key = app.state.settings().master_key.clone().unwrap();
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_keyhub"))
             .args(args)
@@ -272,7 +286,8 @@ async fn create_token_on_the_command_line_prints_it_once(t: &TestDb) {
     let printed = String::from_utf8(output.stdout).unwrap().trim().to_owned();
     assert!(printed.starts_with("kh_"), "{printed}");
     assert!(String::from_utf8_lossy(&output.stderr).contains("not shown again"));
-    let caller = tokens::authenticate(&app.state.db, &printed)
+    let caller = tokens::Tokens(&app.db)
+        .authenticate(&printed)
         .await
         .unwrap()
         .expect("the printed token works");
@@ -378,7 +393,8 @@ async fn a_browser_without_javascript_sees_the_new_token_once(t: &TestDb) {
         .expect("the new token is on the page")
         .to_string();
     assert!(first.contains("Your new API token"));
-    assert!(tokens::authenticate(&app.state.db, &token)
+    assert!(tokens::Tokens(&app.db)
+        .authenticate(&token)
         .await
         .unwrap()
         .is_some());

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use keyhub::domain::catalog::{provider, KeyAuth, Validation, PROVIDERS};
 use keyhub::domain::keys::KeyStatus;
-use keyhub::validation::{Egress, Prober};
+use keyhub::upstream::{Egress, Prober};
 use keyhub::vault::SecretString;
 use serde_json::{json, Map, Value};
 

@@ -3,10 +3,12 @@
 
 use crate::common;
 
+use crate::common::OfflineKeys;
 use crate::common::{new_master_key, raw, secret, TestDb};
-use keyhub::domain::catalog::provider;
 use keyhub::domain::keys::{KeyStatus, Role, Scope};
-use keyhub::keyring::{Keyring, KeyringError, NewKey};
+use keyhub::keys::arrangement::RoleChange;
+use keyhub::keys::keyring::{Keyring, KeyringError};
+use keyhub::keys::{KeyDraft, KeyError};
 use keyhub::server::startup::{check_master_key, MasterKeyProblem, StartupError};
 use keyhub::store::keys::{KeyRecord, NewKeyRow};
 use keyhub::store::{Db, StoreError};
@@ -14,27 +16,43 @@ use keyhub::vault::OpenError;
 
 const CANARY: &str = "sk-test-CANARY-8f2c1e9a4b7d4e0f9a1b2c3d4e5f6a7b";
 
-fn new_key(org_id: &str, provider_id: &str, secret_text: &str, role: Role) -> NewKey {
-    NewKey {
-        org_id: org_id.to_owned(),
-        scope: Scope::Org,
-        owner_user_id: None,
-        provider: provider(provider_id).unwrap(),
-        nickname: Some("Production".to_owned()),
-        secret: secret(secret_text),
-        api_base: None,
-        options: Default::default(),
-        role,
-        fallback_rank: None,
-        enabled: true,
-        actor: None,
+fn new_key(_org_id: &str, provider_id: &str, secret_text: &str, role: Role) -> KeyDraft {
+    let role = match role {
+        Role::Primary => RoleChange::Primary,
+        Role::Fallback => RoleChange::Fallback { rank: None },
+        Role::None => RoleChange::None,
+    };
+    common::key_draft(provider_id, secret_text, role)
+}
+
+/// The keyring, and the key service's one way of adding keys.
+struct TestKeyring {
+    keyring: Keyring,
+    keys: OfflineKeys,
+}
+
+impl std::ops::Deref for TestKeyring {
+    type Target = Keyring;
+
+    fn deref(&self) -> &Keyring {
+        &self.keyring
     }
 }
 
-async fn keyring_with_org(test_db: &TestDb, master_key: &str) -> (Db, Keyring, String) {
+impl TestKeyring {
+    async fn store(&self, draft: KeyDraft) -> Result<KeyRecord, KeyError> {
+        self.keys.store(draft).await
+    }
+}
+
+async fn keyring_with_org(test_db: &TestDb, master_key: &str) -> (Db, TestKeyring, String) {
     let (db, vault) = test_db.open(master_key).await;
     let org = db.create_org("acme", "Acme").await.unwrap();
-    (db.clone(), Keyring::new(db, vault), org.id)
+    let keyring = TestKeyring {
+        keyring: Keyring::new(db.clone(), vault.clone()),
+        keys: OfflineKeys::new(&db, vault, &org),
+    };
+    (db, keyring, org.id)
 }
 
 async fn round_trip_keeps_the_secret_and_stores_hint_and_fingerprint(t: &TestDb) {
@@ -427,8 +445,7 @@ async fn version_1_envelopes_open_and_the_next_start_binds_them(t: &TestDb) {
     assert_eq!(keyring.reveal(&record).await.unwrap().expose(), CANARY);
 
     // The next start binds it to where it goes now.
-    let vault = keyhub::vault::MasterKeys::parse(&secret(&master)).unwrap();
-    keyhub::server::startup::bind_older_envelopes(&keyring, &vault).await;
+    keyring.bind_older_envelopes().await;
     let report = keyring.reseal_all().await.unwrap();
     assert_eq!((report.resealed, report.already_current), (0, 1));
     assert_eq!(keyring.reveal(&record).await.unwrap().expose(), CANARY);

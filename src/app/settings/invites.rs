@@ -10,7 +10,7 @@ use crate::api::invites::{
 };
 use crate::api::members::AddMember;
 use crate::components::form::{action_errors, Field, FormError, SubmitButton, FORM};
-use crate::components::time::utc_date;
+use crate::domain::time::utc_date;
 
 /// The link just created (shown once) and the invites not used yet.
 /// The pending invites, refreshed after each create or revoke. Made at the top of the page

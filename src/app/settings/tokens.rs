@@ -7,8 +7,8 @@ use super::{error_text, ShownOnce, CARD, DANGER_BUTTON, SELECT};
 use crate::api::error::ApiError;
 use crate::api::tokens::{tokens, CreateToken, RevokeToken, TokenInfo, TokensView};
 use crate::components::form::{action_errors, Field, FormError, SubmitButton, FORM};
-use crate::components::time::{utc_date, utc_minute};
 use crate::domain::accounts::{TokenScope, TOKEN_LIFETIMES};
+use crate::domain::time::{utc_date, utc_minute};
 
 #[component]
 pub fn TokensSection() -> impl IntoView {

@@ -12,11 +12,11 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, USER_AG
 use serde_json::{Map, Value};
 
 use super::address::address_allowed;
+use super::address::clean_base_url;
 use super::classify::{classify, unreachable, Answer, Unreachable, Verdict};
 use super::retry::retry_after;
 use crate::domain::catalog::{KeyAuth, Provider, Validation};
 use crate::domain::keys::KeyStatus;
-use crate::keys::input::clean_api_base;
 use crate::vault::SecretString;
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -80,7 +80,7 @@ pub fn guarded_client(egress: &Egress) -> reqwest::ClientBuilder {
     let builder = reqwest::Client::builder();
     match &egress.proxy {
         // The proxy resolves provider names; addresses written in URLs are still checked
-        // (`clean_api_base`), and the operator's proxy answers for the rest.
+        // (`clean_base_url`), and the operator's proxy answers for the rest.
         Some(proxy) => builder.proxy(
             reqwest::Proxy::all(proxy.expose())
                 .expect("KEYHUB_PROVIDER_PROXY is checked when settings are read"),
@@ -249,8 +249,8 @@ impl Prober {
                 Some(base) => format!("{base}/token"),
                 None => path.to_owned(),
             };
-            let url = clean_api_base(Some(&url), self.allow_private)
-                .map_err(|problem| not_checked(provider, &problem.message))?
+            let url = clean_base_url(Some(&url), self.allow_private)
+                .map_err(|message| not_checked(provider, &message))?
                 .unwrap_or_default();
             return Ok(Probe {
                 method: reqwest::Method::POST,
@@ -290,8 +290,7 @@ impl Prober {
             .or_else(|| provider.default_base_url.map(str::to_owned))
             .ok_or_else(|| "there is no base URL to ask; give one under Advanced.".to_owned())?;
         Ok(
-            clean_api_base(Some(&fill_holes(&base, options)), self.allow_private)
-                .map_err(|problem| problem.message)?
+            clean_base_url(Some(&fill_holes(&base, options)), self.allow_private)?
                 .unwrap_or_default(),
         )
     }

@@ -6,11 +6,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::serving::HttpTimeouts;
 use crate::domain::catalog::PROVIDERS;
 use crate::store::{sqlite_path, Backend};
-use crate::validation::Egress;
+use crate::upstream::Egress;
 use crate::vault::SecretString;
+
+pub mod proxies;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/keyhub.db";
 
@@ -60,7 +61,7 @@ pub struct Settings {
     pub revalidate_every: Option<std::time::Duration>,
     /// `KEYHUB_GATEWAY_TIMEOUT_SECS`, `KEYHUB_GATEWAY_IDLE_SECS`, `KEYHUB_GATEWAY_MAX_BODY_MB`,
     /// `KEYHUB_GATEWAY_REQUESTS_PER_MINUTE`.
-    pub gateway: crate::gateway::GatewayConfig,
+    pub gateway: GatewayConfig,
     /// `KEYHUB_GATEWAY_ADDR`: the gateway gets a listener (an origin) of its own and leaves the
     /// main one.
     pub gateway_addr: Option<SocketAddr>,
@@ -70,7 +71,7 @@ pub struct Settings {
     /// `KEYHUB_HTTP_{HEADER,BODY,IDLE,REQUEST}_TIMEOUT_SECS`.
     pub http: HttpTimeouts,
     /// `KEYHUB_TRUSTED_PROXIES`: whose `X-Forwarded-For` names the client (default: nobody's).
-    pub trusted_proxies: super::proxies::TrustedProxies,
+    pub trusted_proxies: proxies::TrustedProxies,
 }
 
 impl Settings {
@@ -135,8 +136,8 @@ impl Settings {
                 .filter(|n| (min..=max).contains(n))
                 .ok_or(ConfigError::Number { name, min, max }),
         };
-        let defaults = crate::gateway::GatewayConfig::default();
-        let gateway = crate::gateway::GatewayConfig {
+        let defaults = GatewayConfig::default();
+        let gateway = GatewayConfig {
             response_timeout: std::time::Duration::from_secs(number(
                 "KEYHUB_GATEWAY_TIMEOUT_SECS",
                 defaults.response_timeout.as_secs(),
@@ -166,10 +167,9 @@ impl Settings {
             ..defaults
         };
 
-        let trusted_proxies = super::proxies::TrustedProxies::parse(
-            &get("KEYHUB_TRUSTED_PROXIES").unwrap_or_default(),
-        )
-        .map_err(|entry| ConfigError::TrustedProxies { entry })?;
+        let trusted_proxies =
+            proxies::TrustedProxies::parse(&get("KEYHUB_TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(|entry| ConfigError::TrustedProxies { entry })?;
 
         let http_defaults = HttpTimeouts::default();
         let seconds = |name: &'static str, default: Duration| {
@@ -276,6 +276,62 @@ fn flag(vars: &BTreeMap<String, String>, name: &str) -> Result<bool, ConfigError
         Some(_) => Err(ConfigError::Flag {
             name: name.to_owned(),
         }),
+    }
+}
+
+/// `KEYHUB_HTTP_*_TIMEOUT_SECS`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HttpTimeouts {
+    /// From a request's first byte to the end of its headers.
+    pub header: Duration,
+    /// The longest pause while a request body arrives.
+    pub body: Duration,
+    /// How long a connection may wait for its next request, or for its client to read.
+    pub idle: Duration,
+    /// From a request to the start of its answer (gateway streams excepted).
+    pub request: Duration,
+}
+
+impl Default for HttpTimeouts {
+    fn default() -> Self {
+        HttpTimeouts {
+            header: Duration::from_secs(10),
+            body: Duration::from_secs(30),
+            idle: Duration::from_secs(60),
+            request: Duration::from_secs(60),
+        }
+    }
+}
+
+/// How a gateway behaves: limits and timeouts (SPEC.md §8 `KEYHUB_GATEWAY_*`).
+#[derive(Clone, Debug)]
+pub struct GatewayConfig {
+    /// Larger request bodies are refused (413).
+    pub max_body: usize,
+    /// Bodies up to this size are kept to be replayed on the next key; larger ones get one try.
+    pub replay_limit: usize,
+    /// Time for the provider to start answering (its headers); a stream may then run long.
+    pub response_timeout: Duration,
+    /// An answer that sends nothing for this long is ended.
+    pub idle_stream_timeout: Duration,
+    /// Time to receive the caller's whole request body.
+    pub request_body_timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Requests per token and minute; 0 is no limit.
+    pub requests_per_minute: u32,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        GatewayConfig {
+            max_body: 16 * 1024 * 1024,
+            replay_limit: 4 * 1024 * 1024,
+            response_timeout: Duration::from_secs(60),
+            idle_stream_timeout: Duration::from_secs(300),
+            request_body_timeout: Duration::from_secs(120),
+            connect_timeout: Duration::from_secs(5),
+            requests_per_minute: 600,
+        }
     }
 }
 

@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use crate::domain::catalog::{provider, Provider};
-use crate::domain::keys::{Role, Scope};
+
 use crate::keys::input::destination;
-use crate::store::keys::{KeyRecord, NewKeyRow};
-use crate::store::{new_id, now_ms, Db, StoreError};
+use crate::store::keys::KeyRecord;
+use crate::store::{Db, StoreError};
 use crate::vault::{hint, Binding, MasterKeys, OpenError, SecretString};
 
 #[derive(Debug, thiserror::Error)]
@@ -22,23 +22,6 @@ pub enum KeyringError {
 
 /// The hint of a key stored without a secret (a local Ollama needs none).
 pub const NO_KEY_HINT: &str = "no key";
-
-/// A key to store. `secret` is the only plaintext and it redacts itself.
-#[derive(Debug)]
-pub struct NewKey {
-    pub org_id: String,
-    pub scope: Scope,
-    pub owner_user_id: Option<String>,
-    pub provider: &'static Provider,
-    pub nickname: Option<String>,
-    pub secret: SecretString,
-    pub api_base: Option<String>,
-    pub options: serde_json::Map<String, serde_json::Value>,
-    pub role: Role,
-    pub fallback_rank: Option<i64>,
-    pub enabled: bool,
-    pub actor: Option<String>,
-}
 
 /// A secret made ready for its row: sealed to (org, key) and its destination, with its hint and
 /// fingerprint.
@@ -115,38 +98,6 @@ impl Keyring {
         }
     }
 
-    /// Seals the secret to its (org, key) pair, computes hint and fingerprint, and stores the row.
-    pub async fn store(&self, new: NewKey) -> Result<KeyRecord, KeyringError> {
-        let id = new_id();
-        let to = destination(new.provider, new.api_base.as_deref(), &new.options);
-        let sealed = self.seal(new.provider, &new.org_id, &id, &to, &new.secret);
-        let options = serde_json::Value::Object(new.options).to_string();
-        let row = NewKeyRow {
-            id: &id,
-            org_id: &new.org_id,
-            scope: new.scope,
-            owner_user_id: new.owner_user_id.as_deref(),
-            provider: new.provider.id,
-            key_family: new.provider.key_family,
-            nickname: new.nickname.as_deref(),
-            sealed_secret: &sealed.sealed,
-            hint: &sealed.hint,
-            fingerprint: &sealed.fingerprint,
-            api_base: new.api_base.as_deref(),
-            options: &options,
-            role: new.role,
-            fallback_rank: new.fallback_rank,
-            enabled: new.enabled,
-            actor: new.actor.as_deref(),
-            now: now_ms(),
-        };
-        self.db.insert_key(&row).await?;
-        self.db
-            .key(&new.org_id, &id)
-            .await?
-            .ok_or(KeyringError::NotFound)
-    }
-
     /// Decrypts a live key to be sent where `key` says. A value moved from another row, tampered
     /// with, or sealed for another destination than the record's is an error.
     pub async fn reveal(&self, key: &KeyRecord) -> Result<SecretString, KeyringError> {
@@ -213,6 +164,40 @@ impl Keyring {
                 .await?;
         }
         Ok(report)
+    }
+
+    /// The database's name, and whether the vault opens its canary (`Ok(false)`: sealed under
+    /// another master key, or never initialized).
+    pub async fn health(&self) -> (&'static str, Result<bool, StoreError>) {
+        let opens = self
+            .db
+            .vault_canary()
+            .await
+            .map(|canary| canary.is_some_and(|canary| self.vault.opens_canary(&canary)));
+        (self.db.backend().name(), opens)
+    }
+
+    /// Binds keys sealed before envelopes carried their destination (version 1) to the destination
+    /// they have now, so from then on a destination changed behind KeyHub's back opens nothing. Runs at
+    /// start with a single master key; with several, `keyhub rotate-master-key` does it while it
+    /// rotates.
+    pub async fn bind_older_envelopes(&self) {
+        if self.vault.count() != 1 {
+            return;
+        }
+        match self.reseal_all().await {
+            Ok(report) if report.resealed > 0 || !report.undecryptable.is_empty() => {
+                tracing::info!(
+                    bound = report.resealed,
+                    unreadable = ?report.undecryptable,
+                    "keys sealed by an older KeyHub are now bound to their destination"
+                );
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(%error, "older sealed keys could not be bound to their destination")
+            }
+        }
     }
 
     /// Live keys of the org that hold the same secret, under any configured master key.

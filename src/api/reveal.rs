@@ -8,9 +8,10 @@ use axum::http::header::SET_COOKIE;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
-use super::auth::{cookie, is_plain_form_post, set_cookie, Viewer};
-use super::state::AppState;
-use crate::vault::{Binding, SecretString};
+use super::door::is_plain_form_post;
+use crate::vault::SecretString;
+use crate::web::session::{cookie, set_cookie, Viewer};
+use crate::web::state::AppState;
 
 /// Long enough for the redirect, short enough not to linger.
 const REVEAL_SECONDS: u32 = 120;
@@ -41,14 +42,10 @@ pub fn hand_over(state: &AppState, viewer: &Viewer, kind: Reveal, secret: &Secre
     if !is_plain_form_post() {
         return false;
     }
-    let key_id = binding_id(kind, viewer);
-    let sealed = state.vault.seal(
-        Binding {
-            org_id: &viewer.membership.org.id,
-            key_id: &key_id,
-        },
-        secret,
-    );
+    let sealed =
+        state
+            .handover()
+            .seal(&viewer.membership.org.id, &binding_id(kind, viewer), secret);
     if let Some(response) = use_context::<ResponseOptions>() {
         response.append_header(
             SET_COOKIE,
@@ -65,15 +62,9 @@ pub fn take(state: &AppState, viewer: &Viewer, kind: Reveal) -> Option<SecretStr
     if let Some(response) = use_context::<ResponseOptions>() {
         response.append_header(SET_COOKIE, set_cookie(state, kind.cookie(), "", Some(0)));
     }
-    let key_id = binding_id(kind, viewer);
-    state
-        .vault
-        .open(
-            Binding {
-                org_id: &viewer.membership.org.id,
-                key_id: &key_id,
-            },
-            &sealed,
-        )
-        .ok()
+    state.handover().open(
+        &viewer.membership.org.id,
+        &binding_id(kind, viewer),
+        &sealed,
+    )
 }

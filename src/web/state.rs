@@ -4,39 +4,46 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use super::config::Settings;
-use super::login_limiter::LoginLimiter;
+use super::handover::Handover;
+use crate::accounts::login_limiter::LoginLimiter;
 use crate::accounts::setup_code::SetupCode;
 use crate::accounts::{AccountError, Accounts, SessionPolicy};
+use crate::activity::ActivityService;
+use crate::config::Settings;
 use crate::consumers::ConsumerService;
-use crate::gateway::Gateway;
-use crate::keyring::Keyring;
+use crate::keys::keyring::Keyring;
 use crate::keys::KeyService;
 use crate::resolution::Resolver;
 use crate::store::Db;
-use crate::validation::Prober;
+use crate::upstream::Prober;
 use crate::vault::MasterKeys;
 
-/// Everything a request handler, server function or page may need. Cheap to clone.
-#[derive(Clone, Debug, FromRef)]
+/// What a page, server function or REST handler may use: the services, never the database, the
+/// keyring or the vault, so a door cannot step around the rules the services hold. Cheap to clone.
+#[derive(Clone, Debug)]
 pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub settings: Arc<Settings>,
-    pub db: Db,
-    pub vault: Arc<MasterKeys>,
-    pub keyring: Keyring,
-    pub keys: KeyService,
-    pub consumers: ConsumerService,
-    pub gateway: Gateway,
-    pub accounts: Accounts,
-    pub login_limiter: LoginLimiter,
+    leptos_options: LeptosOptions,
+    settings: Arc<Settings>,
+    keys: KeyService,
+    consumers: ConsumerService,
+    activity: ActivityService,
+    accounts: Accounts,
+    login_limiter: LoginLimiter,
+    handover: Handover,
     /// The one-time code `/setup` asks for (see [`AppState::issue_setup_code`]).
-    pub setup_code: Arc<SetupCode>,
+    setup_code: Arc<SetupCode>,
     /// Set once first-run setup has happened; it never becomes unset.
     set_up: Arc<AtomicBool>,
 }
 
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> LeptosOptions {
+        state.leptos_options().clone()
+    }
+}
+
 impl AppState {
+    /// Every service over one database and vault.
     pub fn new(
         leptos_options: LeptosOptions,
         settings: Settings,
@@ -44,28 +51,65 @@ impl AppState {
         vault: Arc<MasterKeys>,
     ) -> AppState {
         let keyring = Keyring::new(db.clone(), vault.clone());
+        let keys = KeyService::new(
+            db.clone(),
+            keyring.clone(),
+            Prober::new(settings.provider_base_overrides.clone(), &settings.egress()),
+            settings.allow_private_endpoints,
+        );
+        let consumers = ConsumerService::new(
+            db.clone(),
+            Resolver::new(db.clone(), keyring, settings.platform_keys.clone()),
+        );
+        let accounts = Accounts::new(db.clone(), SessionPolicy::default());
         AppState {
             leptos_options,
-            keys: KeyService::new(
-                db.clone(),
-                keyring.clone(),
-                Prober::new(settings.provider_base_overrides.clone(), &settings.egress()),
-                settings.allow_private_endpoints,
-            ),
-            consumers: ConsumerService::new(
-                db.clone(),
-                Resolver::new(db.clone(), keyring.clone(), settings.platform_keys.clone()),
-            ),
-            gateway: Gateway::new(settings.gateway.clone(), &settings.egress()),
-            keyring,
-            accounts: Accounts::new(db.clone(), SessionPolicy::default()),
-            login_limiter: LoginLimiter::new(db.clone()),
+            keys,
+            consumers,
+            activity: ActivityService::new(db.clone()),
+            accounts,
+            login_limiter: LoginLimiter::new(db),
+            handover: Handover::new(vault),
             setup_code: Arc::default(),
             settings: Arc::new(settings),
-            db,
-            vault,
             set_up: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    pub fn leptos_options(&self) -> &LeptosOptions {
+        &self.leptos_options
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn keys(&self) -> &KeyService {
+        &self.keys
+    }
+
+    pub fn consumers(&self) -> &ConsumerService {
+        &self.consumers
+    }
+
+    pub fn activity(&self) -> &ActivityService {
+        &self.activity
+    }
+
+    pub fn accounts(&self) -> &Accounts {
+        &self.accounts
+    }
+
+    pub fn login_limiter(&self) -> &LoginLimiter {
+        &self.login_limiter
+    }
+
+    pub fn handover(&self) -> &Handover {
+        &self.handover
+    }
+
+    pub fn setup_code(&self) -> &SetupCode {
+        &self.setup_code
     }
 
     pub fn is_https(&self) -> bool {

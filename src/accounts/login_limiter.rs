@@ -90,38 +90,6 @@ pub fn wait_message(wait: Duration) -> String {
     format!("Too many failed sign-in attempts. Wait {minutes} {unit} and try again.")
 }
 
-/// For server functions that check a password: counts the attempt, or answers 429 with how long
-/// to wait.
-pub async fn admit(
-    limiter: &LoginLimiter,
-    account: &str,
-    address: &str,
-) -> Result<(), crate::api::error::ApiError> {
-    use crate::api::error::ApiError;
-    use crate::server::auth::{answer, internal};
-    match limiter.reserve(account, address).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(wait)) => Err(answer(
-            ApiError::Refused(wait_message(wait)),
-            Some(axum::http::StatusCode::TOO_MANY_REQUESTS),
-        )),
-        Err(error) => Err(answer(internal(error), None)),
-    }
-}
-
-/// For server functions: the password was right, so its attempt is given back.
-pub async fn release(
-    limiter: &LoginLimiter,
-    account: &str,
-    address: &str,
-) -> Result<(), crate::api::error::ApiError> {
-    use crate::server::auth::{answer, internal};
-    limiter
-        .release(account, address)
-        .await
-        .map_err(|error| answer(internal(error), None))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -106,6 +106,41 @@ pub fn check_host(host: &str, allow_private: bool) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// A provider base URL, normalized without its trailing `/`: `https`, or plain `http` and private
+/// or loopback addresses only when `allow_private`; link-local and cloud metadata addresses never
+/// (SPEC.md §5, [`check_host`]). The refusal in words.
+pub fn clean_base_url(raw: Option<&str>, allow_private: bool) -> Result<Option<String>, String> {
+    let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let refused = |message: &str| Err(message.to_owned());
+    let Ok(url) = reqwest::Url::parse(text) else {
+        return refused("Enter a full URL such as https://api.example.com/v1.");
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return refused("Put no credentials in the URL: the key goes in the API key field.");
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return refused("Leave out the ?query and #fragment.");
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_private => {}
+        "http" => {
+            return refused(
+                "Use https. Plain http is allowed only when KEYHUB_ALLOW_PRIVATE_ENDPOINTS is set.",
+            )
+        }
+        _ => return refused("Use an https:// URL."),
+    }
+    let host = url.host_str().unwrap_or_default().trim_matches(['[', ']']);
+    if host.is_empty() {
+        return refused("The URL needs a host name.");
+    }
+    check_host(host, allow_private).map_err(|refusal| refusal.message().to_owned())?;
+    Ok(Some(url.as_str().trim_end_matches('/').to_owned()))
+}
+
 fn reach_v4(v4: Ipv4Addr) -> Reach {
     let [a, b, ..] = v4.octets();
     if v4.is_link_local() || METADATA_V4.contains(&v4) {
