@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { defineConfig } from "@playwright/test";
 import { OWNER_STATE } from "./tests/fixtures/owner";
 
@@ -5,17 +6,17 @@ import { OWNER_STATE } from "./tests/fixtures/owner";
 const port = Number(process.env.KEYHUB_E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
 
-// Providers are not reachable from here: every one points at the fake provider
-// (tests/support/fake_provider.rs), whose answers the pasted key chooses.
+// Providers are not reachable from here: every one of the catalog points at the fake provider
+// (tests/support/fake_provider.rs), whose answers the pasted key chooses. The fake provider itself
+// prints those settings, from the catalog, so no provider is ever left out here.
 const fakePort = port + 1;
 const fakeProvider = `http://127.0.0.1:${fakePort}`;
-const providerIds = [
-  "openai", "anthropic", "google", "mistral", "deepseek", "cohere", "groq", "azure-openai", "ollama",
-  "fireworks", "openrouter", "xai", "together", "perplexity", "aws-bedrock", "google-vertex", "custom",
-  "elevenlabs", "openai-tts", "google-tts", "azure-speech", "stability", "openai-dalle", "midjourney",
-];
-const providerBases = Object.fromEntries(
-  providerIds.map((id) => [`KEYHUB_PROVIDER_BASE_${id.toUpperCase().replaceAll("-", "_")}`, `${fakeProvider}/${id}`]),
+const fakeProviderBin = "target/debug/examples/fake_provider";
+const providerSettings = Object.fromEntries(
+  execFileSync(fakeProviderBin, ["--settings", String(fakePort)], { cwd: "..", encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((line) => line.split(/=(.*)/s).slice(0, 2)),
 );
 
 export default defineConfig({
@@ -61,7 +62,7 @@ export default defineConfig({
   ],
   // A fresh data directory per run; the server is the debug build of `cargo leptos build`.
   webServer: [{
-    command: `target/debug/examples/fake_provider ${fakePort}`,
+    command: `${fakeProviderBin} ${fakePort}`,
     cwd: "..",
     url: `${fakeProvider}/ollama`,
     reuseExistingServer: false,
@@ -81,8 +82,7 @@ export default defineConfig({
       LEPTOS_SITE_PKG_DIR: "pkg",
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       RUST_LOG: "info,sqlx=warn",
-      KEYHUB_ALLOW_PRIVATE_ENDPOINTS: "true",
-      ...providerBases,
+      ...providerSettings,
     },
   }],
 });

@@ -186,21 +186,42 @@ fn capitalized(text: String) -> String {
     }
 }
 
-/// Resolves from the live keys of the family that the org and the consumer's owner hold.
-pub fn resolve(keys: &[KeyRecord], request: &Request<'_>, policy: Policy, now: i64) -> Resolution {
-    let counts = |key: &&KeyRecord| match key.scope {
+/// Whether a key counts for the request: an org key, or the consumer owner's personal key where the
+/// org allows personal keys, never for an API token.
+fn counts(key: &KeyRecord, request: &Request<'_>, policy: Policy) -> bool {
+    match key.scope {
         Scope::Org => true,
         Scope::Personal => {
             policy.allow_personal_keys
                 && request.reader != Reader::Token
                 && request.owner == key.owner_user_id.as_deref()
         }
-    };
-    let eligible: Vec<&KeyRecord> = keys
-        .iter()
-        .filter(|key| key.key_family == request.target.family)
-        .filter(counts)
-        .collect();
+    }
+}
+
+/// The keys of the requested family that count for the request.
+fn eligible<'k>(
+    keys: impl IntoIterator<Item = &'k KeyRecord>,
+    request: &Request<'_>,
+    policy: Policy,
+) -> Vec<&'k KeyRecord> {
+    keys.into_iter()
+        .filter(|key| key.key_family == request.target.family && counts(key, request, policy))
+        .collect()
+}
+
+/// The platform key serves when no eligible key is enabled (a disabled one does not stand in its
+/// way), the org allows platform keys and the instance has one for the provider.
+fn platform_serves(eligible: &[&KeyRecord], policy: Policy) -> bool {
+    !eligible.iter().any(|key| key.enabled)
+        && policy.allow_platform_keys
+        && policy.platform_key_configured
+}
+
+/// Resolves from the live keys of the family that the org and the consumer's owner hold.
+pub fn resolve(keys: &[KeyRecord], request: &Request<'_>, policy: Policy, now: i64) -> Resolution {
+    let counts = |key: &&KeyRecord| counts(key, request, policy);
+    let eligible = eligible(keys, request, policy);
     let mut order = Order {
         reader: request.reader,
         candidates: Vec::new(),
@@ -268,10 +289,7 @@ pub fn resolve(keys: &[KeyRecord], request: &Request<'_>, policy: Policy, now: i
     } = order;
 
     let any_enabled = eligible.iter().any(|key| key.enabled);
-    let platform = candidates.is_empty()
-        && !any_enabled
-        && policy.allow_platform_keys
-        && policy.platform_key_configured;
+    let platform = platform_serves(&eligible, policy);
     let why = |passed_over: &[String]| match passed_over {
         [] => String::new(),
         reasons => format!(": {}", reasons.join("; ")),
@@ -358,9 +376,8 @@ impl Resolver {
 
     /// One card per catalog provider for the hub, from the keys the actor sees: the keys that
     /// serve it, the primary among them (the org's before the viewer's own), and whether the
-    /// platform key serves it, by the same rule as [`resolve`] (no enabled key of the family).
+    /// platform key serves it, by the same rule as [`resolve`] ([`platform_serves`]).
     pub fn hub_cards<'k>(&self, actor: KeyActor<'_>, keys: &'k [KeyRecord]) -> Vec<HubCard<'k>> {
-        let now = now_ms();
         PROVIDERS
             .iter()
             .map(|provider| {
@@ -380,14 +397,8 @@ impl Resolver {
                         chosen: None,
                         reader: Reader::of(actor),
                     };
-                    let family_keys: Vec<KeyRecord> = family.iter().map(|&k| k.clone()).collect();
-                    resolve(
-                        &family_keys,
-                        &request,
-                        self.policy(actor.org(), &target),
-                        now,
-                    )
-                    .platform
+                    let policy = self.policy(actor.org(), &target);
+                    platform_serves(&eligible(family.iter().copied(), &request, policy), policy)
                 });
                 HubCard {
                     provider,

@@ -79,7 +79,7 @@ impl MaskedKey {
                 message: key.last_error_message.clone().unwrap_or_default(),
             }),
             api_base: key.api_base.clone(),
-            options: serde_json::from_str(&key.options).unwrap_or_default(),
+            options: key.options.clone(),
             created_at: rfc3339(key.created_at),
             updated_at: rfc3339(key.updated_at),
             usage: None,

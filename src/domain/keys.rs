@@ -22,6 +22,28 @@ macro_rules! text_enum {
                 match value { $($text => Some($name::$variant),)+ _ => None }
             }
         }
+
+        /// Read from its text column; an unknown text is a decode error, never a guess.
+        #[cfg(feature = "ssr")]
+        impl sqlx::Type<sqlx::Any> for $name {
+            fn type_info() -> sqlx::any::AnyTypeInfo {
+                <String as sqlx::Type<sqlx::Any>>::type_info()
+            }
+
+            fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+                <String as sqlx::Type<sqlx::Any>>::compatible(ty)
+            }
+        }
+
+        #[cfg(feature = "ssr")]
+        impl<'r> sqlx::Decode<'r, sqlx::Any> for $name {
+            fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let text = <String as sqlx::Decode<sqlx::Any>>::decode(value)?;
+                $name::parse(&text).ok_or_else(|| {
+                    format!(concat!("unexpected ", stringify!($name), " {:?}"), text).into()
+                })
+            }
+        }
     };
 }
 
@@ -65,7 +87,7 @@ impl KeyStatus {
 
 /// How a key fared through the gateway.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
 pub struct KeyUsage {
     pub requests: i64,
     pub rate_limited: i64,

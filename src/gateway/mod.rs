@@ -14,7 +14,7 @@ use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value};
+use serde_json::Map;
 
 use crate::accounts::tokens::TokenCaller;
 use crate::accounts::Accounts;
@@ -435,9 +435,8 @@ async fn send(
     incoming: &Incoming,
 ) -> Outcome {
     let provider = target.provider;
-    let options: Map<String, Value> = key
-        .and_then(|k| serde_json::from_str(&k.options).ok())
-        .unwrap_or_default();
+    let no_options = Map::new();
+    let options = key.map_or(&no_options, |k| &k.options);
     let failed = |verdict: Verdict, status: StatusCode| {
         let response =
             RestError::new(status, "provider_unreachable", verdict.message.clone()).into_response();
@@ -450,7 +449,7 @@ async fn send(
     let base = match state.keys.prober().base_url(
         provider,
         key.and_then(|k| k.api_base.as_deref()),
-        &options,
+        options,
     ) {
         Ok(base) => base,
         Err(reason) => {

@@ -211,13 +211,12 @@ impl Keyring {
     }
 }
 
-/// The destination of a stored key, from its row's provider, base URL and options text.
+/// The destination of a stored key, from its row's provider, base URL and options.
 fn stored_destination(
     provider_id: &str,
     api_base: Option<&str>,
-    options: &str,
+    options: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<String, KeyringError> {
     let provider = provider(provider_id).ok_or(KeyringError::NotFound)?;
-    let options = serde_json::from_str(options).unwrap_or_default();
-    Ok(destination(provider, api_base, &options))
+    Ok(destination(provider, api_base, options))
 }

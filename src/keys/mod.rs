@@ -201,11 +201,6 @@ fn provider_of(key: &KeyRecord) -> Result<&'static Provider, KeyError> {
     provider(&key.provider).ok_or(KeyError::NotFound)
 }
 
-/// A stored key's provider options.
-fn stored_options(key: &KeyRecord) -> Map<String, Value> {
-    serde_json::from_str(&key.options).unwrap_or_default()
-}
-
 /// The editable settings of a key, cleaned.
 struct KeySettings {
     nickname: Option<String>,
@@ -527,15 +522,10 @@ impl KeyService {
         };
         let (api_base, options) = match &settings {
             Some(after) => (after.api_base.clone(), after.options.clone()),
-            None => (current.api_base.clone(), stored_options(&current)),
+            None => (current.api_base.clone(), current.options.clone()),
         };
         let to = destination(provider, api_base.as_deref(), &options);
-        let moves = to
-            != destination(
-                provider,
-                current.api_base.as_deref(),
-                &stored_options(&current),
-            );
+        let moves = to != destination(provider, current.api_base.as_deref(), &current.options);
         let secret = match change.secret {
             Some(secret) => Some(secret),
             // A key without a secret (a local Ollama) has nothing to enter again.
@@ -633,7 +623,7 @@ impl KeyService {
                 }
                 options
             }
-            None => stored_options(key),
+            None => key.options.clone(),
         };
         Ok(KeySettings {
             nickname,
@@ -755,10 +745,9 @@ impl KeyService {
         };
         let provider = provider_of(key)?;
         let secret = self.keyring.reveal(key).await?;
-        let options = stored_options(key);
         let verdict = self
             .prober
-            .validate(provider, &secret, key.api_base.as_deref(), &options)
+            .validate(provider, &secret, key.api_base.as_deref(), &key.options)
             .await;
         drop(secret);
         let mut tx = self.db.begin_org_change(&key.org_id).await?;

@@ -34,7 +34,7 @@ fn key(id: &str, spec: &str) -> KeyRecord {
         nickname: Some(id.into()),
         hint: format!("sk-...{id}"),
         api_base: None,
-        options: "{}".into(),
+        options: Default::default(),
         role,
         fallback_rank: rank,
         enabled: true,

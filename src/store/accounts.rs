@@ -1,6 +1,5 @@
 //! Users, memberships and sessions.
 
-use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 use sqlx::{FromRow, Row};
 
@@ -8,21 +7,11 @@ use super::orgs::Organization;
 use super::{Db, StoreError};
 use crate::domain::accounts::OrgRole;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct User {
     pub id: String,
     pub email: String,
     pub created_at: i64,
-}
-
-impl FromRow<'_, AnyRow> for User {
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(User {
-            id: row.try_get("id")?,
-            email: row.try_get("email")?,
-            created_at: row.try_get("created_at")?,
-        })
-    }
 }
 
 /// The conflict reason when first-run setup has already happened.

@@ -1,7 +1,6 @@
 //! The activity log: one row per change, written in the same transaction as the change it records.
 
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, FromRow, Row};
+use sqlx::{AnyConnection, FromRow};
 
 use super::{new_id, Db, StoreError};
 
@@ -21,7 +20,7 @@ pub struct NewEvent {
 }
 
 /// A recorded event.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct Event {
     pub id: String,
     pub actor_label: String,
@@ -32,22 +31,6 @@ pub struct Event {
     pub provider: Option<String>,
     pub detail: String,
     pub created_at: i64,
-}
-
-impl FromRow<'_, AnyRow> for Event {
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Event {
-            id: row.try_get("id")?,
-            actor_label: row.try_get("actor_label")?,
-            action: row.try_get("action")?,
-            target_kind: row.try_get("target_kind")?,
-            target_id: row.try_get("target_id")?,
-            target_label: row.try_get("target_label")?,
-            provider: row.try_get("provider")?,
-            detail: row.try_get("detail")?,
-            created_at: row.try_get("created_at")?,
-        })
-    }
 }
 
 /// Which events to list: all filters optional, newest first, `limit` after skipping `offset`.

@@ -1,14 +1,13 @@
 //! Experts and assistants (one `consumers` table, told apart by kind) and the key choice of each of
 //! their slots. Writes happen inside an [`OrgChange`], with their activity event.
 
-use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use super::change::OrgChange;
 use super::{Db, StoreError};
 use crate::domain::consumers::{ConsumerKind, Slot};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct ConsumerRecord {
     pub id: String,
     pub org_id: String,
@@ -26,54 +25,17 @@ pub struct ConsumerRecord {
 const CONSUMER_COLUMNS: &str =
     "id, org_id, kind, owner_user_id, name, description, expert_id, created_at, updated_at";
 
-fn decode_error(column: &str, text: &str) -> sqlx::Error {
-    sqlx::Error::ColumnDecode {
-        index: column.to_owned(),
-        source: format!("unexpected value {text:?}").into(),
-    }
-}
-
-impl FromRow<'_, AnyRow> for ConsumerRecord {
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        let kind: String = row.try_get("kind")?;
-        Ok(ConsumerRecord {
-            id: row.try_get("id")?,
-            org_id: row.try_get("org_id")?,
-            kind: ConsumerKind::parse(&kind).ok_or_else(|| decode_error("kind", &kind))?,
-            owner_user_id: row.try_get("owner_user_id")?,
-            name: row.try_get("name")?,
-            description: row.try_get("description")?,
-            expert_id: row.try_get("expert_id")?,
-            created_at: row.try_get("created_at")?,
-            updated_at: row.try_get("updated_at")?,
-        })
-    }
-}
-
 /// One slot in use. `key_id: None` is "Use main key".
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct SlotRecord {
     pub consumer_id: String,
+    #[sqlx(rename = "modality")]
     pub slot: Slot,
     /// A catalog provider id, or `custom:<name>`.
     pub provider: String,
     pub model: Option<String>,
     pub voice: Option<String>,
     pub key_id: Option<String>,
-}
-
-impl FromRow<'_, AnyRow> for SlotRecord {
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        let modality: String = row.try_get("modality")?;
-        Ok(SlotRecord {
-            consumer_id: row.try_get("consumer_id")?,
-            slot: Slot::parse(&modality).ok_or_else(|| decode_error("modality", &modality))?,
-            provider: row.try_get("provider")?,
-            model: row.try_get("model")?,
-            voice: row.try_get("voice")?,
-            key_id: row.try_get("key_id")?,
-        })
-    }
 }
 
 const SLOT_COLUMNS: &str = "consumer_id, modality, provider, model, voice, key_id";
@@ -179,10 +141,9 @@ impl Db {
             .await?
             .iter()
             .map(|row| {
-                let kind: String = row.try_get(1)?;
                 Ok(KeyUser {
                     key_id: row.try_get(0)?,
-                    kind: ConsumerKind::parse(&kind).ok_or_else(|| decode_error("kind", &kind))?,
+                    kind: row.try_get(1)?,
                     consumer_id: row.try_get(2)?,
                     name: row.try_get(3)?,
                 })

@@ -26,3 +26,9 @@ impl<'r> Decode<'r, Any> for Flag {
         }
     }
 }
+
+impl From<Flag> for bool {
+    fn from(flag: Flag) -> bool {
+        flag.0
+    }
+}

@@ -1,13 +1,12 @@
 //! Invite links: one person, one org, one role, used once before they expire.
 
-use sqlx::any::AnyRow;
-use sqlx::{FromRow, Row};
+use sqlx::FromRow;
 
 use super::accounts::{insert_membership, insert_user, User};
 use super::{Db, StoreError};
 use crate::domain::accounts::OrgRole;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct Invite {
     pub id: String,
     pub org_id: String,
@@ -17,25 +16,6 @@ pub struct Invite {
     pub created_by_email: String,
     pub created_at: i64,
     pub expires_at: i64,
-}
-
-impl FromRow<'_, AnyRow> for Invite {
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        let role: String = row.try_get("role")?;
-        Ok(Invite {
-            id: row.try_get("id")?,
-            org_id: row.try_get("org_id")?,
-            org_name: row.try_get("org_name")?,
-            email: row.try_get("email")?,
-            role: OrgRole::parse(&role).ok_or_else(|| sqlx::Error::ColumnDecode {
-                index: "role".to_owned(),
-                source: format!("unexpected role {role:?}").into(),
-            })?,
-            created_by_email: row.try_get("created_by_email")?,
-            created_at: row.try_get("created_at")?,
-            expires_at: row.try_get("expires_at")?,
-        })
-    }
 }
 
 /// The conflict reason when an invite was used, revoked or expired meanwhile.

@@ -1,14 +1,15 @@
 //! Provider key rows. The ciphertext column is read only by [`Db::sealed_secret`]; every other
 //! query returns [`KeyRecord`], which has no field for it.
 
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, FromRow, Row};
+use sqlx::{AnyConnection, FromRow};
+
+use serde_json::{Map, Value};
 
 use super::{Db, Flag, StoreError};
 use crate::domain::keys::{KeyStatus, Role, Scope};
 
 /// A stored key as everything but the vault sees it: no secret, only its hint.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct KeyRecord {
     pub id: String,
     pub org_id: String,
@@ -19,9 +20,11 @@ pub struct KeyRecord {
     pub nickname: Option<String>,
     pub hint: String,
     pub api_base: Option<String>,
-    pub options: String,
+    #[sqlx(try_from = "OptionsJson")]
+    pub options: Map<String, Value>,
     pub role: Role,
     pub fallback_rank: Option<i64>,
+    #[sqlx(try_from = "Flag")]
     pub enabled: bool,
     pub status: KeyStatus,
     pub cooldown_until: Option<i64>,
@@ -38,6 +41,33 @@ pub struct KeyRecord {
     pub deleted_at: Option<i64>,
 }
 
+/// The `options` column, read once into its value: the JSON object of a key's provider options.
+/// KeyHub writes only objects; anything else reads as no options.
+pub struct OptionsJson(Map<String, Value>);
+
+impl sqlx::Type<sqlx::Any> for OptionsJson {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <String as sqlx::Type<sqlx::Any>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <String as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for OptionsJson {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let text = <String as sqlx::Decode<sqlx::Any>>::decode(value)?;
+        Ok(OptionsJson(serde_json::from_str(&text).unwrap_or_default()))
+    }
+}
+
+impl From<OptionsJson> for Map<String, Value> {
+    fn from(options: OptionsJson) -> Self {
+        options.0
+    }
+}
+
 pub(super) const RECORD_COLUMNS: &str =
     "id, org_id, scope, owner_user_id, provider, key_family, nickname, hint, \
     api_base, options, role, fallback_rank, enabled, status, cooldown_until, last_validated_at, \
@@ -51,51 +81,6 @@ pub static FAMILY_KEYS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::n
          AND deleted_at IS NULL AND (scope = 'org' OR owner_user_id = $3)"
     )
 });
-
-fn parse_text<T>(
-    row: &AnyRow,
-    column: &str,
-    parse: fn(&str) -> Option<T>,
-) -> Result<T, sqlx::Error> {
-    let text: String = row.try_get(column)?;
-    parse(&text).ok_or_else(|| sqlx::Error::ColumnDecode {
-        index: column.to_owned(),
-        source: format!("unexpected value {text:?}").into(),
-    })
-}
-
-impl FromRow<'_, AnyRow> for KeyRecord {
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(KeyRecord {
-            id: row.try_get("id")?,
-            org_id: row.try_get("org_id")?,
-            scope: parse_text(row, "scope", Scope::parse)?,
-            owner_user_id: row.try_get("owner_user_id")?,
-            provider: row.try_get("provider")?,
-            key_family: row.try_get("key_family")?,
-            nickname: row.try_get("nickname")?,
-            hint: row.try_get("hint")?,
-            api_base: row.try_get("api_base")?,
-            options: row.try_get("options")?,
-            role: parse_text(row, "role", Role::parse)?,
-            fallback_rank: row.try_get("fallback_rank")?,
-            enabled: row.try_get::<Flag, _>("enabled")?.0,
-            status: parse_text(row, "status", KeyStatus::parse)?,
-            cooldown_until: row.try_get("cooldown_until")?,
-            last_validated_at: row.try_get("last_validated_at")?,
-            last_success_at: row.try_get("last_success_at")?,
-            last_error_code: row.try_get("last_error_code")?,
-            last_error_http_status: row.try_get("last_error_http_status")?,
-            last_error_message: row.try_get("last_error_message")?,
-            created_at: row.try_get("created_at")?,
-            created_by: row.try_get("created_by")?,
-            updated_at: row.try_get("updated_at")?,
-            updated_by: row.try_get("updated_by")?,
-            rotated_at: row.try_get("rotated_at")?,
-            deleted_at: row.try_get("deleted_at")?,
-        })
-    }
-}
 
 /// Everything needed to insert a key; the secret arrives already sealed by the vault.
 #[derive(Debug)]
@@ -381,7 +366,8 @@ pub struct SealedRow {
     pub sealed: String,
     pub provider: String,
     pub api_base: Option<String>,
-    pub options: String,
+    #[sqlx(try_from = "OptionsJson")]
+    pub options: Map<String, Value>,
 }
 
 impl Db {

@@ -1,29 +1,17 @@
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, FromRow, Row};
+use sqlx::{AnyConnection, FromRow};
 
 use super::{new_id, now_ms, Db, Flag, StoreError};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct Organization {
     pub id: String,
     pub slug: String,
     pub name: String,
+    #[sqlx(try_from = "Flag")]
     pub allow_personal_keys: bool,
+    #[sqlx(try_from = "Flag")]
     pub allow_platform_keys: bool,
     pub created_at: i64,
-}
-
-impl FromRow<'_, AnyRow> for Organization {
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Organization {
-            id: row.try_get("id")?,
-            slug: row.try_get("slug")?,
-            name: row.try_get("name")?,
-            allow_personal_keys: row.try_get::<Flag, _>("allow_personal_keys")?.0,
-            allow_platform_keys: row.try_get::<Flag, _>("allow_platform_keys")?.0,
-            created_at: row.try_get("created_at")?,
-        })
-    }
 }
 
 const COLUMNS: &str = "id, slug, name, allow_personal_keys, allow_platform_keys, created_at";

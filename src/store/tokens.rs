@@ -1,19 +1,19 @@
 //! API tokens: stored by the SHA-256 of their secret, scoped to one org.
 
-use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use super::orgs::Organization;
-use super::{Db, StoreError};
+use super::{Db, Flag, StoreError};
 use crate::domain::accounts::TokenScope;
 
 /// A token as admins see it: never its secret.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct ApiToken {
     pub id: String,
     pub org_id: String,
     pub name: String,
     pub prefix: String,
+    #[sqlx(try_from = "ScopeList")]
     pub scopes: Vec<TokenScope>,
     pub created_by_email: Option<String>,
     pub created_at: i64,
@@ -45,31 +45,33 @@ fn scopes_text(scopes: &[TokenScope]) -> String {
         .join(" ")
 }
 
-fn parse_scopes(text: &str) -> Result<Vec<TokenScope>, sqlx::Error> {
-    text.split_whitespace()
-        .map(|scope| {
-            TokenScope::parse(scope).ok_or_else(|| sqlx::Error::ColumnDecode {
-                index: "scopes".to_owned(),
-                source: format!("unexpected scope {scope:?}").into(),
-            })
-        })
-        .collect()
+/// The `scopes` column: scope names separated by spaces, each one KeyHub knows.
+pub struct ScopeList(Vec<TokenScope>);
+
+impl sqlx::Type<sqlx::Any> for ScopeList {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <String as sqlx::Type<sqlx::Any>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <String as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
 }
 
-impl FromRow<'_, AnyRow> for ApiToken {
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(ApiToken {
-            id: row.try_get("id")?,
-            org_id: row.try_get("org_id")?,
-            name: row.try_get("name")?,
-            prefix: row.try_get("prefix")?,
-            scopes: parse_scopes(&row.try_get::<String, _>("scopes")?)?,
-            created_by_email: row.try_get("created_by_email")?,
-            created_at: row.try_get("created_at")?,
-            expires_at: row.try_get("expires_at")?,
-            last_used_at: row.try_get("last_used_at")?,
-            revoked_at: row.try_get("revoked_at")?,
-        })
+impl<'r> sqlx::Decode<'r, sqlx::Any> for ScopeList {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let text = <String as sqlx::Decode<sqlx::Any>>::decode(value)?;
+        let scopes = text
+            .split_whitespace()
+            .map(|scope| TokenScope::parse(scope).ok_or(format!("unexpected scope {scope:?}")))
+            .collect::<Result<_, _>>()?;
+        Ok(ScopeList(scopes))
+    }
+}
+
+impl From<ScopeList> for Vec<TokenScope> {
+    fn from(list: ScopeList) -> Self {
+        list.0
     }
 }
 
@@ -145,8 +147,8 @@ impl Db {
                 id: token.org_id.clone(),
                 slug: row.try_get("slug")?,
                 name: row.try_get("org_name")?,
-                allow_personal_keys: row.try_get::<super::Flag, _>("allow_personal_keys")?.0,
-                allow_platform_keys: row.try_get::<super::Flag, _>("allow_platform_keys")?.0,
+                allow_personal_keys: row.try_get::<Flag, _>("allow_personal_keys")?.into(),
+                allow_platform_keys: row.try_get::<Flag, _>("allow_platform_keys")?.into(),
                 created_at: row.try_get("org_created_at")?,
             };
             Ok((token, org))

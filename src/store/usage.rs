@@ -3,27 +3,10 @@
 
 use std::collections::HashMap;
 
-use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
 use super::{Db, StoreError};
 use crate::domain::keys::KeyUsage;
-
-impl FromRow<'_, AnyRow> for KeyUsage {
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(KeyUsage {
-            requests: row.try_get("requests")?,
-            rate_limited: row.try_get("rate_limited")?,
-            no_credits: row.try_get("no_credits")?,
-            rejected: row.try_get("rejected")?,
-            provider_failed: row.try_get("provider_failed")?,
-            unreachable: row.try_get("unreachable")?,
-            last_used_at: row.try_get("last_used_at")?,
-            last_failure_at: row.try_get("last_failure_at")?,
-            last_failure: row.try_get("last_failure")?,
-        })
-    }
-}
 
 impl Db {
     /// Adds counted usage: one transaction for the whole batch (key id → (org id, usage so far)).

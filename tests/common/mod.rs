@@ -33,19 +33,7 @@ pub fn test_service_account(email: &str) -> String {
 /// Settings that point every provider at the fake provider at `base` (private endpoints allowed,
 /// as the fake listens on loopback).
 pub fn fake_provider_vars(base: &str) -> Vec<(String, String)> {
-    let mut vars: Vec<(String, String)> = keyhub::domain::catalog::PROVIDERS
-        .iter()
-        .map(|p| {
-            (
-                format!(
-                    "KEYHUB_PROVIDER_BASE_{}",
-                    p.id.to_uppercase().replace('-', "_")
-                ),
-                format!("{base}/{}", p.id),
-            )
-        })
-        .collect();
-    vars.push(("KEYHUB_ALLOW_PRIVATE_ENDPOINTS".into(), "true".into()));
+    let mut vars = fake_provider::settings(base);
     // Tests run the re-validation job themselves, one run at a time, so none runs on its own.
     vars.push(("KEYHUB_REVALIDATE_HOURS".into(), "0".into()));
     vars

@@ -25,6 +25,20 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
 
+/// The `KEYHUB_*` settings that point every provider of the catalog at the fake provider at `base`,
+/// with private endpoints allowed (it listens on loopback).
+pub fn settings(base: &str) -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = keyhub::domain::catalog::PROVIDERS
+        .iter()
+        .map(|p| {
+            let name = p.id.to_uppercase().replace('-', "_");
+            (format!("KEYHUB_PROVIDER_BASE_{name}"), format!("{base}/{}", p.id))
+        })
+        .collect();
+    vars.push(("KEYHUB_ALLOW_PRIVATE_ENDPOINTS".into(), "true".into()));
+    vars
+}
+
 /// One request the fake provider received: which family, method, path and which key header.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Seen {
