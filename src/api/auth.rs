@@ -92,7 +92,7 @@ pub async fn setup(
         return Err(AccountError::AlreadySetUp.into());
     }
     let address = session::client_address(&state).await;
-    admit(&state.login_limiter(), &email, &address).await?;
+    admit(state.login_limiter(), &email, &address).await?;
     if !state
         .setup_code()
         .matches(setup_code.as_deref().unwrap_or_default())
@@ -116,7 +116,7 @@ pub async fn setup(
         })
         .await?;
     state.setup_code().retire(&state.settings().data_dir);
-    release(&state.login_limiter(), &email, &address).await?;
+    release(state.login_limiter(), &email, &address).await?;
     session::sign_in(&state, &user.id, Some(&org.id)).await?;
     leptos_axum::redirect("/hub");
     Ok(())
@@ -134,14 +134,14 @@ pub async fn login(email: String, password: String) -> Result<(), ApiError> {
 
     let state = expect_context::<AppState>();
     let address = session::client_address(&state).await;
-    admit(&state.login_limiter(), &email, &address).await?;
+    admit(state.login_limiter(), &email, &address).await?;
     match state
         .accounts()
         .authenticate(&email, SecretString::new(password))
         .await
     {
         Ok(user) => {
-            release(&state.login_limiter(), &email, &address).await?;
+            release(state.login_limiter(), &email, &address).await?;
             let memberships = state.accounts().memberships(&user.id).await?;
             let org_id = memberships.first().map(|m| m.org.id.as_str());
             session::sign_in(&state, &user.id, org_id).await?;

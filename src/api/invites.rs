@@ -164,12 +164,12 @@ pub async fn accept_invite(secret: String, password: String) -> Result<(), ApiEr
     let offer = state.accounts().invites().offer(&secret).await?;
     let email = offer.invite.email;
     if offer.has_account {
-        admit(&state.login_limiter(), &email, &address).await?;
+        admit(state.login_limiter(), &email, &address).await?;
     }
     let password = crate::vault::SecretString::new(password);
     let (user, invite) = state.accounts().invites().accept(&secret, password).await?;
     if offer.has_account {
-        release(&state.login_limiter(), &email, &address).await?;
+        release(state.login_limiter(), &email, &address).await?;
     }
     super::auth::session::sign_in(&state, &user.id, Some(&invite.org_id)).await?;
     leptos_axum::redirect("/hub");

@@ -25,7 +25,7 @@ pub async fn change_password(
     let state = expect_context::<crate::web::state::AppState>();
     let email = viewer.user.email.clone();
     let address = super::auth::session::client_address(&state).await;
-    admit(&state.login_limiter(), &email, &address).await?;
+    admit(state.login_limiter(), &email, &address).await?;
     let token = request_session_token(&state);
     let changed = state
         .accounts()
@@ -44,7 +44,7 @@ pub async fn change_password(
             ..
         })
     ) {
-        release(&state.login_limiter(), &email, &address).await?;
+        release(state.login_limiter(), &email, &address).await?;
     }
     changed?;
     if viewer.must_change_password {

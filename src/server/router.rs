@@ -1,10 +1,12 @@
+use std::sync::OnceLock;
+
 use axum::http::{header, HeaderValue};
 use axum::middleware;
 use axum::response::Redirect;
 use axum::routing::{any, get};
 use axum::Router;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes, ResponseOptions};
 
 use super::{csrf, guard, health, security_headers, serving};
 use crate::app::{shell, App};
@@ -21,7 +23,7 @@ pub fn build_router(state: AppState, gateway: GatewayState) -> Router {
         .public_url
         .as_deref()
         .is_some_and(|url| url.starts_with("https://"));
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context = {
         let state = state.clone();
         move || page_context(&state)
@@ -58,6 +60,16 @@ pub fn build_router(state: AppState, gateway: GatewayState) -> Router {
             csrf::check_origin,
         ));
     security_headers::apply(router, https).with_state(state)
+}
+
+/// The pages' routes, found by rendering the app once per process. While leptos does that it
+/// holds back every resource that starts loading anywhere in the process, for good: a page another
+/// server of the process renders meanwhile never finishes (a process-wide flag in leptos_server
+/// 0.8, leptos-rs/leptos#4773; tests/render_on_many_runtimes.rs shows it). Done once, before any
+/// router exists, no page can be rendering then.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// The gateway alone, for its own listener (`KEYHUB_GATEWAY_ADDR`): an origin where no KeyHub page

@@ -216,20 +216,6 @@ pub fn new_master_key() -> String {
     MasterKeys::generate().expose().to_owned()
 }
 
-/// The one runtime every KeyHub of a test binary is started and served on, as in production one
-/// runtime serves everything; each test drives only its client side on its own runtime. With each
-/// server on its test's own current-thread runtime, tests running side by side now and then left a
-/// page render pending, so they had to run one at a time.
-fn server_runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .expect("the server runtime starts")
-    })
-}
-
 /// The real router on `127.0.0.1:0`, with a client that keeps cookies and does not follow redirects.
 pub struct TestApp {
     pub address: SocketAddr,
@@ -264,31 +250,22 @@ impl TestApp {
             .site_root("target/site")
             .build();
         let gateway_at = settings.gateway_addr;
-        let started = server_runtime().spawn(async move {
-            let app = Application::open(settings, options)
-                .await
-                .expect("KeyHub starts");
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let address = listener.local_addr().unwrap();
-            let gateway_listener = match gateway_at {
-                Some(at) => Some(tokio::net::TcpListener::bind(at).await.unwrap()),
-                None => None,
-            };
-            let gateway_address = gateway_listener
-                .as_ref()
-                .map(|listener| listener.local_addr().unwrap());
-            let parts = (
-                app.state().clone(),
-                app.gateway().clone(),
-                app.db().clone(),
-                app.vault().clone(),
-            );
-            app.start_background_jobs();
-            tokio::spawn(app.serve(listener, gateway_listener, std::future::pending()));
-            (address, gateway_address, parts)
-        });
-        let (address, gateway_address, (state, gateway, db, vault)) =
-            started.await.expect("KeyHub started");
+        let app = Application::open(settings, options)
+            .await
+            .expect("KeyHub starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let gateway_listener = match gateway_at {
+            Some(at) => Some(tokio::net::TcpListener::bind(at).await.unwrap()),
+            None => None,
+        };
+        let gateway_address = gateway_listener
+            .as_ref()
+            .map(|listener| listener.local_addr().unwrap());
+        let (state, gateway) = (app.state().clone(), app.gateway().clone());
+        let (db, vault) = (app.db().clone(), app.vault().clone());
+        app.start_background_jobs();
+        tokio::spawn(app.serve(listener, gateway_listener, std::future::pending()));
         TestApp {
             address,
             gateway_address,

@@ -32,7 +32,10 @@ pub fn settings(base: &str) -> Vec<(String, String)> {
         .iter()
         .map(|p| {
             let name = p.id.to_uppercase().replace('-', "_");
-            (format!("KEYHUB_PROVIDER_BASE_{name}"), format!("{base}/{}", p.id))
+            (
+                format!("KEYHUB_PROVIDER_BASE_{name}"),
+                format!("{base}/{}", p.id),
+            )
         })
         .collect();
     vars.push(("KEYHUB_ALLOW_PRIVATE_ENDPOINTS".into(), "true".into()));
