@@ -2,6 +2,33 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Reads a type from a text column through sqlx's `Any` driver (server only): `$parse` turns the
+/// column's text into the value, or into the decode error.
+#[macro_export]
+macro_rules! text_column {
+    ($name:ty, $parse:expr) => {
+        #[cfg(feature = "ssr")]
+        impl sqlx::Type<sqlx::Any> for $name {
+            fn type_info() -> sqlx::any::AnyTypeInfo {
+                <String as sqlx::Type<sqlx::Any>>::type_info()
+            }
+
+            fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+                <String as sqlx::Type<sqlx::Any>>::compatible(ty)
+            }
+        }
+
+        #[cfg(feature = "ssr")]
+        impl<'r> sqlx::Decode<'r, sqlx::Any> for $name {
+            fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let text = <String as sqlx::Decode<sqlx::Any>>::decode(value)?;
+                let parse: fn(String) -> Result<$name, sqlx::error::BoxDynError> = $parse;
+                parse(text)
+            }
+        }
+    };
+}
+
 #[macro_export]
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
@@ -23,27 +50,12 @@ macro_rules! text_enum {
             }
         }
 
-        /// Read from its text column; an unknown text is a decode error, never a guess.
-        #[cfg(feature = "ssr")]
-        impl sqlx::Type<sqlx::Any> for $name {
-            fn type_info() -> sqlx::any::AnyTypeInfo {
-                <String as sqlx::Type<sqlx::Any>>::type_info()
-            }
-
-            fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
-                <String as sqlx::Type<sqlx::Any>>::compatible(ty)
-            }
-        }
-
-        #[cfg(feature = "ssr")]
-        impl<'r> sqlx::Decode<'r, sqlx::Any> for $name {
-            fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-                let text = <String as sqlx::Decode<sqlx::Any>>::decode(value)?;
-                $name::parse(&text).ok_or_else(|| {
-                    format!(concat!("unexpected ", stringify!($name), " {:?}"), text).into()
-                })
-            }
-        }
+        // Read from its text column; an unknown text is a decode error, never a guess.
+        $crate::text_column!($name, |text: String| {
+            $name::parse(&text).ok_or_else(|| {
+                format!(concat!("unexpected ", stringify!($name), " {:?}"), text).into()
+            })
+        });
     };
 }
 

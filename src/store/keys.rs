@@ -45,22 +45,9 @@ pub struct KeyRecord {
 /// KeyHub writes only objects; anything else reads as no options.
 pub struct OptionsJson(Map<String, Value>);
 
-impl sqlx::Type<sqlx::Any> for OptionsJson {
-    fn type_info() -> sqlx::any::AnyTypeInfo {
-        <String as sqlx::Type<sqlx::Any>>::type_info()
-    }
-
-    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
-        <String as sqlx::Type<sqlx::Any>>::compatible(ty)
-    }
-}
-
-impl<'r> sqlx::Decode<'r, sqlx::Any> for OptionsJson {
-    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-        let text = <String as sqlx::Decode<sqlx::Any>>::decode(value)?;
-        Ok(OptionsJson(serde_json::from_str(&text).unwrap_or_default()))
-    }
-}
+crate::text_column!(OptionsJson, |text: String| {
+    Ok(OptionsJson(serde_json::from_str(&text).unwrap_or_default()))
+});
 
 impl From<OptionsJson> for Map<String, Value> {
     fn from(options: OptionsJson) -> Self {

@@ -48,26 +48,13 @@ fn scopes_text(scopes: &[TokenScope]) -> String {
 /// The `scopes` column: scope names separated by spaces, each one KeyHub knows.
 pub struct ScopeList(Vec<TokenScope>);
 
-impl sqlx::Type<sqlx::Any> for ScopeList {
-    fn type_info() -> sqlx::any::AnyTypeInfo {
-        <String as sqlx::Type<sqlx::Any>>::type_info()
-    }
-
-    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
-        <String as sqlx::Type<sqlx::Any>>::compatible(ty)
-    }
-}
-
-impl<'r> sqlx::Decode<'r, sqlx::Any> for ScopeList {
-    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-        let text = <String as sqlx::Decode<sqlx::Any>>::decode(value)?;
-        let scopes = text
-            .split_whitespace()
-            .map(|scope| TokenScope::parse(scope).ok_or(format!("unexpected scope {scope:?}")))
-            .collect::<Result<_, _>>()?;
-        Ok(ScopeList(scopes))
-    }
-}
+crate::text_column!(ScopeList, |text: String| {
+    let scopes = text
+        .split_whitespace()
+        .map(|scope| TokenScope::parse(scope).ok_or(format!("unexpected scope {scope:?}")))
+        .collect::<Result<_, _>>()?;
+    Ok(ScopeList(scopes))
+});
 
 impl From<ScopeList> for Vec<TokenScope> {
     fn from(list: ScopeList) -> Self {
