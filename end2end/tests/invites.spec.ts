@@ -39,4 +39,9 @@ test("an admin invites someone by link, who chooses a password and joins", async
 
   await page.reload();
   await expect(page.getByRole("cell", { name: email, exact: true })).toBeVisible();
+
+  // Joining is in the activity log, by the new member.
+  await page.goto("/activity");
+  const joined = page.getByRole("row").filter({ hasText: "member.joined" }).filter({ hasText: email });
+  await expect(joined).toHaveCount(1);
 });

@@ -58,3 +58,14 @@ test("keys are checked with the provider: rejected, valid, unreachable, out of c
   await expect(page.getByRole("article", { name: `Broke ${project}` })).toContainText("Add credit or raise the limit");
   await page.screenshot({ path: testInfo.outputPath("validated-keys.png"), fullPage: true });
 });
+
+test("a key pasted with its Authorization header or quotes is stored as the key alone", async ({ page }, testInfo) => {
+  const project = testInfo.project.name;
+  await open(page, "/hub/add?provider=groq", project);
+  await paste(page, `"Authorization: Bearer gsk_pasted${project}HeaderWk02"`, `Pasted ${project}`);
+  await expect(page).toHaveURL(/\/hub\/groq/);
+  const pasted = page.getByRole("article", { name: `Pasted ${project}` });
+  await expect(pasted).toContainText("gsk_...Wk02");
+  await expect(pasted).toContainText("Valid");
+  await expect(page).not.toHaveURL(/check_key/);
+});

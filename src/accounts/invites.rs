@@ -6,6 +6,7 @@
 use super::{invalid, password, random_secret, record, secret_hash, AccountError, Actor};
 use crate::domain::accounts::{parse_email, password_problem, OrgRole};
 use crate::store::accounts::User;
+use crate::store::activity::NewEvent;
 use crate::store::invites::{Invite, INVITE_GONE};
 use crate::store::{new_id, now_ms, Db, StoreError};
 use crate::vault::SecretString;
@@ -148,8 +149,20 @@ impl Invites<'_> {
                 (user, Some(password::hash(given_password).await))
             }
         };
+        let joined = NewEvent {
+            org_id: invite.org_id.clone(),
+            actor_user_id: Some(user.id.clone()),
+            actor_label: user.email.clone(),
+            action: "member.joined",
+            target_kind: "member",
+            target_id: user.id.clone(),
+            target_label: user.email.clone(),
+            provider: None,
+            detail: invite.role.label().to_owned(),
+            at: now,
+        };
         match db
-            .accept_invite(&invite, &user, new_password_hash.as_deref(), now)
+            .accept_invite(&invite, &user, new_password_hash.as_deref(), &joined, now)
             .await
         {
             Ok(()) => Ok((user, invite)),

@@ -27,7 +27,7 @@ fn problem(field: &'static str, message: impl Into<String>) -> FieldProblem {
 
 /// Trims a pasted key and refuses what cannot be a real key. The refusal never repeats the input.
 pub fn clean_secret(provider: &Provider, raw: &str) -> Result<SecretString, FieldProblem> {
-    let key = raw.trim();
+    let key = without_paste_wrapping(raw);
     if key.is_empty() {
         if provider.key_required {
             return Err(problem(
@@ -64,6 +64,33 @@ pub fn clean_secret(provider: &Provider, raw: &str) -> Result<SecretString, Fiel
         ));
     }
     Ok(SecretString::new(key))
+}
+
+/// A pasted key without what often comes along when it is copied from code or a terminal:
+/// surrounding whitespace and quotes, and an `Authorization:` header name or `Bearer` scheme.
+fn without_paste_wrapping(raw: &str) -> &str {
+    let mut key = raw.trim();
+    for quote in ['"', '\'', '`'] {
+        if let Some(inner) = key
+            .strip_prefix(quote)
+            .and_then(|rest| rest.strip_suffix(quote))
+        {
+            key = inner.trim();
+        }
+    }
+    for (word, needs_space) in [("authorization:", false), ("bearer", true)] {
+        let Some(rest) = key
+            .get(..word.len())
+            .filter(|start| start.eq_ignore_ascii_case(word))
+            .map(|_| &key[word.len()..])
+        else {
+            continue;
+        };
+        if !needs_space || rest.is_empty() || rest.starts_with(char::is_whitespace) {
+            key = rest.trim_start();
+        }
+    }
+    key
 }
 
 /// A Google service-account key: the JSON file as downloaded, on several lines.
@@ -243,6 +270,35 @@ pub fn serves(key_family: &str, provider: &Provider) -> bool {
 mod tests {
     use super::*;
     use crate::domain::catalog::provider;
+
+    #[test]
+    fn a_pasted_header_or_quotes_around_the_key_are_dropped() {
+        let openai = provider("openai").unwrap();
+        for pasted in [
+            "Bearer sk-proj-abc123",
+            "bearer  sk-proj-abc123",
+            "Authorization: Bearer sk-proj-abc123",
+            "authorization:Bearer sk-proj-abc123",
+            "\"sk-proj-abc123\"",
+            "'sk-proj-abc123'",
+            " \"Bearer sk-proj-abc123\" ",
+        ] {
+            assert_eq!(
+                clean_secret(openai, pasted).unwrap().expose(),
+                "sk-proj-abc123",
+                "{pasted}"
+            );
+        }
+        // Only a whole word, at the start, is a header: a key may contain "bearer".
+        assert_eq!(
+            clean_secret(openai, "sk-bearer-abc").unwrap().expose(),
+            "sk-bearer-abc"
+        );
+        assert!(
+            clean_secret(openai, "Bearer ").is_err(),
+            "nothing but the word"
+        );
+    }
 
     #[test]
     fn pasted_keys_are_trimmed_and_bad_ones_refused() {

@@ -3,6 +3,7 @@
 use sqlx::FromRow;
 
 use super::accounts::{insert_membership, insert_user, User};
+use super::activity::{insert_event, NewEvent};
 use super::{Db, StoreError};
 use crate::domain::accounts::OrgRole;
 
@@ -111,11 +112,14 @@ impl Db {
     /// Uses the invite for `user`: marks it accepted (only if still live), creates the user when a
     /// password hash is given (an existing user otherwise), and adds the membership, all or nothing.
     /// Two people racing for one link: one wins, the other gets [`INVITE_GONE`].
+    /// Claims the invite, creates the user when new, adds the membership and records `joined`, in
+    /// one transaction.
     pub async fn accept_invite(
         &self,
         invite: &Invite,
         user: &User,
         new_password_hash: Option<&str>,
+        joined: &NewEvent,
         now: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
@@ -139,6 +143,7 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         insert_membership(&mut tx, &invite.org_id, &user.id, invite.role, now).await?;
+        insert_event(&mut tx, joined).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -57,6 +57,20 @@ async fn an_invite_works_once_for_the_invited_email(t: &TestDb) {
     let joined = app.state.accounts().memberships(&user.id).await.unwrap();
     assert_eq!(joined.len(), 1);
     assert_eq!(joined[0].role, OrgRole::Admin);
+    // Joining is in the org's activity log, by the new member.
+    let events = app.events(&membership.org.id).await;
+    let event = events
+        .iter()
+        .find(|event| event.action == "member.joined")
+        .expect("joining through an invite is in the activity log");
+    assert_eq!(
+        (
+            event.actor_label.as_str(),
+            event.target_label.as_str(),
+            event.detail.as_str()
+        ),
+        ("new@example.com", "new@example.com", OrgRole::Admin.label())
+    );
     assert!(app
         .state
         .accounts()
