@@ -3,6 +3,7 @@
 //! [`ConsumerService`]; every change is one transaction with its activity event.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::accounts::tokens::TokenCaller;
 use crate::domain::accounts::TokenScope;
@@ -15,6 +16,7 @@ use crate::resolution::{label_for, Reader, Request, Resolution, Resolver};
 use crate::store::activity::NewEvent;
 use crate::store::consumers::{ConsumerRecord, ConsumerRow, KeyUser, SlotRecord};
 use crate::store::keys::KeyRecord;
+use crate::store::view::OrgView;
 use crate::store::{new_id, now_ms, Db};
 use crate::vault::SecretString;
 
@@ -169,17 +171,31 @@ impl ConsumerService {
         kind: ConsumerKind,
         id: &str,
     ) -> Result<Consumer, KeyError> {
-        let org = &actor.org().id;
-        let record = self
-            .db
-            .consumer(org, id)
-            .await?
-            .filter(|record| record.kind == kind && Self::sees(actor, record))
-            .ok_or(KeyError::NotFound)?;
+        let view = self.view(actor).await?;
+        let record = Self::seen(&view, actor, kind, id)?;
         Ok(Consumer {
-            slots: self.db.slots(org, id).await?,
-            record,
+            slots: view.slots(id).to_vec(),
+            record: record.clone(),
         })
+    }
+
+    async fn view(&self, actor: KeyActor<'_>) -> Result<Arc<OrgView>, KeyError> {
+        self.db
+            .org_view(&actor.org().id)
+            .await?
+            .ok_or(KeyError::NotFound)
+    }
+
+    /// A consumer of the kind in the view that the actor sees; anything else is not found.
+    fn seen<'v>(
+        view: &'v OrgView,
+        actor: KeyActor<'_>,
+        kind: ConsumerKind,
+        id: &str,
+    ) -> Result<&'v ConsumerRecord, KeyError> {
+        view.consumer(id)
+            .filter(|record| record.kind == kind && Self::sees(actor, record))
+            .ok_or(KeyError::NotFound)
     }
 
     pub async fn create(
@@ -516,16 +532,17 @@ impl ConsumerService {
         consumer: Option<(ConsumerKind, &str)>,
         modality: Option<Slot>,
     ) -> Result<Resolution, KeyError> {
+        let view = self.view(actor).await?;
         let named = match consumer {
-            Some((kind, id)) => Some(self.get(actor, kind, id).await?),
+            Some((kind, id)) => Some(Self::seen(&view, actor, kind, id)?),
             None => None,
         };
+        let modality = modality.unwrap_or(Slot::Chat);
         let slot = named
-            .as_ref()
-            .and_then(|c| c.slot(modality.unwrap_or(Slot::Chat)))
+            .and_then(|c| view.slots(&c.id).iter().find(|s| s.slot == modality))
             .filter(|s| Target::parse(&s.provider).is_some_and(|t| t.family == target.family));
-        let owner = match &named {
-            Some(consumer) => consumer.record.owner_user_id.as_deref(),
+        let owner = match named {
+            Some(consumer) => consumer.owner_user_id.as_deref(),
             None => actor.user_id(),
         };
         Ok(self

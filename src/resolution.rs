@@ -9,8 +9,9 @@
 //! Personal keys count only on their owner's behalf. An API token is the org's and acts on nobody's
 //! behalf: for it steps 1–3 hold the org's keys only, and it is told nothing about personal keys.
 //!
-//! [`resolve`] is pure, so every step is tested without a database; [`Resolver`] feeds it with one
-//! indexed query. The ordered [`Resolution::candidates`] are what the gateway fails over through.
+//! [`resolve`] is pure, so every step is tested without a database; [`Resolver`] feeds it from the
+//! org's in-memory view ([`crate::store::view`]): no query in steady state. The ordered
+//! [`Resolution::candidates`] are what the gateway fails over through.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -83,7 +84,7 @@ pub struct Policy {
 /// A usable key and its place in the order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Candidate {
-    pub key: KeyRecord,
+    pub key: Arc<KeyRecord>,
     pub source: Source,
 }
 
@@ -114,7 +115,7 @@ impl Resolution {
     }
 
     pub fn key(&self) -> Option<&KeyRecord> {
-        self.candidates.first().map(|c| &c.key)
+        self.candidates.first().map(|c| &*c.key)
     }
 }
 
@@ -161,7 +162,7 @@ struct Order<'a> {
 }
 
 impl Order<'_> {
-    fn consider(&mut self, key: &KeyRecord, source: Source, now: i64) {
+    fn consider(&mut self, key: &Arc<KeyRecord>, source: Source, now: i64) {
         if self.seen.contains(&key.id) {
             return;
         }
@@ -200,28 +201,47 @@ fn counts(key: &KeyRecord, request: &Request<'_>, policy: Policy) -> bool {
 }
 
 /// The keys of the requested family that count for the request.
-fn eligible<'k>(
-    keys: impl IntoIterator<Item = &'k KeyRecord>,
+fn eligible<'k, K: AsRef<KeyRecord> + 'k>(
+    keys: impl IntoIterator<Item = &'k K>,
     request: &Request<'_>,
     policy: Policy,
-) -> Vec<&'k KeyRecord> {
+) -> Vec<&'k K> {
     keys.into_iter()
-        .filter(|key| key.key_family == request.target.family && counts(key, request, policy))
+        .filter(|key| {
+            let key = (*key).as_ref();
+            key.key_family == request.target.family && counts(key, request, policy)
+        })
         .collect()
+}
+
+/// Whether the request may meet a key at all: the org's keys and the consumer owner's own; another
+/// member's personal key is as good as absent.
+fn within_reach(key: &KeyRecord, request: &Request<'_>) -> bool {
+    key.scope == Scope::Org || key.owner_user_id.as_deref() == request.owner
 }
 
 /// The platform key serves when no eligible key is enabled (a disabled one does not stand in its
 /// way), the org allows platform keys and the instance has one for the provider.
-fn platform_serves(eligible: &[&KeyRecord], policy: Policy) -> bool {
-    !eligible.iter().any(|key| key.enabled)
+fn platform_serves<K: AsRef<KeyRecord>>(eligible: &[&K], policy: Policy) -> bool {
+    !eligible.iter().any(|key| (*key).as_ref().enabled)
         && policy.allow_platform_keys
         && policy.platform_key_configured
 }
 
-/// Resolves from the live keys of the family that the org and the consumer's owner hold.
-pub fn resolve(keys: &[KeyRecord], request: &Request<'_>, policy: Policy, now: i64) -> Resolution {
-    let counts = |key: &&KeyRecord| counts(key, request, policy);
-    let eligible = eligible(keys, request, policy);
+/// Resolves from the org's live keys of the requested family (other families and other members'
+/// personal keys are passed by).
+pub fn resolve(
+    keys: &[Arc<KeyRecord>],
+    request: &Request<'_>,
+    policy: Policy,
+    now: i64,
+) -> Resolution {
+    let counts = |key: &&Arc<KeyRecord>| counts(key, request, policy);
+    let eligible = eligible(
+        keys.iter().filter(|key| within_reach(key, request)),
+        request,
+        policy,
+    );
     let mut order = Order {
         reader: request.reader,
         candidates: Vec::new(),
@@ -233,7 +253,7 @@ pub fn resolve(keys: &[KeyRecord], request: &Request<'_>, policy: Policy, now: i
         let family = &request.target.family;
         match keys
             .iter()
-            .find(|key| key.id == chosen && key.key_family == *family)
+            .find(|key| key.id == chosen && key.key_family == *family && within_reach(key, request))
         {
             Some(key) if !counts(&key) && request.reader == Reader::Token => {
                 choice_problem = Some(ChoiceProblem(
@@ -272,7 +292,7 @@ pub fn resolve(keys: &[KeyRecord], request: &Request<'_>, policy: Policy, now: i
         (Scope::Personal, Role::Fallback, Source::Fallback),
         (Scope::Org, Role::Fallback, Source::Fallback),
     ] {
-        let mut group: Vec<&KeyRecord> = eligible
+        let mut group: Vec<&Arc<KeyRecord>> = eligible
             .iter()
             .copied()
             .filter(|key| key.scope == scope && key.role == role)
@@ -342,7 +362,8 @@ pub struct HubCard<'k> {
     pub platform_key: bool,
 }
 
-/// Resolution against the database: one indexed query per call, no decryption until asked.
+/// Resolution against the org's in-memory view: no query in steady state, no decryption until
+/// asked.
 #[derive(Clone)]
 pub struct Resolver {
     db: Db,
@@ -419,34 +440,43 @@ impl Resolver {
         }
     }
 
+    /// Resolves in `org` (by the org's policy as its view holds it).
     pub async fn resolve(
         &self,
         org: &Organization,
         request: &Request<'_>,
     ) -> Result<Resolution, StoreError> {
-        let keys = self
+        let view = self
             .db
-            .family_keys(&org.id, &request.target.family, request.owner)
-            .await?;
+            .org_view(&org.id)
+            .await?
+            .ok_or(StoreError::Conflict("the organization no longer exists"))?;
         Ok(resolve(
-            &keys,
+            view.family(&request.target.family),
             request,
-            self.policy(org, request.target),
+            self.policy(&view.org, request.target),
             now_ms(),
         ))
     }
 
     /// The secret of a candidate key, or with `None` the platform key for `target` (`None` when the
-    /// instance has none). Decrypted only here, only when asked.
+    /// instance has none). Decrypted only here, only when asked, as the org's view holds the key
+    /// now: a key deleted or changed since it was resolved is not found or opened as it is now.
     pub async fn secret_of(
         &self,
         key: Option<&KeyRecord>,
         target: &Target,
     ) -> Result<Option<SecretString>, KeyringError> {
-        match key {
-            Some(key) => Ok(Some(self.keyring.reveal(key).await?)),
-            None => Ok(self.platform_keys.get(target.provider.id).cloned()),
-        }
+        let Some(key) = key else {
+            return Ok(self.platform_keys.get(target.provider.id).cloned());
+        };
+        let view = self
+            .db
+            .org_view(&key.org_id)
+            .await?
+            .ok_or(KeyringError::NotFound)?;
+        let (current, sealed) = view.sealed_key(&key.id).ok_or(KeyringError::NotFound)?;
+        Ok(Some(self.keyring.open(current, sealed)?))
     }
 }
 

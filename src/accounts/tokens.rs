@@ -151,25 +151,28 @@ impl Tokens<'_> {
         Ok(token)
     }
 
-    /// The caller behind a presented token, if it is live. Its last use is recorded at most once a
-    /// minute, so a busy client does not write on every request.
+    /// The caller behind a presented token, if it is live, from the org's in-memory view. Its
+    /// last use is kept in memory and written with the gateway's usage, so a busy client does not
+    /// write on every request.
     pub async fn authenticate(self, presented: &str) -> Result<Option<TokenCaller>, AccountError> {
         let db = self.0;
         if !presented.starts_with(TOKEN_PREFIX) || presented.len() > 128 {
             return Ok(None);
         }
-        let now = now_ms();
-        let Some((token, org)) = db.live_token(&secret_hash(presented), now).await? else {
+        let hash = secret_hash(presented);
+        let Some(view) = db.token_view(&hash).await? else {
             return Ok(None);
         };
-        if token.last_used_at.is_none_or(|used| now - used > 60_000) {
-            db.touch_token(&token.id, now).await?;
-        }
+        let now = now_ms();
+        let Some(token) = view.token(&hash).filter(|token| token.is_live(now)) else {
+            return Ok(None);
+        };
+        db.note_token_use(&token.id, now);
         Ok(Some(TokenCaller {
             label: format!("API token {} ({}…)", token.name, token.prefix),
-            token_id: token.id,
-            org,
-            scopes: token.scopes,
+            token_id: token.id.clone(),
+            org: view.org.clone(),
+            scopes: token.scopes.clone(),
         }))
     }
 }

@@ -189,6 +189,15 @@ impl KeyService {
             at: now,
         };
         let mut change = self.db.begin_org_change(&key.org_id).await?;
+        // Calls that were already under way when the key failed fail too: the first one marks it,
+        // the others find it resting for the same reason and leave the mark (and the log) as is.
+        let already_marked = change.live_key(&key.id).await?.is_none_or(|current| {
+            current.status == health.status
+                && current.cooldown_until.is_some_and(|until| until > now)
+        });
+        if already_marked {
+            return Ok(());
+        }
         change.set_call_health(&key.id, &health).await?;
         change.finish(&event).await?;
         Ok(())

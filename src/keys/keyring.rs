@@ -101,16 +101,22 @@ impl Keyring {
     /// Decrypts a live key to be sent where `key` says. A value moved from another row, tampered
     /// with, or sealed for another destination than the record's is an error.
     pub async fn reveal(&self, key: &KeyRecord) -> Result<SecretString, KeyringError> {
-        let (org_id, key_id) = (key.org_id.as_str(), key.id.as_str());
         let sealed = self
             .db
-            .sealed_secret(org_id, key_id)
+            .sealed_secret(&key.org_id, &key.id)
             .await?
             .ok_or(KeyringError::NotFound)?;
+        self.open(key, &sealed)
+    }
+
+    /// Decrypts a key's sealed secret (as the in-memory view holds it) to be sent where `key`
+    /// says; see [`Keyring::reveal`].
+    pub fn open(&self, key: &KeyRecord, sealed: &str) -> Result<SecretString, KeyringError> {
+        let (org_id, key_id) = (key.org_id.as_str(), key.id.as_str());
         let to = stored_destination(&key.provider, key.api_base.as_deref(), &key.options)?;
         Ok(self
             .vault
-            .open_for(Binding { org_id, key_id }, &to, &sealed)?)
+            .open_for(Binding { org_id, key_id }, &to, sealed)?)
     }
 
     /// Re-encrypts every live key under the first master key, in the current envelope (bound to

@@ -53,8 +53,9 @@ impl UsageCounter {
     }
 
     /// Writes what was counted since the last flush in one transaction; kept for the next flush
-    /// when the database refuses.
+    /// when the database refuses. The API tokens' last uses are written first.
     pub async fn flush(&self, db: &Db) -> Result<(), StoreError> {
+        db.write_token_uses().await?;
         let batch = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
         if batch.is_empty() {
             return Ok(());

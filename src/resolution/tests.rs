@@ -92,7 +92,8 @@ fn run(case: &Case) -> Resolution {
         chosen: case.chosen,
         reader: case.reader,
     };
-    resolve(&case.keys, &request, case.policy, NOW)
+    let keys: Vec<Arc<KeyRecord>> = case.keys.iter().cloned().map(Arc::new).collect();
+    resolve(&keys, &request, case.policy, NOW)
 }
 
 fn outcome(resolution: &Resolution) -> Vec<String> {
@@ -426,7 +427,7 @@ fn a_chosen_key_that_cannot_serve_is_a_problem_the_consumer_shows() {
 #[test]
 fn another_members_personal_key_is_named_not_shown() {
     let target = Target::parse("openai").unwrap();
-    let keys = [key("mine", "mine/primary")];
+    let keys = [Arc::new(key("mine", "mine/primary"))];
     let explain = |reader| {
         let request = Request {
             target: &target,

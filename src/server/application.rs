@@ -79,8 +79,10 @@ impl Application {
         &self.vault
     }
 
-    /// Housekeeping, the gateway's usage flush and, when configured, background re-validation.
+    /// Housekeeping, the gateway's usage flush, keeping the in-memory view fresh and, when
+    /// configured, background re-validation.
     pub fn start_background_jobs(&self) {
+        tokio::spawn(self.db.clone().keep_views_fresh());
         tokio::spawn(housekeeping::sweep_forever(
             self.state.clone(),
             housekeeping::EVERY,

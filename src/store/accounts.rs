@@ -260,6 +260,7 @@ impl Db {
         insert_user(&mut tx, new_user, initial_password_hash, true).await?;
         insert_membership(&mut tx, org_id, &new_user.id, role, new_user.created_at).await?;
         tx.commit().await?;
+        self.changed(org_id);
         Ok(())
     }
 
@@ -306,6 +307,7 @@ impl Db {
             return Err(StoreError::Conflict(LAST_OWNER));
         }
         tx.commit().await?;
+        self.changed(org_id);
         Ok(changed)
     }
 }

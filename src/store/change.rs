@@ -37,6 +37,8 @@ pub struct Arrangement {
 pub struct OrgChange<'c> {
     tx: Transaction<'c, Any>,
     org_id: String,
+    /// To forget the org's in-memory view once the change lands.
+    db: Db,
 }
 
 impl Db {
@@ -52,6 +54,7 @@ impl Db {
         Ok(OrgChange {
             tx,
             org_id: org_id.to_owned(),
+            db: self.clone(),
         })
     }
 }
@@ -74,14 +77,14 @@ impl OrgChange<'_> {
     /// Commits everything (after the change's events were recorded).
     pub async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await?;
+        self.db.changed(&self.org_id);
         Ok(())
     }
 
     /// Records the last event and commits everything.
     pub async fn finish(mut self, event: &NewEvent) -> Result<(), StoreError> {
         self.record(event).await?;
-        self.tx.commit().await?;
-        Ok(())
+        self.commit().await
     }
 
     pub async fn insert_key(&mut self, row: &NewKeyRow<'_>) -> Result<(), StoreError> {

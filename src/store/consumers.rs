@@ -22,7 +22,7 @@ pub struct ConsumerRecord {
     pub updated_at: i64,
 }
 
-const CONSUMER_COLUMNS: &str =
+pub(super) const CONSUMER_COLUMNS: &str =
     "id, org_id, kind, owner_user_id, name, description, expert_id, created_at, updated_at";
 
 /// One slot in use. `key_id: None` is "Use main key".
@@ -38,9 +38,9 @@ pub struct SlotRecord {
     pub key_id: Option<String>,
 }
 
-const SLOT_COLUMNS: &str = "consumer_id, modality, provider, model, voice, key_id";
+pub(super) const SLOT_COLUMNS: &str = "consumer_id, modality, provider, model, voice, key_id";
 /// Slots as people read them: the model, voice input, voice output, images.
-const SLOT_ORDER: &str =
+pub(super) const SLOT_ORDER: &str =
     "CASE modality WHEN 'chat' THEN 0 WHEN 'stt' THEN 1 WHEN 'tts' THEN 2 ELSE 3 END";
 
 /// A consumer that uses a key, for "used by" lines.
@@ -71,20 +71,6 @@ impl Db {
         .await?)
     }
 
-    pub async fn consumer(
-        &self,
-        org_id: &str,
-        id: &str,
-    ) -> Result<Option<ConsumerRecord>, StoreError> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {CONSUMER_COLUMNS} FROM consumers WHERE org_id = $1 AND id = $2"
-        ))
-        .bind(org_id)
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?)
-    }
-
     /// Every slot of an org's consumers of one kind (one query for a whole list page).
     pub async fn slots_of_kind(
         &self,
@@ -98,21 +84,6 @@ impl Db {
         ))
         .bind(org_id)
         .bind(kind.as_str())
-        .fetch_all(self.pool())
-        .await?)
-    }
-
-    pub async fn slots(
-        &self,
-        org_id: &str,
-        consumer_id: &str,
-    ) -> Result<Vec<SlotRecord>, StoreError> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {SLOT_COLUMNS} FROM consumer_slots WHERE org_id = $1 AND consumer_id = $2 \
-             ORDER BY {SLOT_ORDER}"
-        ))
-        .bind(org_id)
-        .bind(consumer_id)
         .fetch_all(self.pool())
         .await?)
     }

@@ -145,6 +145,7 @@ impl Db {
         insert_membership(&mut tx, &invite.org_id, &user.id, invite.role, now).await?;
         insert_event(&mut tx, joined).await?;
         tx.commit().await?;
+        self.changed(&invite.org_id);
         Ok(())
     }
 }

@@ -41,6 +41,12 @@ pub struct KeyRecord {
     pub deleted_at: Option<i64>,
 }
 
+impl AsRef<KeyRecord> for KeyRecord {
+    fn as_ref(&self) -> &KeyRecord {
+        self
+    }
+}
+
 /// The `options` column, read once into its value: the JSON object of a key's provider options.
 /// KeyHub writes only objects; anything else reads as no options.
 pub struct OptionsJson(Map<String, Value>);
@@ -224,7 +230,9 @@ pub(super) async fn set_call_health_row(
 impl Db {
     /// Inserts a key row on its own (no activity event; the key services use [`super::change`]).
     pub async fn insert_key(&self, row: &NewKeyRow<'_>) -> Result<(), StoreError> {
-        insert_key_row(&mut *self.pool().acquire().await?, row).await
+        insert_key_row(&mut *self.pool().acquire().await?, row).await?;
+        self.changed(row.org_id);
+        Ok(())
     }
 
     /// One live or deleted key of one org.
@@ -332,14 +340,16 @@ impl Db {
         actor: Option<&str>,
         now: i64,
     ) -> Result<bool, StoreError> {
-        soft_delete_row(
+        let deleted = soft_delete_row(
             &mut *self.pool().acquire().await?,
             org_id,
             key_id,
             actor,
             now,
         )
-        .await
+        .await?;
+        self.changed(org_id);
+        Ok(deleted)
     }
 }
 
@@ -392,6 +402,7 @@ impl Db {
         .bind(&row.sealed)
         .execute(self.pool())
         .await?;
+        self.changed(&row.org_id);
         Ok(done.rows_affected() == 1)
     }
 }

@@ -15,9 +15,11 @@ pub mod orgs;
 pub mod tokens;
 pub mod usage;
 pub mod vault_meta;
+pub mod view;
 
 use std::path::PathBuf;
-use std::sync::Once;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -84,12 +86,29 @@ impl StoreError {
     }
 }
 
-/// A connection pool to KeyHub's database, SQLite or PostgreSQL.
-#[derive(Clone, Debug)]
+/// A connection pool to KeyHub's database, SQLite or PostgreSQL, and the in-memory view of it that
+/// the hot paths read ([`view`]).
+#[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
     access: Access,
+    views: Arc<view::Views>,
+    /// How many times a connection was handed out: every statement outside a transaction, and
+    /// every transaction, takes one.
+    acquisitions: Arc<AtomicU64>,
+    /// PostgreSQL's URL, to listen for view changes on a connection of its own. Never printed: it
+    /// may carry a password.
+    listen_url: Option<Arc<str>>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .field("access", &self.access)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The file behind a `sqlite:` URL, if it names one (not `sqlite::memory:`).
@@ -112,10 +131,21 @@ impl Db {
             Backend::Postgres => url.to_owned(),
         };
         let options: AnyConnectOptions = url.parse()?;
+        let acquisitions = Arc::new(AtomicU64::new(0));
+        let (on_connect, on_acquire) = (acquisitions.clone(), acquisitions.clone());
         let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
+            // SQLite in WAL mode reads on every connection at once and writes on one at a time
+            // (the others wait, up to busy_timeout).
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 10 })
             .acquire_timeout(Duration::from_secs(5))
+            // A SQLite connection cannot drop; a PostgreSQL one can (a restarted server).
+            .test_before_acquire(backend == Backend::Postgres)
+            .before_acquire(move |_conn, _meta| {
+                on_acquire.fetch_add(1, Ordering::Relaxed);
+                Box::pin(async { Ok(true) })
+            })
             .after_connect(move |conn, _meta| {
+                on_connect.fetch_add(1, Ordering::Relaxed);
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
@@ -134,7 +164,16 @@ impl Db {
             pool,
             backend,
             access,
+            views: Arc::default(),
+            acquisitions,
+            listen_url: (backend == Backend::Postgres).then(|| Arc::from(url.as_str())),
         })
+    }
+
+    /// How many times a connection was handed out so far (see [`Db::acquisitions`]'s field): what
+    /// a test counts to prove a path reads no database.
+    pub fn acquisitions(&self) -> u64 {
+        self.acquisitions.load(Ordering::Relaxed)
     }
 
     pub fn backend(&self) -> Backend {

@@ -56,6 +56,7 @@ impl Db {
         .bind(org_id)
         .execute(self.pool())
         .await?;
+        self.changed(org_id);
         Ok(())
     }
 }

@@ -1,9 +1,8 @@
 //! API tokens: stored by the SHA-256 of their secret, scoped to one org.
 
-use sqlx::{FromRow, Row};
+use sqlx::FromRow;
 
-use super::orgs::Organization;
-use super::{Db, Flag, StoreError};
+use super::{Db, StoreError};
 use crate::domain::accounts::TokenScope;
 
 /// A token as admins see it: never its secret.
@@ -84,6 +83,7 @@ impl Db {
         .execute(self.pool())
         .await
         .map_err(|e| StoreError::from_write(e, "this token already exists"))?;
+        self.changed(token.org_id);
         Ok(())
     }
 
@@ -110,49 +110,6 @@ impl Db {
         .await?)
     }
 
-    /// The live token with this secret hash and its org: not revoked, not expired at `now`.
-    pub async fn live_token(
-        &self,
-        secret_hash: &str,
-        now: i64,
-    ) -> Result<Option<(ApiToken, Organization)>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {TOKEN_COLUMNS}, o.slug, o.name AS org_name, o.allow_personal_keys, \
-             o.allow_platform_keys, o.created_at AS org_created_at \
-             FROM api_tokens t JOIN organizations o ON o.id = t.org_id \
-             LEFT JOIN users u ON u.id = t.created_by \
-             WHERE t.secret_hash = $1 AND t.revoked_at IS NULL \
-             AND (t.expires_at IS NULL OR t.expires_at > $2)"
-        ))
-        .bind(secret_hash)
-        .bind(now)
-        .fetch_optional(self.pool())
-        .await?;
-        row.map(|row| {
-            let token = ApiToken::from_row(&row)?;
-            let org = Organization {
-                id: token.org_id.clone(),
-                slug: row.try_get("slug")?,
-                name: row.try_get("org_name")?,
-                allow_personal_keys: row.try_get::<Flag, _>("allow_personal_keys")?.into(),
-                allow_platform_keys: row.try_get::<Flag, _>("allow_platform_keys")?.into(),
-                created_at: row.try_get("org_created_at")?,
-            };
-            Ok((token, org))
-        })
-        .transpose()
-        .map_err(StoreError::Db)
-    }
-
-    pub async fn touch_token(&self, id: &str, now: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
-
     /// Revokes a live token of the org; false when there is no such live token.
     pub async fn revoke_token(
         &self,
@@ -171,6 +128,7 @@ impl Db {
         .bind(id)
         .execute(self.pool())
         .await?;
+        self.changed(org_id);
         Ok(done.rows_affected() == 1)
     }
 }

@@ -230,6 +230,7 @@ pub struct TestApp {
     /// The fake provider every provider points at, and what it was asked.
     pub provider_base: String,
     pub provider_log: fake_provider::Log,
+    master_key: String,
 }
 
 impl TestApp {
@@ -239,7 +240,16 @@ impl TestApp {
 
     /// With extra `KEYHUB_*` settings, e.g. `KEYHUB_PUBLIC_URL`.
     pub async fn spawn_with(test_db: &TestDb, extra: &[(&str, &str)]) -> TestApp {
-        let master_key = new_master_key();
+        TestApp::start(test_db, new_master_key(), extra).await
+    }
+
+    /// Another KeyHub instance on this one's database, with the same master key (and a fake
+    /// provider of its own), as several instances behind a load balancer run.
+    pub async fn another_instance(&self, test_db: &TestDb) -> TestApp {
+        TestApp::start(test_db, self.master_key.clone(), &[]).await
+    }
+
+    async fn start(test_db: &TestDb, master_key: String, extra: &[(&str, &str)]) -> TestApp {
         let (provider_base, provider_log) = fake_provider::spawn().await;
         let mut vars = fake_provider_vars(&provider_base);
         vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
@@ -276,6 +286,7 @@ impl TestApp {
             vault,
             provider_base,
             provider_log,
+            master_key,
         }
     }
 

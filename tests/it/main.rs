@@ -11,6 +11,7 @@ mod architecture;
 mod auth_http;
 mod authorization;
 mod canary;
+mod coherence;
 mod consumers;
 mod fernet_spec;
 mod gateway;

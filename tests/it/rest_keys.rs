@@ -641,6 +641,8 @@ async fn a_destination_changed_in_the_database_opens_nothing(t: &TestDb) {
         .execute(common::raw(t).await.pool())
         .await
         .unwrap();
+    // A change behind KeyHub's back is noticed by the periodic version check (run here at once).
+    api.app.db.check_view_versions().await.unwrap();
     let sent_before = api.app.provider_log.all().len();
     let (status, body) = api
         .call(

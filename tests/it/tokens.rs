@@ -71,6 +71,8 @@ async fn admins_create_list_and_revoke_tokens_and_only_a_hash_is_kept(t: &TestDb
         .expect("live");
     assert_eq!(caller.org.slug, "acme");
     assert!(caller.allows(TokenScope::KeysRead) && !caller.allows(TokenScope::KeysWrite));
+    // Uses are kept in memory and written in batches, like the gateway's usage.
+    db.write_token_uses().await.unwrap();
     let listed = tokens::Tokens(db).list(owner).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert!(listed[0].last_used_at.is_some(), "use is recorded");
@@ -159,6 +161,8 @@ async fn admins_create_list_and_revoke_tokens_and_only_a_hash_is_kept(t: &TestDb
         .execute(raw(t).await.pool())
         .await
         .unwrap();
+    // A change behind KeyHub's back is noticed by the periodic version check (run here at once).
+    db.check_view_versions().await.unwrap();
     assert!(tokens::Tokens(db)
         .authenticate(expiring.secret.expose())
         .await

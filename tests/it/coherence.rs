@@ -1,0 +1,306 @@
+//! The in-memory view (issue 22): a gateway call or a resolve reads no database in steady state,
+//! and a change made through one KeyHub instance reaches every other instance on the same
+//! PostgreSQL database within a second; a change made behind KeyHub's back (another process on the
+//! same SQLite file) is noticed by the periodic version check.
+
+use std::time::{Duration, Instant};
+
+use crate::common::{self, people, secret, TestApp, TestDb, OWNER_EMAIL, OWNER_PASSWORD};
+use keyhub::accounts::tokens::{self, TokenRequest};
+use keyhub::accounts::Actor;
+use keyhub::domain::accounts::TokenScope;
+use keyhub::domain::keys::Scope;
+use keyhub::keys::arrangement::RoleChange;
+use keyhub::keys::KeyDraft;
+use keyhub::store::view::VERSION_CHECK_EVERY;
+use keyhub::store::Backend;
+use reqwest::StatusCode;
+use serde_json::json;
+
+fn draft(key: &str, nickname: &str, role: RoleChange) -> KeyDraft {
+    KeyDraft {
+        provider: "openai".to_owned(),
+        api_key: secret(key),
+        nickname: Some(nickname.to_owned()),
+        api_base: None,
+        options: Default::default(),
+        role,
+        enabled: true,
+        scope: Scope::Org,
+        allow_unverified: false,
+    }
+}
+
+/// Acme's people, an OpenAI primary and first fallback, and a token that may call the gateway and
+/// resolve.
+struct Acme {
+    people: common::People,
+    primary: String,
+    fallback: String,
+    token_id: String,
+    token: String,
+}
+
+async fn acme(app: &TestApp) -> Acme {
+    let p = people(app).await;
+    let keys = app.state.keys();
+    let primary = keys
+        .create(
+            p.owner(),
+            draft("sk-proj-primaryKEY0001", "Main", RoleChange::Primary),
+        )
+        .await
+        .unwrap()
+        .key
+        .id;
+    let fallback = keys
+        .create(
+            p.owner(),
+            draft(
+                "sk-proj-fallbackKEY002",
+                "Backup",
+                RoleChange::Fallback { rank: None },
+            ),
+        )
+        .await
+        .unwrap()
+        .key
+        .id;
+    let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
+    let created = tokens::Tokens(&app.db)
+        .create_in(
+            &org,
+            None,
+            TokenRequest {
+                name: "service",
+                scopes: &[TokenScope::Gateway, TokenScope::KeysRead],
+                lifetime_days: None,
+            },
+        )
+        .await
+        .unwrap();
+    Acme {
+        people: p,
+        primary,
+        fallback,
+        token_id: created.token.id,
+        token: created.secret.expose().to_owned(),
+    }
+}
+
+/// The gateway's answer: its status and the key that served (`None` when none did).
+async fn gateway_call(app: &TestApp, token: &str) -> (StatusCode, Option<String>) {
+    let response = common::new_client()
+        .post(app.url("/gateway/acme/openai/chat/completions"))
+        .bearer_auth(token)
+        .json(&json!({"model": "gpt-4o-mini", "messages": []}))
+        .send()
+        .await
+        .unwrap();
+    let key = response
+        .headers()
+        .get("x-keyhub-key-id")
+        .map(|value| value.to_str().unwrap().to_owned());
+    (response.status(), key)
+}
+
+async fn resolve_call(app: &TestApp, token: &str) -> (StatusCode, Option<String>) {
+    let response = common::new_client()
+        .post(app.url("/api/v1/orgs/acme/resolve"))
+        .bearer_auth(token)
+        .json(&json!({"provider": "openai"}))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap();
+    (status, body["key_id"].as_str().map(str::to_owned))
+}
+
+async fn gateway_and_resolve_read_no_database_in_steady_state(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let Acme { primary, token, .. } = acme(&app).await;
+    // The first calls load the org's view.
+    assert_eq!(
+        gateway_call(&app, &token).await,
+        (StatusCode::OK, Some(primary.clone()))
+    );
+    assert_eq!(
+        resolve_call(&app, &token).await,
+        (StatusCode::OK, Some(primary.clone()))
+    );
+
+    // Background jobs (usage flush, version check) use the pool now and then; a burst that takes
+    // none of its connections shows that the requests themselves read nothing. A request that
+    // queried would take connections in every burst.
+    let mut bursts = Vec::new();
+    for _ in 0..3 {
+        let before = app.db.acquisitions();
+        for _ in 0..10 {
+            assert_eq!(
+                gateway_call(&app, &token).await,
+                (StatusCode::OK, Some(primary.clone()))
+            );
+            assert_eq!(
+                resolve_call(&app, &token).await,
+                (StatusCode::OK, Some(primary.clone()))
+            );
+        }
+        bursts.push(app.db.acquisitions() - before);
+        if bursts.last() == Some(&0) {
+            break;
+        }
+    }
+    assert!(
+        bursts.contains(&0),
+        "connections taken per burst of 10 gateway calls and 10 resolves: {bursts:?}"
+    );
+}
+
+async fn a_change_behind_keyhubs_back_is_noticed_by_the_version_check(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let Acme {
+        primary,
+        fallback,
+        token,
+        ..
+    } = acme(&app).await;
+    assert_eq!(
+        gateway_call(&app, &token).await.1.as_deref(),
+        Some(primary.as_str())
+    );
+    // Another process (a second KeyHub on this file, or an operator's SQL) disables the primary.
+    sqlx::query("UPDATE provider_keys SET enabled = $1 WHERE id = $2")
+        .bind(false)
+        .bind(&primary)
+        .execute(common::raw(t).await.pool())
+        .await
+        .unwrap();
+    let changed = Instant::now();
+    loop {
+        let (status, key) = gateway_call(&app, &token).await;
+        if key.as_deref() == Some(fallback.as_str()) {
+            assert_eq!(status, StatusCode::OK);
+            break;
+        }
+        assert!(
+            changed.elapsed() < VERSION_CHECK_EVERY + Duration::from_secs(2),
+            "still served by the disabled key after {:?}",
+            changed.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Calls `check` on every instance until it holds on all of them; the time that took.
+async fn until_all<F, Fut>(apps: &[&TestApp], mut check: F) -> Duration
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    let mut settled = vec![false; apps.len()];
+    while settled.contains(&false) {
+        for (i, done) in settled.iter_mut().enumerate() {
+            if !*done {
+                *done = check(i).await;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "not every instance followed the change: {settled:?}"
+        );
+    }
+    started.elapsed()
+}
+
+/// Three instances on one PostgreSQL database: a key disabled, a token revoked and a policy changed
+/// through one are followed by the others within a second; a session made by one works on the
+/// others; sign-in failures count across them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_on_one_postgres_follow_each_others_changes() {
+    let Some(t) = TestDb::postgres().await else {
+        return;
+    };
+    assert_eq!(t.backend, Backend::Postgres);
+    let one = TestApp::spawn(&t).await;
+    let Acme {
+        people: p,
+        primary,
+        fallback,
+        token_id,
+        token,
+    } = acme(&one).await;
+    let two = one.another_instance(&t).await;
+    let three = one.another_instance(&t).await;
+    let apps = [&one, &two, &three];
+    for app in apps {
+        assert_eq!(
+            gateway_call(app, &token).await,
+            (StatusCode::OK, Some(primary.clone()))
+        );
+    }
+
+    // A key disabled through instance 1.
+    one.state
+        .keys()
+        .set_enabled(p.owner(), &primary, false)
+        .await
+        .unwrap();
+    let took = until_all(&apps, |i| {
+        let (app, fallback) = (apps[i], fallback.clone());
+        let token = token.clone();
+        async move { gateway_call(app, &token).await.1 == Some(fallback) }
+    })
+    .await;
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+
+    // A token revoked through instance 2.
+    let (owner_id, membership) = two.owner().await;
+    let owner = Actor {
+        user_id: &owner_id,
+        membership: &membership,
+    };
+    tokens::Tokens(&two.db)
+        .revoke(owner, &token_id)
+        .await
+        .unwrap();
+    let took = until_all(&apps, |i| {
+        let (app, token) = (apps[i], token.clone());
+        async move { gateway_call(app, &token).await.0 == StatusCode::UNAUTHORIZED }
+    })
+    .await;
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+
+    // A session made by instance 1 is good on instance 3: sessions live in the database.
+    let browser = one.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
+    let hub = browser.get(three.url("/hub")).send().await.unwrap();
+    assert_eq!(hub.status(), StatusCode::OK);
+    assert!(hub.text().await.unwrap().contains("OpenAI"));
+
+    // Sign-in failures count across instances: five on instance 1 and 2 lock the account on 3.
+    for app in [&one, &two, &one, &two, &one] {
+        app.post_form(
+            "/api/auth/login",
+            &[("email", OWNER_EMAIL), ("password", "guess guess guess")],
+        )
+        .await;
+    }
+    let locked = three
+        .post_form(
+            "/api/auth/login",
+            &[("email", OWNER_EMAIL), ("password", OWNER_PASSWORD)],
+        )
+        .await;
+    assert!(locked
+        .text()
+        .await
+        .unwrap()
+        .contains("Too many failed sign-in attempts"));
+    t.drop_database().await;
+}
+
+on_both_backends!(
+    gateway_and_resolve_read_no_database_in_steady_state,
+    a_change_behind_keyhubs_back_is_noticed_by_the_version_check,
+);
