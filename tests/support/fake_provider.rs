@@ -85,10 +85,20 @@ const KEY_HEADERS: &[&str] = &[
 
 pub fn router(log: Log) -> Router {
     Router::new()
+        .route("/_fake/seen", axum::routing::get(seen))
         .route("/{family}", any(answer))
         .route("/{family}/{*rest}", any(answer))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(log)
+}
+
+/// What the fake provider was asked so far, one `METHOD /path` line per request (for scripts that
+/// run it as a program, e.g. scripts/cluster.sh).
+async fn seen(State(log): State<Log>) -> String {
+    log.all()
+        .iter()
+        .map(|seen| format!("{} {}\n", seen.method, seen.path))
+        .collect()
 }
 
 /// Starts the fake provider on a loopback port; returns its base address and request log.
@@ -260,7 +270,7 @@ pub fn hostile_page(key: &str) -> Response {
 /// A chat completion, or its stream of server-sent events.
 fn complete(stream: bool) -> Response {
     if !stream {
-        return json(200, r#"{"id":"chatcmpl-fake","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Hello."}}]}"#.into());
+        return json(200, r#"{"id":"chatcmpl-fake","object":"chat.completion","created":1764460800,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello."},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}"#.into());
     }
     let events = futures_util::stream::unfold(0, |n| async move {
         if n > 5 {
