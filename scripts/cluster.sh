@@ -72,7 +72,7 @@ add_key() { # key role
   curl -sf -X POST "http://127.0.0.1:${ports[0]}/api/v1/orgs/acme/provider-keys" \
     -H "authorization: Bearer $token" -H 'content-type: application/json' \
     -d "{\"provider\":\"openai\",\"api_key\":\"$1\",\"role\":\"$2\"}" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["key"]["id"])'
 }
 primary="$(add_key sk-proj-CLUSTERprimary00001 primary)"
 fallback="$(add_key sk-proj-CLUSTERfallback0002 fallback)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every test: formatting, Rust unit and integration tests on
-# SQLite and PostgreSQL, then the Playwright suite (hydrated and without JavaScript) in Chromium.
+# SQLite and PostgreSQL, three instances on one PostgreSQL behind HAProxy (scripts/cluster.sh), then
+# the Playwright suite (hydrated and without JavaScript) in Chromium.
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$KEYHUB_ROOT"
 ensure_build_tools
@@ -16,6 +17,13 @@ cargo test --all-targets
 say "Building the site and the fake provider for the browser tests"
 cargo leptos build
 cargo build --example fake_provider
+
+if pg_isready -q -d "$KEYHUB_TEST_POSTGRES_URL" 2>/dev/null; then
+  say "Three instances on one PostgreSQL database"
+  ./scripts/cluster.sh --check
+else
+  say "PostgreSQL is not running: the three-instance check is skipped (CI requires it)"
+fi
 
 say "Playwright (hydrated and without JavaScript)"
 rm -rf target/e2e
