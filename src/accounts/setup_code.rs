@@ -1,24 +1,37 @@
-//! The one-time setup code (SPEC.md §9): while KeyHub is not set up, each start makes a fresh code,
-//! prints it in the log and writes it to `<data dir>/setup-code` (mode 0600). `/setup` works only
-//! with it, so a page that reaches a fresh instance through the browser (DNS rebinding) cannot set
-//! it up. Only a hash is kept in memory; a restart makes a new code, as the log then says.
+//! The one-time setup code (SPEC.md §9): while KeyHub is not set up, the code is printed in the log
+//! at each start and written to `<data dir>/setup-code` (mode 0600). `/setup` works only with it, so
+//! a page that reaches a fresh instance through the browser (DNS rebinding) cannot set it up.
+//!
+//! One code for every instance on the database: the first start makes it and stores it sealed
+//! under the master key; later starts (and instances started at the same moment) print that same
+//! code, so `/setup` accepts it whichever instance a load balancer picks. Setup deletes it. Only a
+//! hash is kept in memory.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 
-use crate::vault::SecretString;
+use crate::store::{Db, StoreError};
+use crate::vault::{Binding, MasterKeys, SecretString};
 
 pub const SETUP_CODE_FILE: &str = "setup-code";
 /// Crockford's base32: no I, L, O or U to misread.
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-#[derive(Debug, Default)]
+/// What the stored setup code is sealed to.
+const BINDING: Binding<'static> = Binding {
+    org_id: "keyhub",
+    key_id: "setup-code",
+};
+
+#[derive(Debug)]
 pub struct SetupCode {
     hash: Mutex<Option<[u8; 32]>>,
+    db: Db,
+    vault: Arc<MasterKeys>,
 }
 
 /// Uppercase, without the dashes and spaces people type or paste.
@@ -32,7 +45,7 @@ fn normalized_hash(code: &str) -> [u8; 32] {
 }
 
 /// Three groups of four characters from 60 random bits, e.g. `7K2M-XQ9D-4HTR`.
-fn generate() -> String {
+pub fn generate() -> String {
     let mut bytes = [0u8; 12];
     OsRng.fill_bytes(&mut bytes);
     let chars: Vec<char> = bytes
@@ -51,14 +64,40 @@ pub fn file_path(data_dir: &Path) -> PathBuf {
 }
 
 impl SetupCode {
-    /// Makes a fresh code, replacing any earlier one, and writes it to its file (readable by the
-    /// operator only). The code is returned for the log; the file's error, if any, too.
-    pub fn issue(&self, data_dir: &Path) -> (SecretString, std::io::Result<PathBuf>) {
-        let code = generate();
-        *self.hash.lock().expect("setup code lock") = Some(normalized_hash(&code));
+    pub fn new(db: Db, vault: Arc<MasterKeys>) -> SetupCode {
+        SetupCode {
+            hash: Mutex::default(),
+            db,
+            vault,
+        }
+    }
+
+    /// Takes the code in force (stored by the first instance to start; a fresh one if none is, or
+    /// if no master key of this instance opens the stored one) and writes it to its file (readable
+    /// by the operator only). The code is returned for the log; the file's error, if any, too.
+    pub async fn issue(
+        &self,
+        data_dir: &Path,
+    ) -> Result<(SecretString, std::io::Result<PathBuf>), StoreError> {
+        let fresh = SecretString::new(generate());
+        let sealed = self.vault.seal(BINDING, &fresh);
+        let stored = self.db.setup_code_in_force(&sealed).await?;
+        let code = match self.vault.open(BINDING, &stored) {
+            Ok(code) => code,
+            Err(_) => {
+                self.db.replace_setup_code(&sealed).await?;
+                fresh
+            }
+        };
+        let written = self.adopt(&code, data_dir);
+        Ok((code, written))
+    }
+
+    /// Makes `code` the one `/setup` accepts here and writes it to its file.
+    fn adopt(&self, code: &SecretString, data_dir: &Path) -> std::io::Result<PathBuf> {
+        *self.hash.lock().expect("setup code lock") = Some(normalized_hash(code.expose()));
         let path = file_path(data_dir);
-        let written = write_private(&path, &code).map(|()| path);
-        (SecretString::new(code), written)
+        write_private(&path, code.expose()).map(|()| path)
     }
 
     /// Whether `given` is the current code, compared in constant time. Without a code (none issued,
@@ -116,13 +155,26 @@ fn write_private(path: &Path, code: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Access;
 
-    #[test]
-    fn a_code_matches_as_typed_and_is_private_and_gone_once_retired() {
+    async fn setup_code(dir: &Path) -> SetupCode {
+        let db = Db::connect(
+            &format!("sqlite://{}/keyhub.db", dir.display()),
+            Access::ReadWrite,
+        )
+        .await
+        .unwrap();
+        db.migrate().await.unwrap();
+        let vault = Arc::new(MasterKeys::parse(&MasterKeys::generate()).unwrap());
+        SetupCode::new(db, vault)
+    }
+
+    #[tokio::test]
+    async fn a_code_matches_as_typed_and_is_private_and_gone_once_retired() {
         let dir = tempfile::tempdir().unwrap();
-        let setup = SetupCode::default();
+        let setup = setup_code(dir.path()).await;
         assert!(!setup.matches(""), "no code issued, nothing matches");
-        let (code, written) = setup.issue(dir.path());
+        let (code, written) = setup.issue(dir.path()).await.unwrap();
         let path = written.unwrap();
         let code = code.expose().to_owned();
         assert_eq!(code.len(), 14);
@@ -141,11 +193,8 @@ mod tests {
         assert!(!setup.matches(&code[..13]));
         assert!(!setup.matches("0000-0000-0000"));
 
-        let (again, _) = setup.issue(dir.path());
-        assert!(
-            !setup.matches(&code) || again.expose() == code,
-            "a new code replaces the old"
-        );
+        let (again, _) = setup.issue(dir.path()).await.unwrap();
+        assert_eq!(again.expose(), code, "the code in force stays until setup");
         setup.retire(dir.path());
         assert!(!setup.matches(again.expose()));
         assert!(!path.exists());

@@ -69,9 +69,12 @@ impl Gateway {
 }
 
 /// What the gateway works with: its client and limits, token checks, resolution, and where it
-/// reports what a call taught about a key.
+/// reports what a call taught about a key. One reference count to clone, per request.
 #[derive(Clone, Debug)]
-pub struct GatewayState {
+pub struct GatewayState(Arc<GatewayParts>);
+
+#[derive(Debug)]
+struct GatewayParts {
     gateway: Gateway,
     accounts: Accounts,
     keys: KeyService,
@@ -85,17 +88,17 @@ impl GatewayState {
         keys: KeyService,
         consumers: ConsumerService,
     ) -> GatewayState {
-        GatewayState {
+        GatewayState(Arc::new(GatewayParts {
             gateway,
             accounts,
             keys,
             consumers,
-        }
+        }))
     }
 
     /// Usage counted since the last flush.
     pub fn usage(&self) -> &Arc<UsageCounter> {
-        self.gateway.usage()
+        self.0.gateway.usage()
     }
 }
 
@@ -145,6 +148,7 @@ async fn authenticate(
 ) -> Result<TokenCaller, RestError> {
     let presented = presented_token(headers, query).ok_or_else(RestError::missing_token)?;
     let caller = state
+        .0
         .accounts
         .tokens()
         .authenticate(presented.expose())
@@ -200,7 +204,7 @@ async fn forward_request(
     path: &str,
     request: Request,
 ) -> Result<Response, RestError> {
-    let gateway = &state.gateway;
+    let gateway = &state.0.gateway;
     let (parts, body) = request.into_parts();
     let query = parts.uri.query().unwrap_or_default().to_owned();
     let caller = authenticate(state, &parts.headers, &query).await?;
@@ -260,6 +264,7 @@ async fn forward_request(
     })?;
     let actor = KeyActor::Token(&caller);
     let resolution = state
+        .0
         .consumers
         .resolve(
             actor,
@@ -301,6 +306,7 @@ async fn forward_request(
         tried += 1;
         let key = attempt.key();
         let secret = state
+            .0
             .consumers
             .resolver()
             .secret_of(key, &target)
@@ -328,6 +334,7 @@ async fn forward_request(
                         .failed(key, verdict.status, &verdict.message, now_ms());
                     let next = attempts.get(tried).filter(|_| replayable);
                     state
+                        .0
                         .keys
                         .report_call_failure(&caller.label, key, failure, &verdict, &then(next))
                         .await
@@ -446,7 +453,7 @@ async fn send(
             response,
         }
     };
-    let base = match state.keys.prober().base_url(
+    let base = match state.0.keys.prober().base_url(
         provider,
         key.and_then(|k| k.api_base.as_deref()),
         options,
@@ -482,12 +489,13 @@ async fn send(
         }
     }
     let request = state
+        .0
         .gateway
         .client
         .request(incoming.method.clone(), url)
         .headers(headers)
         .body(incoming.body.clone());
-    let sent = tokio::time::timeout(state.gateway.config.response_timeout, request.send()).await;
+    let sent = tokio::time::timeout(state.0.gateway.config.response_timeout, request.send()).await;
     let response = match sent {
         // Too slow for this request (perhaps a long generation the caller asked for): the caller
         // hears so, and neither this key nor the next is charged with it.
@@ -532,7 +540,7 @@ async fn send(
         let body = redact_stream(
             idle_limited(
                 response.bytes_stream(),
-                state.gateway.config.idle_stream_timeout,
+                state.0.gateway.config.idle_stream_timeout,
             ),
             secret.clone(),
         );

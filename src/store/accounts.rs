@@ -60,6 +60,10 @@ impl Db {
             .execute(&mut *tx)
             .await
             .map_err(|e| StoreError::from_write(e, SETUP_DONE))?;
+            sqlx::query("DELETE FROM vault_meta WHERE name = $1")
+                .bind(super::vault_meta::SETUP_CODE)
+                .execute(&mut *tx)
+                .await?;
         }
         super::orgs::insert_org(&mut tx, org).await?;
         let owner = find_or_create_user(&mut tx, owner, password_hash).await?;

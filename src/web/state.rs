@@ -19,11 +19,15 @@ use crate::upstream::Prober;
 use crate::vault::MasterKeys;
 
 /// What a page, server function or REST handler may use: the services, never the database, the
-/// keyring or the vault, so a door cannot step around the rules the services hold. Cheap to clone.
+/// keyring or the vault, so a door cannot step around the rules the services hold. One reference
+/// count to clone (axum clones the state for every extractor and middleware of every request).
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+#[derive(Debug)]
+struct Services {
     leptos_options: LeptosOptions,
-    settings: Arc<Settings>,
+    settings: Settings,
     keys: KeyService,
     consumers: ConsumerService,
     activity: ActivityService,
@@ -31,9 +35,9 @@ pub struct AppState {
     login_limiter: LoginLimiter,
     handover: Handover,
     /// The one-time code `/setup` asks for (see [`AppState::issue_setup_code`]).
-    setup_code: Arc<SetupCode>,
+    setup_code: SetupCode,
     /// Set once first-run setup has happened; it never becomes unset.
-    set_up: Arc<AtomicBool>,
+    set_up: AtomicBool,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -62,58 +66,59 @@ impl AppState {
             Resolver::new(db.clone(), keyring, settings.platform_keys.clone()),
         );
         let accounts = Accounts::new(db.clone(), SessionPolicy::default());
-        AppState {
+        AppState(Arc::new(Services {
             leptos_options,
             keys,
             consumers,
             activity: ActivityService::new(db.clone()),
             accounts,
-            login_limiter: LoginLimiter::new(db),
+            login_limiter: LoginLimiter::new(db.clone()),
+            setup_code: SetupCode::new(db, vault.clone()),
             handover: Handover::new(vault),
-            setup_code: Arc::default(),
-            settings: Arc::new(settings),
-            set_up: Arc::new(AtomicBool::new(false)),
-        }
+            settings,
+            set_up: AtomicBool::new(false),
+        }))
     }
 
     pub fn leptos_options(&self) -> &LeptosOptions {
-        &self.leptos_options
+        &self.0.leptos_options
     }
 
     pub fn settings(&self) -> &Settings {
-        &self.settings
+        &self.0.settings
     }
 
     pub fn keys(&self) -> &KeyService {
-        &self.keys
+        &self.0.keys
     }
 
     pub fn consumers(&self) -> &ConsumerService {
-        &self.consumers
+        &self.0.consumers
     }
 
     pub fn activity(&self) -> &ActivityService {
-        &self.activity
+        &self.0.activity
     }
 
     pub fn accounts(&self) -> &Accounts {
-        &self.accounts
+        &self.0.accounts
     }
 
     pub fn login_limiter(&self) -> &LoginLimiter {
-        &self.login_limiter
+        &self.0.login_limiter
     }
 
     pub fn handover(&self) -> &Handover {
-        &self.handover
+        &self.0.handover
     }
 
     pub fn setup_code(&self) -> &SetupCode {
-        &self.setup_code
+        &self.0.setup_code
     }
 
     pub fn is_https(&self) -> bool {
-        self.settings
+        self.0
+            .settings
             .public_url
             .as_deref()
             .is_some_and(|url| url.starts_with("https://"))
@@ -123,10 +128,10 @@ impl AppState {
     /// the log. Until this runs, `/setup` accepts no code at all.
     pub async fn issue_setup_code(&self) -> Result<(), AccountError> {
         if self.is_set_up().await? {
-            crate::accounts::setup_code::remove_file(&self.settings.data_dir);
+            crate::accounts::setup_code::remove_file(&self.0.settings.data_dir);
             return Ok(());
         }
-        let (code, written) = self.setup_code.issue(&self.settings.data_dir);
+        let (code, written) = self.0.setup_code.issue(&self.0.settings.data_dir).await?;
         match written {
             Ok(path) => tracing::warn!(
                 "KeyHub is not set up yet. Open /setup and enter the setup code {} (also in {}), \
@@ -145,12 +150,12 @@ impl AppState {
 
     /// Whether first-run setup has happened (asked of the database until it has).
     pub async fn is_set_up(&self) -> Result<bool, AccountError> {
-        if self.set_up.load(Ordering::Relaxed) {
+        if self.0.set_up.load(Ordering::Relaxed) {
             return Ok(true);
         }
-        let set_up = !self.accounts.needs_setup().await?;
+        let set_up = !self.0.accounts.needs_setup().await?;
         if set_up {
-            self.set_up.store(true, Ordering::Relaxed);
+            self.0.set_up.store(true, Ordering::Relaxed);
         }
         Ok(set_up)
     }

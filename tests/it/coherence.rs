@@ -300,7 +300,50 @@ async fn instances_on_one_postgres_follow_each_others_changes() {
     t.drop_database().await;
 }
 
+/// Instances on one database print and accept one setup code, whichever a load balancer picks; setup
+/// through any of them retires it for all.
+async fn every_instance_accepts_the_one_setup_code(t: &TestDb) {
+    let one = TestApp::spawn(t).await;
+    let two = one.another_instance(t).await;
+    let code = two.setup_code();
+    assert!(one.state.setup_code().matches(&code));
+    assert!(two.state.setup_code().matches(&code));
+    let three = one.another_instance(t).await;
+    assert_eq!(
+        three.setup_code(),
+        code,
+        "a later start prints the same code"
+    );
+
+    one.set_up_owner().await;
+    let stored: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM vault_meta WHERE name = 'setup_code'")
+            .fetch_one(one.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(stored, 0, "setup deletes the code");
+    let refused = two
+        .post_form(
+            "/api/auth/setup",
+            &[
+                ("email", "intruder@example.com"),
+                ("password", OWNER_PASSWORD),
+                ("org_name", "Other"),
+                ("org_slug", "other"),
+                ("setup_code", &code),
+            ],
+        )
+        .await;
+    assert!(!refused.status().is_success(), "{}", refused.status());
+    assert_eq!(
+        two.db.org_by_slug("other").await.unwrap(),
+        None,
+        "the code does nothing once setup is done"
+    );
+}
+
 on_both_backends!(
+    every_instance_accepts_the_one_setup_code,
     gateway_and_resolve_read_no_database_in_steady_state,
     a_change_behind_keyhubs_back_is_noticed_by_the_version_check,
 );
