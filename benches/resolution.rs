@@ -91,7 +91,7 @@ async fn measure(name: &str, url: &str, runs: usize) {
         chosen: None,
         reader: Reader::Token,
     };
-    let loads = (runs / 100).max(4);
+    let loads = (runs / 4_000).max(4);
     let started = Instant::now();
     for _ in 0..loads {
         db.changed(&org.id);

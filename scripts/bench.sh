@@ -23,8 +23,11 @@ fake_port=3211 keyhub_port=3210 litellm_port=3212
 provider_key="sk-proj-BENCHbenchBENCHbench0001"
 body='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello."}]}'
 
-wait_for() { # url
-  for _ in $(seq 600); do curl -sf -o /dev/null "$1" && return 0; sleep 0.05; done
+wait_for() { # url: any HTTP answer
+  for _ in $(seq 1200); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" != 000 ] && return 0
+    sleep 0.05
+  done
   echo "no answer from $1" >&2
   return 1
 }
@@ -57,6 +60,7 @@ if [ ! -x "$venv/bin/litellm" ]; then
     litellm_note="LiteLLM skipped: it could not be installed ($(tail -1 "$dir/pip.log"))"
   fi
 fi
+litellm_key=""
 if [ -z "$litellm_note" ]; then
   cat >"$dir/litellm.yaml" <<EOF
 model_list:
@@ -67,9 +71,12 @@ model_list:
       api_key: $provider_key
 EOF
   say "Starting LiteLLM's proxy"
-  "$venv/bin/litellm" --config "$dir/litellm.yaml" --host 127.0.0.1 --port "$litellm_port" \
+  litellm_key="sk-bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  LITELLM_MASTER_KEY="$litellm_key" LITELLM_LOG=ERROR "$venv/bin/litellm" --config "$dir/litellm.yaml" --host 127.0.0.1 --port "$litellm_port" \
     >"$dir/litellm.log" 2>&1 &
-  if ! wait_for "http://127.0.0.1:$litellm_port/health/liveliness"; then
+  if ! wait_for "http://127.0.0.1:$litellm_port/health/liveliness" ||
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$litellm_port/chat/completions" \
+      -H "authorization: Bearer $litellm_key" -H 'content-type: application/json' -d "$body")" != 200 ]; then
     litellm_note="LiteLLM skipped: its proxy did not start ($(tail -1 "$dir/litellm.log"))"
   fi
 fi
@@ -117,7 +124,7 @@ for conns in 1 16; do
     "$dir/chat.lua" "$token" "fake provider (axum baseline)"
   if [ -z "$litellm_note" ]; then
     row "LiteLLM proxy" "$conns" "http://127.0.0.1:$litellm_port/chat/completions" \
-      "$dir/chat.lua" "" "fake provider (axum baseline)"
+      "$dir/chat.lua" "$litellm_key" "fake provider (axum baseline)"
   fi
 done
 for conns in 1 16; do

@@ -35,8 +35,8 @@ use crate::upstream::{classify, unreachable, Answer, Verdict};
 use crate::vault::SecretString;
 pub use limiter::TokenLimiter;
 use request::{
-    forwarded_headers, path_stays_inside, presented_token, response_headers, upstream_url,
-    Incoming, GATEWAY_SECURITY_HEADERS,
+    forwarded_headers, presented_token, response_headers, upstream_url, Incoming, InsidePath,
+    GATEWAY_SECURITY_HEADERS,
 };
 
 #[derive(Clone, Debug)]
@@ -216,14 +216,14 @@ async fn forward_request(
     }
     let target = Target::parse(provider).ok_or_else(RestError::not_found)?;
     // The caller's own mistake: refused before any key is tried, so no key is marked for it.
-    if !path_stays_inside(path) {
+    let Some(path) = InsidePath::checked(path) else {
         return Err(RestError::new(
             StatusCode::BAD_REQUEST,
             "invalid_path",
             "The path may not leave the provider's API: no `.` or `..` segments (also encoded), \
              no empty segments, no control characters, spaces, backslashes, `?` or `#`.",
         ));
-    }
+    };
     if matches!(
         target.provider.auth,
         KeyAuth::AwsSigV4 | KeyAuth::GoogleServiceAccount
@@ -291,7 +291,7 @@ async fn forward_request(
     let replayable = body.len() <= gateway.config.replay_limit;
     let incoming = Incoming {
         method: parts.method,
-        path: path.to_owned(),
+        path,
         query,
         headers: forwarded_headers(&parts.headers, target.provider.key_family),
         body,

@@ -9,7 +9,7 @@ use crate::vault::SecretString;
 pub struct Incoming {
     pub method: Method,
     /// After `/gateway/{org}/{provider}/`.
-    pub path: String,
+    pub path: InsidePath,
     /// The raw query, KeyHub's token still in it (removed when the URL is built).
     pub query: String,
     pub headers: HeaderMap,
@@ -156,7 +156,7 @@ pub fn response_headers(upstream: &reqwest::header::HeaderMap, secret: &SecretSt
 /// to, whatever the URL parser would make of it: no control or space characters (the parser drops
 /// tabs and newlines, so `.%09.` would become `..`), no backslash, `?` or `#`, no empty segment,
 /// and no segment the parser would treat as `.` or `..` (also percent-encoded).
-pub fn path_stays_inside(path: &str) -> bool {
+fn path_stays_inside(path: &str) -> bool {
     if path.is_empty() {
         return true;
     }
@@ -182,12 +182,21 @@ pub fn path_stays_inside(path: &str) -> bool {
         == Some(segments.len() + 1)
 }
 
-/// The provider URL for `path` under the key's base: the base's host, always. `None` when the path
-/// would leave the base or the result is not under it.
-pub fn upstream_url(base: &str, path: &str, query: &str) -> Option<reqwest::Url> {
-    if !path_stays_inside(path) {
-        return None;
+/// A caller's path that stays under any base it is appended to (see [`path_stays_inside`]):
+/// checked once, when the request arrives, and only then.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InsidePath(String);
+
+impl InsidePath {
+    pub fn checked(path: &str) -> Option<InsidePath> {
+        path_stays_inside(path).then(|| InsidePath(path.to_owned()))
     }
+}
+
+/// The provider URL for `path` under the key's base: the base's host, always. `None` when the
+/// result is not under the base.
+pub fn upstream_url(base: &str, path: &InsidePath, query: &str) -> Option<reqwest::Url> {
+    let path = path.0.as_str();
     let base = base.trim_end_matches('/');
     let mut url = reqwest::Url::parse(&format!("{base}/{}", path.trim_start_matches('/'))).ok()?;
     let expected = reqwest::Url::parse(base).ok()?;
@@ -217,9 +226,10 @@ mod tests {
 
     #[test]
     fn the_url_stays_under_the_base_and_drops_the_key_parameter() {
+        let inside = |path: &str| InsidePath::checked(path).unwrap();
         let url = upstream_url(
             "https://api.openai.com/v1",
-            "chat/completions",
+            &inside("chat/completions"),
             "a=1&key=kh_x&b=2",
         )
         .unwrap();
@@ -242,12 +252,7 @@ mod tests {
             "models#f",
             "a/ /b",
         ] {
-            assert!(!path_stays_inside(path), "{path}");
-            assert_eq!(
-                upstream_url("https://api.openai.com/v1", path, ""),
-                None,
-                "{path}"
-            );
+            assert_eq!(InsidePath::checked(path), None, "{path}");
         }
         for path in [
             "chat/completions",
@@ -255,9 +260,9 @@ mod tests {
             "v1beta/models/gemini:generate",
             "",
         ] {
-            assert!(path_stays_inside(path), "{path}");
+            assert!(InsidePath::checked(path).is_some(), "{path}");
         }
-        let at = upstream_url("https://api.openai.com/v1", "@evil.example/x", "").unwrap();
+        let at = upstream_url("https://api.openai.com/v1", &inside("@evil.example/x"), "").unwrap();
         assert_eq!(at.host_str(), Some("api.openai.com"));
     }
 
