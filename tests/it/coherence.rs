@@ -5,31 +5,15 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{self, people, secret, TestApp, TestDb, OWNER_EMAIL, OWNER_PASSWORD};
+use crate::common::{self, key_draft, people, TestApp, TestDb, OWNER_EMAIL, OWNER_PASSWORD};
 use keyhub::accounts::tokens::{self, TokenRequest};
 use keyhub::accounts::Actor;
 use keyhub::domain::accounts::TokenScope;
-use keyhub::domain::keys::Scope;
 use keyhub::keys::arrangement::RoleChange;
-use keyhub::keys::KeyDraft;
 use keyhub::store::view::VERSION_CHECK_EVERY;
 use keyhub::store::Backend;
 use reqwest::StatusCode;
 use serde_json::json;
-
-fn draft(key: &str, nickname: &str, role: RoleChange) -> KeyDraft {
-    KeyDraft {
-        provider: "openai".to_owned(),
-        api_key: secret(key),
-        nickname: Some(nickname.to_owned()),
-        api_base: None,
-        options: Default::default(),
-        role,
-        enabled: true,
-        scope: Scope::Org,
-        allow_unverified: false,
-    }
-}
 
 /// Acme's people, an OpenAI primary and first fallback, and a token that may call the gateway and
 /// resolve.
@@ -47,7 +31,7 @@ async fn acme(app: &TestApp) -> Acme {
     let primary = keys
         .create(
             p.owner(),
-            draft("sk-proj-primaryKEY0001", "Main", RoleChange::Primary),
+            key_draft("openai", "sk-proj-primaryKEY0001", RoleChange::Primary),
         )
         .await
         .unwrap()
@@ -56,9 +40,9 @@ async fn acme(app: &TestApp) -> Acme {
     let fallback = keys
         .create(
             p.owner(),
-            draft(
+            key_draft(
+                "openai",
                 "sk-proj-fallbackKEY002",
-                "Backup",
                 RoleChange::Fallback { rank: None },
             ),
         )
