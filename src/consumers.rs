@@ -539,24 +539,21 @@ impl ConsumerService {
         };
         let modality = modality.unwrap_or(Slot::Chat);
         let slot = named
-            .and_then(|c| view.slots(&c.id).iter().find(|s| s.slot == modality))
+            .and_then(|c| view.slot(&c.id, modality))
             .filter(|s| Target::parse(&s.provider).is_some_and(|t| t.family == target.family));
         let owner = match named {
             Some(consumer) => consumer.owner_user_id.as_deref(),
             None => actor.user_id(),
         };
-        Ok(self
-            .resolver
-            .resolve(
-                actor.org(),
-                &Request {
-                    target,
-                    owner,
-                    chosen: slot.and_then(|s| s.key_id.as_deref()),
-                    reader: Reader::of(actor),
-                },
-            )
-            .await?)
+        Ok(self.resolver.resolve_in(
+            &view,
+            &Request {
+                target,
+                owner,
+                chosen: slot.and_then(|s| s.key_id.as_deref()),
+                reader: Reader::of(actor),
+            },
+        ))
     }
 
     /// Resolves for an API token (see [`ConsumerService::resolve`]); with `reveal` (the activity

@@ -27,6 +27,7 @@ use crate::keys::keyring::{Keyring, KeyringError};
 use crate::keys::{key_label, KeyActor};
 use crate::store::keys::KeyRecord;
 use crate::store::orgs::Organization;
+use crate::store::view::OrgView;
 use crate::store::{now_ms, Db, StoreError};
 use crate::vault::SecretString;
 
@@ -451,12 +452,17 @@ impl Resolver {
             .org_view(&org.id)
             .await?
             .ok_or(StoreError::Conflict("the organization no longer exists"))?;
-        Ok(resolve(
+        Ok(self.resolve_in(&view, request))
+    }
+
+    /// Resolves from a view the caller already holds (the same snapshot it read the consumer from).
+    pub fn resolve_in(&self, view: &OrgView, request: &Request<'_>) -> Resolution {
+        resolve(
             view.family(&request.target.family),
             request,
             self.policy(&view.org, request.target),
             now_ms(),
-        ))
+        )
     }
 
     /// The secret of a candidate key, or with `None` the platform key for `target` (`None` when the

@@ -170,8 +170,8 @@ impl Db {
         })
     }
 
-    /// How many times a connection was handed out so far (see [`Db::acquisitions`]'s field): what
-    /// a test counts to prove a path reads no database.
+    /// How many times a connection was handed out so far: what a test counts to prove a path reads
+    /// no database.
     pub fn acquisitions(&self) -> u64 {
         self.acquisitions.load(Ordering::Relaxed)
     }

@@ -22,6 +22,7 @@ use super::orgs::Organization;
 use super::tokens::ScopeList;
 use super::{Backend, Db, StoreError};
 use crate::domain::accounts::TokenScope;
+use crate::domain::consumers::Slot;
 
 /// A live (not revoked) API token as the view holds it; expiry is checked at each use.
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
@@ -96,6 +97,11 @@ impl OrgView {
 
     pub fn slots(&self, consumer_id: &str) -> &[SlotRecord] {
         self.slots.get(consumer_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// One slot of a consumer, if it is in use.
+    pub fn slot(&self, consumer_id: &str, slot: Slot) -> Option<&SlotRecord> {
+        self.slots(consumer_id).iter().find(|s| s.slot == slot)
     }
 }
 
