@@ -75,8 +75,7 @@ impl LoginLimiter {
 fn account_subject(account: &str) -> String {
     let normalized: String = account.trim().to_lowercase().chars().take(320).collect();
     let digest = Sha256::digest(normalized.as_bytes());
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("account:{hex}")
+    format!("account:{}", hex::encode(&digest[..16]))
 }
 
 fn address_subject(address: &str) -> String {

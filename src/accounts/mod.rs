@@ -119,10 +119,7 @@ pub struct Accounts {
 /// The stored form of a session id, API token or invite: its SHA-256, so a copy of the database
 /// cannot be replayed. The values are 256 random bits, so a fast hash is enough.
 fn secret_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// Records an admin's change in the activity log. Account changes are written by their own

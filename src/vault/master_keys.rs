@@ -237,10 +237,7 @@ fn token(sealed: &str) -> Result<&str, OpenError> {
 
 /// What an envelope keeps of a destination: its SHA-256, so any text fits on one line.
 fn digest(destination: &str) -> String {
-    Sha256::digest(destination.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(destination.as_bytes()))
 }
 
 fn decode_key(raw: &str) -> Option<Zeroizing<Vec<u8>>> {
@@ -257,11 +254,7 @@ fn derive_fingerprint_key(master: &[u8]) -> Zeroizing<[u8; 32]> {
 fn fingerprint_with(key: &[u8; 32], secret: &SecretString) -> String {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(secret.expose().as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(mac.finalize().into_bytes())
 }
 
 #[cfg(test)]
