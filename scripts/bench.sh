@@ -74,6 +74,7 @@ EOF
   litellm_key="sk-bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
   LITELLM_MASTER_KEY="$litellm_key" LITELLM_LOG=ERROR "$venv/bin/litellm" --config "$dir/litellm.yaml" --host 127.0.0.1 --port "$litellm_port" \
     >"$dir/litellm.log" 2>&1 &
+  litellm_pid=$!
   if ! wait_for "http://127.0.0.1:$litellm_port/health/liveliness" ||
     [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$litellm_port/chat/completions" \
       -H "authorization: Bearer $litellm_key" -H 'content-type: application/json' -d "$body")" != 200 ]; then
@@ -127,6 +128,8 @@ for conns in 1 16; do
       "$dir/chat.lua" "$litellm_key" "fake provider (axum baseline)"
   fi
 done
+# LiteLLM's background work would take CPU from the rows that follow.
+if [ -n "${litellm_pid:-}" ]; then kill "$litellm_pid" 2>/dev/null && wait "$litellm_pid" 2>/dev/null; fi
 for conns in 1 16; do
   row "KeyHub resolve" "$conns" "http://127.0.0.1:$keyhub_port/api/v1/orgs/bench/resolve" \
     "$dir/resolve.lua" "$token"

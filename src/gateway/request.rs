@@ -196,17 +196,17 @@ impl InsidePath {
 /// The provider URL for `path` under the key's base: the base's host, always. `None` when the
 /// result is not under the base.
 pub fn upstream_url(base: &str, path: &InsidePath, query: &str) -> Option<reqwest::Url> {
-    let path = path.0.as_str();
-    let base = base.trim_end_matches('/');
-    let mut url = reqwest::Url::parse(&format!("{base}/{}", path.trim_start_matches('/'))).ok()?;
-    let expected = reqwest::Url::parse(base).ok()?;
-    if url.host_str() != expected.host_str()
-        || url.port_or_known_default() != expected.port_or_known_default()
-        || url.scheme() != expected.scheme()
-        || !url
-            .path()
-            .starts_with(expected.path().trim_end_matches('/'))
-    {
+    let mut url = reqwest::Url::parse(base).ok()?;
+    if url.cannot_be_a_base() {
+        return None;
+    }
+    // Only the path changes, so the scheme, host and port stay the base's.
+    let base_path = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&format!(
+        "{base_path}/{}",
+        path.0.as_str().trim_start_matches('/')
+    ));
+    if !url.path().starts_with(&base_path) {
         return None;
     }
     let kept: Vec<(String, String)> = query_pairs(query)

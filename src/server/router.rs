@@ -32,7 +32,7 @@ pub fn build_router(state: AppState, gateway: GatewayState) -> Router {
         let options = state.leptos_options().clone();
         move || shell(options.clone())
     };
-    let mut router = Router::new()
+    let router = Router::new()
         .route("/", get(|| async { Redirect::to("/hub") }))
         .route("/healthz", get(health::healthz))
         .nest("/api/v1", crate::rest::router())
@@ -44,13 +44,7 @@ pub fn build_router(state: AppState, gateway: GatewayState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.settings().http.request,
             serving::limit_request_time,
-        ));
-    // Added after the request time limit: a gateway stream has its own upstream timeouts. With a
-    // gateway listener of its own, the gateway is not served here at all.
-    if state.settings().gateway_addr.is_none() {
-        router = router.route(GATEWAY_ROUTE, any(forward).with_state(gateway));
-    }
-    let router = router
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             guard::guard_pages,
@@ -59,7 +53,14 @@ pub fn build_router(state: AppState, gateway: GatewayState) -> Router {
             state.clone(),
             csrf::check_origin,
         ));
-    security_headers::apply(router, https).with_state(state)
+    let pages = security_headers::apply(router, https).with_state(state.clone());
+    // The gateway skips the pages' layers, as on a listener of its own: it reads no cookie and no
+    // page lives under it, and a stream has its own upstream timeouts. With a listener of its own
+    // it is not served here at all.
+    match state.settings().gateway_addr {
+        None => gateway_router(gateway, https).fallback_service(pages),
+        Some(_) => pages,
+    }
 }
 
 /// The pages' routes, found by rendering the app once per process. While leptos does that it
