@@ -129,7 +129,7 @@ for conns in 1 16; do
   fi
 done
 # LiteLLM's background work would take CPU from the rows that follow.
-if [ -n "${litellm_pid:-}" ]; then kill "$litellm_pid" 2>/dev/null && wait "$litellm_pid" 2>/dev/null; fi
+if [ -n "${litellm_pid:-}" ]; then kill "$litellm_pid" 2>/dev/null; wait "$litellm_pid" 2>/dev/null || true; fi
 for conns in 1 16; do
   row "KeyHub resolve" "$conns" "http://127.0.0.1:$keyhub_port/api/v1/orgs/bench/resolve" \
     "$dir/resolve.lua" "$token"
