@@ -45,7 +45,7 @@ fn normalized_hash(code: &str) -> [u8; 32] {
 }
 
 /// Three groups of four characters from 60 random bits, e.g. `7K2M-XQ9D-4HTR`.
-pub fn generate() -> String {
+fn generate() -> String {
     let mut bytes = [0u8; 12];
     OsRng.fill_bytes(&mut bytes);
     let chars: Vec<char> = bytes

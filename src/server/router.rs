@@ -18,11 +18,7 @@ const GATEWAY_ROUTE: &str = "/gateway/{org}/{provider}/{*path}";
 /// The whole HTTP surface: pages, server functions, health, static files, and the gateway unless it
 /// has a listener of its own. Serve it with [`serving::serve`].
 pub fn build_router(state: AppState, gateway: GatewayState) -> Router {
-    let https = state
-        .settings()
-        .public_url
-        .as_deref()
-        .is_some_and(|url| url.starts_with("https://"));
+    let https = state.is_https();
     let routes = route_list();
     let context = {
         let state = state.clone();

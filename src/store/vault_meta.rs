@@ -25,7 +25,7 @@ impl Db {
 
     /// Stores `value` under `name` unless another instance stored one first; returns the value in
     /// force.
-    pub(super) async fn init_meta(&self, name: &str, value: &str) -> Result<String, StoreError> {
+    async fn init_meta(&self, name: &str, value: &str) -> Result<String, StoreError> {
         sqlx::query(
             "INSERT INTO vault_meta (name, value, updated_at) VALUES ($1, $2, $3) \
              ON CONFLICT (name) DO NOTHING",
@@ -63,9 +63,7 @@ impl Db {
             .await?;
         Ok(())
     }
-}
 
-impl Db {
     /// Replaces the canary (after a master-key rotation re-encrypted every row).
     pub async fn replace_vault_canary(&self, sealed: &str) -> Result<(), StoreError> {
         self.replace_meta(CANARY, sealed).await
