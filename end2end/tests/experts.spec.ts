@@ -90,7 +90,7 @@ test("experts and assistants choose keys, and the resolution follows the hub", a
   await open(page, "/hub/elevenlabs", project);
   const studioCard = page.getByRole("article", { name: studio });
   await expect(studioCard).toContainText(`Used by 1 expert: expert '${expertName}'`);
-  await studioCard.getByRole("button", { name: `Disable ${studio} (sk_...6666)` }).click();
+  await studioCard.getByRole("switch", { name: `Use ${studio} (sk_...6666)` }).click();
   await expect(page.getByRole("article", { name: studio })).toContainText("Disabled");
 
   await open(page, "/experts", project);

@@ -36,6 +36,17 @@ setup("first-run setup needs the setup code, creates the owner, signs in, and is
   await expect(page).toHaveURL(/\/hub$/);
   await expect(page.getByTestId("viewer-email")).toHaveText(OWNER.email);
   await expect(page.getByText(`${OWNER.orgName} · Owner`)).toBeVisible();
+
+  // The first view says what to do: add the first key, the most used providers first.
+  const firstSteps = page.getByRole("region", { name: "No keys yet" });
+  await expect(firstSteps.getByRole("link", { name: "Add your first key" })).toHaveAttribute("href", "/hub/add");
+  await expect(firstSteps.getByRole("list", { name: "Most used providers" }).getByRole("link"))
+    .toHaveText(["OpenAI", "Anthropic", "Google Gemini"]);
+  await expect(page.getByRole("article", { name: "OpenAI", exact: true })).toContainText("for example sk-");
+  for (const [width, height] of [[1280, 900], [390, 844]]) {
+    await page.setViewportSize({ width, height });
+    await page.screenshot({ path: testInfo.outputPath(`hub-first-view-${width}.png`), fullPage: true });
+  }
   const gone = await page.goto("/setup");
   expect(gone?.status()).toBe(404);
   await page.context().storageState({ path: OWNER_STATE });

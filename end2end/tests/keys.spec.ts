@@ -32,17 +32,22 @@ test("an admin adds, switches, ranks, rotates and deletes OpenAI keys", async ({
   await expect(page.getByText(secretFor(project, 1))).toHaveCount(0);
 
   // Off and on again: a disabled key keeps its hint.
-  await mainCard.getByRole("button", { name: `Disable ${main} (sk-proj...1111)` }).click();
+  const mainSwitch = mainCard.getByRole("switch", { name: `Use ${main} (sk-proj...1111)` });
+  await expect(mainSwitch).toHaveAttribute("aria-checked", "true");
+  await mainSwitch.click();
+  await expect(page.getByRole("status")).toContainText(`Disabled '${main}' (sk-proj...1111)`);
   await expect(mainCard).toContainText("Disabled");
+  await expect(mainCard.getByRole("switch")).toHaveAttribute("aria-checked", "false");
   await expect(mainCard).toContainText("sk-proj...1111");
-  await mainCard.getByRole("button", { name: `Enable ${main} (sk-proj...1111)` }).click();
+  await mainCard.getByRole("switch", { name: `Use ${main} (sk-proj...1111)` }).click();
   await expect(mainCard).not.toContainText("Disabled");
 
   await addKey(page, project, "openai", secretFor(project, 2), backup, "fallback");
   const backupCard = page.getByRole("article", { name: backup });
   await expect(backupCard).toContainText("Fallback 1");
 
-  await backupCard.getByRole("button", { name: `Make ${backup} (sk-proj...2222) primary` }).click();
+  await backupCard.getByLabel(`Role of ${backup} (sk-proj...2222)`).selectOption("primary");
+  await backupCard.getByRole("button", { name: `Set the role of ${backup} (sk-proj...2222)` }).click();
   await expect(page.getByRole("article", { name: backup })).toContainText("Primary");
   await expect(page.getByRole("article", { name: main })).toContainText("Fallback 1");
 
@@ -102,11 +107,13 @@ test("a member sees org keys read-only and adds a personal key", async ({ page, 
   );
   const card = memberPage.getByRole("article", { name: "Anthropic", exact: true });
   await expect(card).toContainText("sk-ant-...0001");
-  await expect(card.getByRole("button", { name: /Disable|Enable/ })).toHaveCount(0);
+  await expect(card.getByRole("switch")).toHaveCount(0);
 
   await open(memberPage, "/hub/anthropic", project);
   await expect(memberPage.getByRole("article", { name: orgKey })).toBeVisible();
-  await expect(memberPage.getByRole("button", { name: /Make|Disable|Delete/ })).toHaveCount(0);
+  await expect(memberPage.getByRole("article", { name: orgKey })).toContainText("Primary");
+  await expect(memberPage.getByRole("switch")).toHaveCount(0);
+  await expect(memberPage.getByRole("button", { name: /Set the role|Delete|Rotate|Validate/ })).toHaveCount(0);
 
   await open(memberPage, "/hub/add?provider=anthropic", project);
   await expect(memberPage.getByLabel("Whose key")).toHaveValue("personal");
@@ -116,7 +123,7 @@ test("a member sees org keys read-only and adds a personal key", async ({ page, 
   await expect(memberPage).toHaveURL(/\/hub\/anthropic/);
   const mine = memberPage.getByRole("article", { name: `Mine ${project}` });
   await expect(mine).toContainText("Personal");
-  await expect(mine.getByRole("button", { name: `Disable Mine ${project} (sk-ant-...0002)` })).toBeVisible();
+  await expect(mine.getByRole("switch", { name: `Use Mine ${project} (sk-ant-...0002)` })).toBeVisible();
   await memberPage.screenshot({ path: testInfo.outputPath("member-provider-page.png"), fullPage: true });
   await member.close();
 

@@ -128,11 +128,17 @@ pub type AddKeyAction = leptos::prelude::ServerAction<AddKey>;
 pub(crate) mod doors {
     use crate::api::error::ApiError;
 
+    /// A role from a form: `primary`, `none`, `fallback` with an optional `rank`, or the role
+    /// menu's `fallback-2` (both in one value).
     pub fn role(
         role: &str,
         rank: Option<&str>,
     ) -> Result<crate::keys::arrangement::RoleChange, ApiError> {
         use crate::keys::arrangement::RoleChange;
+        let (role, rank) = match role.split_once('-') {
+            Some(("fallback", rank)) => ("fallback", Some(rank)),
+            _ => (role, rank),
+        };
         let rank = match rank.map(str::trim).filter(|r| !r.is_empty()) {
             Some(text) => Some(text.parse::<usize>().ok().filter(|r| *r >= 1).ok_or_else(
                 || {
@@ -153,6 +159,25 @@ pub(crate) mod doors {
                 None,
             )),
         }
+    }
+
+    /// Back to the provider page a form was sent from (`page`, a catalog id), confirming what was
+    /// done to the key, with the prefix warning when there is one. A form sent from elsewhere (the
+    /// hub's switches) goes back where it came from.
+    pub fn confirm(
+        page: Option<&str>,
+        done: crate::keys::outcome::Done,
+        key_id: &str,
+        warned: bool,
+    ) {
+        let Some(page) = page.and_then(crate::domain::catalog::provider) else {
+            return;
+        };
+        let mut url = done.page_url(page.id, key_id);
+        if warned {
+            url.push_str(&format!("&check_key={key_id}"));
+        }
+        leptos_axum::redirect(&url);
     }
 
     /// Provider options from form fields named `option_<name>`.
@@ -232,8 +257,8 @@ pub async fn provider_keys(provider: String) -> Result<ProviderView, super::erro
     })
 }
 
-/// Adds a key and goes to its provider's page, with `?check_key={id}` when the key does not look
-/// like the provider's, so the warning survives the redirect without JavaScript.
+/// Adds a key and goes to its provider's page, which confirms what was saved, with
+/// `?check_key={id}` when the key does not look like the provider's.
 #[allow(clippy::too_many_arguments)]
 #[leptos::server(prefix = "/api", endpoint = "keys/add")]
 pub async fn add_key(
@@ -265,21 +290,33 @@ pub async fn add_key(
         allow_unverified: allow_unverified.is_some(),
     };
     let saved = state.keys().create(viewer.key_actor(), draft).await?;
-    let page = format!("/hub/{}", saved.key.provider);
-    match saved.warning {
-        Some(_) => leptos_axum::redirect(&format!("{page}?check_key={}", saved.key.id)),
-        None => leptos_axum::redirect(&page),
-    }
+    doors::confirm(
+        Some(&saved.key.provider),
+        crate::keys::outcome::Done::Added,
+        &saved.key.id,
+        saved.warning.is_some(),
+    );
     Ok(())
 }
 
 #[leptos::server(prefix = "/api", endpoint = "keys/enable")]
-pub async fn set_key_enabled(id: String, enabled: String) -> Result<(), super::error::ApiError> {
+pub async fn set_key_enabled(
+    id: String,
+    enabled: String,
+    page: Option<String>,
+) -> Result<(), super::error::ApiError> {
     let (state, viewer) = crate::api::door::signed_in().await?;
+    let enabled = enabled == "true";
     state
         .keys()
-        .set_enabled(viewer.key_actor(), &id, enabled == "true")
+        .set_enabled(viewer.key_actor(), &id, enabled)
         .await?;
+    let done = if enabled {
+        crate::keys::outcome::Done::Enabled
+    } else {
+        crate::keys::outcome::Done::Disabled
+    };
+    doors::confirm(page.as_deref(), done, &id, false);
     Ok(())
 }
 
@@ -288,6 +325,7 @@ pub async fn set_key_role(
     id: String,
     role: String,
     rank: Option<String>,
+    page: Option<String>,
 ) -> Result<(), super::error::ApiError> {
     let (state, viewer) = crate::api::door::signed_in().await?;
     let change = doors::role(&role, rank.as_deref())?;
@@ -295,6 +333,12 @@ pub async fn set_key_role(
         .keys()
         .set_role(viewer.key_actor(), &id, change)
         .await?;
+    doors::confirm(
+        page.as_deref(),
+        crate::keys::outcome::Done::RoleChanged,
+        &id,
+        false,
+    );
     Ok(())
 }
 
@@ -303,6 +347,7 @@ pub async fn rotate_key(
     id: String,
     api_key: String,
     allow_unverified: Option<String>,
+    page: Option<String>,
 ) -> Result<(), super::error::ApiError> {
     let (state, viewer) = crate::api::door::signed_in().await?;
     let change = crate::keys::KeyChange {
@@ -311,9 +356,13 @@ pub async fn rotate_key(
         ..Default::default()
     };
     let saved = state.keys().change(viewer.key_actor(), &id, change).await?;
-    if saved.warning.is_some() {
-        leptos_axum::redirect(&format!("/hub/{}?check_key={id}", saved.key.provider));
-    }
+    let page = page.unwrap_or(saved.key.provider);
+    doors::confirm(
+        Some(&page),
+        crate::keys::outcome::Done::Rotated,
+        &id,
+        saved.warning.is_some(),
+    );
     Ok(())
 }
 
@@ -327,6 +376,7 @@ pub async fn edit_key(
     options: Option<std::collections::BTreeMap<String, String>>,
     api_key: Option<String>,
     allow_unverified: Option<String>,
+    page: Option<String>,
 ) -> Result<(), super::error::ApiError> {
     let (state, viewer) = crate::api::door::signed_in().await?;
     let change = crate::keys::KeyChange {
@@ -341,21 +391,55 @@ pub async fn edit_key(
         allow_unverified: allow_unverified.is_some(),
         ..Default::default()
     };
-    state.keys().change(viewer.key_actor(), &id, change).await?;
+    let saved = state.keys().change(viewer.key_actor(), &id, change).await?;
+    doors::confirm(
+        page.as_deref(),
+        crate::keys::outcome::Done::Edited,
+        &id,
+        saved.warning.is_some(),
+    );
     Ok(())
 }
 
 /// Asks the provider about the key now; the page shows the new status and time.
 #[leptos::server(prefix = "/api", endpoint = "keys/validate")]
-pub async fn validate_key(id: String) -> Result<(), super::error::ApiError> {
+pub async fn validate_key(id: String, page: Option<String>) -> Result<(), super::error::ApiError> {
     let (state, viewer) = crate::api::door::signed_in().await?;
     state.keys().validate(viewer.key_actor(), &id).await?;
+    doors::confirm(
+        page.as_deref(),
+        crate::keys::outcome::Done::Validated,
+        &id,
+        false,
+    );
     Ok(())
 }
 
 #[leptos::server(prefix = "/api", endpoint = "keys/delete")]
-pub async fn delete_key(id: String) -> Result<(), super::error::ApiError> {
+pub async fn delete_key(id: String, page: Option<String>) -> Result<(), super::error::ApiError> {
     let (state, viewer) = crate::api::door::signed_in().await?;
     state.keys().delete(viewer.key_actor(), &id).await?;
+    doors::confirm(
+        page.as_deref(),
+        crate::keys::outcome::Done::Deleted,
+        &id,
+        false,
+    );
     Ok(())
+}
+
+/// The sentence confirming the change `done` (its code) just made to `key`, for the provider page
+/// that a change sent the viewer back to; `None` for a code it does not know.
+#[leptos::server(prefix = "/api", endpoint = "keys/outcome")]
+pub async fn key_outcome(
+    done: String,
+    key: String,
+) -> Result<Option<String>, super::error::ApiError> {
+    use crate::keys::outcome::{sentence, Done};
+    let (state, viewer) = crate::api::door::signed_in().await?;
+    let Some(done) = Done::parse(&done) else {
+        return Ok(None);
+    };
+    let key = state.keys().recent(viewer.key_actor(), &key).await?;
+    Ok(Some(sentence(done, &key)))
 }

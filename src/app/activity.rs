@@ -95,6 +95,43 @@ fn picker(
     }
 }
 
+/// What an event's action code did, in words ("changed the role of"); the code is shown beside it
+/// for those who filter or script by it.
+fn action_words(action: &str) -> &'static str {
+    match action {
+        "key.created" => "added a key",
+        "key.updated" => "edited a key",
+        "key.rotated" => "rotated a key",
+        "key.enabled" => "enabled a key",
+        "key.disabled" => "disabled a key",
+        "key.role_changed" => "changed the role of a key",
+        "key.deleted" => "deleted a key",
+        "key.revealed" => "handed a key to an API client",
+        "key.failover" => "moved on to the next key",
+        "member.added" => "added a member",
+        "member.joined" => "joined through an invite",
+        "member.removed" => "removed a member",
+        "member.role_changed" => "changed the role of a member",
+        "invite.created" => "invited someone",
+        "invite.revoked" => "revoked an invite",
+        "token.created" => "created an API token",
+        "token.revoked" => "revoked an API token",
+        "org.policy_changed" => "changed the key policy",
+        "expert.created" => "created an expert",
+        "expert.updated" => "changed an expert",
+        "expert.deleted" => "deleted an expert",
+        "assistant.created" => "created an assistant",
+        "assistant.updated" => "changed an assistant",
+        "assistant.deleted" => "deleted an assistant",
+        _ => "changed something",
+    }
+}
+
+/// A cell: a line of its own on phones, a table cell from md up.
+const CELL: &str = "block py-0.5 text-slate-600 md:table-cell md:px-4 md:py-2";
+/// The column's name before a cell's value, on phones only (the table head says it from md up).
+const CELL_LABEL: &str = "text-xs font-medium uppercase tracking-wide text-slate-500 md:hidden";
+
 fn activity_view(view: ActivityView, filters: Filters) -> impl IntoView {
     let providers = PROVIDERS
         .iter()
@@ -104,7 +141,7 @@ fn activity_view(view: ActivityView, filters: Filters) -> impl IntoView {
     let actions = view
         .actions
         .iter()
-        .map(|a| (a.clone(), a.clone()))
+        .map(|a| (a.clone(), action_words(a).to_owned()))
         .collect();
     let previous = (view.page > 1).then(|| filters.page_link(view.page - 1));
     let next = view.has_more.then(|| filters.page_link(view.page + 1));
@@ -123,9 +160,10 @@ fn activity_view(view: ActivityView, filters: Filters) -> impl IntoView {
             }.into_any()
         } else {
             view! {
-                <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-                    <table class="w-full text-left text-sm">
-                        <thead class="bg-slate-50 text-xs uppercase tracking-wide text-slate-500">
+                <div class="rounded-xl border border-slate-200 bg-white shadow-sm">
+                    // On phones each event is a block of labelled lines; from md up, a table.
+                    <table role="table" class="block w-full text-left text-sm md:table">
+                        <thead class="hidden bg-slate-50 text-xs uppercase tracking-wide text-slate-500 md:table-header-group">
                             <tr>
                                 <th scope="col" class="px-4 py-2">"When"</th>
                                 <th scope="col" class="px-4 py-2">"Who"</th>
@@ -134,14 +172,18 @@ fn activity_view(view: ActivityView, filters: Filters) -> impl IntoView {
                                 <th scope="col" class="px-4 py-2">"Details"</th>
                             </tr>
                         </thead>
-                        <tbody class="divide-y divide-slate-100">
+                        <tbody role="rowgroup" class="block divide-y divide-slate-100 md:table-row-group">
                             {view.events.into_iter().map(|event| view! {
-                                <tr>
-                                    <td class="whitespace-nowrap px-4 py-2 text-slate-600">{event.at}</td>
-                                    <td class="px-4 py-2 text-slate-900">{event.actor}</td>
-                                    <td class="px-4 py-2"><code class="text-xs text-slate-800">{event.action}</code></td>
-                                    <td class="px-4 py-2 text-slate-900">{event.target}</td>
-                                    <td class="px-4 py-2 text-slate-600">{event.detail}</td>
+                                <tr role="row" class="block px-4 py-3 md:table-row md:p-0">
+                                    <td role="cell" class=CELL><span class=CELL_LABEL>"When "</span>{event.at}</td>
+                                    <td role="cell" class=CELL><span class=CELL_LABEL>"Who "</span><span class="break-all text-slate-900">{event.actor}</span></td>
+                                    <td role="cell" class=CELL>
+                                        <span class=CELL_LABEL>"What "</span>
+                                        <span class="text-slate-900">{action_words(&event.action)}</span>
+                                        " "<code class="text-xs text-slate-500">{event.action.clone()}</code>
+                                    </td>
+                                    <td role="cell" class=CELL><span class=CELL_LABEL>"Which "</span><span class="break-words text-slate-900">{event.target}</span></td>
+                                    <td role="cell" class=CELL><span class=CELL_LABEL>"Details "</span>{event.detail}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>

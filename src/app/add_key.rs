@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::layout::PageHeader;
-use crate::api::keys::{provider_keys, AddKey, AddKeyAction};
+use crate::api::keys::{provider_keys, AddKey, AddKeyAction, ProviderView};
 use crate::components::form::{action_errors, Field, FormError, SubmitButton, FORM};
 use crate::domain::catalog::{provider, with_article, Category, Provider, PROVIDERS};
+use crate::domain::keys::{Role, Scope};
 
 const SELECT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
 
@@ -86,30 +87,9 @@ fn AddKeyForm(provider: &'static Provider) -> impl IntoView {
                     <input type="hidden" name="provider" value=provider.id/>
                     <Field label="API key" name="api_key" kind="password" hint=key_hint error=error("api_key")/>
                     <Field label="Nickname" name="nickname" placeholder="Production" hint="Optional: how people tell this key apart." error=error("nickname")/>
-                    <div class="grid gap-4 sm:grid-cols-2">
-                        <div>
-                            <label for="field-role" class="block text-sm font-medium text-slate-700">"Role"</label>
-                            <select id="field-role" name="role" class=SELECT>
-                                <option value="primary" selected=true>"Primary: used first"</option>
-                                <option value="fallback">"Fallback: used when the primary fails"</option>
-                                <option value="none">"Neither: only when chosen explicitly"</option>
-                            </select>
-                        </div>
-                        <Transition fallback=|| ()>
-                            {move || rights.get().and_then(Result::ok).map(|rights| view! {
-                                <div>
-                                    <label for="field-scope" class="block text-sm font-medium text-slate-700">"Whose key"</label>
-                                    <select id="field-scope" name="scope" class=SELECT>
-                                        {rights.can_manage.then(|| view! { <option value="org" selected=true>"The organization's"</option> })}
-                                        {rights.personal_allowed.then(|| view! { <option value="personal">"Mine (personal)"</option> })}
-                                    </select>
-                                    {(!rights.can_manage && !rights.personal_allowed).then(|| view! {
-                                        <p class="mt-1 text-sm text-amber-800">"Only admins add keys here, and your organization does not allow personal keys."</p>
-                                    })}
-                                </div>
-                            })}
-                        </Transition>
-                    </div>
+                    <Transition fallback=|| ()>
+                        {move || rights.get().and_then(Result::ok).map(|rights| role_and_scope(provider, rights))}
+                    </Transition>
                     <details class="rounded-lg border border-slate-200 p-4" open=!provider.options.iter().all(|o| !o.required)>
                         <summary class="cursor-pointer text-sm font-medium text-slate-800">"Advanced"</summary>
                         <div class="mt-3 space-y-4">
@@ -141,7 +121,7 @@ fn AddKeyForm(provider: &'static Provider) -> impl IntoView {
                             <span class="block text-xs text-slate-500">"The key is then kept as not verified until a check succeeds. A key the provider rejects is never saved."</span>
                         </span>
                     </label>
-                    <div class="sm:w-56">
+                    <div class="sm:w-64">
                         <SubmitButton label="Save key" busy_label="Checking with the provider…" pending=add.pending()/>
                     </div>
                 </ActionForm>
@@ -155,6 +135,80 @@ fn AddKeyForm(provider: &'static Provider) -> impl IntoView {
                     {format!("Open {}", provider.name)}<span class="sr-only">" (opens in a new tab)"</span>
                 </a>
             </aside>
+        </div>
+    }
+}
+
+/// The key that is primary now for `scope`, named as people see it: "'Production' (sk-...7xQ2)".
+fn current_primary(provider: &Provider, rights: &ProviderView, scope: Scope) -> Option<String> {
+    rights
+        .keys
+        .iter()
+        .map(|item| &item.key)
+        .find(|key| key.provider == provider.id && key.scope == scope && key.role == Role::Primary)
+        .map(|key| match &key.nickname {
+            Some(name) => format!("'{name}' ({})", key.hint),
+            None => key.hint.clone(),
+        })
+}
+
+/// Role and whose key. When a primary exists the role defaults to the next fallback, and choosing
+/// primary says which key it replaces (in the option itself, so it is read without JavaScript too).
+fn role_and_scope(provider: &'static Provider, rights: ProviderView) -> impl IntoView {
+    let default_scope = if rights.can_manage {
+        Scope::Org
+    } else {
+        Scope::Personal
+    };
+    let scope = RwSignal::new(default_scope);
+    let org_primary = current_primary(provider, &rights, Scope::Org);
+    let own_primary = current_primary(provider, &rights, Scope::Personal);
+    let replaced = move |scope: Scope| match scope {
+        Scope::Org => org_primary.clone(),
+        Scope::Personal => own_primary.clone(),
+    };
+    let first_replaced = replaced(default_scope);
+    let role = RwSignal::new(
+        if first_replaced.is_some() {
+            "fallback"
+        } else {
+            "primary"
+        }
+        .to_owned(),
+    );
+    let primary_label = match &first_replaced {
+        Some(key) => format!("Primary: used first, replacing {key}"),
+        None => "Primary: used first".to_owned(),
+    };
+    let replacing = move || {
+        (role.get() == "primary")
+            .then(|| replaced(scope.get()))
+            .flatten()
+            .map(|key| format!("This replaces {key} as primary; it becomes fallback 1."))
+    };
+    view! {
+        <div class="grid gap-4 sm:grid-cols-2">
+            <div>
+                <label for="field-role" class="block text-sm font-medium text-slate-700">"Role"</label>
+                <select id="field-role" name="role" class=SELECT aria-describedby="field-role-note" on:change=move |event| role.set(event_target_value(&event))>
+                    <option value="primary" selected=first_replaced.is_none()>{primary_label}</option>
+                    <option value="fallback" selected=first_replaced.is_some()>"Fallback: used when the keys before it fail"</option>
+                    <option value="none">"Neither: only when chosen explicitly"</option>
+                </select>
+                <p id="field-role-note" role="status" class="mt-1 text-sm text-amber-800">{replacing}</p>
+            </div>
+            <div>
+                <label for="field-scope" class="block text-sm font-medium text-slate-700">"Whose key"</label>
+                <select id="field-scope" name="scope" class=SELECT on:change=move |event| {
+                    scope.set(if event_target_value(&event) == "personal" { Scope::Personal } else { Scope::Org })
+                }>
+                    {rights.can_manage.then(|| view! { <option value="org" selected=true>"The organization's"</option> })}
+                    {rights.personal_allowed.then(|| view! { <option value="personal">"Mine (personal)"</option> })}
+                </select>
+                {(!rights.can_manage && !rights.personal_allowed).then(|| view! {
+                    <p class="mt-1 text-sm text-amber-800">"Only admins add keys here, and your organization does not allow personal keys."</p>
+                })}
+            </div>
         </div>
     }
 }

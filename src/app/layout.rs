@@ -29,7 +29,7 @@ pub fn Layout() -> impl IntoView {
                     <span class="text-lg font-semibold tracking-tight">"KeyHub"</span>
                 </div>
                 <nav aria-label="Sections" class="px-3 pb-4">
-                    <ul class="flex gap-1 overflow-x-auto md:flex-col md:overflow-visible">
+                    <ul class="flex flex-wrap gap-1 md:flex-col md:flex-nowrap">
                         {NAV
                             .iter()
                             .map(|(href, label, description)| {
@@ -52,13 +52,13 @@ pub fn Layout() -> impl IntoView {
                 </nav>
             </aside>
             <div class="flex min-w-0 flex-1 flex-col">
-                <header class="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 bg-white px-6 py-3">
+                <header class="flex flex-wrap items-center justify-between gap-3 border-b border-slate-200 bg-white px-4 py-3 sm:px-6">
                     <p class="text-sm text-slate-500">
                         "Provider keys, encrypted at rest and shown only as hints"
                     </p>
                     <ViewerMenu/>
                 </header>
-                <main id="main" class="mx-auto w-full max-w-6xl flex-1 px-6 py-8">
+                <main id="main" class="mx-auto w-full min-w-0 max-w-6xl flex-1 px-4 py-6 sm:px-6 sm:py-8">
                     <Outlet/>
                 </main>
             </div>

@@ -6,9 +6,10 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::layout::PageHeader;
 use crate::api::error::ApiError;
 use crate::api::keys::{
-    provider_keys, DeleteKey, EditKey, KeyItem, MaskedKey, ProviderView, RotateKey, SetKeyEnabled,
-    SetKeyRole, ValidateKey,
+    key_outcome, provider_keys, DeleteKey, EditKey, KeyItem, MaskedKey, ProviderView, RotateKey,
+    SetKeyEnabled, SetKeyRole, ValidateKey,
 };
+use crate::components::enable_switch::EnableSwitch;
 use crate::components::form::FormError;
 use crate::components::key_status::StatusBadge;
 use crate::domain::catalog::{provider, with_article, Provider};
@@ -22,6 +23,8 @@ const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-whi
 /// Every action a key row offers, shared by all rows of the page.
 #[derive(Clone, Copy)]
 struct KeyActions {
+    /// The page's provider: every form names it, so the change comes back here confirmed.
+    page: &'static str,
     toggle: ServerAction<SetKeyEnabled>,
     role: ServerAction<SetKeyRole>,
     rotate: ServerAction<RotateKey>,
@@ -35,8 +38,9 @@ struct KeyActions {
 }
 
 impl KeyActions {
-    fn new() -> KeyActions {
+    fn new(page: &'static str) -> KeyActions {
         KeyActions {
+            page,
             toggle: ServerAction::new(),
             role: ServerAction::new(),
             rotate: ServerAction::new(),
@@ -103,11 +107,6 @@ pub fn ProviderPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = move || params.read().get("provider").unwrap_or_default();
-    let actions = KeyActions::new();
-    let keys = Resource::new(
-        move || (id(), actions.versions()),
-        |(id, _)| provider_keys(id),
-    );
     move || {
         match provider(&id()) {
         None => view! {
@@ -116,7 +115,11 @@ pub fn ProviderPage() -> impl IntoView {
         }
         .into_any(),
         Some(provider) => {
-            let check_key = query.read().get("check_key");
+            let actions = KeyActions::new(provider.id);
+            let keys = Resource::new(
+                move || (provider.id, actions.versions()),
+                |(id, _)| provider_keys(id.to_owned()),
+            );
             view! {
                 <PageHeader title=provider.name description=provider.summary/>
                 <div class="mb-6 flex flex-wrap items-center gap-3">
@@ -125,12 +128,13 @@ pub fn ProviderPage() -> impl IntoView {
                     </a>
                     <a href="/hub" class="text-sm font-medium text-indigo-700 hover:underline">"All providers"</a>
                 </div>
-                {check_key.map(|_| view! {
+                {move || query.read().get("check_key").map(|_| view! {
                     <p role="status" class="mb-4 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">
                         {format!("The key you just saved does not look like {} key. It is saved; check that you chose the right provider and pasted the right key.", with_article(provider.name))}
                     </p>
                 })}
                 <FormError error=Signal::derive(move || actions.error())/>
+                <Outcome actions/>
                 <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading keys…"</p> }>
                     {move || keys.get().map(|result| match result {
                         Ok(view) => key_list(provider, view, actions).into_any(),
@@ -142,6 +146,52 @@ pub fn ProviderPage() -> impl IntoView {
         }
     }
     }
+}
+
+/// What the last change did ("Deleted 'Backup' (sk-proj...Wk02)."), from `?done=…&key=…`, which
+/// every key form's change comes back with. Focus moves here, so a second Enter can never act on
+/// whatever key now sits where the changed one was.
+#[component]
+fn Outcome(actions: KeyActions) -> impl IntoView {
+    let query = use_query_map();
+    let outcome = Resource::new(
+        move || {
+            let query = query.read();
+            (query.get("done"), query.get("key"), actions.versions())
+        },
+        |(done, key, _)| async move {
+            match (done, key) {
+                (Some(done), Some(key)) => key_outcome(done, key).await.ok().flatten(),
+                _ => None,
+            }
+        },
+    );
+    let status = NodeRef::<leptos::html::P>::new();
+    Effect::new(move || {
+        if let (Some(Some(_)), Some(element)) = (outcome.get(), status.get()) {
+            let _ = element.focus();
+        }
+    });
+    view! {
+        <Transition fallback=|| ()>
+            {move || outcome.get().flatten().map(|sentence| view! {
+                <p node_ref=status role="status" tabindex="-1" class="mb-4 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900 focus:outline-none focus:ring-2 focus:ring-emerald-500">
+                    {sentence}
+                </p>
+            })}
+        </Transition>
+    }
+}
+
+/// Rows are keyed by the key and what is shown of it: a changed key is drawn anew (its panels
+/// closed), the others keep their state, and no state ever passes to the key that moves up into a
+/// deleted one's place.
+fn row_key(item: &KeyItem) -> String {
+    format!(
+        "{}:{}",
+        item.key.id,
+        serde_json::to_string(item).unwrap_or_default()
+    )
 }
 
 fn key_list(provider: &'static Provider, view: ProviderView, actions: KeyActions) -> impl IntoView {
@@ -163,7 +213,14 @@ fn key_list(provider: &'static Provider, view: ProviderView, actions: KeyActions
     }
     view! {
         <ul role="list" aria-label="Keys" class="space-y-4">
-            {view.keys.into_iter().map(|item| key_row(provider, item, actions)).collect_view()}
+            {leptos::tachys::view::keyed::keyed(
+                view.keys.clone(),
+                row_key,
+                move |_, item| {
+                    let fallbacks = fallbacks_beside(&view.keys, &item.key);
+                    (|_| {}, key_row(provider, item, fallbacks, actions))
+                },
+            )}
         </ul>
     }
     .into_any()
@@ -226,7 +283,23 @@ fn used_by_count(users: &[String]) -> String {
     .join(" and ")
 }
 
-fn key_row(provider: &'static Provider, item: KeyItem, actions: KeyActions) -> impl IntoView {
+/// How many fallbacks the group of `key` (its provider and scope) has.
+fn fallbacks_beside(keys: &[KeyItem], key: &MaskedKey) -> usize {
+    keys.iter()
+        .filter(|other| {
+            other.key.provider == key.provider
+                && other.key.scope == key.scope
+                && other.key.role == Role::Fallback
+        })
+        .count()
+}
+
+fn key_row(
+    provider: &'static Provider,
+    item: KeyItem,
+    fallbacks: usize,
+    actions: KeyActions,
+) -> impl IntoView {
     let key = item.key.clone();
     let name = key
         .nickname
@@ -274,7 +347,7 @@ fn key_row(provider: &'static Provider, item: KeyItem, actions: KeyActions) -> i
                         {format!("Used by {}: {}", used_by_count(&item.used_by), item.used_by.join(", "))}
                     </p>
                 })}
-                {item.can_change.then(|| key_actions(provider, item.clone(), label, actions))}
+                {item.can_change.then(|| key_actions(provider, item.clone(), label, fallbacks, actions))}
             </article>
         </li>
     }
@@ -293,6 +366,7 @@ fn key_actions(
     provider: &'static Provider,
     item: KeyItem,
     label: String,
+    fallbacks: usize,
     actions: KeyActions,
 ) -> impl IntoView {
     let key = item.key;
@@ -300,7 +374,8 @@ fn key_actions(
     let id = StoredValue::new(key.id.clone());
     let label = StoredValue::new(label);
     let named = move |what: &str| format!("{what} {}", label.get_value());
-    let rank_id = format!("rank-{}", key.id);
+    let role_id = format!("role-{}", key.id);
+    let roles = role_choices(&key, fallbacks);
     let used_by = if item.used_by.is_empty() {
         "No expert or assistant uses this key.".to_owned()
     } else {
@@ -309,41 +384,25 @@ fn key_actions(
             item.used_by.join(", ")
         )
     };
-    let switch = if key.enabled { "Disable" } else { "Enable" };
     view! {
         <div class="mt-4 flex flex-wrap items-center gap-2 border-t border-slate-100 pt-4">
             <ActionForm action=actions.validate>
-                {hidden_id(id)}
+                {hidden_id(id, actions.page)}
                 <button type="submit" class=BUTTON aria-label=named("Validate") disabled=move || actions.validate.pending().get() aria-busy=move || actions.validate.pending().get().to_string()>
                     {move || if actions.validate.pending().get() { "Checking…" } else { "Validate" }}
                 </button>
             </ActionForm>
-            <ActionForm action=actions.toggle>
-                {hidden_id(id)}
-                <input type="hidden" name="enabled" value=(!key.enabled).to_string()/>
-                <button type="submit" class=BUTTON aria-label=named(switch)>{switch}</button>
-            </ActionForm>
-            {(key.role != Role::Primary).then(|| view! {
-                <ActionForm action=actions.role>
-                    {hidden_id(id)}
-                    <input type="hidden" name="role" value="primary"/>
-                    <button type="submit" class=BUTTON aria-label=format!("{} primary", named("Make"))>"Make primary"</button>
-                </ActionForm>
-            })}
+            <EnableSwitch action=actions.toggle id=key.id.clone() enabled=key.enabled name=named("Use") page=actions.page/>
             <ActionForm action=actions.role attr:class="flex items-center gap-1">
-                {hidden_id(id)}
-                <input type="hidden" name="role" value="fallback"/>
-                <label for=rank_id.clone() class="text-xs text-slate-600">"Fallback position"</label>
-                <input id=rank_id type="number" name="rank" min="1" value=key.fallback_rank.map(|r| r.to_string()).unwrap_or_default() class="w-16 rounded-md border border-slate-300 px-2 py-1 text-xs"/>
-                <button type="submit" class=BUTTON aria-label=named("Set the fallback position of")>"Set"</button>
+                {hidden_id(id, actions.page)}
+                <label for=role_id.clone() class="text-xs text-slate-600">"Role"</label>
+                <select id=role_id name="role" aria-label=named("Role of") class="rounded-md border border-slate-300 bg-white px-2 py-1 text-xs focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30">
+                    {roles.into_iter().map(|(value, text, selected)| view! {
+                        <option value=value selected=selected>{text}</option>
+                    }).collect_view()}
+                </select>
+                <button type="submit" class=BUTTON aria-label=named("Set the role of")>"Set role"</button>
             </ActionForm>
-            {(key.role != Role::None).then(|| view! {
-                <ActionForm action=actions.role>
-                    {hidden_id(id)}
-                    <input type="hidden" name="role" value="none"/>
-                    <button type="submit" class=BUTTON aria-label=named("Remove the role of")>"Remove role"</button>
-                </ActionForm>
-            })}
         </div>
         <div class="mt-3 grid gap-3 md:grid-cols-3">
             {rotate_form(actions, id, label)}
@@ -351,7 +410,7 @@ fn key_actions(
             <details class="rounded-lg border border-red-200 p-3">
                 <summary class="cursor-pointer text-sm font-medium text-red-700">"Delete…"</summary>
                 <ActionForm action=actions.delete attr:class="mt-2 space-y-2">
-                    {hidden_id(id)}
+                    {hidden_id(id, actions.page)}
                     <p class="text-xs text-slate-700">{used_by}</p>
                     <p class="text-xs text-slate-700">"Deleting wipes the secret at once and cannot be undone; the activity log keeps its hint."</p>
                     <button type="submit" class=DANGER aria-label=named("Delete")>"Delete key"</button>
@@ -361,9 +420,39 @@ fn key_actions(
     }
 }
 
-/// The hidden field naming the key a form acts on.
-fn hidden_id(id: StoredValue<String>) -> impl IntoView {
-    view! { <input type="hidden" name="id" value=id.get_value()/> }
+/// The role menu of a key in a group with `fallbacks` fallbacks: value, words, chosen now.
+fn role_choices(key: &MaskedKey, fallbacks: usize) -> Vec<(String, String, bool)> {
+    let last = if key.role == Role::Fallback {
+        fallbacks
+    } else {
+        fallbacks + 1
+    };
+    let mut choices = vec![(
+        "primary".to_owned(),
+        "Primary".to_owned(),
+        key.role == Role::Primary,
+    )];
+    choices.extend((1..=last.max(1)).map(|rank| {
+        (
+            format!("fallback-{rank}"),
+            format!("Fallback {rank}"),
+            key.role == Role::Fallback && key.fallback_rank == Some(rank as i64),
+        )
+    }));
+    choices.push((
+        "none".to_owned(),
+        "No role".to_owned(),
+        key.role == Role::None,
+    ));
+    choices
+}
+
+/// The hidden fields naming the key a form acts on and the page to come back to.
+fn hidden_id(id: StoredValue<String>, page: &'static str) -> impl IntoView {
+    view! {
+        <input type="hidden" name="id" value=id.get_value()/>
+        <input type="hidden" name="page" value=page/>
+    }
 }
 
 /// Rotate: a new secret in place, checked with the provider first. Its own view (type-erased) so
@@ -386,7 +475,7 @@ fn rotate_form(
         <details class="rounded-lg border border-slate-200 p-3" open=move || rotate_error("api_key").get().is_some()>
             <summary class="cursor-pointer text-sm font-medium text-slate-800">"Rotate"</summary>
             <ActionForm action=actions.rotate attr:class="mt-2 space-y-2" on:submit=move |_| actions.rotated_from.set(Some(id.get_value()))>
-                {hidden_id(id)}
+                {hidden_id(id, actions.page)}
                 <label class="block text-xs font-medium text-slate-700">
                     {named("New API key for")}
                     <input type="password" name="api_key" autocomplete="new-password" required=true class=INPUT aria-invalid=move || rotate_error("api_key").get().is_some().to_string()/>
@@ -442,7 +531,7 @@ fn edit_form(
         <details class="rounded-lg border border-slate-200 p-3" open=move || EDIT_FIELDS.iter().any(|field| edit_error(field).get().is_some())>
             <summary class="cursor-pointer text-sm font-medium text-slate-800">"Edit"</summary>
             <ActionForm action=actions.edit attr:class="mt-2 space-y-2" on:submit=move |_| actions.edited_from.set(Some(id.get_value()))>
-                {hidden_id(id)}
+                {hidden_id(id, actions.page)}
                 <label class="block text-xs font-medium text-slate-700">
                     "Nickname"
                     <input type="text" name="nickname" maxlength="80" value=key.nickname.unwrap_or_default() class=INPUT/>

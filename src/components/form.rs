@@ -80,7 +80,7 @@ pub fn SubmitButton(
             type="submit"
             disabled=move || pending.get()
             aria-busy=move || pending.get().to_string()
-            class="inline-flex w-full items-center justify-center gap-2 rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2 disabled:cursor-wait disabled:opacity-70"
+            class="inline-flex w-full items-center justify-center gap-2 whitespace-nowrap rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2 disabled:cursor-wait disabled:opacity-70"
         >
             <Show when=move || pending.get()>
                 <span aria-hidden="true" class="h-4 w-4 animate-spin rounded-full border-2 border-white/40 border-t-white"></span>

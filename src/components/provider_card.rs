@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use crate::api::keys::{CardData, SetKeyEnabled};
+use crate::components::enable_switch::EnableSwitch;
 use crate::components::key_status::StatusBadge;
 use crate::domain::catalog::{Category, Provider, Validation};
 use crate::domain::time::readable;
@@ -96,11 +97,7 @@ fn KeySummary(
     let platform = data.as_ref().is_some_and(|d| d.platform_key);
     let state = match (primary, platform, count) {
         (Some(key), _, _) => {
-            let switch_label = format!(
-                "{} the {} primary key",
-                if key.enabled { "Disable" } else { "Enable" },
-                provider.name
-            );
+            let switch_name = format!("Use the {} primary key", provider.name);
             let may_toggle = can_manage || key.scope == crate::domain::keys::Scope::Personal;
             view! {
                 <div class="flex justify-between gap-2">
@@ -117,13 +114,7 @@ fn KeySummary(
                 </div>
                 {may_toggle.then(|| view! {
                     <div class="flex justify-end pt-1">
-                        <ActionForm action=toggle>
-                            <input type="hidden" name="id" value=key.id.clone()/>
-                            <input type="hidden" name="enabled" value=(!key.enabled).to_string()/>
-                            <button type="submit" aria-label=switch_label class="rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-indigo-500">
-                                {if key.enabled { "Disable" } else { "Enable" }}
-                            </button>
-                        </ActionForm>
+                        <EnableSwitch action=toggle id=key.id.clone() enabled=key.enabled name=switch_name/>
                     </div>
                 })}
             }
@@ -142,8 +133,8 @@ fn KeySummary(
                 <dd class="font-medium text-slate-700">"Not configured"</dd>
             </div>
             <div class="flex justify-between gap-2">
-                <dt class="text-slate-500">"Keys look like"</dt>
-                <dd><code class="rounded bg-slate-100 px-1 font-mono text-xs text-slate-700">{provider.key_format.example_hint}</code></dd>
+                <dt class="text-slate-500">"Key format"</dt>
+                <dd class="text-xs italic text-slate-500">"for example "<span class="font-mono not-italic">{provider.key_format.example_hint}</span></dd>
             </div>
         }
         .into_any(),

@@ -46,6 +46,17 @@ pub enum Modality {
 }
 
 impl Modality {
+    /// What people also call it when they search: "speech" finds every voice provider.
+    pub fn search_words(self) -> &'static str {
+        match self {
+            Modality::Chat => "chat llm language model text",
+            Modality::Embeddings => "embeddings vectors search",
+            Modality::Stt => "voice input speech to text transcription stt",
+            Modality::Tts => "voice output text to speech tts",
+            Modality::Image => "image generation pictures",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Modality::Chat => "Chat",
@@ -138,6 +149,37 @@ pub struct Provider {
 }
 
 impl Provider {
+    /// Other names people look for this provider by: its models and products ("claude").
+    pub fn aliases(&self) -> &'static [&'static str] {
+        match self.id {
+            "openai" => &["gpt", "chatgpt", "dall-e", "whisper", "o1", "o3", "o4"],
+            "anthropic" => &["claude"],
+            "google" => &["gemini", "ai studio"],
+            "mistral" => &["mixtral", "codestral", "pixtral"],
+            "deepseek" => &["deepseek-r1", "reasoner"],
+            "cohere" => &["command", "rerank"],
+            "groq" => &["llama", "groqcloud"],
+            "azure-openai" => &["microsoft", "gpt"],
+            "ollama" => &["llama", "local", "self-hosted"],
+            "fireworks" => &["llama", "open models"],
+            "openrouter" => &["router", "many models"],
+            "xai" => &["grok"],
+            "together" => &["llama", "open models"],
+            "perplexity" => &["sonar", "search"],
+            "aws-bedrock" => &["amazon", "aws", "claude", "titan", "nova"],
+            "google-vertex" => &["gemini", "gcp", "google cloud"],
+            "custom" => &["openai-compatible", "vllm", "litellm", "lm studio"],
+            "elevenlabs" => &["eleven", "voices", "speech"],
+            "google-tts" => &["speech", "wavenet"],
+            "azure-speech" => &["microsoft", "speech"],
+            "openai-tts" => &["speech", "voices", "tts"],
+            "openai-dalle" => &["dall-e", "gpt-image", "images"],
+            "stability" => &["stable diffusion", "sdxl"],
+            "midjourney" => &["mj"],
+            _ => &[],
+        }
+    }
+
     /// What decides where this provider's keys are sent, in words: "the base URL or Region".
     pub fn destination_words(&self) -> String {
         let mut what = vec!["the base URL"];

@@ -6,6 +6,7 @@ pub mod arrangement;
 pub mod health;
 pub mod input;
 pub mod keyring;
+pub mod outcome;
 pub mod revalidation;
 pub mod usage;
 
@@ -359,6 +360,14 @@ impl KeyService {
     pub async fn get(&self, actor: KeyActor<'_>, key_id: &str) -> Result<KeyRecord, KeyError> {
         match self.db.key(&actor.org().id, key_id).await? {
             Some(key) if key.deleted_at.is_none() && actor.sees(&key) => Ok(key),
+            _ => Err(KeyError::NotFound),
+        }
+    }
+
+    /// One key the actor may see, deleted or not: what a change just did to it is told from it.
+    pub async fn recent(&self, actor: KeyActor<'_>, key_id: &str) -> Result<KeyRecord, KeyError> {
+        match self.db.key(&actor.org().id, key_id).await? {
+            Some(key) if actor.sees(&key) => Ok(key),
             _ => Err(KeyError::NotFound),
         }
     }

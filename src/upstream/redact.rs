@@ -43,11 +43,33 @@ pub fn redact(message: &str, secret: &str) -> String {
         }
     }
     let words: Vec<String> = text.split(' ').map(redact_word).collect();
-    let mut text = words.join(" ");
+    let mut text = collapse_runs(words);
     if text.chars().count() > 300 {
         text = text.chars().take(299).collect::<String>() + "…";
     }
     text
+}
+
+/// The words joined again, with a run of removed pieces told once: "[redacted]. [redacted]" and
+/// "[redacted][redacted]" are one "[redacted]" (keeping the last one's punctuation).
+fn collapse_runs(words: Vec<String>) -> String {
+    let is_removed = |word: &str| {
+        let core =
+            word.trim_matches(|c: char| "\"'`,.;:()[]{}<>".contains(c) && c != '[' && c != ']');
+        !core.is_empty() && core.replace("[redacted]", "").is_empty()
+    };
+    let mut kept: Vec<String> = Vec::with_capacity(words.len());
+    for word in words {
+        let mut word = word;
+        while word.contains("[redacted][redacted]") {
+            word = word.replace("[redacted][redacted]", "[redacted]");
+        }
+        match kept.last_mut() {
+            Some(last) if is_removed(last) && is_removed(&word) => *last = word,
+            _ => kept.push(word),
+        }
+    }
+    kept.join(" ")
 }
 
 /// One whitespace-separated word: a key-like token becomes `[redacted]`, keeping punctuation around.
@@ -138,6 +160,18 @@ fn may_begin(bytes: &[u8], needle: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_of_removed_pieces_is_told_once() {
+        let key = "sk-proj-abcdefghijklmnop1234567890";
+        let said = redact(
+            &format!("Incorrect API key provided: {key}. {key} is not valid."),
+            key,
+        );
+        assert_eq!(said, "Incorrect API key provided: [redacted] is not valid.");
+        let echoed = redact("key abcdefghijklmnop rejected", key);
+        assert_eq!(echoed, "key [redacted] rejected");
+    }
 
     #[test]
     fn keys_and_key_like_tokens_are_removed() {

@@ -434,6 +434,12 @@ async fn every_server_function_checks_who_is_asking(t: &TestDb) {
             form: vec![("id", &w.key_id)],
             expect: [401, 404, 403, 200, 401, 401],
         },
+        // After the delete: a deleted key is still told about, to those who saw it.
+        Row {
+            endpoint: "keys/outcome",
+            form: vec![("done", "deleted"), ("key", &w.key_id)],
+            expect: [401, 404, 200, 200, 401, 401],
+        },
         Row {
             endpoint: "consumers/list",
             form: vec![("kind", "expert")],

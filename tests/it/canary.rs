@@ -587,12 +587,30 @@ async fn the_canary_never_leaves_the_vault(t: &TestDb) {
     .await;
     seen.keep(
         "ui delete",
-        form("/api/keys/delete", vec![("id", ui_id)])
-            .send()
-            .await
-            .unwrap(),
+        form(
+            "/api/keys/delete",
+            vec![("id", ui_id.clone()), ("page", "openai".into())],
+        )
+        .send()
+        .await
+        .unwrap(),
     )
     .await;
+    // The page a change comes back to tells what was done, from the stored key.
+    let (_, confirmed) = seen
+        .keep(
+            "deleted, confirmed",
+            browser
+                .get(format!("{base}/hub/openai?done=deleted&key={ui_id}"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+    assert!(
+        confirmed.contains("Deleted &#x27;UI key&#x27;") || confirmed.contains("Deleted 'UI key'"),
+        "{confirmed}"
+    );
     let (_, activity) = seen
         .keep(
             "activity after",

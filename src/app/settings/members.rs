@@ -91,15 +91,16 @@ fn members_table(
         ..
     } = view;
     view! {
-        <table class="w-full text-left text-sm">
-            <thead class="text-xs uppercase tracking-wide text-slate-500">
+        // On phones each member is a block; from md up, a table.
+        <table role="table" class="block w-full text-left text-sm md:table">
+            <thead class="hidden text-xs uppercase tracking-wide text-slate-500 md:table-header-group">
                 <tr>
                     <th scope="col" class="py-2">"Email"</th>
                     <th scope="col" class="py-2">"Role"</th>
                     {can_manage.then(|| view! { <th scope="col" class="py-2 text-right">"Actions"</th> })}
                 </tr>
             </thead>
-            <tbody class="divide-y divide-slate-100">
+            <tbody role="rowgroup" class="block divide-y divide-slate-100 md:table-row-group">
                 {members
                     .into_iter()
                     .map(|member| member_row(member, can_manage, viewer_is_owner, change, remove))
@@ -130,8 +131,8 @@ fn member_row(
         let remove_label = format!("Remove {}", member.email);
         let (change_user, remove_user) = (member.user_id.clone(), member.user_id.clone());
         view! {
-            <td class="py-2">
-                <div class="flex items-center justify-end gap-2">
+            <td role="cell" class="block py-1 md:table-cell md:py-2">
+                <div class="flex flex-wrap items-center gap-2 md:justify-end">
                     <ActionForm action=change attr:class="flex items-center gap-2">
                         <input type="hidden" name="user_id" value=change_user/>
                         <label class="sr-only" for=select_id.clone()>{select_label}</label>
@@ -165,11 +166,12 @@ fn member_row(
             </td>
         }
     });
-    let placeholder = (can_manage && !editable).then(|| view! { <td class="py-2"></td> });
+    let placeholder = (can_manage && !editable)
+        .then(|| view! { <td role="cell" class="hidden md:table-cell md:py-2"></td> });
     view! {
-        <tr>
-            <td class="py-2 text-slate-900">{label}</td>
-            <td class="py-2">
+        <tr role="row" class="block py-3 md:table-row md:py-0">
+            <td role="cell" class="block break-all py-0.5 text-slate-900 md:table-cell md:py-2">{label}</td>
+            <td role="cell" class="block py-0.5 md:table-cell md:py-2">
                 <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700">
                     {member.role.label()}
                 </span>

@@ -65,11 +65,17 @@ fn tokens_section(
     }
 }
 
+/// A cell: a line of its own on phones, a table cell from lg up.
+const CELL: &str = "block py-0.5 text-slate-700 lg:table-cell lg:py-2 lg:pr-4";
+/// The column's name before a cell's value, on phones only (the table head says it from lg up).
+const CELL_LABEL: &str = "text-xs font-medium uppercase tracking-wide text-slate-500 lg:hidden";
+
 fn tokens_table(tokens: Vec<TokenInfo>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
     view! {
-        <div class="mt-4 overflow-x-auto">
-            <table class="w-full text-left text-sm">
-                <thead class="text-xs uppercase tracking-wide text-slate-500">
+        <div class="mt-4">
+            // On phones each token is a block of labelled lines; from lg up, a table.
+            <table role="table" class="block w-full text-left text-sm lg:table">
+                <thead class="hidden text-xs uppercase tracking-wide text-slate-500 lg:table-header-group">
                     <tr>
                         <th scope="col" class="py-2 pr-4">"Name"</th>
                         <th scope="col" class="py-2 pr-4">"Token"</th>
@@ -80,7 +86,7 @@ fn tokens_table(tokens: Vec<TokenInfo>, revoke: ServerAction<RevokeToken>) -> im
                         <th scope="col" class="py-2 text-right">"Actions"</th>
                     </tr>
                 </thead>
-                <tbody class="divide-y divide-slate-100">
+                <tbody role="rowgroup" class="block divide-y divide-slate-100 lg:table-row-group">
                     {tokens.into_iter().map(|token| token_row(token, revoke)).collect_view()}
                 </tbody>
             </table>
@@ -107,18 +113,19 @@ fn token_row(token: TokenInfo, revoke: ServerAction<RevokeToken>) -> impl IntoVi
     let live = !token.revoked && !token.expired;
     let revoke_label = format!("Revoke token {}", token.name);
     view! {
-        <tr>
-            <td class="py-2 pr-4 font-medium text-slate-900">{token.name}</td>
-            <td class="py-2 pr-4 font-mono text-xs text-slate-700">{format!("{}…", token.prefix)}</td>
-            <td class="py-2 pr-4 text-slate-700">{token.scopes.join(", ")}</td>
-            <td class="py-2 pr-4 text-slate-700">{created}</td>
-            <td class="py-2 pr-4 text-slate-700">
+        <tr role="row" class="block py-3 lg:table-row lg:py-0">
+            <td role="cell" class="block break-all py-0.5 font-medium text-slate-900 lg:table-cell lg:py-2 lg:pr-4">{token.name}</td>
+            <td role="cell" class=CELL><span class=CELL_LABEL>"Token "</span><span class="font-mono text-xs">{format!("{}…", token.prefix)}</span></td>
+            <td role="cell" class=CELL><span class=CELL_LABEL>"Scopes "</span>{token.scopes.join(", ")}</td>
+            <td role="cell" class=CELL><span class=CELL_LABEL>"Created "</span><span class="break-words">{created}</span></td>
+            <td role="cell" class=CELL>
+                <span class=CELL_LABEL>"Last used "</span>
                 {token.last_used_at.map(utc_minute).unwrap_or_else(|| "Never".to_owned())}
             </td>
-            <td class="py-2 pr-4">
+            <td role="cell" class=CELL>
                 <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {badge}")>{status}</span>
             </td>
-            <td class="py-2 text-right">
+            <td role="cell" class="block py-1 lg:table-cell lg:py-2 lg:text-right">
                 {live.then(|| view! {
                     <ActionForm action=revoke>
                         <input type="hidden" name="id" value=token.id/>
