@@ -52,7 +52,7 @@ test("making a key primary moves focus away from the demoted key", async ({ page
   await addKey(page, project, "deepseek", secret(project, 5), spare, "fallback");
 
   const spareCard = page.getByRole("article", { name: spare });
-  await spareCard.getByLabel(`Role of ${spare} (${hint(5)})`).selectOption("primary");
+  await spareCard.getByLabel(`Role of ${spare} (${hint(5)})`, { exact: true }).selectOption("primary");
   await spareCard.getByRole("button", { name: `Set the role of ${spare} (${hint(5)})` }).click();
   const status = page.getByRole("status");
   await expect(status).toHaveText(`'${spare}' (${hint(5)}) is now the primary: it is used first.`);
@@ -122,7 +122,7 @@ test("with the keyboard alone an admin adds a key, makes it primary, disables an
     await open(page, "/hub/deepseek", project);
     await tabTo(page, page.getByRole("link", { name: "Add a key" }));
     await page.keyboard.press("Enter");
-    await expect(page.getByRole("heading", { name: "DeepSeek key" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "DeepSeek key", exact: true })).toBeVisible();
     if (project === "hydrated") {
       await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
     }
@@ -142,9 +142,9 @@ test("with the keyboard alone an admin adds a key, makes it primary, disables an
 
   const card = () => page.getByRole("article", { name: second });
   // The role menu: type-ahead picks "Primary", Tab goes on to its button.
-  await tabTo(page, card().getByLabel(`Role of ${second} (${hint(9)})`));
+  await tabTo(page, card().getByLabel(`Role of ${second} (${hint(9)})`, { exact: true }));
   await page.keyboard.type("Primary");
-  await expect(card().getByLabel(`Role of ${second} (${hint(9)})`)).toHaveValue("primary");
+  await expect(card().getByLabel(`Role of ${second} (${hint(9)})`, { exact: true })).toHaveValue("primary");
   await tabTo(page, card().getByRole("button", { name: `Set the role of ${second} (${hint(9)})` }));
   await page.keyboard.press("Enter");
   await expect(page.getByRole("status")).toContainText(`'${second}' (${hint(9)}) is now the primary`);

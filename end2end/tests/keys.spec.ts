@@ -46,7 +46,7 @@ test("an admin adds, switches, ranks, rotates and deletes OpenAI keys", async ({
   const backupCard = page.getByRole("article", { name: backup });
   await expect(backupCard).toContainText("Fallback 1");
 
-  await backupCard.getByLabel(`Role of ${backup} (sk-proj...2222)`).selectOption("primary");
+  await backupCard.getByLabel(`Role of ${backup} (sk-proj...2222)`, { exact: true }).selectOption("primary");
   await backupCard.getByRole("button", { name: `Set the role of ${backup} (sk-proj...2222)` }).click();
   await expect(page.getByRole("article", { name: backup })).toContainText("Primary");
   await expect(page.getByRole("article", { name: main })).toContainText("Fallback 1");

@@ -85,8 +85,8 @@ fn invite_row(invite: InviteInfo, revoke: ServerAction<RevokeInvite>) -> impl In
     let revoke_label = format!("Revoke the invite for {}", invite.email);
     view! {
         <li class="flex flex-wrap items-center justify-between gap-2 py-2 text-sm">
-            <span>
-                <span class="font-medium text-slate-900">{invite.email}</span>
+            <span class="min-w-0">
+                <span class="break-all font-medium text-slate-900">{invite.email}</span>
                 <span class="text-slate-600">
                     {format!(" · {} · invited by {} · expires {}", invite.role.label(), invite.created_by, utc_date(invite.expires_at))}
                 </span>
