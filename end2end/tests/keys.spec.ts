@@ -124,11 +124,27 @@ test("a member sees org keys read-only and adds a personal key", async ({ page, 
   const mine = memberPage.getByRole("article", { name: `Mine ${project}` });
   await expect(mine).toContainText("Personal");
   await expect(mine.getByRole("switch", { name: `Use Mine ${project} (sk-ant-...0002)` })).toBeVisible();
+  // Their own key comes first, and the page says it serves them first.
+  await expect(memberPage.getByRole("article").first()).toHaveAccessibleName(`Mine ${project}`);
+  await expect(memberPage.getByText(`Your personal key 'Mine ${project}' (sk-ant-...0002) is used first`)).toBeVisible();
   await memberPage.screenshot({ path: testInfo.outputPath("member-provider-page.png"), fullPage: true });
+  // No section they would only be turned away from.
+  const nav = memberPage.getByRole("navigation", { name: "Sections" });
+  await expect(nav.getByRole("link", { name: /^Provider Hub/ })).toBeVisible();
+  await expect(nav.getByRole("link", { name: /^Activity/ })).toHaveCount(0);
+  // Their profile lists it, with its switch.
+  await open(memberPage, "/profile", project);
+  const listed = memberPage.getByRole("list", { name: "Your personal keys" });
+  await expect(listed).toContainText(`Mine ${project}`);
+  await expect(listed.getByRole("switch", { name: `Use Mine ${project} (sk-ant-...0002)` })).toHaveAttribute("aria-checked", "true");
   await member.close();
 
-  // The owner never sees the member's personal key.
+  // The owner never sees the member's personal key, only that one exists.
   await open(page, "/hub/anthropic", project);
   await expect(page.getByRole("article", { name: orgKey })).toBeVisible();
   await expect(page.getByRole("article", { name: `Mine ${project}` })).toHaveCount(0);
+  // (The other project's member holds one too.)
+  await expect(page.getByText(/^(A member holds a personal Anthropic key|Members hold \d+ personal Anthropic keys)\. Only/)).toBeVisible();
+  await expect(page.locator("body")).not.toContainText("sk-ant-...0002");
+  await expect(page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: /^Activity/ })).toBeVisible();
 });

@@ -41,6 +41,18 @@ test("an admin adds a member, who signs in and sees no admin actions", async ({ 
   await expect(memberPage.getByRole("button", { name: /Change role|Remove/ })).toHaveCount(0);
   await memberPage.screenshot({ path: testInfo.outputPath("members-member.png"), fullPage: true });
   await member.close();
+
+  // Removing someone asks first.
+  await page.goto("/settings");
+  if (testInfo.project.name === "hydrated") {
+    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+  }
+  const remove = page.getByRole("button", { name: `Remove ${email}`, exact: true });
+  await expect(remove).toBeHidden();
+  await page.locator(`summary[aria-label="Remove ${email}…"]`).click();
+  await expect(page.getByText(`${email} loses access to this organization at once.`, { exact: true })).toBeVisible();
+  await remove.click();
+  await expect(page.getByRole("cell", { name: email, exact: true })).toHaveCount(0);
 });
 
 test("the last owner cannot be demoted", async ({ page }, testInfo) => {

@@ -28,6 +28,15 @@ test("an admin creates an API token, sees it once, and revokes it", async ({ pag
   await expect(shown).toBeVisible();
   const token = await shown.inputValue();
   expect(token).toMatch(/^kh_[A-Za-z0-9_-]{43}$/);
+  if (testInfo.project.name === "hydrated") {
+    // With JavaScript a Copy button puts it on the clipboard.
+    await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+    await section.getByRole("button", { name: "Copy" }).click();
+    await expect(section.getByRole("button", { name: "Copied" })).toBeVisible();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(token);
+  } else {
+    await expect(section.getByRole("button", { name: "Copy" })).toHaveCount(0);
+  }
   await expect(section.getByRole("cell", { name, exact: true })).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath("api-tokens.png"), fullPage: true });
 

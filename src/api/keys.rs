@@ -120,6 +120,8 @@ pub struct ProviderView {
     pub keys: Vec<KeyItem>,
     pub can_manage: bool,
     pub personal_allowed: bool,
+    /// For admins: how many personal keys of this provider the org's members hold (never which).
+    pub members_personal_keys: usize,
 }
 
 pub type AddKeyAction = leptos::prelude::ServerAction<AddKey>;
@@ -232,13 +234,19 @@ pub async fn provider_keys(provider: String) -> Result<ProviderView, super::erro
             .unwrap_or_else(|| "a former member".to_owned()),
         None => "an API token".to_owned(),
     };
-    let keys: Vec<_> = state
+    let mut keys: Vec<_> = state
         .keys()
         .list(actor, &KeyFilter::default())
         .await?
         .into_iter()
         .filter(|key| crate::keys::input::serves(&key.key_family, provider))
         .collect();
+    // The viewer's own keys first: they are used before the organization's.
+    keys.sort_by_key(|key| key.scope != crate::domain::keys::Scope::Personal);
+    let members_personal_keys = state
+        .keys()
+        .members_personal_keys(actor, provider.id)
+        .await?;
     let mut usages = state.consumers().users_of(viewer.org_id(), &keys).await?;
     let gateway_usage = state.keys().usage(actor).await?;
     Ok(ProviderView {
@@ -254,6 +262,7 @@ pub async fn provider_keys(provider: String) -> Result<ProviderView, super::erro
             .collect(),
         can_manage: viewer.role().is_admin(),
         personal_allowed: viewer.membership.org.allow_personal_keys,
+        members_personal_keys,
     })
 }
 
@@ -442,4 +451,30 @@ pub async fn key_outcome(
     };
     let key = state.keys().recent(viewer.key_actor(), &key).await?;
     Ok(Some(sentence(done, &key)))
+}
+
+/// The viewer's own personal keys, for their profile, and whether the org allows them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PersonalKeysView {
+    pub keys: Vec<MaskedKey>,
+    pub allowed: bool,
+}
+
+#[leptos::server(prefix = "/api", endpoint = "keys/personal")]
+pub async fn personal_keys() -> Result<PersonalKeysView, super::error::ApiError> {
+    use crate::keys::KeyFilter;
+    let (state, viewer) = crate::api::door::signed_in().await?;
+    let slug = &viewer.membership.org.slug;
+    let keys = state
+        .keys()
+        .list(viewer.key_actor(), &KeyFilter::default())
+        .await?
+        .iter()
+        .filter(|key| key.scope == crate::domain::keys::Scope::Personal)
+        .map(|key| MaskedKey::new(key, slug))
+        .collect();
+    Ok(PersonalKeysView {
+        keys,
+        allowed: viewer.membership.org.allow_personal_keys,
+    })
 }

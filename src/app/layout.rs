@@ -1,21 +1,38 @@
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
-use crate::api::auth::{viewer, Logout, LogoutAction};
+use crate::api::auth::{viewer, Logout, LogoutAction, ViewerInfo};
+use crate::api::error::ApiError;
 use crate::api::orgs::{SwitchOrg, SwitchOrgAction};
 
-const NAV: &[(&str, &str, &str)] = &[
-    ("/hub", "Provider Hub", "Keys for every AI provider"),
-    ("/experts", "Experts", "Which key each expert uses"),
-    ("/assistants", "Assistants", "Keys for assistants"),
-    ("/activity", "Activity", "Who changed what"),
-    ("/settings", "Settings", "Policy, members, API tokens"),
+/// The sections: path, name, what it is for, and whether only owners and admins may open it.
+const NAV: &[(&str, &str, &str, bool)] = &[
+    ("/hub", "Provider Hub", "Keys for every AI provider", false),
+    ("/experts", "Experts", "Which key each expert uses", false),
+    ("/assistants", "Assistants", "Keys for assistants", false),
+    ("/activity", "Activity", "Who changed what", true),
+    (
+        "/settings",
+        "Settings",
+        "Policy, members, API tokens",
+        false,
+    ),
 ];
 
-/// The frame of every signed-in page: a sidebar with the sections, a header with the viewer and
-/// their org, and the page below.
+/// The frame of every signed-in page: a sidebar with the sections (members are not offered those
+/// only admins may open), a header with the viewer and their org, and the page below.
 #[component]
 pub fn Layout() -> impl IntoView {
+    let switch: SwitchOrgAction = ServerAction::<SwitchOrg>::new();
+    // Refetched after a switch: with JavaScript the redirect stays on the page.
+    let viewer = Resource::new(move || switch.version().get(), |_| viewer());
+    let is_admin = move || {
+        viewer
+            .get()
+            .and_then(Result::ok)
+            .flatten()
+            .is_some_and(|viewer| viewer.role.is_admin())
+    };
     view! {
         <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:shadow">
             "Skip to content"
@@ -30,9 +47,11 @@ pub fn Layout() -> impl IntoView {
                 </div>
                 <nav aria-label="Sections" class="px-3 pb-4">
                     <ul class="flex flex-wrap gap-1 md:flex-col md:flex-nowrap">
-                        {NAV
+                        <Transition fallback=|| ()>
+                        {move || NAV
                             .iter()
-                            .map(|(href, label, description)| {
+                            .filter(|(.., admins_only)| !admins_only || is_admin())
+                            .map(|(href, label, description, _)| {
                                 view! {
                                     <li>
                                         <A
@@ -48,6 +67,7 @@ pub fn Layout() -> impl IntoView {
                                 }
                             })
                             .collect_view()}
+                        </Transition>
                     </ul>
                 </nav>
             </aside>
@@ -56,7 +76,7 @@ pub fn Layout() -> impl IntoView {
                     <p class="text-sm text-slate-500">
                         "Provider keys, encrypted at rest and shown only as hints"
                     </p>
-                    <ViewerMenu/>
+                    <ViewerMenu viewer switch/>
                 </header>
                 <main id="main" class="mx-auto w-full min-w-0 max-w-6xl flex-1 px-4 py-6 sm:px-6 sm:py-8">
                     <Outlet/>
@@ -68,11 +88,11 @@ pub fn Layout() -> impl IntoView {
 
 /// Who is signed in, in which org, and the way out.
 #[component]
-fn ViewerMenu() -> impl IntoView {
+fn ViewerMenu(
+    viewer: Resource<Result<Option<ViewerInfo>, ApiError>>,
+    switch: SwitchOrgAction,
+) -> impl IntoView {
     let logout: LogoutAction = ServerAction::<Logout>::new();
-    let switch: SwitchOrgAction = ServerAction::<SwitchOrg>::new();
-    // Refetched after a switch: with JavaScript the redirect stays on the page.
-    let viewer = Resource::new(move || switch.version().get(), |_| viewer());
     view! {
         <Transition fallback=|| ()>
             {move || {

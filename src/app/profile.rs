@@ -1,10 +1,14 @@
-//! `/profile`: change your password; your provider keys live in the hub.
+//! `/profile`: change your password, and your personal provider keys.
 
 use leptos::prelude::*;
 
 use super::layout::PageHeader;
+use crate::api::keys::{personal_keys, MaskedKey, SetKeyEnabled};
 use crate::api::profile::{ChangePassword, ChangePasswordAction};
+use crate::components::enable_switch::EnableSwitch;
 use crate::components::form::{action_errors, Field, FormError, SubmitButton, FORM};
+use crate::components::key_status::StatusBadge;
+use crate::domain::catalog::provider;
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
@@ -38,15 +42,72 @@ pub fn ProfilePage() -> impl IntoView {
                     </div>
                 </ActionForm>
             </section>
-            <section aria-labelledby="keys-heading" class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
-                <h2 id="keys-heading" class="text-base font-semibold text-slate-900">"Provider Keys"</h2>
-                <p class="mt-1 text-sm text-slate-600">
-                    "Keys for AI providers, yours and your organization's, are managed in the Provider Hub."
-                </p>
-                <a href="/hub" class="mt-4 inline-block text-sm font-medium text-indigo-700 hover:underline">
-                    "Open the Provider Hub"
-                </a>
-            </section>
+            <PersonalKeysSection/>
         </div>
+    }
+}
+
+/// "Provider Keys": the viewer's personal keys, each with its switch and the way to its actions in
+/// the hub; the organization's keys are the hub's.
+#[component]
+fn PersonalKeysSection() -> impl IntoView {
+    let toggle = ServerAction::<SetKeyEnabled>::new();
+    let mine = Resource::new(move || toggle.version().get(), |_| personal_keys());
+    view! {
+        <section aria-labelledby="keys-heading" class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+            <h2 id="keys-heading" class="text-base font-semibold text-slate-900">"Provider Keys"</h2>
+            <p class="mt-1 text-sm text-slate-600">
+                "Your personal keys: only you see them, and your experts and assistants use them before the organization's. The organization's keys are in the Provider Hub."
+            </p>
+            <Transition fallback=|| view! { <p class="mt-4 text-sm text-slate-500">"Loading your keys…"</p> }>
+                {move || mine.get().map(|result| match result {
+                    Ok(mine) if mine.keys.is_empty() => view! {
+                        <p class="mt-4 text-sm text-slate-700">
+                            {if mine.allowed {
+                                "You have no personal keys. Add one from a provider's page in the Provider Hub."
+                            } else {
+                                "You have no personal keys, and your organization does not allow them."
+                            }}
+                        </p>
+                    }.into_any(),
+                    Ok(mine) => view! {
+                        <ul role="list" aria-label="Your personal keys" class="mt-4 divide-y divide-slate-100">
+                            {mine.keys.into_iter().map(|key| personal_key_row(key, toggle)).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(error) => view! { <p role="alert" class="mt-4 text-sm text-red-700">{error.to_string()}</p> }.into_any(),
+                })}
+            </Transition>
+            <a href="/hub" class="mt-4 inline-block text-sm font-medium text-indigo-700 hover:underline">
+                "Open the Provider Hub"
+            </a>
+        </section>
+    }
+}
+
+fn personal_key_row(key: MaskedKey, toggle: ServerAction<SetKeyEnabled>) -> impl IntoView {
+    let provider_name = provider(&key.provider).map_or(key.provider.clone(), |p| p.name.to_owned());
+    let name = key
+        .nickname
+        .clone()
+        .unwrap_or_else(|| "Unnamed key".to_owned());
+    let label = format!("{name} ({})", key.hint);
+    view! {
+        <li class="flex flex-wrap items-center justify-between gap-2 py-3">
+            <div class="min-w-0">
+                <p class="break-words text-sm font-medium text-slate-900">{name}</p>
+                <p class="mt-0.5 flex flex-wrap items-center gap-2 text-xs text-slate-600">
+                    <span>{provider_name}</span>
+                    <code class="rounded bg-slate-100 px-1 font-mono text-slate-800">{key.hint.clone()}</code>
+                    <StatusBadge status=key.status enabled=key.enabled/>
+                </p>
+            </div>
+            <div class="flex items-center gap-3">
+                <EnableSwitch action=toggle id=key.id.clone() enabled=key.enabled name=format!("Use {label}")/>
+                <a href=format!("/hub/{}", key.provider) class="text-sm font-medium text-indigo-700 hover:underline">
+                    "Manage"<span class="sr-only">{format!(" {label}")}</span>
+                </a>
+            </div>
+        </li>
     }
 }

@@ -194,7 +194,47 @@ fn row_key(item: &KeyItem) -> String {
     )
 }
 
+/// Whose keys serve whom: the viewer's personal primary comes first for them, and admins learn
+/// that members hold personal keys (how many, never which).
+fn whose_keys(provider: &'static Provider, view: &ProviderView) -> impl IntoView {
+    let own_primary = view
+        .keys
+        .iter()
+        .map(|item| &item.key)
+        .find(|key| {
+            key.scope == Scope::Personal && key.role == Role::Primary && key.provider == provider.id
+        })
+        .filter(|_| view.personal_allowed)
+        .map(|key| {
+            let name = key
+                .nickname
+                .as_ref()
+                .map_or_else(|| key.hint.clone(), |n| format!("'{n}' ({})", key.hint));
+            format!(
+                "Your personal key {name} is used first for your experts and assistants; the \
+                 organization's keys come after it."
+            )
+        });
+    let members = match view.members_personal_keys {
+        0 => None,
+        1 => Some(format!(
+            "A member holds a personal {} key. Only its owner sees and uses it.",
+            provider.name
+        )),
+        n => Some(format!(
+            "Members hold {n} personal {} keys. Only their owners see and use them.",
+            provider.name
+        )),
+    };
+    [own_primary, members]
+        .into_iter()
+        .flatten()
+        .map(|line| view! { <p class="mb-4 rounded-md border border-violet-200 bg-violet-50 px-3 py-2 text-sm text-violet-900">{line}</p> })
+        .collect_view()
+}
+
 fn key_list(provider: &'static Provider, view: ProviderView, actions: KeyActions) -> impl IntoView {
+    let notes = whose_keys(provider, &view);
     if view.keys.is_empty() {
         let who = if view.can_manage {
             "Add the organization's key to let experts and assistants use it."
@@ -204,6 +244,7 @@ fn key_list(provider: &'static Provider, view: ProviderView, actions: KeyActions
             "Ask an admin of your organization to add one."
         };
         return view! {
+            {notes}
             <div class="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-center">
                 <p class="text-sm font-medium text-slate-900">{format!("No {} keys yet", provider.name)}</p>
                 <p class="mt-1 text-sm text-slate-600">{who}</p>
@@ -212,6 +253,7 @@ fn key_list(provider: &'static Provider, view: ProviderView, actions: KeyActions
         .into_any();
     }
     view! {
+        {notes}
         <ul role="list" aria-label="Keys" class="space-y-4">
             {leptos::tachys::view::keyed::keyed(
                 view.keys.clone(),

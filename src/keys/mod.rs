@@ -364,6 +364,24 @@ impl KeyService {
         }
     }
 
+    /// How many personal keys of `provider` the org's other members hold, for owners and admins
+    /// (0 for anyone else): a count, never which keys.
+    pub async fn members_personal_keys(
+        &self,
+        actor: KeyActor<'_>,
+        provider: &str,
+    ) -> Result<usize, KeyError> {
+        let (KeyActor::Member { user, membership }, true) = (actor, actor.may_write_org_keys())
+        else {
+            return Ok(0);
+        };
+        let count = self
+            .db
+            .others_personal_key_count(&membership.org.id, provider, &user.id)
+            .await?;
+        Ok(usize::try_from(count).unwrap_or_default())
+    }
+
     /// One key the actor may see, deleted or not: what a change just did to it is told from it.
     pub async fn recent(&self, actor: KeyActor<'_>, key_id: &str) -> Result<KeyRecord, KeyError> {
         match self.db.key(&actor.org().id, key_id).await? {

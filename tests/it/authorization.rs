@@ -391,6 +391,11 @@ async fn every_server_function_checks_who_is_asking(t: &TestDb) {
             expect: [401, 200, 200, 200, 401, 401],
         },
         Row {
+            endpoint: "keys/personal",
+            form: vec![],
+            expect: [401, 200, 200, 200, 401, 401],
+        },
+        Row {
             endpoint: "keys/add",
             form: vec![
                 ("provider", "mistral"),

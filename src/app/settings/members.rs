@@ -152,16 +152,16 @@ fn member_row(
                             "Change role"
                         </button>
                     </ActionForm>
-                    <ActionForm action=remove>
-                        <input type="hidden" name="user_id" value=remove_user/>
-                        <button
-                            type="submit"
-                            class=DANGER_BUTTON
-                            aria-label=remove_label
-                        >
-                            "Remove"
-                        </button>
-                    </ActionForm>
+                    <details class="relative">
+                        <summary class="cursor-pointer list-none rounded-md border border-red-200 px-2.5 py-1 text-xs font-medium text-red-700 hover:bg-red-50 focus:outline-none focus:ring-2 focus:ring-red-500" aria-label=format!("Remove {}…", member.email)>
+                            "Remove…"
+                        </summary>
+                        <ActionForm action=remove attr:class="mt-2 space-y-2 rounded-md border border-red-200 bg-white p-3 text-left md:absolute md:right-0 md:z-10 md:w-64 md:shadow">
+                            <input type="hidden" name="user_id" value=remove_user/>
+                            <p class="text-xs text-slate-700">{format!("{} loses access to this organization at once.", member.email)}</p>
+                            <button type="submit" class=DANGER_BUTTON aria-label=remove_label>"Remove member"</button>
+                        </ActionForm>
+                    </details>
                 </div>
             </td>
         }
