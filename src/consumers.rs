@@ -673,9 +673,13 @@ impl ConsumerService {
                 status: key.status,
                 enabled: key.enabled,
                 yours: key.scope == Scope::Personal,
+                role: key.role,
+                fallback_rank: key.fallback_rank,
             })
             .collect();
-        picker.sort_by(|a, b| (&a.nickname, &a.hint).cmp(&(&b.nickname, &b.hint)));
+        picker.sort_by(|a, b| {
+            (a.rank(), &a.nickname, &a.hint).cmp(&(b.rank(), &b.nickname, &b.hint))
+        });
         picker
     }
 

@@ -58,7 +58,7 @@ test("experts and assistants choose keys, and the resolution follows the hub", a
     // The picker follows the provider at once; keys of other providers never appear.
     await expect(voice.getByLabel("Key").locator("option")).toHaveText([
       "Use main key",
-      `${voiceMain} · sk_...5555 · Valid`,
+      `${voiceMain} · sk_...5555 · Valid · primary`,
       `${studio} · sk_...6666 · Valid`,
     ]);
     await voice.getByLabel("Key").selectOption({ label: `${studio} · sk_...6666 · Valid` });
@@ -109,7 +109,7 @@ test("experts and assistants choose keys, and the resolution follows the hub", a
   await open(page, "/assistants/new", project);
   await page.getByLabel("Name").fill(assistantName);
   await page.getByLabel("Builds on expert").selectOption({ label: expertName });
-  await slot(page, "Model").getByLabel("Key").selectOption({ label: `${chat} · sk-proj...4444 · Valid` });
+  await slot(page, "Model").getByLabel("Key").selectOption({ label: `${chat} · sk-proj...4444 · Valid · primary` });
   await page.getByRole("button", { name: "Create assistant" }).click();
   await expect(page).toHaveURL(/\/assistants\/[^/]+\?saved=1/);
   await expect(panel(page)).toContainText(`'${chat}' (sk-proj...4444)`);
@@ -146,11 +146,14 @@ test("an expert without a usable key says what to do", async ({ page }, testInfo
   await slot(page, "Model").getByLabel("Model id").fill("meta-llama/Llama-3.3-70B-Instruct-Turbo");
   if (project === "hydrated") {
     await expect(slot(page, "Model")).toContainText("No usable Together AI key to choose");
+    // The model's example follows the provider.
+    await expect(slot(page, "Model").getByLabel("Model id")).toHaveAttribute("placeholder", "meta-llama/Llama-3.3-70B-Instruct-Turbo");
   }
   await page.getByRole("button", { name: "Create expert" }).click();
   await expect(page).toHaveURL(/\/experts\/[^/]+\?saved=1/);
   await expect(panel(page)).toContainText("No key");
   await expect(panel(page)).toContainText("Add one at /hub/together");
+  await expect(panel(page).getByRole("link", { name: "/hub/together" })).toHaveAttribute("href", "/hub/together");
   await expect(slot(page, "Model").getByRole("link", { name: "Add or fix Together AI keys in the Provider Hub" })).toBeVisible();
   // Bad input stays on the form with the reason next to the field.
   await slot(page, "Model").getByLabel("Model id").fill("");

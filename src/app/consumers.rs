@@ -343,7 +343,7 @@ fn slot_fieldset(
                             {if slot == Slot::Chat && kind == ConsumerKind::Expert { "Model id" } else { "Model id (optional)" }}
                         </label>
                         <input id=format!("field-{model_field}") name=model_field type="text" maxlength="200" value=model
-                            placeholder=if slot == Slot::Chat { "gpt-4o" } else { "stable-image-core" }
+                            placeholder=move || Target::parse(&provider.get()).map(|t| t.provider.example_model())
                             aria-describedby=format!("field-{model_field}-error") class=INPUT/>
                         <p id=format!("field-{model_field}-error") role="alert" class=ERROR>{move || error(model_field).get()}</p>
                     </div>
@@ -383,20 +383,42 @@ fn resolution_panel(explained: Vec<Explained>) -> impl IntoView {
                     view! {
                         <li class="border-t border-slate-100 pt-3 first:border-0 first:pt-0">
                             <p class="text-xs font-semibold uppercase tracking-wide text-slate-500">{format!("{} · {}", item.slot.label(), item.provider_name)}</p>
-                            <p class=if served { "mt-1 text-sm font-medium text-slate-900" } else { "mt-1 text-sm font-medium text-red-700" }>
-                                {item.outcome.clone()}
+                            <p class=if served { "mt-1 flex flex-wrap items-center gap-x-2 gap-y-1 text-sm font-medium text-slate-900" } else { "mt-1 text-sm font-medium text-red-700" }>
+                                <span class="min-w-0 break-words">{item.outcome.clone()}</span>
                                 {item.source.clone().map(|source| view! {
-                                    <span class="ml-2 rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700 ring-1 ring-indigo-200">{source}</span>
+                                    <span class="whitespace-nowrap rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700 ring-1 ring-indigo-200">{source}</span>
                                 })}
                             </p>
                             {item.warning.clone().map(|warning| view! {
                                 <p class="mt-1 rounded-md bg-amber-50 px-2 py-1 text-sm text-amber-900">{format!("Warning: {warning}")}</p>
                             })}
-                            <p class="mt-1 text-sm text-slate-600">{item.explanation}</p>
+                            <p class="mt-1 text-sm text-slate-600">{with_links(&item.explanation)}</p>
                         </li>
                     }
                 }).collect_view()}
             </ul>
         </section>
     }
+}
+
+/// An explanation with the hub pages it names ("Add one at /hub/anthropic.") as links.
+fn with_links(text: &str) -> impl IntoView {
+    text.split(' ')
+        .enumerate()
+        .map(|(i, word)| {
+            let space = if i == 0 { "" } else { " " };
+            let address = word.trim_end_matches(['.', ',', ';', ':']);
+            if address.starts_with("/hub/") && address.len() > "/hub/".len() {
+                let after = &word[address.len()..];
+                view! {
+                    {space}
+                    <a href=address.to_owned() class="font-medium text-indigo-700 hover:underline">{address.to_owned()}</a>
+                    {after.to_owned()}
+                }
+                .into_any()
+            } else {
+                format!("{space}{word}").into_any()
+            }
+        })
+        .collect_view()
 }

@@ -149,6 +149,31 @@ pub struct Provider {
 }
 
 impl Provider {
+    /// A model id of this provider, as the example in a model field.
+    pub fn example_model(&self) -> &'static str {
+        match self.id {
+            "openai" => "gpt-4o-mini",
+            "anthropic" => "claude-sonnet-4-5",
+            "google" => "gemini-2.5-flash",
+            "mistral" => "mistral-large-latest",
+            "deepseek" => "deepseek-chat",
+            "cohere" => "command-r-plus",
+            "groq" => "llama-3.3-70b-versatile",
+            "azure-openai" => "your deployment name",
+            "ollama" => "llama3.2",
+            "fireworks" => "accounts/fireworks/models/llama-v3p1-70b-instruct",
+            "openrouter" => "openai/gpt-4o",
+            "xai" => "grok-4",
+            "together" => "meta-llama/Llama-3.3-70B-Instruct-Turbo",
+            "perplexity" => "sonar",
+            "aws-bedrock" => "anthropic.claude-3-5-sonnet-20241022-v2:0",
+            "google-vertex" => "gemini-2.5-pro",
+            "stability" => "stable-image-core",
+            "openai-dalle" => "gpt-image-1",
+            _ => "the model id your endpoint serves",
+        }
+    }
+
     /// Other names people look for this provider by: its models and products ("claude").
     pub fn aliases(&self) -> &'static [&'static str] {
         match self.id {

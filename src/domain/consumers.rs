@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::catalog::{provider, Modality, Provider, PROVIDERS};
-use super::keys::KeyStatus;
+use super::keys::{KeyStatus, Role};
 use crate::text_enum;
 
 text_enum!(
@@ -153,13 +153,34 @@ pub struct PickerKey {
     pub enabled: bool,
     /// The viewer's own personal key (other people's personal keys never reach the picker).
     pub yours: bool,
+    pub role: Role,
+    pub fallback_rank: Option<i64>,
 }
 
 impl PickerKey {
-    /// "nickname · hint · status", as the picker lists it.
+    /// "nickname · hint · status", and its role when it has one ("· primary", "· fallback 2"), as
+    /// the picker lists it.
     pub fn label(&self) -> String {
         let name = self.nickname.as_deref().unwrap_or("Unnamed key");
-        format!("{name} · {} · {}", self.hint, status_word(self.status))
+        let role = match (self.role, self.fallback_rank) {
+            (Role::Primary, _) => " · primary".to_owned(),
+            (Role::Fallback, Some(rank)) => format!(" · fallback {rank}"),
+            _ => String::new(),
+        };
+        format!(
+            "{name} · {} · {}{role}",
+            self.hint,
+            status_word(self.status)
+        )
+    }
+
+    /// Where the picker lists it: the primary, the fallbacks in order, then the rest.
+    pub fn rank(&self) -> (u8, i64) {
+        match self.role {
+            Role::Primary => (0, 0),
+            Role::Fallback => (1, self.fallback_rank.unwrap_or(i64::MAX)),
+            Role::None => (2, 0),
+        }
     }
 }
 
@@ -249,6 +270,8 @@ mod tests {
             status,
             enabled,
             yours,
+            role: Role::None,
+            fallback_rank: None,
         }
     }
 
