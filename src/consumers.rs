@@ -497,8 +497,68 @@ impl ConsumerService {
         actor: KeyActor<'_>,
         consumer: &Consumer,
     ) -> Result<Vec<SlotResolution>, KeyError> {
+        self.explain_slots(
+            actor,
+            consumer.record.owner_user_id.as_deref(),
+            &consumer.slots,
+        )
+        .await
+    }
+
+    /// What slots would resolve to with choices not saved yet (`id` names the consumer being
+    /// edited, `None` a new one of the actor's): the editor's panel as its form is filled in. A
+    /// chosen key the picker would not offer counts as not chosen, so nothing is learnt here that
+    /// the picker does not show.
+    pub async fn preview(
+        &self,
+        actor: KeyActor<'_>,
+        kind: ConsumerKind,
+        id: Option<&str>,
+        drafts: Vec<(Slot, SlotDraft)>,
+    ) -> Result<Vec<SlotResolution>, KeyError> {
+        let existing = match id {
+            Some(id) => Some(self.get(actor, kind, id).await?),
+            None => None,
+        };
+        let owner = match &existing {
+            Some(consumer) => consumer.record.owner_user_id.clone(),
+            None => actor.user_id().map(str::to_owned),
+        };
+        let mut slots = Vec::new();
+        for (slot, draft) in drafts {
+            let Some(target) =
+                Target::parse(&draft.provider).filter(|_| kind.slots().contains(&slot))
+            else {
+                continue;
+            };
+            let key_id = match draft.key_id {
+                Some(key_id) => self
+                    .check_choice(actor, owner.as_deref(), &target, &key_id, "key")
+                    .await
+                    .is_ok()
+                    .then_some(key_id),
+                None => None,
+            };
+            slots.push(SlotRecord {
+                consumer_id: id.unwrap_or("new").to_owned(),
+                slot,
+                provider: target.id().to_owned(),
+                model: draft.model,
+                voice: draft.voice,
+                key_id,
+            });
+        }
+        self.explain_slots(actor, owner.as_deref(), &slots).await
+    }
+
+    async fn explain_slots(
+        &self,
+        actor: KeyActor<'_>,
+        owner: Option<&str>,
+        slots: &[SlotRecord],
+    ) -> Result<Vec<SlotResolution>, KeyError> {
         let mut explained = Vec::new();
-        for slot in &consumer.slots {
+        for slot in slots {
             let Some(target) = Target::parse(&slot.provider) else {
                 continue;
             };
@@ -508,7 +568,7 @@ impl ConsumerService {
                     actor.org(),
                     &Request {
                         target: &target,
-                        owner: consumer.record.owner_user_id.as_deref(),
+                        owner,
                         chosen: slot.key_id.as_deref(),
                         reader: Reader::of(actor),
                     },

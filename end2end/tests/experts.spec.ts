@@ -62,6 +62,10 @@ test("experts and assistants choose keys, and the resolution follows the hub", a
       `${studio} · sk_...6666 · Valid`,
     ]);
     await voice.getByLabel("Key").selectOption({ label: `${studio} · sk_...6666 · Valid` });
+    // The panel answers before anything is saved.
+    await expect(panel(page)).toContainText("As chosen above, not saved yet");
+    await expect(panel(page)).toContainText(`'${studio}' (sk_...6666)`);
+    await expect(panel(page)).toContainText(`'${chat}' (sk-proj...4444)`);
     await page.getByRole("button", { name: "Create expert" }).click();
   } else {
     // Without JavaScript the picker shows the saved provider's keys: save, then choose.

@@ -141,6 +141,23 @@ mod doors {
         }
     }
 
+    /// A slot as its form fields give it; `None` when left on "Not used".
+    pub fn slot_draft(
+        provider: Option<String>,
+        model: Option<String>,
+        voice: Option<String>,
+        key: Option<String>,
+    ) -> Option<crate::consumers::SlotDraft> {
+        provider
+            .filter(|p| !p.is_empty())
+            .map(|provider| crate::consumers::SlotDraft {
+                provider,
+                model,
+                voice,
+                key_id: key.filter(|k| !k.is_empty()),
+            })
+    }
+
     pub fn explained(slot: SlotResolution, viewer_id: &str) -> Explained {
         let resolution = &slot.resolution;
         let source = resolution.source().map(|source| match source {
@@ -249,6 +266,43 @@ pub async fn consumer_editor(kind: String, id: String) -> Result<EditorView, Api
     })
 }
 
+/// What the editor's slots would resolve to with the providers and keys chosen in its form, before
+/// they are saved (`id` = `new` for a new one).
+#[allow(clippy::too_many_arguments)]
+#[leptos::server(prefix = "/api", endpoint = "consumers/preview")]
+pub async fn consumer_preview(
+    kind: String,
+    id: String,
+    chat_provider: Option<String>,
+    chat_key: Option<String>,
+    stt_provider: Option<String>,
+    stt_key: Option<String>,
+    tts_provider: Option<String>,
+    tts_key: Option<String>,
+    image_provider: Option<String>,
+    image_key: Option<String>,
+) -> Result<Vec<Explained>, ApiError> {
+    let (state, viewer) = crate::api::door::signed_in().await?;
+    let kind = doors::kind(&kind)?;
+    let drafts = [
+        (Slot::Chat, chat_provider, chat_key),
+        (Slot::Stt, stt_provider, stt_key),
+        (Slot::Tts, tts_provider, tts_key),
+        (Slot::Image, image_provider, image_key),
+    ]
+    .into_iter()
+    .filter_map(|(slot, provider, key)| Some((slot, doors::slot_draft(provider, None, None, key)?)))
+    .collect();
+    let id = (id != "new").then_some(id);
+    Ok(state
+        .consumers()
+        .preview(viewer.key_actor(), kind, id.as_deref(), drafts)
+        .await?
+        .into_iter()
+        .map(|slot| doors::explained(slot, &viewer.user.id))
+        .collect())
+}
+
 /// Creates or changes an expert or assistant from its form and shows it. Slots left on "Not used"
 /// are turned off.
 #[allow(clippy::too_many_arguments)]
@@ -271,19 +325,10 @@ pub async fn save_consumer(
     image_model: Option<String>,
     image_key: Option<String>,
 ) -> Result<(), ApiError> {
-    use crate::consumers::{ConsumerPatch, SlotDraft};
+    use crate::consumers::ConsumerPatch;
     let (state, viewer) = crate::api::door::signed_in().await?;
     let kind = doors::kind(&kind)?;
-    let slot = |provider: Option<String>, model, voice, key: Option<String>| {
-        provider
-            .filter(|p| !p.is_empty())
-            .map(|provider| SlotDraft {
-                provider,
-                model,
-                voice,
-                key_id: key.filter(|k| !k.is_empty()),
-            })
-    };
+    let slot = doors::slot_draft;
     let mut slots = std::collections::BTreeMap::new();
     slots.insert(Slot::Chat, slot(chat_provider, chat_model, None, chat_key));
     if kind == ConsumerKind::Expert {

@@ -7,8 +7,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::layout::PageHeader;
 use crate::api::consumers::{
-    consumer_editor, consumer_list, ConsumerSummary, DeleteConsumer, EditorView, Explained,
-    SaveConsumer,
+    consumer_editor, consumer_list, consumer_preview, ConsumerSummary, DeleteConsumer, EditorView,
+    Explained, SaveConsumer,
 };
 use crate::components::form::{action_errors, FormError, SubmitButton, FORM};
 use crate::components::key_picker::KeyPicker;
@@ -178,14 +178,32 @@ fn editor_page(
     let keys = StoredValue::new(view.keys.clone());
     let customs = view.custom_targets.clone();
     let disabled = !view.can_change;
-    let slots = kind
+    // What each slot's provider and key are in the form right now, for the live panel.
+    let picks: Vec<Pick> = kind
         .slots()
         .iter()
         .map(|slot| {
-            let current = view.consumer.as_ref().and_then(|c| c.slot(*slot)).cloned();
-            slot_fieldset(kind, *slot, current, keys, customs.clone(), error)
+            let current = view.consumer.as_ref().and_then(|c| c.slot(*slot));
+            Pick {
+                slot: *slot,
+                provider: RwSignal::new(initial_provider(*slot, current)),
+                key: RwSignal::new(current.and_then(|s| s.key_id.clone()).unwrap_or_default()),
+            }
+        })
+        .collect();
+    let slots = picks
+        .iter()
+        .map(|pick| {
+            let current = view
+                .consumer
+                .as_ref()
+                .and_then(|c| c.slot(pick.slot))
+                .cloned();
+            slot_fieldset(kind, *pick, current, keys, customs.clone(), error)
         })
         .collect_view();
+    let preview = live_preview(kind, id.clone(), picks);
+    let saved_panel = view.consumer.is_some();
     let button = match (&view.consumer, kind) {
         (None, ConsumerKind::Expert) => "Create expert",
         (None, ConsumerKind::Assistant) => "Create assistant",
@@ -248,7 +266,7 @@ fn editor_page(
                 </ActionForm>
             </section>
             <aside class="space-y-6">
-                {view.consumer.is_some().then(|| resolution_panel(view.explained.clone()))}
+                {resolution_panel(view.explained.clone(), saved_panel, preview)}
                 {(view.consumer.is_some() && view.can_change).then(|| view! {
                     <details class="rounded-xl border border-red-200 bg-white p-4">
                         <summary class="cursor-pointer text-sm font-medium text-red-700">{format!("Delete this {noun}…")}</summary>
@@ -284,24 +302,85 @@ fn provider_choices(slot: Slot, customs: &[String]) -> Vec<(String, String)> {
     choices
 }
 
+/// One slot's provider and key as chosen in the form (not saved yet).
+#[derive(Clone, Copy)]
+struct Pick {
+    slot: Slot,
+    provider: RwSignal<String>,
+    key: RwSignal<String>,
+}
+
+/// The provider a slot's form starts with: the saved one, else OpenAI for the model and "Not used"
+/// for the others.
+fn initial_provider(slot: Slot, current: Option<&crate::api::consumers::SlotView>) -> String {
+    match (current, slot) {
+        (Some(current), _) => current.provider.clone(),
+        (None, Slot::Chat) => "openai".to_owned(),
+        (None, _) => String::new(),
+    }
+}
+
+/// What the slots would resolve to as chosen in the form, asked of the server whenever a provider
+/// or key changes (with JavaScript); `None` while the form still holds the saved choices.
+fn live_preview(
+    kind: ConsumerKind,
+    id: String,
+    picks: Vec<Pick>,
+) -> Resource<Option<Vec<Explained>>> {
+    let snapshot = move || {
+        picks
+            .iter()
+            .map(|pick| (pick.slot, pick.provider.get(), pick.key.get()))
+            .collect::<Vec<_>>()
+    };
+    let initial = untrack(snapshot.clone());
+    Resource::new(snapshot, move |now| {
+        let (initial, id) = (initial.clone(), id.clone());
+        async move {
+            if now == initial {
+                return None;
+            }
+            let field = |slot: Slot| {
+                now.iter()
+                    .find(|(s, ..)| *s == slot)
+                    .map(|(_, provider, key)| (Some(provider.clone()), Some(key.clone())))
+                    .unwrap_or_default()
+            };
+            let (chat_provider, chat_key) = field(Slot::Chat);
+            let (stt_provider, stt_key) = field(Slot::Stt);
+            let (tts_provider, tts_key) = field(Slot::Tts);
+            let (image_provider, image_key) = field(Slot::Image);
+            consumer_preview(
+                kind.as_str().to_owned(),
+                id,
+                chat_provider,
+                chat_key,
+                stt_provider,
+                stt_key,
+                tts_provider,
+                tts_key,
+                image_provider,
+                image_key,
+            )
+            .await
+            .ok()
+        }
+    })
+}
+
 fn slot_fieldset(
     kind: ConsumerKind,
-    slot: Slot,
+    pick: Pick,
     current: Option<crate::api::consumers::SlotView>,
     keys: StoredValue<Vec<crate::domain::consumers::PickerKey>>,
     customs: Vec<String>,
     error: impl Fn(&'static str) -> Signal<Option<String>> + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let default_provider = match (slot, kind) {
-        (Slot::Chat, _) => "openai".to_owned(),
-        _ => String::new(),
-    };
-    let provider = RwSignal::new(
-        current
-            .as_ref()
-            .map(|s| s.provider.clone())
-            .unwrap_or(default_provider),
-    );
+    let Pick {
+        slot,
+        provider,
+        key: picked,
+    } = pick;
     let saved_provider = current.as_ref().map(|s| s.provider.clone());
     let chosen = current.as_ref().and_then(|s| s.key_id.clone());
     let chosen_label = current.as_ref().and_then(|s| s.key_label.clone());
@@ -328,7 +407,10 @@ fn slot_fieldset(
                     <label for=format!("field-{provider_field}") class=LABEL>"Provider"</label>
                     <select id=format!("field-{provider_field}") name=provider_field class=INPUT
                         aria-describedby=format!("field-{provider_field}-error")
-                        on:change=move |ev| provider.set(event_target_value(&ev))>
+                        on:change=move |ev| {
+                            provider.set(event_target_value(&ev));
+                            picked.set(String::new());
+                        }>
                         {(!slot.required()).then(|| view! { <option value="" selected=provider.get_untracked().is_empty()>"Not used"</option> })}
                         {choices.into_iter().map(|(id, name)| {
                             let selected = provider.get_untracked() == id;
@@ -365,6 +447,7 @@ fn slot_fieldset(
                     saved_provider=saved_provider
                     chosen=chosen
                     chosen_label=chosen_label
+                    picked=picked
                     error=error(key_field)
                 />
             </div>
@@ -372,11 +455,34 @@ fn slot_fieldset(
     }
 }
 
-fn resolution_panel(explained: Vec<Explained>) -> impl IntoView {
+/// "Which key will be used?": from the saved choices, or (once a provider or key is changed in the
+/// form) from the form's choices before they are saved.
+fn resolution_panel(
+    saved: Vec<Explained>,
+    has_saved: bool,
+    preview: Resource<Option<Vec<Explained>>>,
+) -> impl IntoView {
+    move || {
+        let (explained, note) = match preview.get().flatten() {
+            Some(previewed) => (
+                previewed,
+                "As chosen above, not saved yet: resolved from the form's choices, the keys' health and your organization's policy.",
+            ),
+            None if has_saved => (
+                saved.clone(),
+                "Resolved now from the saved choices, the keys' health and your organization's policy.",
+            ),
+            None => return None,
+        };
+        Some(explained_list(explained, note))
+    }
+}
+
+fn explained_list(explained: Vec<Explained>, note: &'static str) -> impl IntoView {
     view! {
         <section aria-labelledby="resolution-heading" class="rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
             <h2 id="resolution-heading" class="text-base font-semibold text-slate-900">"Which key will be used?"</h2>
-            <p class="mt-1 text-xs text-slate-500">"Resolved now from the saved choices, the keys' health and your organization's policy."</p>
+            <p class="mt-1 text-xs text-slate-500">{note}</p>
             <ul role="list" class="mt-4 space-y-4">
                 {explained.into_iter().map(|item| {
                     let served = item.source.is_some();

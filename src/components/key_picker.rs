@@ -29,6 +29,8 @@ pub fn KeyPicker(
     /// The saved choice, and its label as the server gave it.
     chosen: Option<String>,
     chosen_label: Option<String>,
+    /// The key chosen in the form now (an id, or empty for "Use main key").
+    picked: RwSignal<String>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
@@ -67,7 +69,8 @@ pub fn KeyPicker(
         <div>
             <label for=id.clone() class="block text-sm font-medium text-slate-700">"Key"</label>
             <select id=id name=name disabled=move || target().is_none() class=SELECT
-                aria-invalid=move || error.get().is_some().to_string() aria-describedby=described_by>
+                aria-invalid=move || error.get().is_some().to_string() aria-describedby=described_by
+                on:change=move |ev| picked.set(event_target_value(&ev))>
                 <option value="">"Use main key"</option>
                 {move || kept_choice().map(|(id, label)| view! { <option value=id selected=true>{label}</option> })}
                 {move || {

@@ -456,6 +456,16 @@ async fn every_server_function_checks_who_is_asking(t: &TestDb) {
             expect: [401, 404, 404, 200, 401, 401],
         },
         Row {
+            endpoint: "consumers/preview",
+            form: vec![
+                ("kind", "expert"),
+                ("id", &w.expert_id),
+                ("chat_provider", "openai"),
+                ("chat_key", &w.key_id),
+            ],
+            expect: [401, 404, 404, 200, 401, 401],
+        },
+        Row {
             endpoint: "consumers/save",
             form: vec![
                 ("kind", "expert"),
