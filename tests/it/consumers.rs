@@ -555,51 +555,33 @@ async fn personal_keys_serve_and_are_chosen_only_by_their_owner(t: &TestDb) {
     );
     // The editor's live panel: an admin choosing the member's personal key there chooses
     // nothing, and is told nothing of it; the member choosing it gets it.
-    let choosing_it = || {
-        vec![(
-            Slot::Chat,
-            SlotDraft {
-                provider: "openai".into(),
-                model: None,
-                voice: None,
-                key_id: Some(personal.clone()),
-            },
-        )]
-    };
-    let previewed = consumers
-        .preview(
-            owner,
-            ConsumerKind::Expert,
-            Some(&drafts.record.id),
-            choosing_it(),
-        )
-        .await
-        .unwrap();
-    let told = format!(
-        "{:?}",
-        previewed
-            .iter()
-            .map(|s| (&s.resolution.explanation, s.resolution.source()))
-            .collect::<Vec<_>>()
-    );
-    assert_ne!(
-        previewed[0].resolution.source(),
-        Some(Source::Selected),
-        "{told}"
-    );
-    for word in ["Secret side project", "sk-proj...0022", personal_secret] {
-        assert!(!told.contains(word), "told {word}: {told}");
+    for (actor, its_owner) in [(owner, false), (member, true)] {
+        let draft = SlotDraft {
+            provider: "openai".into(),
+            model: None,
+            voice: None,
+            key_id: Some(personal.clone()),
+        };
+        let previewed = consumers
+            .preview(
+                actor,
+                ConsumerKind::Expert,
+                Some(&drafts.record.id),
+                vec![(Slot::Chat, draft)],
+            )
+            .await
+            .unwrap();
+        let source = previewed[0].resolution.source();
+        if its_owner {
+            assert_eq!(source, Some(Source::Selected));
+            continue;
+        }
+        let told = format!("{:?} {source:?}", previewed[0].resolution.explanation);
+        assert_ne!(source, Some(Source::Selected), "{told}");
+        for word in ["Secret side project", "sk-proj...0022", personal_secret] {
+            assert!(!told.contains(word), "told {word}: {told}");
+        }
     }
-    let own = consumers
-        .preview(
-            member,
-            ConsumerKind::Expert,
-            Some(&drafts.record.id),
-            choosing_it(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(own[0].resolution.source(), Some(Source::Selected));
 
     // Resolve, with and without reveal, for the member's experts: the org's key, never a word of
     // the personal one.
