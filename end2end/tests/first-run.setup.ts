@@ -16,11 +16,23 @@ async function fillSetup(page: import("@playwright/test").Page, code: string, pa
   await page.getByRole("button", { name: "Create owner and organization" }).click();
 }
 
-setup("first-run setup needs the setup code, creates the owner, signs in, and is gone afterwards", async ({ page }, testInfo) => {
+setup("first-run setup needs the setup code, creates the owner, signs in, and is gone afterwards", async ({ page, browser }, testInfo) => {
   await page.goto("/hub");
   await expect(page).toHaveURL(/\/setup$/);
   await expect(page.getByRole("heading", { name: "Set up KeyHub" })).toBeVisible();
   const code = readFileSync(SETUP_CODE_FILE, "utf8").trim();
+
+  // With JavaScript, the slug follows the organization's name until it is typed itself.
+  const scripted = await browser.newContext({ javaScriptEnabled: true });
+  const form = await scripted.newPage();
+  await form.goto("/setup");
+  await expect(form.locator("html")).toHaveAttribute("data-hydrated", "true");
+  await form.getByLabel("Organization name").pressSequentially("Acme Labs, Inc.");
+  await expect(form.getByLabel("Organization slug")).toHaveValue("acme-labs-inc");
+  await form.getByLabel("Organization slug").fill("acme");
+  await form.getByLabel("Organization name").pressSequentially(" Europe");
+  await expect(form.getByLabel("Organization slug")).toHaveValue("acme");
+  await scripted.close();
   expect(code).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
 
   // Without the right code nothing is created, and the form says so at the field.

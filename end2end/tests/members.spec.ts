@@ -27,6 +27,7 @@ test("an admin adds a member, who signs in and sees no admin actions", async ({ 
   await expect(page.getByRole("cell", { name: email, exact: true })).toBeVisible();
   if (testInfo.project.name === "hydrated") {
     await expect(form.getByRole("status")).toContainText(`${email} was added`);
+    await expect(form.getByLabel("Email")).toHaveValue("");
   }
   await page.screenshot({ path: testInfo.outputPath("members-admin.png"), fullPage: true });
 

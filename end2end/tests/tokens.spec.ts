@@ -34,6 +34,8 @@ test("an admin creates an API token, sees it once, and revokes it", async ({ pag
     await section.getByRole("button", { name: "Copy" }).click();
     await expect(section.getByRole("button", { name: "Copied" })).toBeVisible();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(token);
+    // The form is blank again for the next token.
+    await expect(form.getByLabel("Token name")).toHaveValue("");
   } else {
     await expect(section.getByRole("button", { name: "Copy" })).toHaveCount(0);
   }

@@ -59,7 +59,7 @@ pub fn SetupPage() -> impl IntoView {
             title="Set up KeyHub"
             intro="Create the first owner account and your organization. This page disappears once it is done."
         >
-            <ActionForm action=setup attr:class="space-y-4" attr:novalidate=true>
+            <ActionForm action=setup attr:class="space-y-4" attr:novalidate=true on:input=slug_follows_name()>
                 <FormError error=error(FORM)/>
                 <Field
                     label="Setup code"
@@ -88,6 +88,29 @@ pub fn SetupPage() -> impl IntoView {
                 <SubmitButton label="Create owner and organization" busy_label="Creating…" pending=setup.pending()/>
             </ActionForm>
         </AuthCard>
+    }
+}
+
+/// With JavaScript, the slug field follows the organization's name as it is typed, until someone
+/// types in the slug field itself.
+fn slug_follows_name() -> impl FnMut(leptos::ev::Event) + 'static {
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::web_sys::HtmlInputElement;
+    let mut slug_typed = false;
+    move |event| {
+        let input = event_target::<HtmlInputElement>(&event);
+        match input.name().as_str() {
+            "org_slug" => slug_typed = true,
+            "org_name" if !slug_typed => {
+                let slug = document()
+                    .get_element_by_id("field-org_slug")
+                    .and_then(|element| element.dyn_into::<HtmlInputElement>().ok());
+                if let Some(slug) = slug {
+                    slug.set_value(&crate::domain::accounts::slug_from_name(&input.value()));
+                }
+            }
+            _ => {}
+        }
     }
 }
 

@@ -111,3 +111,17 @@ where
 
 /// The "field" name [`action_errors`] uses for the form as a whole.
 pub const FORM: &str = "";
+
+/// A form's node ref that empties the form again once `succeeded` turns true, so the next entry
+/// starts blank (with JavaScript; without it, the answer is a new page anyway).
+pub fn cleared_after(
+    succeeded: impl Fn() -> bool + Send + Sync + 'static,
+) -> NodeRef<leptos::html::Form> {
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move || {
+        if let (true, Some(form)) = (succeeded(), form.get()) {
+            form.reset();
+        }
+    });
+    form
+}

@@ -4,22 +4,6 @@ use leptos::prelude::*;
 
 use crate::domain::keys::KeyStatus;
 
-pub fn status_label(status: KeyStatus) -> &'static str {
-    match status {
-        KeyStatus::Unverified => "Not verified yet",
-        KeyStatus::Valid => "Valid",
-        KeyStatus::ValidRestricted => "Valid, restricted",
-        KeyStatus::Invalid => "Rejected by the provider",
-        KeyStatus::Expired => "Expired",
-        KeyStatus::NoCredits => "Out of credit",
-        KeyStatus::RateLimited => "Rate-limited",
-        KeyStatus::Forbidden => "Not allowed",
-        KeyStatus::ProviderDown => "Provider down",
-        KeyStatus::NetworkError => "Provider unreachable",
-        KeyStatus::Unsupported => "Cannot be checked",
-    }
-}
-
 fn status_class(status: KeyStatus) -> &'static str {
     match status {
         KeyStatus::Valid | KeyStatus::ValidRestricted => {
@@ -43,7 +27,7 @@ pub fn StatusBadge(status: KeyStatus, enabled: bool) -> impl IntoView {
     view! {
         <span class="inline-flex flex-wrap items-center gap-1">
             <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium ring-1 {}", status_class(status))>
-                {status_label(status)}
+                {status.label()}
             </span>
             {(!enabled).then(|| view! {
                 <span class="rounded-full bg-slate-800 px-2 py-0.5 text-xs font-medium text-white">"Disabled"</span>

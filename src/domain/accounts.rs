@@ -115,6 +115,21 @@ pub fn parse_email(email: &str) -> Result<String, &'static str> {
     }
 }
 
+/// The slug an organization's name suggests: "Acme Labs, Inc." → "acme-labs-inc" (ASCII letters
+/// and digits kept, everything else one dash, at most 64 characters).
+pub fn slug_from_name(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.trim().to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.truncate(64);
+    slug.trim_end_matches('-').to_owned()
+}
+
 /// An organization slug: lowercase letters, digits and dashes, 2–64 characters.
 pub fn parse_slug(slug: &str) -> Result<String, &'static str> {
     let slug = slug.trim().to_lowercase();
@@ -160,6 +175,9 @@ mod tests {
             assert!(parse_email(bad).is_err(), "{bad}");
         }
         assert_eq!(parse_slug(" Acme-Labs ").unwrap(), "acme-labs");
+        assert_eq!(slug_from_name("  Acme Labs, Inc. "), "acme-labs-inc");
+        assert_eq!(slug_from_name("Café Über 9"), "caf-ber-9");
+        assert!(parse_slug(&slug_from_name(&"Long name ".repeat(20))).is_ok());
         for bad in ["a", "-acme", "acme-", "acme labs", "ácme", &"a".repeat(65)] {
             assert!(parse_slug(bad).is_err(), "{bad}");
         }

@@ -87,6 +87,23 @@ text_enum!(
 );
 
 impl KeyStatus {
+    /// The status in words, as badges and messages show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            KeyStatus::Unverified => "Not verified yet",
+            KeyStatus::Valid => "Valid",
+            KeyStatus::ValidRestricted => "Valid, restricted",
+            KeyStatus::Invalid => "Rejected by the provider",
+            KeyStatus::Expired => "Expired",
+            KeyStatus::NoCredits => "Out of credit",
+            KeyStatus::RateLimited => "Rate-limited",
+            KeyStatus::Forbidden => "Not allowed",
+            KeyStatus::ProviderDown => "Provider down",
+            KeyStatus::NetworkError => "Provider unreachable",
+            KeyStatus::Unsupported => "Cannot be checked",
+        }
+    }
+
     /// The provider refused the key itself: it is not offered and not used until it validates
     /// again (how long other statuses rest a key is [`crate::keys::health`]'s to say).
     pub fn is_rejected(self) -> bool {

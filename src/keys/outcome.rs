@@ -3,7 +3,6 @@
 //! in its address (`?done=deleted&key=…`), so the words always come from the stored key, never from
 //! the address, and survive the redirect of a form sent without JavaScript.
 
-use crate::components::key_status::status_label;
 use crate::domain::catalog::provider;
 use crate::domain::keys::{KeyStatus, Role};
 use crate::store::keys::KeyRecord;
@@ -75,7 +74,7 @@ fn status_words(key: &KeyRecord) -> String {
         KeyStatus::ValidRestricted => format!("verified with {provider} (restricted)"),
         KeyStatus::Unverified => "not verified yet".to_owned(),
         KeyStatus::Unsupported => format!("{provider} keys cannot be checked"),
-        other => format!("{provider} says: {}", status_label(other).to_lowercase()),
+        other => format!("{provider} says: {}", other.label().to_lowercase()),
     }
 }
 

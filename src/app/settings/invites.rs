@@ -9,7 +9,7 @@ use crate::api::invites::{
     invites, CreateInvite, CreatedInvite, InviteInfo, InvitesView, RevokeInvite,
 };
 use crate::api::members::AddMember;
-use crate::components::form::{action_errors, Field, FormError, SubmitButton, FORM};
+use crate::components::form::{action_errors, cleared_after, Field, FormError, SubmitButton, FORM};
 use crate::domain::time::utc_date;
 
 /// The link just created (shown once) and the invites not used yet.
@@ -108,7 +108,7 @@ pub fn InviteForm(invite: ServerAction<CreateInvite>, viewer_is_owner: bool) -> 
             <p class="mt-1 text-sm text-slate-600">
                 "They choose their own password when they open the link. Each link works once, for 7 days."
             </p>
-            <ActionForm action=invite attr:class="mt-4 space-y-4" attr:novalidate=true>
+            <ActionForm action=invite node_ref=cleared_after(move || matches!(invite.value().get(), Some(Ok(_)))) attr:class="mt-4 space-y-4" attr:novalidate=true>
                 <FormError error=error(FORM)/>
                 <Field label="Email" name="invite_email" kind="email" error=error("email")/>
                 <RoleSelect name="invite_role" viewer_is_owner/>

@@ -12,7 +12,7 @@ use crate::api::invites::{CreateInvite, RevokeInvite};
 use crate::api::members::{
     members, AddMember, ChangeMemberRole, MemberInfo, MembersView, RemoveMember,
 };
-use crate::components::form::{action_errors, Field, FormError, SubmitButton, FORM};
+use crate::components::form::{action_errors, cleared_after, Field, FormError, SubmitButton, FORM};
 use crate::domain::accounts::OrgRole;
 
 #[component]
@@ -194,7 +194,7 @@ fn AddMemberForm(add: ServerAction<AddMember>, viewer_is_owner: bool) -> impl In
             <p class="mt-1 text-sm text-slate-600">
                 "Give them an initial password and share it with them in person, never by chat or email; they choose their own when they first sign in. Someone who already has a KeyHub account gets an invite link instead."
             </p>
-            <ActionForm action=add attr:class="mt-4 space-y-4" attr:novalidate=true>
+            <ActionForm action=add node_ref=cleared_after(move || matches!(add.value().get(), Some(Ok(_)))) attr:class="mt-4 space-y-4" attr:novalidate=true>
                 <div>
                     <FormError error=error(FORM)/>
                     {move || added().map(|added| view! {

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::{error_text, ShownOnce, CARD, DANGER_BUTTON, SELECT};
 use crate::api::error::ApiError;
 use crate::api::tokens::{tokens, CreateToken, RevokeToken, TokenInfo, TokensView};
-use crate::components::form::{action_errors, Field, FormError, SubmitButton, FORM};
+use crate::components::form::{action_errors, cleared_after, Field, FormError, SubmitButton, FORM};
 use crate::domain::accounts::{TokenScope, TOKEN_LIFETIMES};
 use crate::domain::time::{utc_date, utc_minute};
 
@@ -150,7 +150,7 @@ fn CreateTokenForm(create: ServerAction<CreateToken>) -> impl IntoView {
     view! {
         <div class="mt-6 border-t border-slate-100 pt-6">
             <h3 id="create-token-heading" class="text-sm font-semibold text-slate-900">"Create a token"</h3>
-            <ActionForm action=create attr:class="mt-3 space-y-4" attr:novalidate=true attr:aria-labelledby="create-token-heading">
+            <ActionForm action=create node_ref=cleared_after(move || matches!(create.value().get(), Some(Ok(_)))) attr:class="mt-3 space-y-4" attr:novalidate=true attr:aria-labelledby="create-token-heading">
                 <FormError error=error(FORM)/>
                 <div class="grid gap-4 sm:grid-cols-2">
                     <Field label="Token name" name="name" placeholder="billing-service" hint="Who uses it, so you know what breaks when you revoke it." error=error("name")/>
