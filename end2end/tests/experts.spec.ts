@@ -48,6 +48,8 @@ test("experts and assistants choose keys, and the resolution follows the hub", a
   await page.getByLabel("Description").fill("Answers customers, speaks and draws.");
   const model = slot(page, "Model");
   await expect(model.getByLabel("Provider")).toHaveValue("openai");
+  // Before anything is chosen, the panel already says which key the model would use.
+  await expect(panel(page)).toContainText(`'${chat}' (sk-proj...4444)`);
   await model.getByLabel("Model id").fill("gpt-4o");
   await expect(model.getByLabel("Key")).toHaveValue("");
   const voice = slot(page, "Voice output (text to speech)");

@@ -1,26 +1,12 @@
-import { execFileSync } from "node:child_process";
 import { expect, test } from "@playwright/test";
 import { OWNER } from "./fixtures/owner";
+import { ensureSecondOrg } from "./fixtures/orgs";
 
 // A session of its own: switching must not move the shared owner session to another org.
 test.use({ storageState: { cookies: [], origins: [] } });
 
-test.beforeAll(() => {
-  // A second org for the owner, made as an operator would: with the CLI against the same database.
-  try {
-    execFileSync(process.env.KEYHUB_E2E_BIN ?? "target/debug/keyhub", [
-      "create-admin", "--email", OWNER.email, "--org", "globex", "--org-name", "Globex",
-    ], {
-      cwd: "..",
-      input: `${OWNER.password}\n`,
-      env: { ...process.env, KEYHUB_DATABASE_URL: "sqlite://target/e2e/keyhub.db", KEYHUB_DATA_DIR: "target/e2e" },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-  } catch (error) {
-    // The other project created it already.
-    if (!String((error as { stderr?: Buffer }).stderr ?? "").includes("slug already exists")) throw error;
-  }
-});
+// A second org for the owner.
+test.beforeAll(ensureSecondOrg);
 
 test("someone in two orgs switches between them in the header", async ({ page }, testInfo) => {
   await page.goto("/login");

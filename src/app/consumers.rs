@@ -266,7 +266,9 @@ fn editor_page(
                 </ActionForm>
             </section>
             <aside class="space-y-6">
-                {resolution_panel(view.explained.clone(), saved_panel, preview)}
+                <Transition fallback=|| ()>
+                    {resolution_panel(view.explained.clone(), saved_panel, preview)}
+                </Transition>
                 {(view.consumer.is_some() && view.can_change).then(|| view! {
                     <details class="rounded-xl border border-red-200 bg-white p-4">
                         <summary class="cursor-pointer text-sm font-medium text-red-700">{format!("Delete this {noun}…")}</summary>
@@ -321,7 +323,8 @@ fn initial_provider(slot: Slot, current: Option<&crate::api::consumers::SlotView
 }
 
 /// What the slots would resolve to as chosen in the form, asked of the server whenever a provider
-/// or key changes (with JavaScript); `None` while the form still holds the saved choices.
+/// or key changes (with JavaScript); `None` while the form still holds the saved choices (a new
+/// one is asked about from the start).
 fn live_preview(
     kind: ConsumerKind,
     id: String,
@@ -334,10 +337,11 @@ fn live_preview(
             .collect::<Vec<_>>()
     };
     let initial = untrack(snapshot.clone());
+    let saved = id != "new";
     Resource::new(snapshot, move |now| {
         let (initial, id) = (initial.clone(), id.clone());
         async move {
-            if now == initial {
+            if saved && now == initial {
                 return None;
             }
             let field = |slot: Slot| {

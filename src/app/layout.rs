@@ -104,7 +104,7 @@ fn ViewerMenu(
                         let switcher = (viewer.orgs.len() > 1)
                             .then(|| org_switcher(switch, &viewer.org_slug, viewer.orgs.clone()));
                         view! {
-                            <div class="flex items-center gap-4 text-sm">
+                            <div class="flex min-w-0 flex-wrap items-center gap-x-4 gap-y-2 text-sm">
                                 {switcher}
                                 <div class="text-right">
                                     <a
@@ -147,7 +147,7 @@ fn org_switcher(
             <select
                 id="org-switcher"
                 name="slug"
-                class="rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30"
+                class="max-w-[10rem] rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30"
             >
                 {orgs
                     .into_iter()
