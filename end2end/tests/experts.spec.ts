@@ -64,17 +64,22 @@ test("experts and assistants choose keys, and the resolution follows the hub", a
       `${studio} · sk_...6666 · Valid`,
     ]);
     await voice.getByLabel("Key").selectOption({ label: `${studio} · sk_...6666 · Valid` });
+    // The pickers follow by themselves: no "show keys" round trip is offered.
+    await expect(page.getByRole("button", { name: "Show the chosen providers' keys" })).toHaveCount(0);
     // The panel answers before anything is saved.
     await expect(panel(page)).toContainText("As chosen above, not saved yet");
     await expect(panel(page)).toContainText(`'${studio}' (sk_...6666)`);
     await expect(panel(page)).toContainText(`'${chat}' (sk-proj...4444)`);
     await page.getByRole("button", { name: "Create expert" }).click();
   } else {
-    // Without JavaScript the picker shows the saved provider's keys: save, then choose.
-    await page.getByRole("button", { name: "Create expert" }).click();
-    await expect(page).toHaveURL(/\/experts\/[^/]+\?saved=1/);
+    // Without JavaScript a button sends the form back to list the chosen providers' keys, keeping
+    // what was entered; nothing is saved until "Create expert".
+    await page.getByRole("button", { name: "Show the chosen providers' keys" }).click();
+    await expect(page.getByRole("status")).toContainText("Nothing is saved yet");
+    await expect(page.getByLabel("Name")).toHaveValue(expertName);
+    await expect(slot(page, "Voice output (text to speech)").getByLabel("Voice (optional)")).toHaveValue("Rachel");
     await slot(page, "Voice output (text to speech)").getByLabel("Key").selectOption({ label: `${studio} · sk_...6666 · Valid` });
-    await page.getByRole("button", { name: "Save expert" }).click();
+    await page.getByRole("button", { name: "Create expert" }).click();
   }
   await expect(page).toHaveURL(/\/experts\/[^/]+\?saved=1/);
   await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();

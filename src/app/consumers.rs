@@ -133,6 +133,11 @@ fn ConsumerPage(kind: ConsumerKind) -> impl IntoView {
         move |(id, _)| consumer_editor(kind.as_str().to_owned(), id),
     );
     let saved = move || query.read().get("saved").is_some();
+    // "Show keys" without JavaScript sends the form back here (a GET): its values fill the form.
+    let sent = move || {
+        let query = query.read();
+        query.get("show_keys").is_some().then(|| query.clone())
+    };
     view! {
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
             {move || editor.get().map(|result| match result {
@@ -141,7 +146,7 @@ fn ConsumerPage(kind: ConsumerKind) -> impl IntoView {
                     <p role="alert" class="text-sm text-red-700">{error.to_string()}</p>
                     <a href=kind.path() class="text-sm font-medium text-indigo-700 hover:underline">"Back to the list"</a>
                 }.into_any(),
-                Ok(view) => editor_page(kind, id(), view, save, delete, saved()).into_any(),
+                Ok(view) => editor_page(kind, id(), view, save, delete, saved(), sent()).into_any(),
             })}
         </Transition>
     }
@@ -154,8 +159,10 @@ fn editor_page(
     save: ServerAction<SaveConsumer>,
     delete: ServerAction<DeleteConsumer>,
     saved: bool,
+    sent: Option<leptos_router::params::ParamsMap>,
 ) -> impl IntoView {
     let noun = kind.label();
+    let shown_keys = sent.is_some();
     let heading = match &view.consumer {
         Some(consumer) => consumer.name.clone(),
         None => format!("New {noun}"),
@@ -172,9 +179,29 @@ fn editor_page(
     let value = move |f: fn(&ConsumerSummary) -> Option<String>| {
         consumer.as_ref().and_then(f).unwrap_or_default()
     };
-    let name = value(|c| Some(c.name.clone()));
-    let description = value(|c| Some(c.description.clone()));
-    let expert_id = value(|c| c.expert_id.clone());
+    let from_form = |field: &str| sent.as_ref().and_then(|form| form.get(field));
+    let name = from_form("name").unwrap_or_else(|| value(|c| Some(c.name.clone())));
+    let description =
+        from_form("description").unwrap_or_else(|| value(|c| Some(c.description.clone())));
+    let expert_id = from_form("expert_id").unwrap_or_else(|| value(|c| c.expert_id.clone()));
+    // Each slot as the form shows it: as sent back by "Show keys", else as saved.
+    let slot_now = |slot: Slot| -> Option<crate::api::consumers::SlotView> {
+        match &sent {
+            Some(form) => {
+                let provider = form.get(slot.field("provider")).filter(|p| !p.is_empty())?;
+                Some(crate::api::consumers::SlotView {
+                    slot,
+                    provider_name: String::new(),
+                    model: form.get(slot.field("model")),
+                    voice: form.get(slot.field("voice")),
+                    key_id: form.get(slot.field("key")).filter(|k| !k.is_empty()),
+                    key_label: None,
+                    provider,
+                })
+            }
+            None => view.consumer.as_ref().and_then(|c| c.slot(slot)).cloned(),
+        }
+    };
     let keys = StoredValue::new(view.keys.clone());
     let customs = view.custom_targets.clone();
     let disabled = !view.can_change;
@@ -183,23 +210,25 @@ fn editor_page(
         .slots()
         .iter()
         .map(|slot| {
-            let current = view.consumer.as_ref().and_then(|c| c.slot(*slot));
+            let current = slot_now(*slot);
             Pick {
                 slot: *slot,
-                provider: RwSignal::new(initial_provider(*slot, current)),
-                key: RwSignal::new(current.and_then(|s| s.key_id.clone()).unwrap_or_default()),
+                provider: RwSignal::new(initial_provider(*slot, current.as_ref())),
+                key: RwSignal::new(current.and_then(|s| s.key_id).unwrap_or_default()),
             }
         })
         .collect();
     let slots = picks
         .iter()
         .map(|pick| {
-            let current = view
-                .consumer
-                .as_ref()
-                .and_then(|c| c.slot(pick.slot))
-                .cloned();
-            slot_fieldset(kind, *pick, current, keys, customs.clone(), error)
+            slot_fieldset(
+                kind,
+                *pick,
+                slot_now(pick.slot),
+                keys,
+                customs.clone(),
+                error,
+            )
         })
         .collect_view();
     let preview = live_preview(kind, id.clone(), picks);
@@ -218,6 +247,11 @@ fn editor_page(
             <h1 class="mt-1 text-2xl font-semibold tracking-tight text-slate-900">{heading}</h1>
             {view.consumer.as_ref().map(|c| view! { <p class="mt-1 text-sm text-slate-600">{format!("Owner: {}", c.owner)}</p> })}
         </div>
+        {shown_keys.then(|| view! {
+            <p role="status" class="mb-4 rounded-md border border-slate-200 bg-white px-3 py-2 text-sm text-slate-700">
+                "The key lists now follow the providers you chose. Nothing is saved yet."
+            </p>
+        })}
         {saved.then(|| view! {
             <p role="status" class="mb-4 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900">"Saved."</p>
         })}
@@ -262,6 +296,7 @@ fn editor_page(
                         <div class="max-w-xs">
                             <SubmitButton label=button busy_label="Saving…" pending=save.pending()/>
                         </div>
+                        <ShowKeysWithoutScript page=format!("{}/{}", kind.path(), id)/>
                     </fieldset>
                 </ActionForm>
             </section>
@@ -531,4 +566,23 @@ fn with_links(text: &str) -> impl IntoView {
             }
         })
         .collect_view()
+}
+
+/// Without JavaScript a key picker cannot follow its provider as it changes: this button sends the
+/// form back to the page (a GET, nothing saved) to list the chosen providers' keys. Gone once the
+/// page runs JavaScript, where the pickers follow by themselves.
+#[component]
+fn ShowKeysWithoutScript(page: String) -> impl IntoView {
+    let scripted = RwSignal::new(false);
+    Effect::new(move || scripted.set(true));
+    view! {
+        <Show when=move || !scripted.get()>
+            <div class="rounded-md border border-slate-200 bg-slate-50 p-3 text-sm text-slate-700">
+                <button type="submit" formmethod="get" formaction=page.clone() formnovalidate=true name="show_keys" value="1" class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-indigo-500">
+                    "Show the chosen providers' keys"
+                </button>
+                <p class="mt-2 text-xs text-slate-600">"Changed a provider? Press this to list its keys before you save."</p>
+            </div>
+        </Show>
+    }
 }
