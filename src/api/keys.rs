@@ -47,6 +47,33 @@ pub struct MaskedKey {
     pub usage: Option<KeyUsage>,
 }
 
+impl MaskedKey {
+    /// How the key is named in sentences, as the server's `keys::key_label` does:
+    /// "'Production' (sk-...7xQ2)", or the hint alone when it has no nickname.
+    pub fn quoted(&self) -> String {
+        match &self.nickname {
+            Some(name) => format!("'{name}' ({})", self.hint),
+            None => self.hint.clone(),
+        }
+    }
+
+    /// How controls name the key they act on: "Production (sk-...7xQ2)", "Unnamed key (…)".
+    pub fn control_name(&self) -> String {
+        let name = self.nickname.as_deref().unwrap_or("Unnamed key");
+        format!("{name} ({})", self.hint)
+    }
+}
+
+impl ProviderView {
+    /// The primary key of `provider` in `scope` (the viewer's own, for personal keys).
+    pub fn primary(&self, provider: &str, scope: Scope) -> Option<&MaskedKey> {
+        self.keys
+            .iter()
+            .map(|item| &item.key)
+            .find(|key| key.provider == provider && key.scope == scope && key.role == Role::Primary)
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl MaskedKey {
     /// With its gateway usage, from a map by key id.

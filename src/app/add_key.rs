@@ -8,7 +8,7 @@ use super::layout::PageHeader;
 use crate::api::keys::{provider_keys, AddKey, AddKeyAction, ProviderView};
 use crate::components::form::{action_errors, Field, FormError, SubmitButton, FORM};
 use crate::domain::catalog::{provider, with_article, Category, Provider, PROVIDERS};
-use crate::domain::keys::{Role, Scope};
+use crate::domain::keys::Scope;
 
 const SELECT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
 
@@ -141,15 +141,7 @@ fn AddKeyForm(provider: &'static Provider) -> impl IntoView {
 
 /// The key that is primary now for `scope`, named as people see it: "'Production' (sk-...7xQ2)".
 fn current_primary(provider: &Provider, rights: &ProviderView, scope: Scope) -> Option<String> {
-    rights
-        .keys
-        .iter()
-        .map(|item| &item.key)
-        .find(|key| key.provider == provider.id && key.scope == scope && key.role == Role::Primary)
-        .map(|key| match &key.nickname {
-            Some(name) => format!("'{name}' ({})", key.hint),
-            None => key.hint.clone(),
-        })
+    rights.primary(provider.id, scope).map(|key| key.quoted())
 }
 
 /// Role and whose key. When a primary exists the role defaults to the next fallback, and choosing

@@ -91,7 +91,7 @@ fn personal_key_row(key: MaskedKey, toggle: ServerAction<SetKeyEnabled>) -> impl
         .nickname
         .clone()
         .unwrap_or_else(|| "Unnamed key".to_owned());
-    let label = format!("{name} ({})", key.hint);
+    let label = key.control_name();
     view! {
         <li class="flex flex-wrap items-center justify-between gap-2 py-3">
             <div class="min-w-0">

@@ -198,21 +198,13 @@ fn row_key(item: &KeyItem) -> String {
 /// that members hold personal keys (how many, never which).
 fn whose_keys(provider: &'static Provider, view: &ProviderView) -> impl IntoView {
     let own_primary = view
-        .keys
-        .iter()
-        .map(|item| &item.key)
-        .find(|key| {
-            key.scope == Scope::Personal && key.role == Role::Primary && key.provider == provider.id
-        })
+        .primary(provider.id, Scope::Personal)
         .filter(|_| view.personal_allowed)
         .map(|key| {
-            let name = key
-                .nickname
-                .as_ref()
-                .map_or_else(|| key.hint.clone(), |n| format!("'{n}' ({})", key.hint));
             format!(
-                "Your personal key {name} is used first for your experts and assistants; the \
-                 organization's keys come after it."
+                "Your personal key {} is used first for your experts and assistants; the \
+                 organization's keys come after it.",
+                key.quoted()
             )
         });
     let members = match view.members_personal_keys {
@@ -347,7 +339,7 @@ fn key_row(
         .nickname
         .clone()
         .unwrap_or_else(|| "Unnamed key".to_owned());
-    let label = format!("{name} ({})", key.hint);
+    let label = key.control_name();
     let heading_id = format!("key-{}", key.id);
     let labelled_by = heading_id.clone();
     let personal = key.scope == Scope::Personal;

@@ -114,6 +114,7 @@ async fn the_canary_never_leaves_the_vault(t: &TestDb) {
     let base = server.base.clone();
     let browser = new_client();
     let mut seen = Seen::default();
+    let open = |path: &str| browser.get(format!("{base}{path}")).send();
     let form = |path: &str, fields: Vec<(&str, String)>| {
         browser
             .post(format!("{base}{path}"))
@@ -462,14 +463,7 @@ async fn the_canary_never_leaves_the_vault(t: &TestDb) {
 
     // Every page and the server functions behind them, the activity log included.
     let (_, provider_page) = seen
-        .keep(
-            "provider page",
-            browser
-                .get(format!("{base}/hub/openai"))
-                .send()
-                .await
-                .unwrap(),
-        )
+        .keep("provider page", open("/hub/openai").await.unwrap())
         .await;
     assert!(provider_page.contains("UI key"));
     for path in [
@@ -600,9 +594,7 @@ async fn the_canary_never_leaves_the_vault(t: &TestDb) {
     let (_, confirmed) = seen
         .keep(
             "deleted, confirmed",
-            browser
-                .get(format!("{base}/hub/openai?done=deleted&key={ui_id}"))
-                .send()
+            open(&format!("/hub/openai?done=deleted&key={ui_id}"))
                 .await
                 .unwrap(),
         )
@@ -612,14 +604,7 @@ async fn the_canary_never_leaves_the_vault(t: &TestDb) {
         "{confirmed}"
     );
     let (_, activity) = seen
-        .keep(
-            "activity after",
-            browser
-                .get(format!("{base}/activity"))
-                .send()
-                .await
-                .unwrap(),
-        )
+        .keep("activity after", open("/activity").await.unwrap())
         .await;
     assert!(activity.contains("key.rotated") && activity.contains("key.deleted"));
 

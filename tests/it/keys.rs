@@ -741,3 +741,53 @@ async fn the_hub_offers_the_platform_key_exactly_when_resolution_serves_it(t: &T
 }
 
 on_both_backends!(the_hub_offers_the_platform_key_exactly_when_resolution_serves_it);
+
+/// A key form comes back to the provider page it names, confirmed; `page` names a provider of
+/// the catalog or nothing, so it can never send the browser elsewhere.
+async fn a_change_comes_back_only_to_a_provider_page(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let p = people(&app).await;
+    let key = app
+        .state
+        .keys()
+        .create(p.owner(), draft("openai", KEY_A, RoleChange::Primary))
+        .await
+        .unwrap()
+        .key;
+    let browser = app
+        .sign_in(common::OWNER_EMAIL, common::OWNER_PASSWORD)
+        .await;
+    let switch = |page: &str| {
+        browser
+            .post(app.url("/api/keys/enable"))
+            .header("origin", app.origin())
+            .header("accept", "text/html")
+            .header("referer", app.url("/hub"))
+            .form(&[
+                ("id", key.id.as_str()),
+                ("enabled", "false"),
+                ("page", page),
+            ])
+            .send()
+    };
+    let location = |response: reqwest::Response| {
+        assert!(response.status().is_redirection(), "{}", response.status());
+        response.headers()["location"].to_str().unwrap().to_owned()
+    };
+    let confirmed = location(switch("openai").await.unwrap());
+    assert_eq!(
+        confirmed,
+        format!("/hub/openai?done=disabled&key={}", key.id)
+    );
+    for elsewhere in [
+        "//evil.example",
+        "https://evil.example/",
+        "../settings",
+        "openai/../../x",
+    ] {
+        let back = location(switch(elsewhere).await.unwrap());
+        assert!(back.starts_with(&app.url("/hub")), "{elsewhere} → {back}");
+    }
+}
+
+on_both_backends!(a_change_comes_back_only_to_a_provider_page);
