@@ -9,8 +9,8 @@ use crate::accounts::tokens::TokenCaller;
 use crate::domain::accounts::TokenScope;
 use crate::domain::consumers::{ConsumerKind, PickerKey, Slot, Target};
 use crate::domain::keys::Scope;
+use crate::domain::problems::{FieldProblem, Problems};
 use crate::keys::health::unusable;
-use crate::keys::input::FieldProblem;
 use crate::keys::{key_label, KeyActor, KeyError};
 use crate::resolution::{label_for, Reader, Request, Resolution, Resolver};
 use crate::store::activity::NewEvent;
@@ -80,10 +80,33 @@ pub fn may_choose(actor: KeyActor<'_>, owner: Option<&str>, key: &KeyRecord) -> 
 }
 
 fn problem(field: &'static str, message: impl Into<String>) -> KeyError {
-    KeyError::Invalid(FieldProblem {
-        field,
-        message: message.into(),
-    })
+    FieldProblem::new(field, message).into()
+}
+
+/// The problems found so far while checking a whole form, so that it is refused with all of them.
+#[derive(Default)]
+struct Gathered(Vec<FieldProblem>);
+
+impl Gathered {
+    /// The value of a check that held; a problem with the input is kept for later (`None`), any
+    /// other failure ends the check at once.
+    fn keep<T>(&mut self, checked: Result<T, KeyError>) -> Result<Option<T>, KeyError> {
+        match checked {
+            Ok(value) => Ok(Some(value)),
+            Err(KeyError::Invalid(problems)) => {
+                self.0.extend(problems.iter().cloned());
+                Ok(None)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    fn finish(self) -> Result<(), KeyError> {
+        match Problems::gathered(self.0) {
+            Some(problems) => Err(KeyError::Invalid(problems)),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Trimmed one-line text of at most `max` characters; empty is `None`.
@@ -322,11 +345,16 @@ impl ConsumerService {
         current: Option<&Consumer>,
         patch: ConsumerPatch,
     ) -> Result<Draft, KeyError> {
+        let mut found = Gathered::default();
         let name = match patch.name {
-            Some(name) => clean_line(Some(&name), 120, "name", "name")?,
-            None => current.map(|c| c.record.name.clone()),
+            Some(name) => clean_line(Some(&name), 120, "name", "name"),
+            None => Ok(current.map(|c| c.record.name.clone())),
         }
-        .ok_or_else(|| problem("name", "Give it a name, e.g. \"Support expert\"."))?;
+        .and_then(|name| {
+            name.ok_or_else(|| problem("name", "Give it a name, e.g. \"Support expert\"."))
+        });
+        // Never kept when empty: `found` then holds the name's problem.
+        let name = found.keep(name)?.unwrap_or_default();
         let description = match patch.description {
             Some(text) => text.trim().to_owned(),
             None => current
@@ -334,7 +362,10 @@ impl ConsumerService {
                 .unwrap_or_default(),
         };
         if description.chars().count() > 2000 {
-            return Err(problem("description", "Use up to 2,000 characters."));
+            found.keep(Err::<(), _>(problem(
+                "description",
+                "Use up to 2,000 characters.",
+            )))?;
         }
         let expert_id = match patch.expert_id {
             Some(expert) => expert.filter(|e| !e.trim().is_empty()),
@@ -345,7 +376,10 @@ impl ConsumerService {
                 && expert != id
                 && self.get(actor, ConsumerKind::Expert, expert).await.is_ok();
             if !usable {
-                return Err(problem("expert_id", "Choose one of the experts listed."));
+                found.keep(Err::<(), _>(problem(
+                    "expert_id",
+                    "Choose one of the experts listed.",
+                )))?;
             }
         }
 
@@ -363,10 +397,10 @@ impl ConsumerService {
             };
             let Some(wanted) = wanted.filter(|w| !w.provider.trim().is_empty()) else {
                 if slot.required() {
-                    return Err(problem(
+                    found.keep(Err::<(), _>(problem(
                         slot.field("provider"),
                         "Choose the provider of the model.",
-                    ));
+                    )))?;
                 }
                 continue;
             };
@@ -380,11 +414,12 @@ impl ConsumerService {
                     ),
                 ));
             }
-            slots.push(
-                self.checked_slot(actor, kind, id, owner, slot, wanted, before)
-                    .await?,
-            );
+            let checked = self
+                .checked_slot(actor, kind, id, owner, slot, wanted, before)
+                .await;
+            slots.extend(found.keep(checked)?);
         }
+        found.finish()?;
         Ok(Draft {
             name,
             description,
@@ -783,6 +818,38 @@ impl ConsumerService {
             }
         }
         warnings
+    }
+
+    /// For each consumer, its slots that nothing serves now (no key of its own, the org's or the
+    /// platform's), each with what to do: "Model: No Together AI key: … Add one at /hub/together."
+    pub async fn unserved_slots(
+        &self,
+        actor: KeyActor<'_>,
+        consumers: &[Consumer],
+    ) -> Result<HashMap<String, Vec<String>>, KeyError> {
+        let view = self.view(actor).await?;
+        let mut unserved: HashMap<String, Vec<String>> = HashMap::new();
+        for consumer in consumers {
+            for slot in &consumer.slots {
+                let Some(target) = Target::parse(&slot.provider) else {
+                    continue;
+                };
+                let request = Request {
+                    target: &target,
+                    owner: consumer.record.owner_user_id.as_deref(),
+                    chosen: slot.key_id.as_deref(),
+                    reader: Reader::of(actor),
+                };
+                let resolution = self.resolver.resolve_in(&view, &request);
+                if resolution.source().is_none() {
+                    unserved
+                        .entry(consumer.record.id.clone())
+                        .or_default()
+                        .push(format!("{}: {}", slot.slot.label(), resolution.explanation));
+                }
+            }
+        }
+        Ok(unserved)
     }
 
     /// For each key, the experts and assistants whose slots choose it ("expert 'Support'").

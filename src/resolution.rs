@@ -118,6 +118,33 @@ impl Resolution {
     pub fn key(&self) -> Option<&KeyRecord> {
         self.candidates.first().map(|c| &*c.key)
     }
+
+    /// What a page that already shows the serving key, its source and the chosen key's problem
+    /// has left to say: the keys passed over on the way (but the chosen one, whose problem is
+    /// shown) and the ones that follow if it fails; when nothing serves, the explanation.
+    pub fn beside_the_key(&self, reader: Reader<'_>) -> String {
+        if self.candidates.is_empty() {
+            return self.explanation.clone();
+        }
+        let passed: Vec<&str> = self
+            .passed_over
+            .iter()
+            .map(String::as_str)
+            .filter(|reason| self.choice_problem.is_none() || !reason.starts_with("the chosen key"))
+            .collect();
+        let next: Vec<String> = self.candidates[1..]
+            .iter()
+            .map(|candidate| label_for(&candidate.key, reader))
+            .collect();
+        let mut said = Vec::new();
+        if !passed.is_empty() {
+            said.push(format!("Passed over: {}.", passed.join("; ")));
+        }
+        if !next.is_empty() {
+            said.push(format!("If it fails: {}.", next.join(", then ")));
+        }
+        said.join(" ")
+    }
 }
 
 /// Whether `reader` may see a key by its nickname and hint: an org key, or their own personal key.

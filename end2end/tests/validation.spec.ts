@@ -69,3 +69,47 @@ test("a key pasted with its Authorization header or quotes is stored as the key 
   await expect(pasted).toContainText("Valid");
   await expect(page).not.toHaveURL(/check_key/);
 });
+
+test("a refused key form shows every problem at once and comes back filled in, but the key", async ({ page }, testInfo) => {
+  const project = testInfo.project.name;
+  const nickname = `Too long ${project} `.padEnd(81, "x");
+  await open(page, "/hub/add?provider=openai", project);
+  await page.getByLabel("API key").fill(`sk-proj-refused${project}Wk02`);
+  await page.getByLabel("Nickname").fill(nickname);
+  await page.getByText("Advanced").click();
+  await page.getByLabel("API base URL").fill("ftp://llm.example.com/v1");
+  await page.getByLabel("Role").selectOption("none");
+  await page.getByRole("button", { name: "Save key" }).click();
+
+  await expect(page.locator("#field-nickname-error")).toContainText("Use up to 80 characters");
+  await expect(page.locator("#field-api_base-error")).not.toBeEmpty();
+  await expect(page.getByLabel("Nickname")).toHaveValue(nickname);
+  await expect(page.getByLabel("API base URL")).toHaveValue("ftp://llm.example.com/v1");
+  await expect(page.getByLabel("Role")).toHaveValue("none");
+  if (project === "no-js") {
+    // A new page: everything entered is back but the key, which never travels back to a browser.
+    await expect(page.getByLabel("API key")).toHaveValue("");
+    expect(page.url()).not.toContain("refused");
+  }
+  await open(page, "/hub/openai", project);
+  await expect(page.getByText(`Too long ${project}`)).toHaveCount(0);
+});
+
+test("a refused edit opens that key's form again with the problem at its field", async ({ page }, testInfo) => {
+  const project = testInfo.project.name;
+  await open(page, "/hub/add?provider=deepseek", project);
+  await paste(page, `sk-editrefused${project}Wk03`, `Edited ${project}`);
+  await expect(page).toHaveURL(/\/hub\/deepseek/);
+  const key = page.getByRole("article", { name: `Edited ${project}` });
+  await key.getByText("Edit", { exact: true }).click();
+  await key.getByLabel("Nickname").fill(`Renamed ${project}`);
+  await key.getByLabel("API base URL").fill("ftp://llm.example.com/v1");
+  await key.getByRole("button", { name: "Save changes" }).click();
+
+  const form = page.getByRole("article", { name: `Edited ${project}` });
+  await expect(form.getByRole("alert").filter({ hasText: /https/ })).toBeVisible();
+  await expect(form.getByLabel("Nickname")).toHaveValue(`Renamed ${project}`);
+  await expect(form.getByLabel("API base URL")).toHaveValue("ftp://llm.example.com/v1");
+  await open(page, "/hub/deepseek", project);
+  await expect(page.getByRole("article", { name: `Renamed ${project}` })).toHaveCount(0);
+});

@@ -12,6 +12,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use sha2::{Digest, Sha256};
 
 use crate::domain::accounts::{parse_email, parse_slug, password_problem, OrgRole};
+use crate::domain::problems::{AllChecked, FieldProblem, Problems};
 use crate::store::accounts::{Membership, SessionRow, User};
 use crate::store::activity::NewEvent;
 use crate::store::orgs::Organization;
@@ -50,11 +51,8 @@ impl Actor<'_> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
-    #[error("{field}: {message}")]
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
+    #[error("{0}")]
+    Invalid(Problems),
     #[error("KeyHub is already set up; sign in instead")]
     AlreadySetUp,
     #[error("the email or password is not right")]
@@ -70,9 +68,12 @@ pub enum AccountError {
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> AccountError {
-    AccountError::Invalid {
-        field,
-        message: message.into(),
+    AccountError::Invalid(FieldProblem::new(field, message).into())
+}
+
+impl From<Problems> for AccountError {
+    fn from(problems: Problems) -> Self {
+        AccountError::Invalid(problems)
     }
 }
 
@@ -221,18 +222,23 @@ impl Accounts {
         if first_run && !self.needs_setup().await? {
             return Err(AccountError::AlreadySetUp);
         }
-        let email = parse_email(&input.email).map_err(|m| invalid("email", m))?;
-        if let Some(problem) = password_problem(input.password.expose()) {
-            return Err(invalid("password", problem));
-        }
         let org_name = input.org_name.trim().to_owned();
-        if org_name.is_empty() || org_name.chars().count() > 120 {
-            return Err(invalid(
-                "org_name",
-                "Give the organization a name of up to 120 characters.",
-            ));
-        }
-        let slug = parse_slug(&input.org_slug).map_err(|m| invalid("org_slug", m))?;
+        let (email, (), org_name, slug) = (
+            parse_email(&input.email).map_err(|m| FieldProblem::new("email", m)),
+            match password_problem(input.password.expose()) {
+                Some(problem) => Err(FieldProblem::new("password", problem)),
+                None => Ok(()),
+            },
+            match org_name.is_empty() || org_name.chars().count() > 120 {
+                true => Err(FieldProblem::new(
+                    "org_name",
+                    "Give the organization a name of up to 120 characters.",
+                )),
+                false => Ok(org_name),
+            },
+            parse_slug(&input.org_slug).map_err(|m| FieldProblem::new("org_slug", m)),
+        )
+            .all_checked()?;
         let now = now_ms();
         let org = Organization {
             id: new_id(),

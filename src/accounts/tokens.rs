@@ -1,8 +1,9 @@
 //! API tokens (SPEC.md §7): admins create them for one org with scopes and an optional expiry; the
 //! secret is shown once and stored as a hash; a revoked or expired token authenticates nobody.
 
-use super::{invalid, random_secret, record, secret_hash, AccountError, Actor};
+use super::{random_secret, record, secret_hash, AccountError, Actor};
 use crate::domain::accounts::{parse_token_name, TokenScope};
+use crate::domain::problems::{AllChecked, FieldProblem};
 use crate::store::orgs::Organization;
 use crate::store::tokens::{ApiToken, NewTokenRow};
 use crate::store::{new_id, now_ms, Db};
@@ -77,22 +78,27 @@ impl Tokens<'_> {
         request: TokenRequest<'_>,
     ) -> Result<NewToken, AccountError> {
         let db = self.0;
-        let name = parse_token_name(request.name).map_err(|m| invalid("name", m))?;
-        if request.scopes.is_empty() {
-            return Err(invalid("scopes", "Choose at least one scope."));
-        }
+        let (name, (), ()) = (
+            parse_token_name(request.name).map_err(|m| FieldProblem::new("name", m)),
+            match request.scopes.is_empty() {
+                true => Err(FieldProblem::new("scopes", "Choose at least one scope.")),
+                false => Ok(()),
+            },
+            match request
+                .lifetime_days
+                .is_some_and(|days| !(1..=3650).contains(&days))
+            {
+                true => Err(FieldProblem::new(
+                    "expires",
+                    "Choose a lifetime between 1 day and 10 years, or none.",
+                )),
+                false => Ok(()),
+            },
+        )
+            .all_checked()?;
         let mut scopes = request.scopes.to_vec();
         scopes.sort_by_key(|scope| TokenScope::ALL.iter().position(|s| s == scope));
         scopes.dedup();
-        if request
-            .lifetime_days
-            .is_some_and(|days| !(1..=3650).contains(&days))
-        {
-            return Err(invalid(
-                "expires",
-                "Choose a lifetime between 1 day and 10 years, or none.",
-            ));
-        }
         let secret = random_secret(TOKEN_PREFIX);
         let now = now_ms();
         let id = new_id();

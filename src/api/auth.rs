@@ -83,7 +83,7 @@ pub async fn setup(
     setup_code: Option<String>,
 ) -> Result<(), ApiError> {
     use crate::accounts::{AccountError, FirstOwner};
-    use crate::api::door::{admit, release};
+    use crate::api::door::{admit, answer, keeping, release};
     use crate::vault::SecretString;
     use crate::web::state::AppState;
 
@@ -93,18 +93,21 @@ pub async fn setup(
     }
     let address = session::client_address(&state).await;
     admit(state.login_limiter(), &email, &address).await?;
+    let entered = [
+        ("email", email.clone()),
+        ("org_name", org_name.clone()),
+        ("org_slug", org_slug.clone()),
+    ];
     if !state
         .setup_code()
         .matches(setup_code.as_deref().unwrap_or_default())
     {
-        return Err(crate::api::door::answer(
-            ApiError::invalid(
-                "setup_code",
-                "This is not the setup code. KeyHub prints it in its log at start and writes it \
-                 to the file setup-code in its data folder.",
-            ),
-            None,
-        ));
+        let wrong_code = ApiError::invalid(
+            "setup_code",
+            "This is not the setup code. KeyHub prints it in its log at start and writes it to \
+             the file setup-code in its data folder.",
+        );
+        return Err(keeping(answer(wrong_code, None), entered));
     }
     let (user, org) = state
         .accounts()
@@ -114,7 +117,8 @@ pub async fn setup(
             org_name,
             org_slug,
         })
-        .await?;
+        .await
+        .map_err(|error| keeping(error.into(), entered))?;
     state.setup_code().retire(&state.settings().data_dir);
     release(state.login_limiter(), &email, &address).await?;
     session::sign_in(&state, &user.id, Some(&org.id)).await?;

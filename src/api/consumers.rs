@@ -31,7 +31,7 @@ pub struct ConsumerSummary {
     pub owner: String,
     pub expert_id: Option<String>,
     pub slots: Vec<SlotView>,
-    /// Chosen keys that cannot serve now, in words.
+    /// Chosen keys that cannot serve now and slots that nothing serves, in words.
     pub warnings: Vec<String>,
 }
 
@@ -57,6 +57,8 @@ pub struct Explained {
     pub outcome: String,
     /// "Chosen key", "Organization primary", "Fallback 1", …; `None` when nothing serves.
     pub source: Option<String>,
+    /// What is left to say beside the key and its source: keys passed over, the ones that follow
+    /// if it fails, or what to do when nothing serves. Empty when there is nothing more.
     pub explanation: String,
     pub warning: Option<String>,
 }
@@ -184,7 +186,7 @@ mod doors {
                 (None, false) => "No key".to_owned(),
             },
             source,
-            explanation: resolution.explanation.clone(),
+            explanation: resolution.beside_the_key(crate::resolution::Reader::Member(viewer_id)),
             warning: resolution.choice_problem.clone().map(|p| p.0),
         }
     }
@@ -199,6 +201,9 @@ pub async fn consumer_list(kind: String) -> Result<ConsumerListView, ApiError> {
     let consumers = state.consumers().list(actor, kind).await?;
     let keys = state.consumers().org_keys(actor).await?;
     let mut warnings = ConsumerService::choice_warnings(actor, &consumers, &keys);
+    for (id, unserved) in state.consumers().unserved_slots(actor, &consumers).await? {
+        warnings.entry(id).or_default().extend(unserved);
+    }
     let emails = state.accounts().member_emails(viewer.org_id()).await?;
     Ok(ConsumerListView {
         items: consumers
@@ -328,6 +333,23 @@ pub async fn save_consumer(
     use crate::consumers::ConsumerPatch;
     let (state, viewer) = crate::api::door::signed_in().await?;
     let kind = doors::kind(&kind)?;
+    let text = |value: &Option<String>| value.clone().unwrap_or_default();
+    let entered = [
+        ("name", name.clone()),
+        ("description", text(&description)),
+        ("expert_id", text(&expert_id)),
+        ("chat_provider", text(&chat_provider)),
+        ("chat_model", text(&chat_model)),
+        ("chat_key", text(&chat_key)),
+        ("stt_provider", text(&stt_provider)),
+        ("stt_key", text(&stt_key)),
+        ("tts_provider", text(&tts_provider)),
+        ("tts_voice", text(&tts_voice)),
+        ("tts_key", text(&tts_key)),
+        ("image_provider", text(&image_provider)),
+        ("image_model", text(&image_model)),
+        ("image_key", text(&image_key)),
+    ];
     let slot = doors::slot_draft;
     let mut slots = std::collections::BTreeMap::new();
     slots.insert(Slot::Chat, slot(chat_provider, chat_model, None, chat_key));
@@ -347,9 +369,10 @@ pub async fn save_consumer(
     };
     let actor = viewer.key_actor();
     let saved = match id.as_str() {
-        "new" => state.consumers().create(actor, kind, patch).await?,
-        id => state.consumers().update(actor, kind, id, patch).await?,
-    };
+        "new" => state.consumers().create(actor, kind, patch).await,
+        id => state.consumers().update(actor, kind, id, patch).await,
+    }
+    .map_err(|error| crate::api::door::keeping(error.into(), entered))?;
     leptos_axum::redirect(&format!("{}/{}?saved=1", kind.path(), saved.record.id));
     Ok(())
 }

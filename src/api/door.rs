@@ -53,6 +53,25 @@ pub fn answer(error: ApiError, status: Option<StatusCode>) -> ApiError {
     error
 }
 
+/// A form sent without JavaScript that failed comes back with what was entered in it, so the page
+/// shows it again filled in (with JavaScript the form keeps its values itself). `entered` names
+/// the form's fields and values; secrets are never among them.
+pub fn keeping<N, V>(mut error: ApiError, entered: impl IntoIterator<Item = (N, V)>) -> ApiError
+where
+    N: Into<String>,
+    V: Into<String>,
+{
+    if let (true, ApiError::Invalid { entered: kept, .. }) = (is_plain_form_post(), &mut error) {
+        kept.extend(
+            entered
+                .into_iter()
+                .map(|(field, value)| (field.into(), value.into()))
+                .filter(|(_, value)| !value.is_empty()),
+        );
+    }
+    error
+}
+
 impl From<AccountError> for ApiError {
     fn from(error: AccountError) -> Self {
         answer(account_error(error), None)
@@ -65,7 +84,7 @@ impl From<KeyError> for ApiError {
             KeyError::NotFound => ApiError::NotFound,
             KeyError::Forbidden(message) => ApiError::Refused(message.to_owned()),
             KeyError::MissingScope(_) => ApiError::Forbidden,
-            KeyError::Invalid(problem) => ApiError::invalid(problem.field, problem.message),
+            KeyError::Invalid(problems) => (&problems).into(),
             rejected @ KeyError::Rejected(_) => ApiError::invalid("api_key", rejected.to_string()),
             KeyError::Unreachable(message) => ApiError::invalid(
                 "api_key",
@@ -81,7 +100,7 @@ impl From<KeyError> for ApiError {
 
 fn account_error(error: AccountError) -> ApiError {
     match error {
-        AccountError::Invalid { field, message } => ApiError::invalid(field, message),
+        AccountError::Invalid(problems) => (&problems).into(),
         AccountError::AlreadySetUp | AccountError::WrongCredentials => {
             ApiError::Refused(error.to_string())
         }

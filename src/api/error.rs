@@ -2,6 +2,8 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::problems::{FieldProblem, Problems};
+
 /// What a server function tells the browser when it fails: safe to show, never internals.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum ApiError {
@@ -11,9 +13,14 @@ pub enum ApiError {
     Forbidden,
     #[error("Not found.")]
     NotFound,
-    /// Bad input, shown next to the field it concerns.
-    #[error("{message}")]
-    Invalid { field: String, message: String },
+    /// Bad input: every problem, each shown next to its field. A form sent without JavaScript
+    /// also gets back what was entered in it (never a secret), so it comes back filled in.
+    #[error("{}", messages(problems))]
+    Invalid {
+        problems: Vec<FieldError>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        entered: Vec<(String, String)>,
+    },
     /// A refusal with its reason in plain words (wrong password, too many attempts, …).
     #[error("{0}")]
     Refused(String),
@@ -23,18 +30,59 @@ pub enum ApiError {
     Transport(String),
 }
 
-impl ApiError {
-    pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+/// One field's problem, as the browser shows it next to the field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+fn messages(problems: &[FieldError]) -> String {
+    problems
+        .iter()
+        .map(|problem| problem.message.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl From<&Problems> for ApiError {
+    fn from(problems: &Problems) -> Self {
         ApiError::Invalid {
-            field: field.to_owned(),
-            message: message.into(),
+            problems: problems
+                .iter()
+                .map(|problem| FieldError {
+                    field: problem.field.to_owned(),
+                    message: problem.message.clone(),
+                })
+                .collect(),
+            entered: Vec::new(),
         }
+    }
+}
+
+impl ApiError {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
+        (&Problems::from(FieldProblem::new(field, message))).into()
     }
 
     /// The message for one form field, if this error concerns it.
     pub fn for_field(&self, name: &str) -> Option<String> {
         match self {
-            ApiError::Invalid { field, message } if field == name => Some(message.clone()),
+            ApiError::Invalid { problems, .. } => problems
+                .iter()
+                .find(|problem| problem.field == name)
+                .map(|problem| problem.message.clone()),
+            _ => None,
+        }
+    }
+
+    /// What was entered in the form field `name`, when the form came back without JavaScript.
+    pub fn entered(&self, name: &str) -> Option<String> {
+        match self {
+            ApiError::Invalid { entered, .. } => entered
+                .iter()
+                .find(|(field, _)| field == name)
+                .map(|(_, value)| value.clone()),
             _ => None,
         }
     }

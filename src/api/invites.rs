@@ -121,7 +121,14 @@ pub async fn create_invite(
         .accounts()
         .invites()
         .create(viewer.actor(), &invite_email, role)
-        .await?;
+        .await
+        .map_err(|error| {
+            let entered = [
+                ("invite_email", invite_email.as_str()),
+                ("invite_role", &invite_role),
+            ];
+            crate::api::door::keeping(error.into(), entered)
+        })?;
     if hand_over(&state, &viewer, Reveal::NewInvite, &created.secret) {
         return Ok(None);
     }

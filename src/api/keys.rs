@@ -209,7 +209,18 @@ pub(crate) mod doors {
         leptos_axum::redirect(&url);
     }
 
-    /// Provider options from form fields named `option_<name>`.
+    /// Provider options as the form named them (`options[region]`), to send a failed form back.
+    pub fn entered_options(
+        fields: Option<&std::collections::BTreeMap<String, String>>,
+    ) -> Vec<(String, String)> {
+        fields
+            .into_iter()
+            .flatten()
+            .map(|(name, value)| (format!("options[{name}]"), value.clone()))
+            .collect()
+    }
+
+    /// Provider options from form fields named `options[<name>]`.
     pub fn options(
         fields: Option<std::collections::BTreeMap<String, String>>,
     ) -> serde_json::Map<String, serde_json::Value> {
@@ -310,13 +321,25 @@ pub async fn add_key(
     use crate::domain::keys::Scope;
     use crate::keys::KeyDraft;
     let (state, viewer) = crate::api::door::signed_in().await?;
+    let mut entered = vec![
+        ("nickname".to_owned(), nickname.clone()),
+        ("role".to_owned(), role.clone()),
+        ("scope".to_owned(), scope.clone()),
+        ("api_base".to_owned(), api_base.clone().unwrap_or_default()),
+        (
+            "allow_unverified".to_owned(),
+            allow_unverified.clone().unwrap_or_default(),
+        ),
+    ];
+    entered.extend(doors::entered_options(options.as_ref()));
     let draft = KeyDraft {
         provider: provider.clone(),
         api_key: crate::vault::SecretString::new(api_key),
         nickname: Some(nickname),
         api_base,
         options: doors::options(options),
-        role: doors::role(&role, None)?,
+        role: doors::role(&role, None)
+            .map_err(|error| crate::api::door::keeping(error, entered.clone()))?,
         enabled: true,
         scope: if scope == "personal" {
             Scope::Personal
@@ -325,7 +348,11 @@ pub async fn add_key(
         },
         allow_unverified: allow_unverified.is_some(),
     };
-    let saved = state.keys().create(viewer.key_actor(), draft).await?;
+    let saved = state
+        .keys()
+        .create(viewer.key_actor(), draft)
+        .await
+        .map_err(|error| crate::api::door::keeping(error.into(), entered))?;
     doors::confirm(
         Some(&saved.key.provider),
         crate::keys::outcome::Done::Added,
@@ -391,7 +418,11 @@ pub async fn rotate_key(
         allow_unverified: allow_unverified.is_some(),
         ..Default::default()
     };
-    let saved = state.keys().change(viewer.key_actor(), &id, change).await?;
+    let saved = state
+        .keys()
+        .change(viewer.key_actor(), &id, change)
+        .await
+        .map_err(|error| crate::api::door::keeping(error.into(), [("id", id.as_str())]))?;
     let page = page.unwrap_or(saved.key.provider);
     doors::confirm(
         Some(&page),
@@ -415,6 +446,12 @@ pub async fn edit_key(
     page: Option<String>,
 ) -> Result<(), super::error::ApiError> {
     let (state, viewer) = crate::api::door::signed_in().await?;
+    let mut entered = vec![
+        ("id".to_owned(), id.clone()),
+        ("nickname".to_owned(), nickname.clone()),
+        ("api_base".to_owned(), api_base.clone().unwrap_or_default()),
+    ];
+    entered.extend(doors::entered_options(options.as_ref()));
     let change = crate::keys::KeyChange {
         secret: api_key
             .filter(|key| !key.trim().is_empty())
@@ -427,7 +464,11 @@ pub async fn edit_key(
         allow_unverified: allow_unverified.is_some(),
         ..Default::default()
     };
-    let saved = state.keys().change(viewer.key_actor(), &id, change).await?;
+    let saved = state
+        .keys()
+        .change(viewer.key_actor(), &id, change)
+        .await
+        .map_err(|error| crate::api::door::keeping(error.into(), entered))?;
     doors::confirm(
         page.as_deref(),
         crate::keys::outcome::Done::Edited,

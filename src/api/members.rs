@@ -83,8 +83,11 @@ pub async fn add_member(
             .accounts()
             .members()
             .add(viewer.actor(), &email, password, role)
-            .await?
-        {
+            .await
+            .map_err(|error| {
+                let entered = [("email", email.as_str()), ("role", role.as_str())];
+                crate::api::door::keeping(error.into(), entered)
+            })? {
             Added::NewAccount(user) => MemberAdded {
                 message: format!(
                     "{} was added. Give them the initial password in person; they choose their \

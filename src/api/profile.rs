@@ -39,10 +39,8 @@ pub async fn change_password(
     // Only a wrong current password was a guess; anything else gives the attempt back.
     if !matches!(
         changed,
-        Err(crate::accounts::AccountError::Invalid {
-            field: "current_password",
-            ..
-        })
+        Err(crate::accounts::AccountError::Invalid(ref problems))
+            if problems.first().field == "current_password"
     ) {
         release(state.login_limiter(), &email, &address).await?;
     }

@@ -86,6 +86,17 @@ pub async fn create_token(
     use crate::domain::accounts::TokenScope;
 
     let (state, viewer) = crate::api::door::signed_in().await?;
+    let mut entered = vec![("name", name.clone()), ("expires", expires.clone())];
+    entered.extend(
+        [
+            (TokenScope::KeysRead, &keys_read),
+            (TokenScope::KeysWrite, &keys_write),
+            (TokenScope::KeysUse, &keys_use),
+            (TokenScope::Gateway, &gateway),
+        ]
+        .into_iter()
+        .filter_map(|(scope, checked)| checked.as_ref().map(|_| (scope.field(), "on".to_owned()))),
+    );
     let scopes: Vec<TokenScope> = [
         (TokenScope::KeysRead, keys_read),
         (TokenScope::KeysWrite, keys_write),
@@ -98,10 +109,8 @@ pub async fn create_token(
     let lifetime_days = match expires.as_str() {
         "never" => None,
         days => Some(days.parse::<u32>().map_err(|_| {
-            crate::api::door::answer(
-                ApiError::invalid("expires", "Choose when the token expires."),
-                None,
-            )
+            let unknown = ApiError::invalid("expires", "Choose when the token expires.");
+            crate::api::door::keeping(crate::api::door::answer(unknown, None), entered.clone())
         })?),
     };
     let created = state
@@ -115,7 +124,8 @@ pub async fn create_token(
                 lifetime_days,
             },
         )
-        .await?;
+        .await
+        .map_err(|error| crate::api::door::keeping(error.into(), entered))?;
     if hand_over(&state, &viewer, Reveal::NewToken, &created.secret) {
         return Ok(None);
     }

@@ -6,7 +6,9 @@ use leptos_meta::Title;
 use crate::api::auth::{Login, LoginAction, Logout, LogoutAction, Setup, SetupAction};
 use crate::api::invites::{invite_offer, AcceptInvite, AcceptInviteAction, InviteOfferView};
 use crate::api::profile::{ChangePassword, ChangePasswordAction};
-use crate::components::form::{action_errors, Field, FormError, SubmitButton, FORM};
+use crate::components::form::{
+    action_entered, action_errors, Field, FormError, SubmitButton, FORM,
+};
 
 #[component]
 pub(super) fn AuthCard(
@@ -54,6 +56,7 @@ pub fn LoginPage() -> impl IntoView {
 pub fn SetupPage() -> impl IntoView {
     let setup: SetupAction = ServerAction::<Setup>::new();
     let error = action_errors(Signal::derive(move || setup.value().get()));
+    let entered = action_entered(Signal::derive(move || setup.value().get()));
     view! {
         <AuthCard
             title="Set up KeyHub"
@@ -68,7 +71,7 @@ pub fn SetupPage() -> impl IntoView {
                     placeholder="XXXX-XXXX-XXXX"
                     error=error("setup_code")
                 />
-                <Field label="Your email" name="email" kind="email" autocomplete="username" error=error("email")/>
+                <Field label="Your email" name="email" kind="email" autocomplete="username" value=entered("email").unwrap_or_default() error=error("email")/>
                 <Field
                     label="Password"
                     name="password"
@@ -77,12 +80,13 @@ pub fn SetupPage() -> impl IntoView {
                     hint="At least 12 characters. A short sentence is easy to remember and hard to guess."
                     error=error("password")
                 />
-                <Field label="Organization name" name="org_name" autocomplete="organization" placeholder="Acme Labs" error=error("org_name")/>
+                <Field label="Organization name" name="org_name" autocomplete="organization" placeholder="Acme Labs" value=entered("org_name").unwrap_or_default() error=error("org_name")/>
                 <Field
                     label="Organization slug"
                     name="org_slug"
                     placeholder="acme-labs"
                     hint="Lowercase letters, digits and dashes; it appears in API paths."
+                    value=entered("org_slug").unwrap_or_default()
                     error=error("org_slug")
                 />
                 <SubmitButton label="Create owner and organization" busy_label="Creating…" pending=setup.pending()/>

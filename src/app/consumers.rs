@@ -113,7 +113,7 @@ fn consumer_card(kind: ConsumerKind, item: ConsumerSummary, sees_all: bool) -> i
                     {item.slots.iter().map(|slot| view! { <li>{slot_line(slot)}</li> }).collect_view()}
                 </ul>
                 {item.warnings.into_iter().map(|warning| view! {
-                    <p class="mt-2 text-sm text-amber-900">{warning}</p>
+                    <p class="mt-2 text-sm text-amber-900">{with_links(&warning)}</p>
                 }).collect_view()}
                 {sees_all.then(|| view! { <p class="mt-3 text-xs text-slate-500">{format!("Owner: {}", item.owner)}</p> })}
             </article>
@@ -133,10 +133,24 @@ fn ConsumerPage(kind: ConsumerKind) -> impl IntoView {
         move |(id, _)| consumer_editor(kind.as_str().to_owned(), id),
     );
     let saved = move || query.read().get("saved").is_some();
-    // "Show keys" without JavaScript sends the form back here (a GET): its values fill the form.
+    // "Show keys" without JavaScript sends the form back here (a GET), and so does a save that
+    // was refused: their values fill the form.
+    let refused = save.value().with_untracked(|value| match value {
+        Some(Err(crate::api::error::ApiError::Invalid { entered, .. })) if !entered.is_empty() => {
+            let mut form = leptos_router::params::ParamsMap::new();
+            for (field, value) in entered {
+                form.insert(field.clone(), value.clone());
+            }
+            Some(form)
+        }
+        _ => None,
+    });
     let sent = move || {
         let query = query.read();
-        query.get("show_keys").is_some().then(|| query.clone())
+        match query.get("show_keys") {
+            Some(_) => Some((query.clone(), true)),
+            None => refused.clone().map(|form| (form, false)),
+        }
     };
     view! {
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
@@ -159,10 +173,12 @@ fn editor_page(
     save: ServerAction<SaveConsumer>,
     delete: ServerAction<DeleteConsumer>,
     saved: bool,
-    sent: Option<leptos_router::params::ParamsMap>,
+    sent: Option<(leptos_router::params::ParamsMap, bool)>,
 ) -> impl IntoView {
     let noun = kind.label();
-    let shown_keys = sent.is_some();
+    // The form as sent back (and whether by "Show keys", rather than a refused save).
+    let shown_keys = sent.as_ref().is_some_and(|(_, shown_keys)| *shown_keys);
+    let sent = sent.map(|(form, _)| form);
     let heading = match &view.consumer {
         Some(consumer) => consumer.name.clone(),
         None => format!("New {noun}"),
@@ -184,7 +200,7 @@ fn editor_page(
     let description =
         from_form("description").unwrap_or_else(|| value(|c| Some(c.description.clone())));
     let expert_id = from_form("expert_id").unwrap_or_else(|| value(|c| c.expert_id.clone()));
-    // Each slot as the form shows it: as sent back by "Show keys", else as saved.
+    // Each slot as the form shows it: as sent back, else as saved.
     let slot_now = |slot: Slot| -> Option<crate::api::consumers::SlotView> {
         match &sent {
             Some(form) => {
@@ -537,7 +553,9 @@ fn explained_list(explained: Vec<Explained>, note: &'static str) -> impl IntoVie
                             {item.warning.clone().map(|warning| view! {
                                 <p class="mt-1 rounded-md bg-amber-50 px-2 py-1 text-sm text-amber-900">{format!("Warning: {warning}")}</p>
                             })}
-                            <p class="mt-1 text-sm text-slate-600">{with_links(&item.explanation)}</p>
+                            {(!item.explanation.is_empty()).then(|| view! {
+                                <p class="mt-1 text-sm text-slate-600">{with_links(&item.explanation)}</p>
+                            })}
                         </li>
                     }
                 }).collect_view()}

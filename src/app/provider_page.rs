@@ -18,6 +18,12 @@ use crate::domain::time::readable;
 
 const BUTTON: &str = "rounded-md border border-slate-300 bg-white px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-indigo-500";
 const DANGER: &str = "rounded-md border border-red-300 bg-white px-2.5 py-1 text-xs font-medium text-red-700 hover:bg-red-50 focus:outline-none focus:ring-2 focus:ring-red-500";
+/// Rotate, Edit and Delete: compact buttons in one row; the one opened spans the row below them.
+const PANEL: &str = "group rounded-lg open:basis-full open:border open:border-slate-200 open:p-3";
+const PANEL_BUTTON: &str = "inline-block cursor-pointer list-none rounded-md border border-slate-300 bg-white px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-indigo-500 group-open:border-indigo-300 group-open:bg-indigo-50 [&::-webkit-details-marker]:hidden";
+const DANGER_PANEL: &str =
+    "group rounded-lg open:basis-full open:border open:border-red-200 open:p-3";
+const DANGER_BUTTON: &str = "inline-block cursor-pointer list-none rounded-md border border-red-300 bg-white px-2.5 py-1 text-xs font-medium text-red-700 hover:bg-red-50 focus:outline-none focus:ring-2 focus:ring-red-500 group-open:bg-red-50 [&::-webkit-details-marker]:hidden";
 const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
 
 /// Every action a key row offers, shared by all rows of the page.
@@ -39,17 +45,34 @@ struct KeyActions {
 
 impl KeyActions {
     fn new(page: &'static str) -> KeyActions {
+        let rotate = ServerAction::new();
+        let edit = ServerAction::new();
+        // A form sent without JavaScript comes back with the error and the key it was sent for.
+        let sent_for = |value: Option<Result<(), ApiError>>| {
+            value.and_then(Result::err).and_then(|e| e.entered("id"))
+        };
         KeyActions {
             page,
             toggle: ServerAction::new(),
             role: ServerAction::new(),
-            rotate: ServerAction::new(),
-            edit: ServerAction::new(),
+            rotated_from: RwSignal::new(sent_for(rotate.value().get_untracked())),
+            edited_from: RwSignal::new(sent_for(edit.value().get_untracked())),
+            rotate,
+            edit,
             delete: ServerAction::new(),
             validate: ServerAction::new(),
-            rotated_from: RwSignal::new(None),
-            edited_from: RwSignal::new(None),
         }
+    }
+
+    /// What was entered in `field` of `key_id`'s Edit form, when it came back refused without
+    /// JavaScript.
+    fn edit_entered(&self, key_id: &str, field: &str) -> Option<String> {
+        if self.edited_from.get_untracked().as_deref() != Some(key_id) {
+            return None;
+        }
+        self.edit
+            .value()
+            .with_untracked(|value| value.as_ref()?.as_ref().err()?.entered(field))
     }
 
     fn versions(&self) -> [usize; 6] {
@@ -438,11 +461,11 @@ fn key_actions(
                 <button type="submit" class=BUTTON aria-label=named("Set the role of")>"Set role"</button>
             </ActionForm>
         </div>
-        <div class="mt-3 grid gap-3 md:grid-cols-3">
+        <div class="mt-3 flex flex-wrap items-start gap-2">
             {rotate_form(actions, id, label)}
             {edit_form(provider, key, actions, id, label)}
-            <details class="rounded-lg border border-red-200 p-3">
-                <summary class="cursor-pointer text-sm font-medium text-red-700">"Delete…"</summary>
+            <details class=DANGER_PANEL>
+                <summary class=DANGER_BUTTON>"Delete…"</summary>
                 <ActionForm action=actions.delete attr:class="mt-2 space-y-2">
                     {hidden_id(id, actions.page)}
                     <p class="text-xs text-slate-700">{used_by}</p>
@@ -506,8 +529,8 @@ fn rotate_form(
         )
     };
     view! {
-        <details class="rounded-lg border border-slate-200 p-3" open=move || rotate_error("api_key").get().is_some()>
-            <summary class="cursor-pointer text-sm font-medium text-slate-800">"Rotate"</summary>
+        <details class=PANEL open=move || rotate_error("api_key").get().is_some()>
+            <summary class=PANEL_BUTTON>"Rotate"</summary>
             <ActionForm action=actions.rotate attr:class="mt-2 space-y-2" on:submit=move |_| actions.rotated_from.set(Some(id.get_value()))>
                 {hidden_id(id, actions.page)}
                 <label class="block text-xs font-medium text-slate-700">
@@ -549,31 +572,36 @@ fn edit_form(
          and it is checked there first.",
         provider.destination_words()
     );
+    // As stored, or as entered when the form came back refused without JavaScript.
+    let shown = |field: &str, stored: Option<&str>| {
+        actions
+            .edit_entered(&key.id, field)
+            .unwrap_or_else(|| stored.unwrap_or_default().to_owned())
+    };
     let options: Vec<(&'static str, &'static str, &'static str, String)> = provider
         .options
         .iter()
         .map(|field| {
-            let value = key
-                .options
-                .get(field.name)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default();
-            (field.name, field.label, field.placeholder, value.to_owned())
+            let stored = key.options.get(field.name).and_then(|v| v.as_str());
+            let value = shown(&format!("options[{}]", field.name), stored);
+            (field.name, field.label, field.placeholder, value)
         })
         .collect();
+    let nickname = shown("nickname", key.nickname.as_deref());
+    let api_base = shown("api_base", key.api_base.as_deref());
     view! {
-        <details class="rounded-lg border border-slate-200 p-3" open=move || EDIT_FIELDS.iter().any(|field| edit_error(field).get().is_some())>
-            <summary class="cursor-pointer text-sm font-medium text-slate-800">"Edit"</summary>
+        <details class=PANEL open=move || EDIT_FIELDS.iter().any(|field| edit_error(field).get().is_some())>
+            <summary class=PANEL_BUTTON>"Edit"</summary>
             <ActionForm action=actions.edit attr:class="mt-2 space-y-2" on:submit=move |_| actions.edited_from.set(Some(id.get_value()))>
                 {hidden_id(id, actions.page)}
                 <label class="block text-xs font-medium text-slate-700">
                     "Nickname"
-                    <input type="text" name="nickname" maxlength="80" value=key.nickname.unwrap_or_default() class=INPUT/>
+                    <input type="text" name="nickname" maxlength="80" value=nickname class=INPUT/>
                 </label>
                 <FieldMessage error=edit_error("nickname")/>
                 <label class="block text-xs font-medium text-slate-700">
                     "API base URL"
-                    <input type="url" name="api_base" value=key.api_base.unwrap_or_default() placeholder=provider.default_base_url.unwrap_or("https://…") class=INPUT/>
+                    <input type="url" name="api_base" value=api_base placeholder=provider.default_base_url.unwrap_or("https://…") class=INPUT/>
                 </label>
                 <FieldMessage error=edit_error("api_base")/>
                 {options.into_iter().map(|(name, field_label, placeholder, value)| view! {

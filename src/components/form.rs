@@ -16,6 +16,9 @@ pub fn Field(
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] placeholder: Option<&'static str>,
+    /// What was entered before, when a form sent without JavaScript comes back with an error.
+    #[prop(optional)]
+    value: Option<String>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
@@ -43,6 +46,7 @@ pub fn Field(
                 type=kind
                 autocomplete=autocomplete
                 placeholder=placeholder
+                value=value
                 required=true
                 aria-invalid=move || error.get().is_some().to_string()
                 aria-describedby=described_by
@@ -105,6 +109,22 @@ where
                 Some(Err(error)) => error.for_field(field),
                 _ => None,
             })
+        })
+    }
+}
+
+/// What was entered in each field of a form that came back with an error without JavaScript
+/// (`entered(field)`); read once, when the form is drawn.
+pub fn action_entered<T>(
+    value: Signal<Option<Result<T, ApiError>>>,
+) -> impl Fn(&str) -> Option<String> + Copy + Send + Sync
+where
+    T: Send + Sync + 'static,
+{
+    move |field| {
+        value.with_untracked(|v| match v {
+            Some(Err(error)) => error.entered(field),
+            _ => None,
         })
     }
 }

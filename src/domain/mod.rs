@@ -4,4 +4,5 @@ pub mod accounts;
 pub mod catalog;
 pub mod consumers;
 pub mod keys;
+pub mod problems;
 pub mod time;

@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::domain::catalog::{with_article, KeyAuth, Provider, PROVIDERS};
+use crate::domain::problems::FieldProblem;
 use crate::upstream::address::clean_base_url;
 use crate::vault::SecretString;
 
@@ -11,26 +12,12 @@ pub const MAX_KEY_BYTES: usize = 4096;
 pub const MAX_NICKNAME_CHARS: usize = 80;
 const MAX_OPTION_CHARS: usize = 2048;
 
-/// A problem with one field, in words for the person who typed it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldProblem {
-    pub field: &'static str,
-    pub message: String,
-}
-
-fn problem(field: &'static str, message: impl Into<String>) -> FieldProblem {
-    FieldProblem {
-        field,
-        message: message.into(),
-    }
-}
-
 /// Trims a pasted key and refuses what cannot be a real key. The refusal never repeats the input.
 pub fn clean_secret(provider: &Provider, raw: &str) -> Result<SecretString, FieldProblem> {
     let key = without_paste_wrapping(raw);
     if key.is_empty() {
         if provider.key_required {
-            return Err(problem(
+            return Err(FieldProblem::new(
                 "api_key",
                 format!("Paste the API key from {}.", provider.name),
             ));
@@ -41,13 +28,13 @@ pub fn clean_secret(provider: &Provider, raw: &str) -> Result<SecretString, Fiel
         return service_account(key);
     }
     if key.len() > MAX_KEY_BYTES {
-        return Err(problem(
+        return Err(FieldProblem::new(
             "api_key",
             "This is far longer than any API key (over 4 KiB). Paste only the key itself.",
         ));
     }
     if key.chars().any(char::is_control) {
-        return Err(problem(
+        return Err(FieldProblem::new(
             "api_key",
             "The key contains line breaks or other invisible characters. Copy it again from the \
              provider and paste only the key.",
@@ -57,7 +44,7 @@ pub fn clean_secret(provider: &Provider, raw: &str) -> Result<SecretString, Fiel
         .iter()
         .any(|mask| key.contains(mask))
     {
-        return Err(problem(
+        return Err(FieldProblem::new(
             "api_key",
             "This looks like a masked key (it contains dots or asterisks). Copy the full key from \
              the provider; it is shown in full only once, when it is created.",
@@ -96,7 +83,7 @@ fn without_paste_wrapping(raw: &str) -> &str {
 /// A Google service-account key: the JSON file as downloaded, on several lines.
 fn service_account(json: &str) -> Result<SecretString, FieldProblem> {
     let refuse = || {
-        problem(
+        FieldProblem::new(
             "api_key",
             "Paste the whole service-account JSON key file (it has \"type\": \"service_account\", a \
              client_email and a private_key).",
@@ -165,7 +152,7 @@ pub fn clean_nickname(raw: Option<&str>) -> Result<Option<String>, FieldProblem>
         return Ok(None);
     };
     if name.chars().count() > MAX_NICKNAME_CHARS || name.chars().any(char::is_control) {
-        return Err(problem(
+        return Err(FieldProblem::new(
             "nickname",
             "Use up to 80 characters, on one line, e.g. \"Production OpenAI\".",
         ));
@@ -178,7 +165,21 @@ pub fn clean_api_base(
     raw: Option<&str>,
     allow_private: bool,
 ) -> Result<Option<String>, FieldProblem> {
-    clean_base_url(raw, allow_private).map_err(|message| problem("api_base", message))
+    clean_base_url(raw, allow_private).map_err(|message| FieldProblem::new("api_base", message))
+}
+
+/// The base URL of a provider that has no address of its own (a custom endpoint) must be given.
+pub fn base_given(
+    provider: &Provider,
+    base: Option<String>,
+) -> Result<Option<String>, FieldProblem> {
+    if base.is_none() && provider.default_base_url.is_none() && provider.id == "custom" {
+        return Err(FieldProblem::new(
+            "api_base",
+            "Give the endpoint's base URL, e.g. https://llm.example.com/v1.",
+        ));
+    }
+    Ok(base)
 }
 
 /// Provider options: only the provider's own fields, strings, required ones present.
@@ -189,17 +190,20 @@ pub fn clean_options(
     let mut clean = Map::new();
     for (name, value) in raw {
         let Some(field) = provider.options.iter().find(|f| f.name == name) else {
-            return Err(problem(
+            return Err(FieldProblem::new(
                 "options",
                 format!("{} has no option \"{name}\".", provider.name),
             ));
         };
         let Some(text) = value.as_str() else {
-            return Err(problem("options", format!("{} must be text.", field.label)));
+            return Err(FieldProblem::new(
+                "options",
+                format!("{} must be text.", field.label),
+            ));
         };
         let text = text.trim();
         if text.chars().count() > MAX_OPTION_CHARS || text.chars().any(char::is_control) {
-            return Err(problem(
+            return Err(FieldProblem::new(
                 "options",
                 format!("{} is too long or has invisible characters.", field.label),
             ));
@@ -210,7 +214,7 @@ pub fn clean_options(
     }
     for field in provider.options.iter().filter(|f| f.required) {
         if !clean.contains_key(field.name) {
-            return Err(problem(
+            return Err(FieldProblem::new(
                 "options",
                 format!("{} needs {}: {}", provider.name, field.label, field.help),
             ));
@@ -222,7 +226,7 @@ pub fn clean_options(
             .and_then(Value::as_str)
             .unwrap_or_default();
         if !(1..=40).contains(&name.len()) || !name.chars().all(|c| c.is_ascii_lowercase()) {
-            return Err(problem(
+            return Err(FieldProblem::new(
                 "options",
                 "Name the custom endpoint with lowercase letters a–z only, e.g. vllm.",
             ));

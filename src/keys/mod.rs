@@ -19,6 +19,7 @@ use crate::accounts::tokens::TokenCaller;
 use crate::domain::accounts::TokenScope;
 use crate::domain::catalog::{provider, Category, Provider};
 use crate::domain::keys::{KeyStatus, Role, Scope};
+use crate::domain::problems::{AllChecked, FieldProblem, Problems};
 use crate::keys::keyring::{Keyring, KeyringError, NO_KEY_HINT};
 use crate::store::accounts::{Membership, User};
 use crate::store::activity::NewEvent;
@@ -32,8 +33,8 @@ use arrangement::{rearrange, without, RoleChange};
 pub use health::CallFailure;
 use health::{health_of, judge};
 use input::{
-    clean_api_base, clean_nickname, clean_options, clean_secret, destination, key_family,
-    prefix_warning, FieldProblem,
+    base_given, clean_api_base, clean_nickname, clean_options, clean_secret, destination,
+    key_family, prefix_warning,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -45,8 +46,8 @@ pub enum KeyError {
     /// An API token without the scope the request needs.
     #[error("this token lacks the {} scope", .0.as_str())]
     MissingScope(TokenScope),
-    #[error("{}: {}", .0.field, .0.message)]
-    Invalid(FieldProblem),
+    #[error("{0}")]
+    Invalid(Problems),
     /// The provider rejected the key: it is not stored.
     #[error("Key validation failed: {0}")]
     Rejected(String),
@@ -61,7 +62,13 @@ pub enum KeyError {
 
 impl From<FieldProblem> for KeyError {
     fn from(problem: FieldProblem) -> Self {
-        KeyError::Invalid(problem)
+        KeyError::Invalid(problem.into())
+    }
+}
+
+impl From<Problems> for KeyError {
+    fn from(problems: Problems) -> Self {
+        KeyError::Invalid(problems)
     }
 }
 
@@ -212,14 +219,14 @@ struct KeySettings {
 /// Why a change of where a key is sent is refused without the key: nobody, admins included, can
 /// read a stored key back, so nobody may send it somewhere new without holding it.
 fn destination_needs_the_key(provider: &Provider) -> FieldProblem {
-    FieldProblem {
-        field: "api_key",
-        message: format!(
+    FieldProblem::new(
+        "api_key",
+        format!(
             "Changing {} sends the key somewhere new, so it needs the key itself again: paste it \
              in API key.",
             provider.destination_words()
         ),
-    }
+    )
 }
 
 /// How a key is named in messages and the activity log: nickname and hint.
@@ -405,22 +412,21 @@ impl KeyService {
             .iter()
             .find(|key| actor.sees(key) && Some(key.id.as_str()) != except)
         {
-            Some(key) => Err(KeyError::Invalid(FieldProblem {
-                field: "api_key",
-                message: format!(
+            Some(key) => Err(FieldProblem::new(
+                "api_key",
+                format!(
                     "This key is already stored as {}. Edit that one instead of adding it twice.",
                     key_label(key)
                 ),
-            })),
+            )
+            .into()),
             None => Ok(()),
         }
     }
 
     pub async fn create(&self, actor: KeyActor<'_>, draft: KeyDraft) -> Result<Saved, KeyError> {
-        let provider = provider(&draft.provider).ok_or_else(|| FieldProblem {
-            field: "provider",
-            message: "Choose a provider from the list.".to_owned(),
-        })?;
+        let provider = provider(&draft.provider)
+            .ok_or_else(|| FieldProblem::new("provider", "Choose a provider from the list."))?;
         let org = actor.org();
         let owner = match draft.scope {
             Scope::Org if actor.may_write_org_keys() => None,
@@ -434,17 +440,14 @@ impl KeyService {
                 "API tokens add organization keys, not personal ones.",
             ))?),
         };
-        let secret = clean_secret(provider, draft.api_key.expose())?;
-        let nickname = clean_nickname(draft.nickname.as_deref())?;
-        let api_base = clean_api_base(draft.api_base.as_deref(), self.allow_private_endpoints)?;
-        if api_base.is_none() && provider.default_base_url.is_none() && provider.id == "custom" {
-            return Err(FieldProblem {
-                field: "api_base",
-                message: "Give the endpoint's base URL, e.g. https://llm.example.com/v1.".into(),
-            }
-            .into());
-        }
-        let options = clean_options(provider, &draft.options)?;
+        let (secret, nickname, api_base, options) = (
+            clean_secret(provider, draft.api_key.expose()),
+            clean_nickname(draft.nickname.as_deref()),
+            clean_api_base(draft.api_base.as_deref(), self.allow_private_endpoints)
+                .and_then(|base| base_given(provider, base)),
+            clean_options(provider, &draft.options),
+        )
+            .all_checked()?;
         self.duplicate(actor, &secret, None).await?;
         let warning = prefix_warning(provider, &secret);
         let verdict = self
@@ -630,28 +633,30 @@ impl KeyService {
         provider: &'static Provider,
         edit: KeyEdit,
     ) -> Result<KeySettings, KeyError> {
-        let nickname = match edit.nickname {
-            Some(nickname) => clean_nickname(nickname.as_deref())?,
-            None => key.nickname.clone(),
-        };
-        let api_base = match edit.api_base {
-            Some(base) => clean_api_base(base.as_deref(), self.allow_private_endpoints)?,
-            None => key.api_base.clone(),
-        };
-        let options = match edit.options {
-            Some(options) => {
-                let options = clean_options(provider, &options)?;
-                if key_family(provider, &options) != key.key_family {
-                    return Err(FieldProblem {
-                        field: "options",
-                        message: "The endpoint name cannot change: add a new key for it.".into(),
+        let (nickname, api_base, options) = (
+            match edit.nickname {
+                Some(nickname) => clean_nickname(nickname.as_deref()),
+                None => Ok(key.nickname.clone()),
+            },
+            match edit.api_base {
+                Some(base) => clean_api_base(base.as_deref(), self.allow_private_endpoints),
+                None => Ok(key.api_base.clone()),
+            },
+            match edit.options {
+                Some(options) => clean_options(provider, &options).and_then(|options| {
+                    if key_family(provider, &options) == key.key_family {
+                        Ok(options)
+                    } else {
+                        Err(FieldProblem::new(
+                            "options",
+                            "The endpoint name cannot change: add a new key for it.",
+                        ))
                     }
-                    .into());
-                }
-                options
-            }
-            None => key.options.clone(),
-        };
+                }),
+                None => Ok(key.options.clone()),
+            },
+        )
+            .all_checked()?;
         Ok(KeySettings {
             nickname,
             api_base,

@@ -425,6 +425,53 @@ fn a_chosen_key_that_cannot_serve_is_a_problem_the_consumer_shows() {
 }
 
 #[test]
+fn beside_the_key_says_only_what_the_key_and_its_source_do_not() {
+    let case = |keys: Vec<KeyRecord>, chosen| Case {
+        name: "",
+        keys,
+        chosen,
+        owner: Some(OWNER),
+        reader: Reader::Member(OWNER),
+        policy: OPEN,
+        expect: &[],
+        says: "",
+    };
+    let beside = |c: &Case| run(c).beside_the_key(c.reader);
+    // The primary alone: the page shows it and its source; nothing is left to say.
+    assert_eq!(beside(&case(vec![key("a", "org/primary")], None)), "");
+    // What was passed over, and what follows if the serving key fails.
+    let told = beside(&case(
+        vec![
+            disabled(key("a", "org/primary")),
+            key("b", "org/fallback1"),
+            key("c", "org/fallback2"),
+        ],
+        None,
+    ));
+    assert_eq!(
+        told,
+        "Passed over: the organization's primary 'a' (sk-...a) is disabled. \
+         If it fails: 'c' (sk-...c)."
+    );
+    // A chosen key's problem is shown as a warning: it is not said again.
+    let told = beside(&case(
+        vec![disabled(key("a", "org/none")), key("b", "org/primary")],
+        Some("a"),
+    ));
+    assert_eq!(told, "");
+    // Nothing serves: the explanation says what to do.
+    let nothing = Case {
+        policy: Policy {
+            allow_platform_keys: false,
+            ..OPEN
+        },
+        ..case(vec![disabled(key("a", "org/primary"))], None)
+    };
+    let told = beside(&nothing);
+    assert!(told.contains("Add one at /hub/openai"), "{told}");
+}
+
+#[test]
 fn another_members_personal_key_is_named_not_shown() {
     let target = Target::parse("openai").unwrap();
     let keys = [Arc::new(key("mine", "mine/primary"))];

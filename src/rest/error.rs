@@ -94,11 +94,14 @@ impl From<AccountError> for RestError {
                 "forbidden",
                 "This token may not do that.",
             ),
-            AccountError::Invalid { field, message } => RestError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                format!("{field}: {message}"),
-            ),
+            AccountError::Invalid(problems) => RestError {
+                field: Some(problems.first().field),
+                ..RestError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    problems.by_field(),
+                )
+            },
             AccountError::Refused(message) => {
                 RestError::new(StatusCode::CONFLICT, "conflict", message)
             }
@@ -118,12 +121,12 @@ impl From<KeyError> for RestError {
                 RestError::new(StatusCode::FORBIDDEN, "forbidden", message)
             }
             KeyError::MissingScope(scope) => RestError::missing_scope(scope),
-            KeyError::Invalid(problem) => RestError {
-                field: Some(problem.field),
+            KeyError::Invalid(problems) => RestError {
+                field: Some(problems.first().field),
                 ..RestError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "invalid_input",
-                    format!("{}: {}", problem.field, problem.message),
+                    problems.by_field(),
                 )
             },
             KeyError::Rejected(message) => RestError {

@@ -92,9 +92,23 @@ async fn bad_setup_input_is_refused_by_field_and_creates_nothing(t: &TestDb) {
     ];
     for (input, expected) in cases {
         match accounts.create_first_owner(input).await {
-            Err(AccountError::Invalid { field, .. }) => assert_eq!(field, expected),
+            Err(AccountError::Invalid(problems)) => assert_eq!(problems.first().field, expected),
             other => panic!("{expected}: {other:?}"),
         }
+    }
+    // Every problem at once, in the order of the form.
+    let everything_wrong = FirstOwner {
+        email: "not-an-email".into(),
+        password: secret("short"),
+        org_name: " ".into(),
+        org_slug: "Not A Slug!".into(),
+    };
+    match accounts.create_first_owner(everything_wrong).await {
+        Err(AccountError::Invalid(problems)) => {
+            let fields: Vec<&str> = problems.iter().map(|problem| problem.field).collect();
+            assert_eq!(fields, ["email", "password", "org_name", "org_slug"]);
+        }
+        other => panic!("{other:?}"),
     }
     assert!(accounts.needs_setup().await.unwrap());
 }
@@ -225,10 +239,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(t: 
     assert!(
         matches!(
             wrong,
-            Err(AccountError::Invalid {
-                field: "current_password",
-                ..
-            })
+            Err(AccountError::Invalid(ref problems)) if problems.first().field == "current_password"
         ),
         "{wrong:?}"
     );
@@ -243,10 +254,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(t: 
     assert!(
         matches!(
             weak,
-            Err(AccountError::Invalid {
-                field: "new_password",
-                ..
-            })
+            Err(AccountError::Invalid(ref problems)) if problems.first().field == "new_password"
         ),
         "{weak:?}"
     );

@@ -676,7 +676,8 @@ async fn personal_keys_serve_and_are_chosen_only_by_their_owner(t: &TestDb) {
         .await
         .unwrap_err();
     match refused {
-        KeyError::Invalid(problem) => {
+        KeyError::Invalid(problems) => {
+            let problem = problems.first();
             assert_eq!(problem.field, "chat_key");
             assert!(
                 problem.message.contains("only by its owner"),
@@ -890,7 +891,8 @@ async fn pickers_offer_only_usable_keys_of_the_family(t: &TestDb) {
             .await
             .unwrap_err();
         match refused {
-            KeyError::Invalid(problem) => {
+            KeyError::Invalid(problems) => {
+                let problem = problems.first();
                 assert_eq!(problem.field, "chat_key");
                 assert!(problem.message.contains(why), "{}", problem.message);
             }
@@ -1089,6 +1091,46 @@ async fn key_changes_reach_their_consumers(t: &TestDb) {
     let keys = consumers.org_keys(owner).await.unwrap();
     let warnings = ConsumerService::choice_warnings(owner, &list, &keys);
     assert!(warnings[&speaker.record.id][0].ends_with("the chosen key was deleted."));
+
+    // An assistant that nothing serves is flagged with what to do, like an expert.
+    let lonely = consumers
+        .create(
+            owner,
+            ConsumerKind::Assistant,
+            expert("Lonely", &[(Slot::Chat, slot("together", None))]),
+        )
+        .await
+        .unwrap();
+    let assistants = consumers
+        .list(owner, ConsumerKind::Assistant)
+        .await
+        .unwrap();
+    let unserved = consumers.unserved_slots(owner, &assistants).await.unwrap();
+    let said = &unserved[&lonely.record.id];
+    assert!(said[0].starts_with("Model: No Together AI key"), "{said:?}");
+    assert!(said[0].contains("/hub/together"), "{said:?}");
+    consumers
+        .delete(owner, ConsumerKind::Assistant, &lonely.record.id)
+        .await
+        .unwrap();
+
+    // A form with several problems is refused with all of them, in the form's order.
+    let no_model = slot("openai", None).map(|draft| SlotDraft {
+        model: None,
+        ..draft
+    });
+    let mut nameless = expert(" ", &[(Slot::Chat, no_model)]);
+    nameless.description = Some("d".repeat(2001));
+    match consumers
+        .create(owner, ConsumerKind::Expert, nameless)
+        .await
+    {
+        Err(KeyError::Invalid(problems)) => {
+            let fields: Vec<&str> = problems.iter().map(|problem| problem.field).collect();
+            assert_eq!(fields, ["name", "description", "chat_model"]);
+        }
+        other => panic!("expected every problem, got {other:?}"),
+    }
 
     // Deleting the expert keeps its assistant, on its own; slots go with the expert.
     consumers

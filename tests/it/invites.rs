@@ -45,10 +45,7 @@ async fn an_invite_works_once_for_the_invited_email(t: &TestDb) {
         invites::Invites(db)
             .accept(&link_secret, secret("short"))
             .await,
-        Err(AccountError::Invalid {
-            field: "password",
-            ..
-        })
+        Err(AccountError::Invalid(problems)) if problems.first().field == "password"
     ));
     let (user, _) = invites::Invites(db)
         .accept(&link_secret, secret(NEW_PASSWORD))
@@ -90,7 +87,7 @@ async fn an_invite_works_once_for_the_invited_email(t: &TestDb) {
         invites::Invites(db)
             .create(owner, "new@example.com", OrgRole::Member)
             .await,
-        Err(AccountError::Invalid { field: "email", .. })
+        Err(AccountError::Invalid(problems)) if problems.first().field == "email"
     ));
 
     // Revoked and expired links do nothing.
@@ -162,10 +159,7 @@ async fn existing_users_confirm_their_password_and_admins_cannot_invite_owners(t
         invites::Invites(db)
             .accept(created.secret.expose(), secret("not her password at all"))
             .await,
-        Err(AccountError::Invalid {
-            field: "password",
-            ..
-        })
+        Err(AccountError::Invalid(problems)) if problems.first().field == "password"
     ));
     let (grace, _) = invites::Invites(db)
         .accept(created.secret.expose(), secret(NEW_PASSWORD))

@@ -349,7 +349,9 @@ async fn bad_input_is_refused_at_its_field_and_duplicates_are_named(t: &TestDb) 
     keys.create(p.owner(), named).await.unwrap();
 
     let field_of = |result: Result<keyhub::keys::Saved, KeyError>| match result {
-        Err(KeyError::Invalid(problem)) => (problem.field, problem.message),
+        Err(KeyError::Invalid(problems)) => {
+            (problems.first().field, problems.first().message.clone())
+        }
         other => panic!("expected a field problem, got {other:?}"),
     };
     let (field, message) = field_of(
@@ -392,6 +394,18 @@ async fn bad_input_is_refused_at_its_field_and_duplicates_are_named(t: &TestDb) 
         field_of(keys.create(p.owner(), metadata).await).0,
         "api_base"
     );
+    // Every problem at once, in the form's order, so the form shows them all in one answer.
+    let mut everything = draft("google-vertex", "not a key", RoleChange::None);
+    everything.nickname = Some("n".repeat(81));
+    everything.api_base = Some("ftp://llm.example.com".into());
+    everything.options = serde_json::Map::new();
+    match keys.create(p.owner(), everything).await {
+        Err(KeyError::Invalid(problems)) => {
+            let fields: Vec<&str> = problems.iter().map(|problem| problem.field).collect();
+            assert_eq!(fields, ["api_key", "nickname", "api_base", "options"]);
+        }
+        other => panic!("expected every problem, got {other:?}"),
+    }
     assert_eq!(
         keys.list(p.owner(), &KeyFilter::default())
             .await

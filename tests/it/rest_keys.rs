@@ -348,6 +348,24 @@ async fn bad_input_gets_a_json_error_and_changes_nothing(t: &TestDb) {
     }
     assert_eq!(api.key_count().await, 0, "nothing was stored");
 
+    // Every problem of the request in one answer: the first field named, all in the message.
+    let body = json!({
+        "provider": "openai",
+        "api_key": "sk-proj-abc12345",
+        "nickname": "n".repeat(81),
+        "api_base": "ftp://llm.example.com",
+    });
+    let (status, refused) = api
+        .call(Method::POST, "/api/v1/orgs/acme/provider-keys", Some(body))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused["error"]["field"], "nickname", "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("nickname: ") && message.contains("; api_base: "),
+        "{message}"
+    );
+
     for (method, path) in [
         (Method::POST, "/api/v1/provider-keys/x/activate"),
         (Method::GET, "/api/v1/orgs/acme/provider-keys?colour=red"),

@@ -91,7 +91,7 @@ async fn admins_create_list_and_revoke_tokens_and_only_a_hash_is_kept(t: &TestDb
         ),
     ] {
         match tokens::Tokens(db).create(owner, bad).await {
-            Err(AccountError::Invalid { field: f, .. }) => assert_eq!(f, field),
+            Err(AccountError::Invalid(problems)) => assert_eq!(problems.first().field, field),
             other => panic!("expected invalid {field}, got {other:?}"),
         }
     }

@@ -9,7 +9,9 @@ use crate::api::invites::{
     invites, CreateInvite, CreatedInvite, InviteInfo, InvitesView, RevokeInvite,
 };
 use crate::api::members::AddMember;
-use crate::components::form::{action_errors, cleared_after, Field, FormError, SubmitButton, FORM};
+use crate::components::form::{
+    action_entered, action_errors, cleared_after, Field, FormError, SubmitButton, FORM,
+};
 use crate::domain::time::utc_date;
 
 /// The link just created (shown once) and the invites not used yet.
@@ -102,6 +104,7 @@ fn invite_row(invite: InviteInfo, revoke: ServerAction<RevokeInvite>) -> impl In
 #[component]
 pub fn InviteForm(invite: ServerAction<CreateInvite>, viewer_is_owner: bool) -> impl IntoView {
     let error = action_errors(Signal::derive(move || invite.value().get()));
+    let entered = action_entered(Signal::derive(move || invite.value().get()));
     view! {
         <section aria-labelledby="invite-heading" class=CARD>
             <h2 id="invite-heading" class="text-base font-semibold text-slate-900">"Invite by link"</h2>
@@ -110,8 +113,8 @@ pub fn InviteForm(invite: ServerAction<CreateInvite>, viewer_is_owner: bool) -> 
             </p>
             <ActionForm action=invite node_ref=cleared_after(move || matches!(invite.value().get(), Some(Ok(_)))) attr:class="mt-4 space-y-4" attr:novalidate=true>
                 <FormError error=error(FORM)/>
-                <Field label="Email" name="invite_email" kind="email" error=error("email")/>
-                <RoleSelect name="invite_role" viewer_is_owner/>
+                <Field label="Email" name="invite_email" kind="email" value=entered("invite_email").unwrap_or_default() error=error("email")/>
+                <RoleSelect name="invite_role" viewer_is_owner chosen=entered("invite_role").unwrap_or_default()/>
                 <div class="sm:w-56">
                     <SubmitButton label="Create invite link" busy_label="Creating…" pending=invite.pending()/>
                 </div>

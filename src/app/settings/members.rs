@@ -12,7 +12,9 @@ use crate::api::invites::{CreateInvite, RevokeInvite};
 use crate::api::members::{
     members, AddMember, ChangeMemberRole, MemberInfo, MembersView, RemoveMember,
 };
-use crate::components::form::{action_errors, cleared_after, Field, FormError, SubmitButton, FORM};
+use crate::components::form::{
+    action_entered, action_errors, cleared_after, Field, FormError, SubmitButton, FORM,
+};
 use crate::domain::accounts::OrgRole;
 
 #[component]
@@ -187,6 +189,9 @@ fn AddMemberForm(add: ServerAction<AddMember>, viewer_is_owner: bool) -> impl In
     let error = action_errors(Signal::derive(move || {
         add.value().get().map(|result| result.map(|_| ()))
     }));
+    let entered = action_entered(Signal::derive(move || {
+        add.value().get().map(|result| result.map(|_| ()))
+    }));
     let added = move || add.value().get().and_then(Result::ok);
     view! {
         <section aria-labelledby="add-member-heading" class=CARD>
@@ -212,9 +217,9 @@ fn AddMemberForm(add: ServerAction<AddMember>, viewer_is_owner: bool) -> impl In
                         })}
                     })}
                 </div>
-                <Field label="Email" name="email" kind="email" error=error("email")/>
+                <Field label="Email" name="email" kind="email" value=entered("email").unwrap_or_default() error=error("email")/>
                 <Field label="Initial password" name="password" kind="password" autocomplete="new-password" error=error("password")/>
-                <RoleSelect name="role" viewer_is_owner/>
+                <RoleSelect name="role" viewer_is_owner chosen=entered("role").unwrap_or_default()/>
                 <div class="sm:w-56">
                     <SubmitButton label="Add member" busy_label="Adding…" pending=add.pending()/>
                 </div>

@@ -6,7 +6,9 @@ use leptos::prelude::*;
 use super::{error_text, ShownOnce, CARD, DANGER_BUTTON, SELECT};
 use crate::api::error::ApiError;
 use crate::api::tokens::{tokens, CreateToken, RevokeToken, TokenInfo, TokensView};
-use crate::components::form::{action_errors, cleared_after, Field, FormError, SubmitButton, FORM};
+use crate::components::form::{
+    action_entered, action_errors, cleared_after, Field, FormError, SubmitButton, FORM,
+};
 use crate::domain::accounts::{TokenScope, TOKEN_LIFETIMES};
 use crate::domain::time::{utc_date, utc_minute};
 
@@ -146,6 +148,10 @@ fn CreateTokenForm(create: ServerAction<CreateToken>) -> impl IntoView {
             .map(|result: Result<_, ApiError>| result.map(|_| ()))
     });
     let error = action_errors(value);
+    // A form refused without JavaScript comes back as it was sent (its lifetime is always there).
+    let entered = action_entered(value);
+    let sent_back = entered("expires").is_some();
+    let lifetime = entered("expires").unwrap_or_else(|| "90".to_owned());
     let checkbox = "mt-0.5 h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-500";
     view! {
         <div class="mt-6 border-t border-slate-100 pt-6">
@@ -153,7 +159,7 @@ fn CreateTokenForm(create: ServerAction<CreateToken>) -> impl IntoView {
             <ActionForm action=create node_ref=cleared_after(move || matches!(create.value().get(), Some(Ok(_)))) attr:class="mt-3 space-y-4" attr:novalidate=true attr:aria-labelledby="create-token-heading">
                 <FormError error=error(FORM)/>
                 <div class="grid gap-4 sm:grid-cols-2">
-                    <Field label="Token name" name="name" placeholder="billing-service" hint="Who uses it, so you know what breaks when you revoke it." error=error("name")/>
+                    <Field label="Token name" name="name" placeholder="billing-service" hint="Who uses it, so you know what breaks when you revoke it." value=entered("name").unwrap_or_default() error=error("name")/>
                     <div>
                         <label for="field-expires" class="block text-sm font-medium text-slate-700">"Expires"</label>
                         <select id="field-expires" name="expires" class=format!("{SELECT} mt-1 block w-full py-2")>
@@ -161,7 +167,8 @@ fn CreateTokenForm(create: ServerAction<CreateToken>) -> impl IntoView {
                                 .iter()
                                 .map(|(days, label)| {
                                     let value = days.map(|d| d.to_string()).unwrap_or_else(|| "never".to_owned());
-                                    view! { <option value=value selected=*days == Some(90)>{*label}</option> }
+                                    let selected = value == lifetime;
+                                    view! { <option value=value selected=selected>{*label}</option> }
                                 })
                                 .collect_view()}
                         </select>
@@ -175,7 +182,7 @@ fn CreateTokenForm(create: ServerAction<CreateToken>) -> impl IntoView {
                             .iter()
                             .map(|scope| view! {
                                 <label class="flex items-start gap-3 text-sm text-slate-700">
-                                    <input type="checkbox" name=scope.field() value="on" checked=*scope == TokenScope::KeysRead class=checkbox/>
+                                    <input type="checkbox" name=scope.field() value="on" checked=if sent_back { entered(scope.field()).is_some() } else { *scope == TokenScope::KeysRead } class=checkbox/>
                                     <span>
                                         <code class="font-medium text-slate-900">{scope.as_str()}</code>
                                         <span class="block text-slate-600">{scope.description()}</span>
