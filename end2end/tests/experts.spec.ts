@@ -166,12 +166,43 @@ test("an expert without a usable key says what to do", async ({ page }, testInfo
   await expect(panel(page)).toContainText("Add one at /hub/together");
   await expect(panel(page).getByRole("link", { name: "/hub/together" })).toHaveAttribute("href", "/hub/together");
   await expect(slot(page, "Model").getByRole("link", { name: "Add or fix Together AI keys in the Provider Hub" })).toBeVisible();
-  // Bad input stays on the form with the reason next to the field.
+  // The list flags it with what to do.
+  const lonelyUrl = page.url().replace(/^https?:\/\/[^/]+/, "");
+  await open(page, "/experts", project);
+  const lonely = page.getByRole("article", { name: `Lonely ${tag(project)}` });
+  await expect(lonely).toContainText("Needs attention");
+  await expect(lonely.getByRole("link", { name: "/hub/together" })).toHaveAttribute("href", "/hub/together");
+  await open(page, lonelyUrl, project);
+
+  // Bad input stays on the form, every reason next to its field, what was entered kept.
   await slot(page, "Model").getByLabel("Model id").fill("");
   await page.getByLabel("Name").fill(" ");
+  await page.getByLabel("Description").fill("Kept when refused");
   await page.getByRole("button", { name: "Save expert" }).click();
   await expect(page.locator("#field-name-error")).toContainText("Give it a name");
+  await expect(page.locator("#field-chat_model-error")).toContainText("Give the model id");
+  await expect(page.getByLabel("Description")).toHaveValue("Kept when refused");
+  await expect(slot(page, "Model").getByLabel("Provider")).toHaveValue("together");
   await page.getByText("Delete this expert…").click();
   await page.getByRole("button", { name: "Delete expert" }).click();
   await expect(page).toHaveURL(/\/experts$/);
+});
+
+test("an assistant that nothing serves is flagged like an expert", async ({ page }, testInfo) => {
+  const project = testInfo.project.name;
+  const name = `Lonely helper ${tag(project)}`;
+  await open(page, "/assistants/new", project);
+  await page.getByLabel("Name").fill(name);
+  await slot(page, "Model").getByLabel("Provider").selectOption("together");
+  await page.getByRole("button", { name: "Create assistant" }).click();
+  await expect(page).toHaveURL(/\/assistants\/[^/]+\?saved=1/);
+  await open(page, "/assistants", project);
+  const helper = page.getByRole("article", { name });
+  await expect(helper).toContainText("Needs attention");
+  await expect(helper).toContainText("Model: No Together AI key");
+  await expect(helper.getByRole("link", { name: "/hub/together" })).toHaveAttribute("href", "/hub/together");
+  await helper.getByRole("link", { name }).click();
+  await page.getByText("Delete this assistant…").click();
+  await page.getByRole("button", { name: "Delete assistant" }).click();
+  await expect(page).toHaveURL(/\/assistants$/);
 });

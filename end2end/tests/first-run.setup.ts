@@ -35,9 +35,27 @@ setup("first-run setup needs the setup code, creates the owner, signs in, and is
   await scripted.close();
   expect(code).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
 
-  // Without the right code nothing is created, and the form says so at the field.
+  // Without the right code nothing is created, and the form says so at the field. The page that
+  // comes back (no JavaScript here) keeps what was entered, but the code and the password.
   await fillSetup(page, "0000-0000-0000", OWNER.password);
   await expect(page.locator("#field-setup_code-error")).toContainText("not the setup code");
+  await expect(page.getByLabel("Your email")).toHaveValue(OWNER.email);
+  await expect(page.getByLabel("Organization name")).toHaveValue(OWNER.orgName);
+  await expect(page.getByLabel("Organization slug")).toHaveValue(OWNER.orgSlug);
+  await expect(page.getByLabel("Setup code")).toHaveValue("");
+  await expect(page.getByLabel("Password")).toHaveValue("");
+
+  // Every problem at once, each at its field.
+  await page.getByLabel("Setup code").fill(code);
+  await page.getByLabel("Your email").fill("not an email");
+  await page.getByLabel("Password").fill("short");
+  await page.getByLabel("Organization slug").fill("Not A Slug!");
+  await page.getByRole("button", { name: "Create owner and organization" }).click();
+  await expect(page.locator("#field-email-error")).not.toBeEmpty();
+  await expect(page.locator("#field-password-error")).toContainText("at least 12 characters");
+  await expect(page.locator("#field-org_slug-error")).not.toBeEmpty();
+  await expect(page.locator("#field-org_name-error")).toBeEmpty();
+  await expect(page.getByLabel("Organization slug")).toHaveValue("Not A Slug!");
 
   // A weak password is refused next to its field, and nothing is created.
   await fillSetup(page, code, "too short");

@@ -97,9 +97,9 @@ test("a refused key form shows every problem at once and comes back filled in, b
 
 test("a refused edit opens that key's form again with the problem at its field", async ({ page }, testInfo) => {
   const project = testInfo.project.name;
-  await open(page, "/hub/add?provider=deepseek", project);
-  await paste(page, `sk-editrefused${project}Wk03`, `Edited ${project}`);
-  await expect(page).toHaveURL(/\/hub\/deepseek/);
+  await open(page, "/hub/add?provider=fireworks", project);
+  await paste(page, `fw_editrefused${project}Wk03`, `Edited ${project}`);
+  await expect(page).toHaveURL(/\/hub\/fireworks/);
   const key = page.getByRole("article", { name: `Edited ${project}` });
   await key.getByText("Edit", { exact: true }).click();
   await key.getByLabel("Nickname").fill(`Renamed ${project}`);
@@ -110,6 +110,10 @@ test("a refused edit opens that key's form again with the problem at its field",
   await expect(form.getByRole("alert").filter({ hasText: /https/ })).toBeVisible();
   await expect(form.getByLabel("Nickname")).toHaveValue(`Renamed ${project}`);
   await expect(form.getByLabel("API base URL")).toHaveValue("ftp://llm.example.com/v1");
-  await open(page, "/hub/deepseek", project);
+  await open(page, "/hub/fireworks", project);
   await expect(page.getByRole("article", { name: `Renamed ${project}` })).toHaveCount(0);
+  const kept = page.getByRole("article", { name: `Edited ${project}` });
+  await kept.getByText("Delete…").click();
+  await kept.getByRole("button", { name: /^Delete / }).click();
+  await expect(page.getByRole("article", { name: `Edited ${project}` })).toHaveCount(0);
 });
