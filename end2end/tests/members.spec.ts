@@ -15,14 +15,20 @@ test("an admin adds a member, who signs in and sees no admin actions", async ({ 
   await expect(page.getByRole("cell", { name: `${OWNER.email} (you)` })).toBeVisible();
 
   const form = page.getByRole("region", { name: "Add a member" });
+  // New people are members unless an admin chooses otherwise.
+  await expect(form.getByLabel("Role")).toHaveValue("member");
   await form.getByLabel("Email").fill(email);
   await form.getByLabel("Initial password").fill("short");
   await form.getByRole("button", { name: "Add member" }).click();
   await expect(page.locator("#field-password-error")).toContainText("at least 12 characters");
+  // Refused, the form keeps the email and the role, never the password.
+  await expect(form.getByLabel("Email")).toHaveValue(email);
+  await expect(form.getByLabel("Role")).toHaveValue("member");
+  if (testInfo.project.name === "no-js") {
+    await expect(form.getByLabel("Initial password")).toHaveValue("");
+  }
 
-  await form.getByLabel("Email").fill(email);
   await form.getByLabel("Initial password").fill(OWNER.password);
-  await form.getByLabel("Role").selectOption("member");
   await form.getByRole("button", { name: "Add member" }).click();
   await expect(page.getByRole("cell", { name: email, exact: true })).toBeVisible();
   if (testInfo.project.name === "hydrated") {

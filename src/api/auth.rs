@@ -138,7 +138,11 @@ pub async fn login(email: String, password: String) -> Result<(), ApiError> {
 
     let state = expect_context::<AppState>();
     let address = session::client_address(&state).await;
-    admit(state.login_limiter(), &email, &address).await?;
+    // Without JavaScript the form comes back with the email filled in (never the password).
+    let keep = |error: ApiError| crate::api::door::keeping(error, [("email", email.as_str())]);
+    admit(state.login_limiter(), &email, &address)
+        .await
+        .map_err(keep)?;
     match state
         .accounts()
         .authenticate(&email, SecretString::new(password))
@@ -156,13 +160,11 @@ pub async fn login(email: String, password: String) -> Result<(), ApiError> {
             }
             Ok(())
         }
-        Err(AccountError::WrongCredentials) => Err(answer(
-            ApiError::Refused(
-                "The email or password is not right. Check both and try again.".to_owned(),
-            ),
+        Err(AccountError::WrongCredentials) => Err(keep(answer(
+            ApiError::refused("The email or password is not right. Check both and try again."),
             Some(StatusCode::UNAUTHORIZED),
-        )),
-        Err(error) => Err(error.into()),
+        ))),
+        Err(error) => Err(keep(error.into())),
     }
 }
 

@@ -24,7 +24,7 @@ pub fn status_of(error: &ApiError) -> StatusCode {
         ApiError::Forbidden => StatusCode::FORBIDDEN,
         ApiError::NotFound => StatusCode::NOT_FOUND,
         ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        ApiError::Refused(_) => StatusCode::CONFLICT,
+        ApiError::Refused { .. } => StatusCode::CONFLICT,
         ApiError::Internal { .. } | ApiError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -61,7 +61,11 @@ where
     N: Into<String>,
     V: Into<String>,
 {
-    if let (true, ApiError::Invalid { entered: kept, .. }) = (is_plain_form_post(), &mut error) {
+    if let (
+        true,
+        ApiError::Invalid { entered: kept, .. } | ApiError::Refused { entered: kept, .. },
+    ) = (is_plain_form_post(), &mut error)
+    {
         kept.extend(
             entered
                 .into_iter()
@@ -82,7 +86,7 @@ impl From<KeyError> for ApiError {
     fn from(error: KeyError) -> Self {
         let error = match error {
             KeyError::NotFound => ApiError::NotFound,
-            KeyError::Forbidden(message) => ApiError::Refused(message.to_owned()),
+            KeyError::Forbidden(message) => ApiError::refused(message),
             KeyError::MissingScope(_) => ApiError::Forbidden,
             KeyError::Invalid(problems) => (&problems).into(),
             rejected @ KeyError::Rejected(_) => ApiError::invalid("api_key", rejected.to_string()),
@@ -93,7 +97,7 @@ impl From<KeyError> for ApiError {
             KeyError::Store(error) => internal(error),
             KeyError::Sealing(error) => internal(error),
         };
-        let status = matches!(error, ApiError::Refused(_)).then_some(StatusCode::FORBIDDEN);
+        let status = matches!(error, ApiError::Refused { .. }).then_some(StatusCode::FORBIDDEN);
         answer(error, status)
     }
 }
@@ -102,9 +106,9 @@ fn account_error(error: AccountError) -> ApiError {
     match error {
         AccountError::Invalid(problems) => (&problems).into(),
         AccountError::AlreadySetUp | AccountError::WrongCredentials => {
-            ApiError::Refused(error.to_string())
+            ApiError::refused(error.to_string())
         }
-        AccountError::Refused(message) => ApiError::Refused(message),
+        AccountError::Refused(message) => ApiError::refused(message),
         AccountError::Forbidden => ApiError::Forbidden,
         AccountError::NotFound => ApiError::NotFound,
         AccountError::Store(error) => internal(error),
@@ -126,7 +130,7 @@ pub async fn require_viewer() -> Result<Viewer, ApiError> {
     let viewer = require_viewer_choosing_password().await?;
     if viewer.must_change_password {
         return Err(answer(
-            ApiError::Refused(
+            ApiError::refused(
                 "Choose your own password first: an admin set the one you signed in with."
                     .to_owned(),
             ),
@@ -156,7 +160,7 @@ pub async fn admit(limiter: &LoginLimiter, account: &str, address: &str) -> Resu
     match limiter.reserve(account, address).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(wait)) => Err(answer(
-            ApiError::Refused(wait_message(wait)),
+            ApiError::refused(wait_message(wait)),
             Some(StatusCode::TOO_MANY_REQUESTS),
         )),
         Err(error) => Err(answer(internal(error), None)),

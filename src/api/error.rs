@@ -21,9 +21,14 @@ pub enum ApiError {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         entered: Vec<(String, String)>,
     },
-    /// A refusal with its reason in plain words (wrong password, too many attempts, …).
-    #[error("{0}")]
-    Refused(String),
+    /// A refusal with its reason in plain words (wrong password, too many attempts, …); like
+    /// `Invalid`, it gives a form sent without JavaScript back what was entered.
+    #[error("{message}")]
+    Refused {
+        message: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        entered: Vec<(String, String)>,
+    },
     #[error("Something went wrong on the server. If it happens again, tell your admin (reference {reference}).")]
     Internal { reference: String },
     #[error("The server could not be reached: {0}")]
@@ -61,6 +66,13 @@ impl From<&Problems> for ApiError {
 }
 
 impl ApiError {
+    pub fn refused(message: impl Into<String>) -> ApiError {
+        ApiError::Refused {
+            message: message.into(),
+            entered: Vec::new(),
+        }
+    }
+
     pub fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
         (&Problems::from(FieldProblem::new(field, message))).into()
     }
@@ -79,7 +91,7 @@ impl ApiError {
     /// What was entered in the form field `name`, when the form came back without JavaScript.
     pub fn entered(&self, name: &str) -> Option<String> {
         match self {
-            ApiError::Invalid { entered, .. } => entered
+            ApiError::Invalid { entered, .. } | ApiError::Refused { entered, .. } => entered
                 .iter()
                 .find(|(field, _)| field == name)
                 .map(|(_, value)| value.clone()),

@@ -40,11 +40,12 @@ pub(super) fn AuthCard(
 pub fn LoginPage() -> impl IntoView {
     let login: LoginAction = ServerAction::<Login>::new();
     let error = action_errors(Signal::derive(move || login.value().get()));
+    let entered = action_entered(Signal::derive(move || login.value().get()));
     view! {
         <AuthCard title="Sign in" intro="Sign in to manage your organization's provider keys.">
             <ActionForm action=login attr:class="space-y-4" attr:novalidate=true>
                 <FormError error=error(FORM)/>
-                <Field label="Email" name="email" kind="email" autocomplete="username" error=error("email")/>
+                <Field label="Email" name="email" kind="email" autocomplete="username" value=entered("email").unwrap_or_default() error=error("email")/>
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" error=error("password")/>
                 <SubmitButton label="Sign in" busy_label="Signing in…" pending=login.pending()/>
             </ActionForm>

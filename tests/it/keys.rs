@@ -805,3 +805,89 @@ async fn a_change_comes_back_only_to_a_provider_page(t: &TestDb) {
 }
 
 on_both_backends!(a_change_comes_back_only_to_a_provider_page);
+
+/// A form sent without JavaScript that is refused comes back (through leptos' redirect, which
+/// carries the error in the URL) with what was entered, so nothing has to be typed again; the key
+/// itself never travels back, in any encoding.
+async fn a_refused_plain_form_comes_back_filled_in_but_never_with_the_key(t: &TestDb) {
+    use base64::{engine::general_purpose::URL_SAFE, Engine};
+    const CANARY: &str = "sk-proj-CANARYrefusedFORMkeyZZ9911";
+    let app = TestApp::spawn(t).await;
+    let p = people(&app).await;
+    let key = app
+        .state
+        .keys()
+        .create(p.owner(), draft("openai", KEY_A, RoleChange::Primary))
+        .await
+        .unwrap()
+        .key;
+    let browser = app
+        .sign_in(common::OWNER_EMAIL, common::OWNER_PASSWORD)
+        .await;
+    let too_long = "n".repeat(81);
+    let refused = |path: &'static str, form: Vec<(&'static str, String)>| {
+        let request = browser
+            .post(app.url(path))
+            .header("origin", app.origin())
+            .header("accept", "text/html")
+            .header("referer", app.url("/hub/add?provider=openai"))
+            .form(&form);
+        async move {
+            let response = request.send().await.unwrap();
+            assert!(response.status().is_redirection(), "{path}");
+            let location = response.headers()["location"].to_str().unwrap().to_owned();
+            assert!(!location.contains(CANARY), "{location}");
+            let url = reqwest::Url::parse(&location).unwrap();
+            let error = url
+                .query_pairs()
+                .find(|(name, _)| name == "__err")
+                .map(|(_, value)| value.into_owned())
+                .unwrap_or_else(|| panic!("{path}: no error in {location}"));
+            String::from_utf8(URL_SAFE.decode(error).unwrap()).unwrap()
+        }
+    };
+    let added = refused(
+        "/api/keys/add",
+        vec![
+            ("provider", "openai".into()),
+            ("api_key", CANARY.into()),
+            ("nickname", too_long.clone()),
+            ("role", "fallback".into()),
+            ("scope", "org".into()),
+            ("api_base", "ftp://llm.example.com".into()),
+        ],
+    )
+    .await;
+    assert!(
+        !added.contains(CANARY) && !added.contains("CANARY"),
+        "{added}"
+    );
+    for (field, value) in [
+        ("nickname", too_long.as_str()),
+        ("api_base", "ftp://llm.example.com"),
+        ("role", "fallback"),
+    ] {
+        assert!(
+            added.contains(&format!("[\"{field}\",\"{value}\"]")),
+            "{field} kept: {added}"
+        );
+    }
+    assert!(added.contains("\"field\":\"nickname\"") && added.contains("\"field\":\"api_base\""));
+
+    let edited = refused(
+        "/api/keys/edit",
+        vec![
+            ("id", key.id.clone()),
+            ("nickname", too_long.clone()),
+            ("api_key", CANARY.into()),
+        ],
+    )
+    .await;
+    assert!(!edited.contains("CANARY"), "{edited}");
+    assert!(
+        edited.contains(&format!("[\"id\",\"{}\"]", key.id)),
+        "{edited}"
+    );
+}
+
+on_both_backends!(a_refused_plain_form_comes_back_filled_in_but_never_with_the_key);

@@ -61,18 +61,20 @@ fn RoleSelect(
     name: &'static str,
     viewer_is_owner: bool,
     /// The role a form that came back without JavaScript had chosen; else member.
-    #[prop(optional)]
+    #[prop(default = None)]
     chosen: Option<String>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
-    let chosen = chosen.unwrap_or_else(|| OrgRole::Member.as_str().to_owned());
+    let chosen = chosen
+        .and_then(|role| OrgRole::parse(&role))
+        .unwrap_or(OrgRole::Member);
     view! {
         <div>
             <label for=id.clone() class="block text-sm font-medium text-slate-700">"Role"</label>
             <select id=id name=name class=format!("{SELECT} mt-1 block w-full py-2")>
                 {grantable(viewer_is_owner)
                     .into_iter()
-                    .map(|role| view! { <option value=role.as_str() selected=role.as_str() == chosen>{role.label()}</option> })
+                    .map(|role| view! { <option value=role.as_str() selected=role == chosen>{role.label()}</option> })
                     .collect_view()}
             </select>
         </div>
