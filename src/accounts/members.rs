@@ -3,8 +3,9 @@
 //! last owner stays.
 
 use super::invites::{self, NewInvite};
-use super::{invalid, password, record, AccountError};
+use super::{password, record, AccountError};
 use crate::domain::accounts::{parse_email, password_problem, OrgRole};
+use crate::domain::problems::{AllChecked, FieldProblem};
 use crate::store::accounts::{Member, User, LAST_OWNER, USER_EXISTS};
 use crate::store::{new_id, now_ms, Db, StoreError};
 use crate::vault::SecretString;
@@ -42,16 +43,24 @@ impl Members<'_> {
     ) -> Result<Added, AccountError> {
         let db = self.0;
         actor.may_touch(role)?;
-        let email = parse_email(email).map_err(|m| invalid("email", m))?;
-        if db.user_with_password(&email).await?.is_some() {
-            return invites::Invites(db)
-                .create(actor, &email, role)
-                .await
-                .map(Added::Invited);
+        let email = parse_email(email).map_err(|m| FieldProblem::new("email", m));
+        // Someone who already has an account is invited instead: no password is set for them.
+        if let Ok(email) = &email {
+            if db.user_with_password(email).await?.is_some() {
+                return invites::Invites(db)
+                    .create(actor, email, role)
+                    .await
+                    .map(Added::Invited);
+            }
         }
-        if let Some(problem) = password_problem(initial_password.expose()) {
-            return Err(invalid("password", problem));
-        }
+        let (email, ()) = (
+            email,
+            match password_problem(initial_password.expose()) {
+                Some(problem) => Err(FieldProblem::new("password", problem)),
+                None => Ok(()),
+            },
+        )
+            .all_checked()?;
         let user = User {
             id: new_id(),
             email,

@@ -130,6 +130,17 @@ async fn admins_manage_members_and_members_manage_nobody(t: &TestDb) {
         members::Members(&db).add(owner, "member@example.com", secret(PASSWORD), OrgRole::Member).await,
         Err(AccountError::Invalid(problems)) if problems.first().field == "email" && problems.first().message.contains("already a member")
     ));
+    // A bad email and a weak password are refused together.
+    match members::Members(&db)
+        .add(owner, "nope", secret("short"), OrgRole::Member)
+        .await
+    {
+        Err(AccountError::Invalid(problems)) => {
+            let fields: Vec<&str> = problems.iter().map(|problem| problem.field).collect();
+            assert_eq!(fields, ["email", "password"]);
+        }
+        other => panic!("{other:?}"),
+    }
     members::Members(&db)
         .remove(admin, &member_user.id)
         .await
