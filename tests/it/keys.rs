@@ -756,9 +756,10 @@ async fn the_hub_offers_the_platform_key_exactly_when_resolution_serves_it(t: &T
 
 on_both_backends!(the_hub_offers_the_platform_key_exactly_when_resolution_serves_it);
 
-/// A key form comes back to the provider page it names, confirmed; `page` names a provider of
-/// the catalog or nothing, so it can never send the browser elsewhere.
-async fn a_change_comes_back_only_to_a_provider_page(t: &TestDb) {
+/// An app with one OpenAI key, and the owner's signed-in browser.
+async fn owner_browser_with_a_key(
+    t: &TestDb,
+) -> (TestApp, keyhub::store::keys::KeyRecord, reqwest::Client) {
     let app = TestApp::spawn(t).await;
     let p = people(&app).await;
     let key = app
@@ -771,6 +772,13 @@ async fn a_change_comes_back_only_to_a_provider_page(t: &TestDb) {
     let browser = app
         .sign_in(common::OWNER_EMAIL, common::OWNER_PASSWORD)
         .await;
+    (app, key, browser)
+}
+
+/// A key form comes back to the provider page it names, confirmed; `page` names a provider of
+/// the catalog or nothing, so it can never send the browser elsewhere.
+async fn a_change_comes_back_only_to_a_provider_page(t: &TestDb) {
+    let (app, key, browser) = owner_browser_with_a_key(t).await;
     let switch = |page: &str| {
         browser
             .post(app.url("/api/keys/enable"))
@@ -812,18 +820,7 @@ on_both_backends!(a_change_comes_back_only_to_a_provider_page);
 async fn a_refused_plain_form_comes_back_filled_in_but_never_with_the_key(t: &TestDb) {
     use base64::{engine::general_purpose::URL_SAFE, Engine};
     const CANARY: &str = "sk-proj-CANARYrefusedFORMkeyZZ9911";
-    let app = TestApp::spawn(t).await;
-    let p = people(&app).await;
-    let key = app
-        .state
-        .keys()
-        .create(p.owner(), draft("openai", KEY_A, RoleChange::Primary))
-        .await
-        .unwrap()
-        .key;
-    let browser = app
-        .sign_in(common::OWNER_EMAIL, common::OWNER_PASSWORD)
-        .await;
+    let (app, key, browser) = owner_browser_with_a_key(t).await;
     let too_long = "n".repeat(81);
     let refused = |path: &'static str, form: Vec<(&'static str, String)>| {
         let request = browser
