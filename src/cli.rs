@@ -291,7 +291,9 @@ async fn rotate_master_key(settings: Settings) -> Result<(), ExitCode> {
         );
         return Err(ExitCode::from(EXIT_MASTER_KEY));
     }
-    let report = Keyring::new(db.clone(), vault).reseal_all().await;
+    let report = Keyring::new(db.clone(), vault)
+        .reseal_all_telling(rotation_progress())
+        .await;
     db.close().await;
     let report = match report {
         Ok(report) => report,
@@ -346,6 +348,40 @@ async fn shutdown_signal() {
 }
 
 /// Reports each part on its own line; the exit code names the first part that failed.
+/// How far a rotation is, on stderr: a bar redrawn in place on a terminal, otherwise a line at
+/// every tenth of the keys (and at the end), so a log shows it moving.
+fn rotation_progress() -> impl FnMut(u64, u64) {
+    use std::io::{IsTerminal, Write};
+    let terminal = std::io::stderr().is_terminal();
+    let mut shown = None;
+    move |done, total| {
+        let step = (total / 10).max(1);
+        let tenth = done / step;
+        if shown == Some(tenth) && done != total {
+            return;
+        }
+        shown = Some(tenth);
+        let mut err = std::io::stderr();
+        if terminal {
+            let filled = (done * 30).checked_div(total).unwrap_or(30) as usize;
+            let _ = write!(
+                err,
+                "\r[{}{}] {done}/{total} keys",
+                "#".repeat(filled),
+                ".".repeat(30 - filled)
+            );
+            if done == total {
+                let _ = writeln!(err);
+            }
+        } else {
+            let _ = writeln!(
+                err,
+                "keyhub: rotate-master-key: {done} of {total} keys checked"
+            );
+        }
+    }
+}
+
 async fn check() -> ExitCode {
     let settings = match Settings::from_env() {
         Ok(settings) => {
@@ -366,6 +402,7 @@ async fn check() -> ExitCode {
                 "master key: ok ({} key(s); the first encrypts)",
                 keys.count()
             );
+            report_older_keys(&settings, keys).await;
             ExitCode::SUCCESS
         }
         Ok(None) => {
@@ -383,6 +420,28 @@ async fn check() -> ExitCode {
             })
         }
     }
+}
+
+/// "stored keys: …": how many are still sealed under an older master key, so an operator knows
+/// whether a rotation is finished (or was interrupted) before removing the old key.
+async fn report_older_keys(settings: &Settings, keys: MasterKeys) {
+    let Ok(db) = Db::connect(settings.database_url.expose(), Access::ReadOnly).await else {
+        return;
+    };
+    if db.is_initialized().await.unwrap_or(false) {
+        match Keyring::new(db.clone(), std::sync::Arc::new(keys))
+            .under_older_keys()
+            .await
+        {
+            Ok((0, total)) => println!("stored keys: {total}, all under the first master key"),
+            Ok((older, total)) => println!(
+                "stored keys: {older} of {total} still under an older master key; run keyhub \
+                 rotate-master-key before removing it"
+            ),
+            Err(error) => println!("stored keys: could not be counted: {error}"),
+        }
+    }
+    db.close().await;
 }
 
 async fn check_database(settings: &Settings) -> Result<(), ExitCode> {

@@ -125,6 +125,16 @@ impl Keyring {
     /// run simply continues where it stopped; a row no key opens is named in the report and the run
     /// goes on.
     pub async fn reseal_all(&self) -> Result<ResealReport, KeyringError> {
+        self.reseal_all_telling(|_, _| {}).await
+    }
+
+    /// [`Keyring::reseal_all`], telling `progress` how many of the live keys it has looked at so
+    /// far and how many there were when it began (new keys are sealed under the first key anyway).
+    pub async fn reseal_all_telling(
+        &self,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<ResealReport, KeyringError> {
+        let total = self.db.live_key_count().await?;
         let mut report = ResealReport::default();
         let mut after = String::new();
         loop {
@@ -132,6 +142,7 @@ impl Keyring {
             let Some(last) = rows.last() else { break };
             after = last.id.clone();
             for row in &rows {
+                progress(report.total(), total.max(report.total()));
                 let binding = Binding {
                     org_id: &row.org_id,
                     key_id: &row.id,
@@ -164,12 +175,31 @@ impl Keyring {
                 }
             }
         }
+        progress(report.total(), total.max(report.total()));
         if !report.old_key_needed() {
             self.db
                 .replace_vault_canary(&self.vault.seal_canary())
                 .await?;
         }
         Ok(report)
+    }
+
+    /// How many live keys are still sealed under an older master key (or under none that is
+    /// configured), and how many there are: what `keyhub check` reports while a rotation is due.
+    pub async fn under_older_keys(&self) -> Result<(u64, u64), KeyringError> {
+        let (mut older, mut total) = (0, 0);
+        let mut after = String::new();
+        loop {
+            let rows = self.db.sealed_rows_after(&after, 500).await?;
+            let Some(last) = rows.last() else { break };
+            after = last.id.clone();
+            total += rows.len() as u64;
+            older += rows
+                .iter()
+                .filter(|row| !self.vault.is_current(&row.sealed))
+                .count() as u64;
+        }
+        Ok((older, total))
     }
 
     /// The database's name, and whether the vault opens its canary (`Ok(false)`: sealed under

@@ -404,6 +404,15 @@ impl Db {
         .await?)
     }
 
+    /// How many keys are stored (not deleted), in every org.
+    pub async fn live_key_count(&self) -> Result<u64, StoreError> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM provider_keys WHERE deleted_at IS NULL")
+                .fetch_one(self.pool())
+                .await?;
+        Ok(count as u64)
+    }
+
     /// Replaces a sealed secret and its fingerprint, unless the row changed meanwhile.
     pub async fn replace_sealed(
         &self,

@@ -243,6 +243,11 @@ impl TestApp {
         TestApp::start(test_db, new_master_key(), extra).await
     }
 
+    /// With the master keys given (e.g. `new,old` during a rotation).
+    pub async fn spawn_with_master_key(test_db: &TestDb, master_key: &str) -> TestApp {
+        TestApp::start(test_db, master_key.to_owned(), &[]).await
+    }
+
     /// Another KeyHub instance on this one's database, with the same master key (and a fake
     /// provider of its own), as several instances behind a load balancer run.
     pub async fn another_instance(&self, test_db: &TestDb) -> TestApp {

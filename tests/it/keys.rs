@@ -600,8 +600,14 @@ async fn the_rotate_and_edit_forms_validate_and_ask_for_the_key(t: &TestDb) {
         let body = response.text().await.unwrap();
         assert_eq!(status, 422, "{body}");
         let error: serde_json::Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(error["Invalid"]["problems"][0]["field"], "api_key", "{body}");
-        error["Invalid"]["problems"][0]["message"].as_str().unwrap().to_owned()
+        assert_eq!(
+            error["Invalid"]["problems"][0]["field"], "api_key",
+            "{body}"
+        );
+        error["Invalid"]["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     };
     let message = refused(
         app.post_form(

@@ -21,6 +21,7 @@ mod keys;
 mod members;
 mod rest_keys;
 mod revalidation;
+mod rotation;
 mod startup;
 mod tokens;
 mod validation;

@@ -216,6 +216,11 @@ async fn rotate_master_key_reports_what_it_did_and_names_keys_it_cannot_decrypt(
     );
     let alone = keyhub(t, &["check"], Some(&new));
     assert!(alone.status.success(), "{}", stderr_and_stdout(&alone));
+    assert!(
+        stderr_and_stdout(&alone).contains("stored keys: 2, all under the first master key"),
+        "{}",
+        stderr_and_stdout(&alone)
+    );
 }
 
 on_both_backends!(
