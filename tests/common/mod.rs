@@ -411,6 +411,23 @@ impl TestApp {
     }
 }
 
+/// The real `keyhub` binary on `t`'s database and data folder, with `master_key` when given.
+pub fn keyhub_binary(t: &TestDb, args: &[&str], master_key: Option<&str>) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_keyhub"));
+    command
+        .args(args)
+        .current_dir(t.dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("KEYHUB_DATABASE_URL", &t.url)
+        .env("KEYHUB_DATA_DIR", t.dir.path())
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0");
+    if let Some(key) = master_key {
+        command.env("KEYHUB_MASTER_KEY", key);
+    }
+    command
+}
+
 /// A client that keeps cookies and does not follow redirects. A bound on every request: a hang must
 /// fail its test, not stall the whole run.
 pub fn new_client() -> reqwest::Client {

@@ -23,18 +23,9 @@ const SERVED: [(&str, &str); 3] = [
     ("groq", "gsk_ROTATIONservedGROQ000000003"),
 ];
 
-/// The real binary on the test's database with `master_keys`: `keyhub {subcommand}`.
+/// `keyhub {subcommand}` on the test's database with `master_keys`.
 fn keyhub(t: &TestDb, subcommand: &str, master_keys: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_keyhub"));
-    command
-        .arg(subcommand)
-        .current_dir(t.dir.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("KEYHUB_DATABASE_URL", &t.url)
-        .env("KEYHUB_DATA_DIR", t.dir.path())
-        .env("KEYHUB_MASTER_KEY", master_keys);
-    command
+    common::keyhub_binary(t, &[subcommand], Some(master_keys))
 }
 
 /// A small deterministic generator for the kill delays; the seed is printed, so a failing run can

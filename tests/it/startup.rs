@@ -10,19 +10,9 @@ use keyhub::keys::arrangement::RoleChange;
 use keyhub::server::startup::{check_master_key, open_vault, MasterKeyProblem, StartupError};
 
 fn keyhub(t: &TestDb, args: &[&str], master_key: Option<&str>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_keyhub"));
-    command
-        .args(args)
-        .current_dir(t.dir.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("KEYHUB_DATABASE_URL", &t.url)
-        .env("KEYHUB_DATA_DIR", t.dir.path())
-        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0");
-    if let Some(key) = master_key {
-        command.env("KEYHUB_MASTER_KEY", key);
-    }
-    command.output().expect("keyhub runs")
+    common::keyhub_binary(t, args, master_key)
+        .output()
+        .expect("keyhub runs")
 }
 
 fn stderr_and_stdout(output: &Output) -> String {
