@@ -61,6 +61,14 @@ pub enum Command {
     /// Re-encrypt every stored key under the first master key (put the new key first, the old one
     /// after it). Resumable; names keys it cannot decrypt; remove the old key only after it says so.
     RotateMasterKey,
+    /// For an operator who has the database but lost the master key: after a typed confirmation,
+    /// wipes every stored secret (keeping nicknames, roles and every choice of them), puts a new
+    /// master key in force, and leaves each key waiting for its secret to be pasted again.
+    Recover {
+        /// Required: the stored secrets are forgotten for good.
+        #[arg(long)]
+        forget_secrets: bool,
+    },
     /// Check configuration, database and master key without changing anything.
     /// Exit code: 0 all good, 2 configuration, 3 database, 4 master key.
     Check,
@@ -118,6 +126,9 @@ pub async fn run(cli: Cli) -> ExitCode {
                 .await
         }
         Command::RotateMasterKey => with_settings(rotate_master_key).await,
+        Command::Recover { forget_secrets } => {
+            with_settings(|settings| recover(settings, forget_secrets)).await
+        }
         Command::Serve => with_settings(serve).await,
     }
 }
@@ -348,6 +359,57 @@ async fn shutdown_signal() {
 }
 
 /// Reports each part on its own line; the exit code names the first part that failed.
+/// The word an operator types to confirm that every stored secret is wiped.
+const FORGET: &str = "FORGET";
+
+async fn recover(settings: Settings, forget_secrets: bool) -> Result<(), ExitCode> {
+    use crate::server::recovery::{forget_secrets as wipe, NewMasterKey};
+    if !forget_secrets {
+        eprintln!(
+            "keyhub: recover needs --forget-secrets: without the master key the stored secrets \
+             cannot be read, so recovering means wiping them and pasting each key again"
+        );
+        return Err(ExitCode::from(EXIT_CONFIG));
+    }
+    eprintln!(
+        "This wipes the secret of every stored provider key in {}. Nicknames, roles, health and \
+         every expert's and assistant's choice stay; each key then waits for someone to paste it \
+         again (Re-enter key), and a new master key takes over. Only do this if the master key is \
+         lost for good. Type {FORGET} to continue:",
+        settings.database_display()
+    );
+    let mut answer = String::new();
+    if std::io::stdin().read_line(&mut answer).is_err() || answer.trim() != FORGET {
+        eprintln!("keyhub: not confirmed; nothing changed");
+        return Err(ExitCode::FAILURE);
+    }
+    let recovery = wipe(&settings).await.map_err(|error| {
+        eprintln!("keyhub: recover refused: {error}");
+        ExitCode::from(EXIT_MASTER_KEY)
+    })?;
+    let keys: u64 = recovery.forgotten.iter().map(|(_, count)| count).sum();
+    println!(
+        "Wiped the secrets of {keys} key(s) in {} organization(s); each now needs its key pasted \
+         again (Re-enter key on its provider page).",
+        recovery.forgotten.len()
+    );
+    if let Some(old) = &recovery.old_key_moved_to {
+        println!("The unusable old key file was moved to {}.", old.display());
+    }
+    match recovery.new_key {
+        NewMasterKey::Written(file) => println!(
+            "A new master key was written to {}. Back it up now, apart from the database.",
+            file.display()
+        ),
+        NewMasterKey::ToConfigure(key) => println!(
+            "Set KEYHUB_MASTER_KEY to this new master key, and back it up apart from the \
+             database:\n{}",
+            key.expose()
+        ),
+    }
+    Ok(())
+}
+
 /// How far a rotation is, on stderr: a bar redrawn in place on a terminal, otherwise a line at
 /// every tenth of the keys (and at the end), so a log shows it moving.
 fn rotation_progress() -> impl FnMut(u64, u64) {

@@ -13,7 +13,7 @@ use crate::components::enable_switch::EnableSwitch;
 use crate::components::form::FormError;
 use crate::components::key_status::StatusBadge;
 use crate::domain::catalog::{provider, with_article, Provider};
-use crate::domain::keys::{Role, Scope};
+use crate::domain::keys::{KeyStatus, Role, Scope};
 use crate::domain::time::readable;
 
 const BUTTON: &str = "rounded-md border border-slate-300 bg-white px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-indigo-500";
@@ -433,6 +433,7 @@ fn key_actions(
     let named = move |what: &str| format!("{what} {}", label.get_value());
     let role_id = format!("role-{}", key.id);
     let roles = role_choices(&key, fallbacks);
+    let needs_reentry = key.status == KeyStatus::NeedsReentry;
     let used_by = if item.used_by.is_empty() {
         "No expert or assistant uses this key.".to_owned()
     } else {
@@ -443,12 +444,14 @@ fn key_actions(
     };
     view! {
         <div class="mt-4 flex flex-wrap items-center gap-2 border-t border-slate-100 pt-4">
-            <ActionForm action=actions.validate>
-                {hidden_id(id, actions.page)}
-                <button type="submit" class=BUTTON aria-label=named("Validate") disabled=move || actions.validate.pending().get() aria-busy=move || actions.validate.pending().get().to_string()>
-                    {move || if actions.validate.pending().get() { "Checking…" } else { "Validate" }}
-                </button>
-            </ActionForm>
+            {(!needs_reentry).then(|| view! {
+                <ActionForm action=actions.validate>
+                    {hidden_id(id, actions.page)}
+                    <button type="submit" class=BUTTON aria-label=named("Validate") disabled=move || actions.validate.pending().get() aria-busy=move || actions.validate.pending().get().to_string()>
+                        {move || if actions.validate.pending().get() { "Checking…" } else { "Validate" }}
+                    </button>
+                </ActionForm>
+            })}
             <EnableSwitch action=actions.toggle id=key.id.clone() enabled=key.enabled name=named("Use") page=actions.page/>
             <ActionForm action=actions.role attr:class="flex items-center gap-1">
                 {hidden_id(id, actions.page)}
@@ -462,7 +465,7 @@ fn key_actions(
             </ActionForm>
         </div>
         <div class="mt-3 flex flex-wrap items-start gap-2">
-            {rotate_form(actions, id, label)}
+            {rotate_form(actions, id, label, needs_reentry)}
             {edit_form(provider, key, actions, id, label)}
             <details class=DANGER_PANEL>
                 <summary class=DANGER_BUTTON>"Delete…"</summary>
@@ -518,6 +521,7 @@ fn rotate_form(
     actions: KeyActions,
     id: StoredValue<String>,
     label: StoredValue<String>,
+    needs_reentry: bool,
 ) -> AnyView {
     let named = move |what: &str| format!("{what} {}", label.get_value());
     let rotate_error = move |field| {
@@ -529,12 +533,15 @@ fn rotate_form(
         )
     };
     view! {
-        <details class=PANEL open=move || rotate_error("api_key").get().is_some()>
-            <summary class=PANEL_BUTTON>"Rotate"</summary>
+        <details class=PANEL open=move || needs_reentry || rotate_error("api_key").get().is_some()>
+            <summary class=PANEL_BUTTON>{if needs_reentry { "Re-enter key" } else { "Rotate" }}</summary>
+            {needs_reentry.then(|| view! {
+                <p class="mt-2 text-xs text-amber-900">"The master key was lost, and with it this key's secret. Paste the key again: it is checked with the provider and put back in place, and every expert and assistant that chose it works again as it was."</p>
+            })}
             <ActionForm action=actions.rotate attr:class="mt-2 space-y-2" on:submit=move |_| actions.rotated_from.set(Some(id.get_value()))>
                 {hidden_id(id, actions.page)}
                 <label class="block text-xs font-medium text-slate-700">
-                    {named("New API key for")}
+                    {named(if needs_reentry { "API key for" } else { "New API key for" })}
                     <input type="password" name="api_key" autocomplete="new-password" required=true class=INPUT aria-invalid=move || rotate_error("api_key").get().is_some().to_string()/>
                 </label>
                 <FieldMessage error=rotate_error("api_key")/>
@@ -543,7 +550,7 @@ fn rotate_form(
                     <input type="checkbox" name="allow_unverified" value="on" class="mt-0.5 h-3.5 w-3.5 rounded border-slate-300"/>
                     "Save even if the provider cannot be reached"
                 </label>
-                <button type="submit" class=BUTTON>"Rotate key"</button>
+                <button type="submit" class=BUTTON>{if needs_reentry { "Re-enter key" } else { "Rotate key" }}</button>
             </ActionForm>
         </details>
     }

@@ -12,9 +12,10 @@ fn status_class(status: KeyStatus) -> &'static str {
         KeyStatus::Unverified | KeyStatus::Unsupported => {
             "bg-slate-100 text-slate-700 ring-slate-200"
         }
-        KeyStatus::RateLimited | KeyStatus::ProviderDown | KeyStatus::NetworkError => {
-            "bg-amber-50 text-amber-800 ring-amber-200"
-        }
+        KeyStatus::RateLimited
+        | KeyStatus::ProviderDown
+        | KeyStatus::NetworkError
+        | KeyStatus::NeedsReentry => "bg-amber-50 text-amber-800 ring-amber-200",
         KeyStatus::Invalid | KeyStatus::Expired | KeyStatus::NoCredits | KeyStatus::Forbidden => {
             "bg-red-50 text-red-800 ring-red-200"
         }

@@ -198,6 +198,7 @@ pub fn status_word(status: KeyStatus) -> &'static str {
         KeyStatus::ProviderDown => "Provider down",
         KeyStatus::NetworkError => "Unreachable",
         KeyStatus::Unsupported => "Not checkable",
+        KeyStatus::NeedsReentry => "Needs re-entry",
     }
 }
 

@@ -70,7 +70,9 @@ text_enum!(
 );
 
 text_enum!(
-    /// What KeyHub last learned about a key from its provider (SPEC.md §4).
+    /// What KeyHub last learned about a key from its provider (SPEC.md §4), or `NeedsReentry`:
+    /// its secret was wiped when the master key was lost (never stored as a status, a live key
+    /// without a secret reads so), and it waits for someone to paste it again.
     KeyStatus {
         Unverified = "unverified",
         Valid = "valid",
@@ -83,6 +85,7 @@ text_enum!(
         ProviderDown = "provider_down",
         NetworkError = "network_error",
         Unsupported = "unsupported",
+        NeedsReentry = "needs_reentry",
     }
 );
 
@@ -101,6 +104,7 @@ impl KeyStatus {
             KeyStatus::ProviderDown => "Provider down",
             KeyStatus::NetworkError => "Provider unreachable",
             KeyStatus::Unsupported => "Cannot be checked",
+            KeyStatus::NeedsReentry => "Needs re-entry",
         }
     }
 

@@ -29,7 +29,7 @@ pub(super) fn judge(
         {
             Err(KeyError::Unreachable(verdict.message.clone()))
         }
-        NetworkError | ProviderDown | Unverified | Unsupported => Ok(KeyHealth {
+        NetworkError | ProviderDown | Unverified | Unsupported | NeedsReentry => Ok(KeyHealth {
             status: Unverified,
             ..health_of(verdict, now_ms())
         }),
@@ -79,6 +79,12 @@ pub fn unusable(key: &KeyRecord, now: i64) -> Option<String> {
     }
     if !key.enabled {
         return Some("is disabled".to_owned());
+    }
+    if key.status == KeyStatus::NeedsReentry {
+        return Some(
+            "has no secret since the master key was lost: paste it again with Re-enter key"
+                .to_owned(),
+        );
     }
     if key.status.is_rejected() {
         return Some(format!(

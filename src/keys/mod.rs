@@ -73,6 +73,8 @@ impl From<Problems> for KeyError {
 }
 
 const ADMINS_ONLY: &str = "Only owners and admins change the organization's keys.";
+const NEEDS_REENTRY: &str = "This key's secret was lost with the old master key, so there is \
+     nothing to check: paste the key again with Re-enter key.";
 
 /// Who acts on keys: a signed-in member of the org, or an API token of it.
 #[derive(Clone, Copy, Debug)]
@@ -772,6 +774,9 @@ impl KeyService {
     /// Probes a key and records its health; `None` when a check of it is already running (one
     /// check per key at a time, whoever asked).
     async fn check(&self, key: &KeyRecord) -> Result<Option<Verdict>, KeyError> {
+        if key.status == KeyStatus::NeedsReentry {
+            return Err(FieldProblem::new("api_key", NEEDS_REENTRY).into());
+        }
         let Some(_running) = InFlight::start(&self.in_flight, &key.id) else {
             return Ok(None);
         };

@@ -74,6 +74,7 @@ fn status_words(key: &KeyRecord) -> String {
         KeyStatus::ValidRestricted => format!("verified with {provider} (restricted)"),
         KeyStatus::Unverified => "not verified yet".to_owned(),
         KeyStatus::Unsupported => format!("{provider} keys cannot be checked"),
+        KeyStatus::NeedsReentry => "its secret waits to be pasted again".to_owned(),
         other => format!("{provider} says: {}", other.label().to_lowercase()),
     }
 }

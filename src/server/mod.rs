@@ -6,6 +6,7 @@ pub mod csrf;
 pub mod guard;
 pub mod health;
 pub mod housekeeping;
+pub mod recovery;
 pub mod router;
 pub mod security_headers;
 pub mod serving;

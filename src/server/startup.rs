@@ -53,7 +53,7 @@ pub enum StartupError {
 }
 
 /// Where the master keys come from, in order of precedence.
-enum KeySource {
+pub(super) enum KeySource {
     Env(SecretString),
     File(PathBuf),
     /// `data/master.key`: read if it exists, generated on first run if not.
@@ -61,7 +61,7 @@ enum KeySource {
 }
 
 impl KeySource {
-    fn of(settings: &Settings) -> KeySource {
+    pub(super) fn of(settings: &Settings) -> KeySource {
         if let Some(keys) = &settings.master_key {
             KeySource::Env(keys.clone())
         } else if let Some(file) = &settings.master_key_file {
@@ -72,7 +72,7 @@ impl KeySource {
     }
 
     /// The configured keys, or `None` when the default file does not exist yet.
-    fn load(&self) -> Result<Option<MasterKeys>, MasterKeyProblem> {
+    pub(super) fn load(&self) -> Result<Option<MasterKeys>, MasterKeyProblem> {
         let (text, source_name) = match self {
             KeySource::Env(keys) => (keys.clone(), "KEYHUB_MASTER_KEY".to_owned()),
             KeySource::File(file) => (read_key_file(file)?, file.display().to_string()),
@@ -168,7 +168,7 @@ pub async fn open_vault(settings: &Settings) -> Result<(Db, Arc<MasterKeys>), St
     Ok((db, Arc::new(keys)))
 }
 
-fn database_error(settings: &Settings, error: StoreError) -> StartupError {
+pub(super) fn database_error(settings: &Settings, error: StoreError) -> StartupError {
     StartupError::Database {
         url: settings.database_display(),
         error,
@@ -176,7 +176,20 @@ fn database_error(settings: &Settings, error: StoreError) -> StartupError {
 }
 
 fn generate_master_key_file(file: &Path) -> Result<MasterKeys, MasterKeyProblem> {
-    let key = MasterKeys::generate();
+    let keys = write_master_key_file(file, &MasterKeys::generate())?;
+    tracing::warn!(
+        file = %file.display(),
+        "FIRST RUN: generated a new master key. BACK UP THIS FILE NOW: without it every stored \
+         provider key is lost for good. Keep it apart from the database backups."
+    );
+    Ok(keys)
+}
+
+/// Writes `key` to a new file readable by its owner only, synced to disk.
+pub(super) fn write_master_key_file(
+    file: &Path,
+    key: &SecretString,
+) -> Result<MasterKeys, MasterKeyProblem> {
     let unwritable = |error| MasterKeyProblem::Unwritable {
         file: file.to_owned(),
         error,
@@ -193,12 +206,7 @@ fn generate_master_key_file(file: &Path) -> Result<MasterKeys, MasterKeyProblem>
         .write_all(format!("{}\n", key.expose()).as_bytes())
         .and_then(|_| handle.sync_all())
         .map_err(unwritable)?;
-    tracing::warn!(
-        file = %file.display(),
-        "FIRST RUN: generated a new master key. BACK UP THIS FILE NOW: without it every stored \
-         provider key is lost for good. Keep it apart from the database backups."
-    );
-    MasterKeys::parse(&key).map_err(|error| MasterKeyProblem::Invalid {
+    MasterKeys::parse(key).map_err(|error| MasterKeyProblem::Invalid {
         source_name: file.display().to_string(),
         error,
     })

@@ -56,7 +56,7 @@ impl Db {
     ) -> Result<Vec<DueKey>, StoreError> {
         let rows: Vec<(String, String, Option<i64>)> = sqlx::query_as(
             "SELECT org_id, id, last_validated_at FROM provider_keys \
-             WHERE deleted_at IS NULL AND enabled = $1 \
+             WHERE deleted_at IS NULL AND enabled = $1 AND secret_ciphertext <> '' \
              AND (last_validated_at IS NULL OR last_validated_at < $2) \
              ORDER BY last_validated_at, id LIMIT $3",
         )

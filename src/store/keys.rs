@@ -61,9 +61,13 @@ impl From<OptionsJson> for Map<String, Value> {
     }
 }
 
+/// A live key whose secret was wiped (`keyhub recover --forget-secrets`) reads as needing its
+/// secret re-entered, whatever its provider said last: the empty ciphertext is the one fact of it.
 pub(super) const RECORD_COLUMNS: &str =
     "id, org_id, scope, owner_user_id, provider, key_family, nickname, hint, \
-    api_base, options, role, fallback_rank, enabled, status, cooldown_until, last_validated_at, \
+    api_base, options, role, fallback_rank, enabled, \
+    CASE WHEN secret_ciphertext = '' THEN 'needs_reentry' ELSE status END AS status, \
+    cooldown_until, last_validated_at, \
     last_success_at, last_error_code, last_error_http_status, last_error_message, created_at, \
     created_by, updated_at, updated_by, rotated_at, deleted_at";
 

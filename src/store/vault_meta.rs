@@ -1,3 +1,4 @@
+use super::activity::{insert_event, NewEvent};
 use super::{now_ms, Db, StoreError};
 
 const CANARY: &str = "canary";
@@ -62,6 +63,49 @@ impl Db {
             .execute(self.pool())
             .await?;
         Ok(())
+    }
+
+    /// For an operator who lost the master key: in one transaction, wipes every stored secret
+    /// (nicknames, roles, health and every choice of them stay, and each key then needs its
+    /// secret re-entered), puts the new master key's `canary` in force, and records `event` for
+    /// each org that had keys, with how many. Returns those orgs and counts.
+    pub async fn forget_all_secrets(
+        &self,
+        canary: &str,
+        event: impl Fn(&str, u64) -> NewEvent,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let counts: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT org_id, COUNT(*) FROM provider_keys WHERE deleted_at IS NULL              GROUP BY org_id ORDER BY org_id",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE provider_keys SET secret_ciphertext = '', fingerprint = NULL, updated_at = $1              WHERE deleted_at IS NULL",
+        )
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO vault_meta (name, value, updated_at) VALUES ($1, $2, $3)              ON CONFLICT (name) DO UPDATE SET value = $2, updated_at = $3",
+        )
+        .bind(CANARY)
+        .bind(canary)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        let counts: Vec<(String, u64)> = counts
+            .into_iter()
+            .map(|(org, count)| (org, count as u64))
+            .collect();
+        for (org_id, count) in &counts {
+            insert_event(&mut tx, &event(org_id, *count)).await?;
+        }
+        tx.commit().await?;
+        for (org_id, _) in &counts {
+            self.changed(org_id);
+        }
+        Ok(counts)
     }
 
     /// Replaces the canary (after a master-key rotation re-encrypted every row).

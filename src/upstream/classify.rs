@@ -292,7 +292,9 @@ fn message(
             "{name} answered {http}, which does not say whether the key works. Check the base URL; \
              the key is kept as not verified."
         ),
-        KeyStatus::NetworkError | KeyStatus::Unsupported => format!("{name} could not be asked."),
+        KeyStatus::NetworkError | KeyStatus::Unsupported | KeyStatus::NeedsReentry => {
+            format!("{name} could not be asked.")
+        }
     };
     if status == KeyStatus::Valid || said.trim().is_empty() {
         base

@@ -295,6 +295,11 @@ impl TestApp {
         }
     }
 
+    /// The master keys this app runs with, as configured.
+    pub fn master_key(&self) -> &str {
+        &self.master_key
+    }
+
     /// The keyring over this app's database and vault, to open what the services sealed.
     pub fn keyring(&self) -> keyhub::keys::keyring::Keyring {
         keyhub::keys::keyring::Keyring::new(self.db.clone(), self.vault.clone())

@@ -19,6 +19,7 @@ mod http;
 mod invites;
 mod keys;
 mod members;
+mod recovery;
 mod rest_keys;
 mod revalidation;
 mod rotation;
