@@ -5,10 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
-use super::startup::{database_error, write_master_key_file, KeySource, StartupError};
+use super::startup::{
+    database_error, open_database, write_master_key_file, KeySource, StartupError,
+};
 use crate::config::Settings;
 use crate::store::activity::NewEvent;
-use crate::store::{now_ms, Access, Db};
+use crate::store::now_ms;
 use crate::vault::{MasterKeys, SecretString};
 
 /// Where the new master key went.
@@ -41,12 +43,7 @@ pub enum RecoveryError {
 
 /// Wipes every stored secret and puts a new master key in force (see the module).
 pub async fn forget_secrets(settings: &Settings) -> Result<Recovery, RecoveryError> {
-    let db = Db::connect(settings.database_url.expose(), Access::ReadWrite)
-        .await
-        .map_err(|error| database_error(settings, error))?;
-    db.migrate()
-        .await
-        .map_err(|error| database_error(settings, error))?;
+    let db = open_database(settings).await?;
     let source = KeySource::of(settings);
     let canary = db
         .vault_canary()

@@ -145,12 +145,7 @@ pub async fn check_master_key(settings: &Settings) -> Result<Option<MasterKeys>,
 /// Proves the master keys, migrates, and on first run generates the master key file and the canary.
 pub async fn open_vault(settings: &Settings) -> Result<(Db, Arc<MasterKeys>), StartupError> {
     let checked = check_master_key(settings).await?;
-    let db = Db::connect(settings.database_url.expose(), Access::ReadWrite)
-        .await
-        .map_err(|error| database_error(settings, error))?;
-    db.migrate()
-        .await
-        .map_err(|error| database_error(settings, error))?;
+    let db = open_database(settings).await?;
 
     let keys = match checked {
         Some(keys) => keys,
@@ -166,6 +161,17 @@ pub async fn open_vault(settings: &Settings) -> Result<(Db, Arc<MasterKeys>), St
         return Err(MasterKeyProblem::Wrong.into());
     }
     Ok((db, Arc::new(keys)))
+}
+
+/// The database, for writing, its schema brought up to date.
+pub(super) async fn open_database(settings: &Settings) -> Result<Db, StartupError> {
+    let db = Db::connect(settings.database_url.expose(), Access::ReadWrite)
+        .await
+        .map_err(|error| database_error(settings, error))?;
+    db.migrate()
+        .await
+        .map_err(|error| database_error(settings, error))?;
+    Ok(db)
 }
 
 pub(super) fn database_error(settings: &Settings, error: StoreError) -> StartupError {

@@ -580,6 +580,25 @@ impl OfflineKeys {
     }
 }
 
+/// An OpenAI key of the org, checked with the (fake) provider before it is saved.
+pub fn openai_key(
+    secret_text: &str,
+    nickname: &str,
+    role: keyhub::keys::arrangement::RoleChange,
+) -> keyhub::keys::KeyDraft {
+    keyhub::keys::KeyDraft {
+        provider: "openai".to_owned(),
+        api_key: secret(secret_text),
+        nickname: Some(nickname.to_owned()),
+        api_base: None,
+        options: Default::default(),
+        role,
+        enabled: true,
+        scope: keyhub::domain::keys::Scope::Org,
+        allow_unverified: false,
+    }
+}
+
 /// An org key to add, allowed to be saved unverified.
 pub fn key_draft(
     provider: &str,

@@ -5,28 +5,18 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use crate::common::{people, secret, TestApp, TestDb};
+use crate::common::{people, TestApp, TestDb};
 use futures_util::StreamExt;
 use keyhub::accounts::tokens::{self, TokenRequest};
 use keyhub::domain::accounts::TokenScope;
-use keyhub::domain::keys::{KeyStatus, Scope};
+use keyhub::domain::keys::KeyStatus;
 use keyhub::keys::arrangement::RoleChange;
 use keyhub::keys::KeyDraft;
 use reqwest::StatusCode;
 use serde_json::json;
 
 fn draft(key: &str, nickname: &str, role: RoleChange) -> KeyDraft {
-    KeyDraft {
-        provider: "openai".to_owned(),
-        api_key: secret(key),
-        nickname: Some(nickname.to_owned()),
-        api_base: None,
-        options: Default::default(),
-        role,
-        enabled: true,
-        scope: Scope::Org,
-        allow_unverified: false,
-    }
+    common::openai_key(key, nickname, role)
 }
 
 /// Acme's owner with a primary and a first fallback OpenAI key (ids), and a gateway token.

@@ -8,7 +8,7 @@ use std::process::{Output, Stdio};
 use crate::common::{self, people, secret, TestApp, TestDb};
 use keyhub::consumers::{ConsumerPatch, SlotDraft};
 use keyhub::domain::consumers::{ConsumerKind, Slot, Target};
-use keyhub::domain::keys::{KeyStatus, Role, Scope};
+use keyhub::domain::keys::{KeyStatus, Role};
 use keyhub::keys::arrangement::RoleChange;
 use keyhub::keys::{KeyChange, KeyDraft, KeyError, KeyFilter};
 use keyhub::resolution::Source;
@@ -17,17 +17,7 @@ const MAIN: &str = "sk-proj-RECOVERYmainMAINmain0001";
 const BACKUP: &str = "sk-proj-RECOVERYbackupBACKUP0002";
 
 fn draft(key: &str, nickname: &str, role: RoleChange) -> KeyDraft {
-    KeyDraft {
-        provider: "openai".to_owned(),
-        api_key: secret(key),
-        nickname: Some(nickname.to_owned()),
-        api_base: None,
-        options: Default::default(),
-        role,
-        enabled: true,
-        scope: Scope::Org,
-        allow_unverified: false,
-    }
+    common::openai_key(key, nickname, role)
 }
 
 /// `keyhub recover --forget-secrets` answering `typed` at its prompt.
@@ -96,7 +86,7 @@ async fn a_lost_master_key_is_recovered_by_pasting_the_keys_again(t: &TestDb) {
     let unconfirmed = recover(t, None, "yes\n");
     assert!(!unconfirmed.status.success(), "{}", said(&unconfirmed));
     assert!(said(&unconfirmed).contains("nothing changed"));
-    let not_lost = recover(t, Some(&app.master_key()), "FORGET\n");
+    let not_lost = recover(t, Some(app.master_key()), "FORGET\n");
     assert_eq!(not_lost.status.code(), Some(4), "{}", said(&not_lost));
     assert!(
         said(&not_lost).contains("nothing was lost"),
@@ -156,15 +146,15 @@ async fn a_lost_master_key_is_recovered_by_pasting_the_keys_again(t: &TestDb) {
     let target = Target::parse("openai").unwrap();
     let consumers = after.state.consumers();
     let expert_id = expert.record.id.as_str();
-    let resolved = consumers
-        .resolve(
+    let resolve_expert = || {
+        consumers.resolve(
             p.owner(),
             &target,
             Some((ConsumerKind::Expert, expert_id)),
             None,
         )
-        .await
-        .unwrap();
+    };
+    let resolved = resolve_expert().await.unwrap();
     assert!(resolved.key().is_none());
     assert!(
         resolved
@@ -183,15 +173,7 @@ async fn a_lost_master_key_is_recovered_by_pasting_the_keys_again(t: &TestDb) {
     let reentered = keys.change(p.owner(), &main.id, change).await.unwrap().key;
     assert_eq!(reentered.status, KeyStatus::Valid);
     assert_eq!(reentered.id, main.id);
-    let resolved = consumers
-        .resolve(
-            p.owner(),
-            &target,
-            Some((ConsumerKind::Expert, expert_id)),
-            None,
-        )
-        .await
-        .unwrap();
+    let resolved = resolve_expert().await.unwrap();
     assert_eq!(
         resolved.key().map(|key| key.id.as_str()),
         Some(main.id.as_str())
