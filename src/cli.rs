@@ -375,7 +375,8 @@ async fn recover(settings: Settings, forget_secrets: bool) -> Result<(), ExitCod
         "This wipes the secret of every stored provider key in {}. Nicknames, roles, health and \
          every expert's and assistant's choice stay; each key then waits for someone to paste it \
          again (Re-enter key), and a new master key takes over. Only do this if the master key is \
-         lost for good. Type {FORGET} to continue:",
+         lost for good, and stop every KeyHub instance of this database first. Type {FORGET} to \
+         continue:",
         settings.database_display()
     );
     let mut answer = String::new();

@@ -54,8 +54,11 @@ pub fn answer(error: ApiError, status: Option<StatusCode>) -> ApiError {
 }
 
 /// A form sent without JavaScript that failed comes back with what was entered in it, so the page
-/// shows it again filled in (with JavaScript the form keeps its values itself). `entered` names
-/// the form's fields and values; secrets are never among them.
+/// shows it again filled in (with JavaScript the form keeps its values itself). The values travel
+/// in the URL leptos redirects to, which anyone can also forge into a link: so `entered` holds
+/// only plain text a person reads back on the form (names, nicknames, emails), never a secret
+/// and never a field that decides where a key is sent or what someone may do (base URLs,
+/// provider options, roles, scopes), which come back as the form's defaults.
 pub fn keeping<N, V>(mut error: ApiError, entered: impl IntoIterator<Item = (N, V)>) -> ApiError
 where
     N: Into<String>,
@@ -69,8 +72,7 @@ where
         kept.extend(
             entered
                 .into_iter()
-                .map(|(field, value)| (field.into(), value.into()))
-                .filter(|(_, value)| !value.is_empty()),
+                .map(|(field, value)| (field.into(), value.into())),
         );
     }
     error

@@ -123,11 +123,7 @@ pub async fn create_invite(
         .create(viewer.actor(), &invite_email, role)
         .await
         .map_err(|error| {
-            let entered = [
-                ("invite_email", invite_email.as_str()),
-                ("invite_role", &invite_role),
-            ];
-            crate::api::door::keeping(error.into(), entered)
+            crate::api::door::keeping(error.into(), [("invite_email", invite_email.as_str())])
         })?;
     if hand_over(&state, &viewer, Reveal::NewInvite, &created.secret) {
         return Ok(None);

@@ -209,17 +209,6 @@ pub(crate) mod doors {
         leptos_axum::redirect(&url);
     }
 
-    /// Provider options as the form named them (`options[region]`), to send a failed form back.
-    pub fn entered_options(
-        fields: Option<&std::collections::BTreeMap<String, String>>,
-    ) -> Vec<(String, String)> {
-        fields
-            .into_iter()
-            .flatten()
-            .map(|(name, value)| (format!("options[{name}]"), value.clone()))
-            .collect()
-    }
-
     /// Provider options from form fields named `options[<name>]`.
     pub fn options(
         fields: Option<std::collections::BTreeMap<String, String>>,
@@ -321,17 +310,7 @@ pub async fn add_key(
     use crate::domain::keys::Scope;
     use crate::keys::KeyDraft;
     let (state, viewer) = crate::api::door::signed_in().await?;
-    let mut entered = vec![
-        ("nickname".to_owned(), nickname.clone()),
-        ("role".to_owned(), role.clone()),
-        ("scope".to_owned(), scope.clone()),
-        ("api_base".to_owned(), api_base.clone().unwrap_or_default()),
-        (
-            "allow_unverified".to_owned(),
-            allow_unverified.clone().unwrap_or_default(),
-        ),
-    ];
-    entered.extend(doors::entered_options(options.as_ref()));
+    let entered = [("nickname", nickname.clone())];
     let draft = KeyDraft {
         provider: provider.clone(),
         api_key: crate::vault::SecretString::new(api_key),
@@ -446,12 +425,7 @@ pub async fn edit_key(
     page: Option<String>,
 ) -> Result<(), super::error::ApiError> {
     let (state, viewer) = crate::api::door::signed_in().await?;
-    let mut entered = vec![
-        ("id".to_owned(), id.clone()),
-        ("nickname".to_owned(), nickname.clone()),
-        ("api_base".to_owned(), api_base.clone().unwrap_or_default()),
-    ];
-    entered.extend(doors::entered_options(options.as_ref()));
+    let entered = [("id", id.clone()), ("nickname", nickname.clone())];
     let change = crate::keys::KeyChange {
         secret: api_key
             .filter(|key| !key.trim().is_empty())

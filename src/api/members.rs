@@ -84,10 +84,8 @@ pub async fn add_member(
             .members()
             .add(viewer.actor(), &email, password, role)
             .await
-            .map_err(|error| {
-                let entered = [("email", email.as_str()), ("role", role.as_str())];
-                crate::api::door::keeping(error.into(), entered)
-            })? {
+            .map_err(|error| crate::api::door::keeping(error.into(), [("email", email.as_str())]))?
+        {
             Added::NewAccount(user) => MemberAdded {
                 message: format!(
                     "{} was added. Give them the initial password in person; they choose their \

@@ -86,17 +86,7 @@ pub async fn create_token(
     use crate::domain::accounts::TokenScope;
 
     let (state, viewer) = crate::api::door::signed_in().await?;
-    let mut entered = vec![("name", name.clone()), ("expires", expires.clone())];
-    entered.extend(
-        [
-            (TokenScope::KeysRead, &keys_read),
-            (TokenScope::KeysWrite, &keys_write),
-            (TokenScope::KeysUse, &keys_use),
-            (TokenScope::Gateway, &gateway),
-        ]
-        .into_iter()
-        .filter_map(|(scope, checked)| checked.as_ref().map(|_| (scope.field(), "on".to_owned()))),
-    );
+    let entered = [("name", name.clone())];
     let scopes: Vec<TokenScope> = [
         (TokenScope::KeysRead, keys_read),
         (TokenScope::KeysWrite, keys_write),

@@ -92,27 +92,26 @@ fn AddKeyForm(provider: &'static Provider) -> impl IntoView {
                     <Field label="API key" name="api_key" kind="password" hint=key_hint error=error("api_key")/>
                     <Field label="Nickname" name="nickname" placeholder="Production" hint="Optional: how people tell this key apart." value=entered("nickname").unwrap_or_default() error=error("nickname")/>
                     <Transition fallback=|| ()>
-                        {move || rights.get().and_then(Result::ok).map(|rights| role_and_scope(provider, rights, entered("role"), entered("scope")))}
+                        {move || rights.get().and_then(Result::ok).map(|rights| role_and_scope(provider, rights))}
                     </Transition>
-                    <details class="rounded-lg border border-slate-200 p-4" open=provider.options.iter().any(|o| o.required) || entered("api_base").is_some()>
+                    <details class="rounded-lg border border-slate-200 p-4" open=provider.options.iter().any(|o| o.required)>
                         <summary class="cursor-pointer text-sm font-medium text-slate-800">"Advanced"</summary>
                         <div class="mt-3 space-y-4">
                             <div>
                                 <label for="field-api_base" class="block text-sm font-medium text-slate-700">"API base URL"</label>
-                                <input id="field-api_base" type="url" name="api_base" value=entered("api_base") placeholder=provider.default_base_url.unwrap_or("https://llm.example.com/v1") class=SELECT/>
+                                <input id="field-api_base" type="url" name="api_base" placeholder=provider.default_base_url.unwrap_or("https://llm.example.com/v1") class=SELECT/>
                                 <p class="mt-1 text-xs text-slate-500">"Leave empty for the provider's own address."</p>
                                 <p id="field-api_base-error" role="alert" class="mt-1 text-sm text-red-700">{move || error("api_base").get()}</p>
                             </div>
                             {provider.options.iter().map(|option| {
                                 let id = format!("option-{}", option.name);
                                 let name = format!("options[{}]", option.name);
-                                let value = entered(&name);
                                 view! {
                                     <div>
                                         <label for=id.clone() class="block text-sm font-medium text-slate-700">
                                             {option.label}{(!option.required).then_some(" (optional)")}
                                         </label>
-                                        <input id=id type="text" name=name value=value placeholder=option.placeholder class=SELECT/>
+                                        <input id=id type="text" name=name placeholder=option.placeholder class=SELECT/>
                                         <p class="mt-1 text-xs text-slate-500">{option.help}</p>
                                     </div>
                                 }
@@ -121,7 +120,7 @@ fn AddKeyForm(provider: &'static Provider) -> impl IntoView {
                         </div>
                     </details>
                     <label class="flex items-start gap-3 text-sm text-slate-700">
-                        <input type="checkbox" name="allow_unverified" value="on" checked=entered("allow_unverified").is_some() class="mt-0.5 h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-500"/>
+                        <input type="checkbox" name="allow_unverified" value="on" class="mt-0.5 h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-500"/>
                         <span>
                             "Save even if the provider cannot be reached"
                             <span class="block text-xs text-slate-500">"The key is then kept as not verified until a check succeeds. A key the provider rejects is never saved."</span>
@@ -152,17 +151,11 @@ fn current_primary(provider: &Provider, rights: &ProviderView, scope: Scope) -> 
 
 /// Role and whose key. When a primary exists the role defaults to the next fallback, and choosing
 /// primary says which key it replaces (in the option itself, so it is read without JavaScript too).
-/// `sent_role` and `sent_scope` are what a form that came back without JavaScript had chosen.
-fn role_and_scope(
-    provider: &'static Provider,
-    rights: ProviderView,
-    sent_role: Option<String>,
-    sent_scope: Option<String>,
-) -> impl IntoView {
-    let default_scope = match sent_scope.as_deref() {
-        Some("personal") if rights.personal_allowed => Scope::Personal,
-        _ if rights.can_manage => Scope::Org,
-        _ => Scope::Personal,
+fn role_and_scope(provider: &'static Provider, rights: ProviderView) -> impl IntoView {
+    let default_scope = if rights.can_manage {
+        Scope::Org
+    } else {
+        Scope::Personal
     };
     let scope = RwSignal::new(default_scope);
     let org_primary = current_primary(provider, &rights, Scope::Org);
@@ -172,14 +165,14 @@ fn role_and_scope(
         Scope::Personal => own_primary.clone(),
     };
     let first_replaced = replaced(default_scope);
-    let role = RwSignal::new(sent_role.unwrap_or_else(|| {
+    let role = RwSignal::new(
         if first_replaced.is_some() {
             "fallback"
         } else {
             "primary"
         }
-        .to_owned()
-    }));
+        .to_owned(),
+    );
     let chosen = move |value: &str| role.with_untracked(|role| role == value);
     let primary_label = match &first_replaced {
         Some(key) => format!("Primary: used first, replacing {key}"),

@@ -465,7 +465,7 @@ fn key_actions(
             </ActionForm>
         </div>
         <div class="mt-3 flex flex-wrap items-start gap-2">
-            {rotate_form(actions, id, label, needs_reentry)}
+            {rotate_form(actions, id, label, needs_reentry, provider.key_required)}
             {edit_form(provider, key, actions, id, label)}
             <details class=DANGER_PANEL>
                 <summary class=DANGER_BUTTON>"Delete…"</summary>
@@ -522,6 +522,7 @@ fn rotate_form(
     id: StoredValue<String>,
     label: StoredValue<String>,
     needs_reentry: bool,
+    key_required: bool,
 ) -> AnyView {
     let named = move |what: &str| format!("{what} {}", label.get_value());
     let rotate_error = move |field| {
@@ -542,7 +543,7 @@ fn rotate_form(
                 {hidden_id(id, actions.page)}
                 <label class="block text-xs font-medium text-slate-700">
                     {named(if needs_reentry { "API key for" } else { "New API key for" })}
-                    <input type="password" name="api_key" autocomplete="new-password" required=true class=INPUT aria-invalid=move || rotate_error("api_key").get().is_some().to_string()/>
+                    <input type="password" name="api_key" autocomplete="new-password" required=key_required class=INPUT aria-invalid=move || rotate_error("api_key").get().is_some().to_string()/>
                 </label>
                 <FieldMessage error=rotate_error("api_key")/>
                 <p class="text-xs text-slate-500">"The new key is checked with the provider first. It keeps its place: experts and assistants that use it keep working."</p>
@@ -579,23 +580,24 @@ fn edit_form(
          and it is checked there first.",
         provider.destination_words()
     );
-    // As stored, or as entered when the form came back refused without JavaScript.
-    let shown = |field: &str, stored: Option<&str>| {
-        actions
-            .edit_entered(&key.id, field)
-            .unwrap_or_else(|| stored.unwrap_or_default().to_owned())
-    };
     let options: Vec<(&'static str, &'static str, &'static str, String)> = provider
         .options
         .iter()
         .map(|field| {
-            let stored = key.options.get(field.name).and_then(|v| v.as_str());
-            let value = shown(&format!("options[{}]", field.name), stored);
-            (field.name, field.label, field.placeholder, value)
+            let value = key
+                .options
+                .get(field.name)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            (field.name, field.label, field.placeholder, value.to_owned())
         })
         .collect();
-    let nickname = shown("nickname", key.nickname.as_deref());
-    let api_base = shown("api_base", key.api_base.as_deref());
+    // As entered when the form came back refused without JavaScript; where the key is sent is
+    // always shown as stored (see `keeping`).
+    let nickname = actions
+        .edit_entered(&key.id, "nickname")
+        .unwrap_or_else(|| key.nickname.clone().unwrap_or_default());
+    let api_base = key.api_base.clone().unwrap_or_default();
     view! {
         <details class=PANEL open=move || EDIT_FIELDS.iter().any(|field| edit_error(field).get().is_some())>
             <summary class=PANEL_BUTTON>"Edit"</summary>

@@ -134,7 +134,7 @@ impl Keyring {
         &self,
         mut progress: impl FnMut(u64, u64),
     ) -> Result<ResealReport, KeyringError> {
-        let total = self.db.live_key_count().await?;
+        let total = self.db.sealed_key_count().await?;
         let mut report = ResealReport::default();
         let mut after = String::new();
         loop {

@@ -6,11 +6,13 @@
 use std::path::{Path, PathBuf};
 
 use super::startup::{
-    database_error, open_database, write_master_key_file, KeySource, StartupError,
+    database_error, open_database, write_master_key_file, KeySource, MasterKeyProblem, StartupError,
 };
 use crate::config::Settings;
+use crate::keys::keyring::{Keyring, KeyringError};
 use crate::store::activity::NewEvent;
 use crate::store::now_ms;
+use crate::store::Db;
 use crate::vault::{MasterKeys, SecretString};
 
 /// Where the new master key went.
@@ -37,6 +39,17 @@ pub enum RecoveryError {
          To replace the key, use keyhub rotate-master-key"
     )]
     NotLost,
+    #[error(
+        "the configured master key cannot be used ({0}). If it is only misconfigured, fix that; \
+         if it is lost for good, remove it from the configuration and run recover again"
+    )]
+    Misconfigured(MasterKeyProblem),
+    #[error(
+        "the configured master key opens {opened} of the {sealed} stored keys, so it is not lost: \
+         a master-key rotation is unfinished. Put the keys in order (new first, old after it) and \
+         run keyhub rotate-master-key instead"
+    )]
+    OpensSome { opened: u64, sealed: u64 },
     #[error(transparent)]
     Startup(#[from] StartupError),
 }
@@ -49,17 +62,22 @@ pub async fn forget_secrets(settings: &Settings) -> Result<Recovery, RecoveryErr
         .vault_canary()
         .await
         .map_err(|error| database_error(settings, error))?;
-    if let (Ok(Some(keys)), Some(canary)) = (source.load(), &canary) {
-        if keys.opens_canary(canary) {
-            db.close().await;
-            return Err(RecoveryError::NotLost);
-        }
+    let refused = match source.load() {
+        Err(problem) => Some(RecoveryError::Misconfigured(problem)),
+        Ok(Some(keys)) => configured_key_works(&db, keys, canary.as_deref())
+            .await
+            .map_err(|error| database_error(settings, error))?,
+        Ok(None) => None,
+    };
+    if let Some(refused) = refused {
+        db.close().await;
+        return Err(refused);
     }
     let key = MasterKeys::generate();
     let (new_key, old_key_moved_to, keys) = match source {
         KeySource::Env(_) => {
             let keys = MasterKeys::parse(&key).map_err(|error| {
-                StartupError::MasterKey(super::startup::MasterKeyProblem::Invalid {
+                StartupError::MasterKey(MasterKeyProblem::Invalid {
                     source_name: "a new key".to_owned(),
                     error,
                 })
@@ -68,7 +86,7 @@ pub async fn forget_secrets(settings: &Settings) -> Result<Recovery, RecoveryErr
         }
         KeySource::File(file) | KeySource::DefaultFile(file) => {
             let moved = move_aside(&file).map_err(|error| {
-                StartupError::MasterKey(super::startup::MasterKeyProblem::Unwritable {
+                StartupError::MasterKey(MasterKeyProblem::Unwritable {
                     file: file.clone(),
                     error,
                 })
@@ -87,6 +105,27 @@ pub async fn forget_secrets(settings: &Settings) -> Result<Recovery, RecoveryErr
         old_key_moved_to,
         forgotten,
     })
+}
+
+/// Why a configured key that loads is not lost: it opens the canary, or some of the stored keys.
+async fn configured_key_works(
+    db: &Db,
+    keys: MasterKeys,
+    canary: Option<&str>,
+) -> Result<Option<RecoveryError>, crate::store::StoreError> {
+    if canary.is_some_and(|canary| keys.opens_canary(canary)) {
+        return Ok(Some(RecoveryError::NotLost));
+    }
+    let keyring = Keyring::new(db.clone(), std::sync::Arc::new(keys));
+    let (unopened, sealed) = match keyring.under_older_keys().await {
+        Ok(counts) => counts,
+        Err(KeyringError::Store(error)) => return Err(error),
+        Err(_) => (0, 0),
+    };
+    Ok((unopened < sealed).then_some(RecoveryError::OpensSome {
+        opened: sealed - unopened,
+        sealed,
+    }))
 }
 
 /// The activity event each org gets: when, and how many keys wait for their secret.

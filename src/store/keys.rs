@@ -392,7 +392,8 @@ pub struct SealedRow {
 }
 
 impl Db {
-    /// Live keys of every org after `after_id` in id order, `limit` at a time.
+    /// Live keys holding a sealed secret, of every org, after `after_id` in id order, `limit` at a
+    /// time.
     pub async fn sealed_rows_after(
         &self,
         after_id: &str,
@@ -400,7 +401,7 @@ impl Db {
     ) -> Result<Vec<SealedRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT id, org_id, secret_ciphertext, provider, api_base, options FROM provider_keys \
-             WHERE deleted_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
+             WHERE deleted_at IS NULL AND secret_ciphertext <> '' AND id > $1 ORDER BY id LIMIT $2",
         )
         .bind(after_id)
         .bind(limit)
@@ -408,12 +409,14 @@ impl Db {
         .await?)
     }
 
-    /// How many keys are stored (not deleted), in every org.
-    pub async fn live_key_count(&self) -> Result<u64, StoreError> {
-        let count: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM provider_keys WHERE deleted_at IS NULL")
-                .fetch_one(self.pool())
-                .await?;
+    /// How many live keys hold a sealed secret, in every org (one wiped by a recovery holds none
+    /// until it is entered again).
+    pub async fn sealed_key_count(&self) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM provider_keys WHERE deleted_at IS NULL AND secret_ciphertext <> ''",
+        )
+        .fetch_one(self.pool())
+        .await?;
         Ok(count as u64)
     }
 

@@ -93,6 +93,18 @@ async fn a_lost_master_key_is_recovered_by_pasting_the_keys_again(t: &TestDb) {
         "{}",
         said(&not_lost)
     );
+    let misconfigured = recover(t, Some("not a master key"), "FORGET\n");
+    assert_eq!(
+        misconfigured.status.code(),
+        Some(4),
+        "{}",
+        said(&misconfigured)
+    );
+    assert!(
+        said(&misconfigured).contains("cannot be used"),
+        "{}",
+        said(&misconfigured)
+    );
     let still = app.keyring().reveal(&main).await.unwrap();
     assert_eq!(still.expose(), MAIN);
 
@@ -185,6 +197,31 @@ async fn a_lost_master_key_is_recovered_by_pasting_the_keys_again(t: &TestDb) {
     );
     let backup_now = keys.get(p.owner(), &backup.id).await.unwrap();
     assert_eq!(backup_now.status, KeyStatus::NeedsReentry);
+
+    // A key still waiting for its secret holds up neither `check` nor a later rotation.
+    let new_key = new_key.trim();
+    let checked = common::keyhub_binary(t, &["check"], Some(new_key))
+        .output()
+        .unwrap();
+    assert!(
+        said(&checked).contains("stored keys: 1, all under the first master key"),
+        "{}",
+        said(&checked)
+    );
+    let newer = common::new_master_key();
+    let rotated = common::keyhub_binary(
+        t,
+        &["rotate-master-key"],
+        Some(&format!("{newer},{new_key}")),
+    )
+    .output()
+    .unwrap();
+    assert!(rotated.status.success(), "{}", said(&rotated));
+    assert!(
+        said(&rotated).contains("the old key may be removed"),
+        "{}",
+        said(&rotated)
+    );
 }
 
 on_both_backends!(a_lost_master_key_is_recovered_by_pasting_the_keys_again);

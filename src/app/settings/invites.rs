@@ -114,7 +114,7 @@ pub fn InviteForm(invite: ServerAction<CreateInvite>, viewer_is_owner: bool) -> 
             <ActionForm action=invite node_ref=cleared_after(move || matches!(invite.value().get(), Some(Ok(_)))) attr:class="mt-4 space-y-4" attr:novalidate=true>
                 <FormError error=error(FORM)/>
                 <Field label="Email" name="invite_email" kind="email" value=entered("invite_email").unwrap_or_default() error=error("email")/>
-                <RoleSelect name="invite_role" viewer_is_owner chosen=entered("invite_role")/>
+                <RoleSelect name="invite_role" viewer_is_owner/>
                 <div class="sm:w-56">
                     <SubmitButton label="Create invite link" busy_label="Creating…" pending=invite.pending()/>
                 </div>

@@ -219,7 +219,7 @@ fn AddMemberForm(add: ServerAction<AddMember>, viewer_is_owner: bool) -> impl In
                 </div>
                 <Field label="Email" name="email" kind="email" value=entered("email").unwrap_or_default() error=error("email")/>
                 <Field label="Initial password" name="password" kind="password" autocomplete="new-password" error=error("password")/>
-                <RoleSelect name="role" viewer_is_owner chosen=entered("role")/>
+                <RoleSelect name="role" viewer_is_owner/>
                 <div class="sm:w-56">
                     <SubmitButton label="Add member" busy_label="Adding…" pending=add.pending()/>
                 </div>

@@ -57,24 +57,15 @@ fn ApiKeysSection() -> impl IntoView {
 
 /// The role picker of the add-member and invite forms; new people are members unless chosen.
 #[component]
-fn RoleSelect(
-    name: &'static str,
-    viewer_is_owner: bool,
-    /// The role a form that came back without JavaScript had chosen; else member.
-    #[prop(default = None)]
-    chosen: Option<String>,
-) -> impl IntoView {
+fn RoleSelect(name: &'static str, viewer_is_owner: bool) -> impl IntoView {
     let id = format!("field-{name}");
-    let chosen = chosen
-        .and_then(|role| OrgRole::parse(&role))
-        .unwrap_or(OrgRole::Member);
     view! {
         <div>
             <label for=id.clone() class="block text-sm font-medium text-slate-700">"Role"</label>
             <select id=id name=name class=format!("{SELECT} mt-1 block w-full py-2")>
                 {grantable(viewer_is_owner)
                     .into_iter()
-                    .map(|role| view! { <option value=role.as_str() selected=role == chosen>{role.label()}</option> })
+                    .map(|role| view! { <option value=role.as_str() selected=role == OrgRole::Member>{role.label()}</option> })
                     .collect_view()}
             </select>
         </div>

@@ -148,10 +148,9 @@ fn CreateTokenForm(create: ServerAction<CreateToken>) -> impl IntoView {
             .map(|result: Result<_, ApiError>| result.map(|_| ()))
     });
     let error = action_errors(value);
-    // A form refused without JavaScript comes back as it was sent (its lifetime is always there).
+    // Without JavaScript a refused form comes back with its name (scopes and lifetime are not
+    // taken from a URL: see `keeping`).
     let entered = action_entered(value);
-    let sent_back = entered("expires").is_some();
-    let lifetime = entered("expires").unwrap_or_else(|| "90".to_owned());
     let checkbox = "mt-0.5 h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-500";
     view! {
         <div class="mt-6 border-t border-slate-100 pt-6">
@@ -167,8 +166,7 @@ fn CreateTokenForm(create: ServerAction<CreateToken>) -> impl IntoView {
                                 .iter()
                                 .map(|(days, label)| {
                                     let value = days.map(|d| d.to_string()).unwrap_or_else(|| "never".to_owned());
-                                    let selected = value == lifetime;
-                                    view! { <option value=value selected=selected>{*label}</option> }
+                                    view! { <option value=value selected=*days == Some(90)>{*label}</option> }
                                 })
                                 .collect_view()}
                         </select>
@@ -182,7 +180,7 @@ fn CreateTokenForm(create: ServerAction<CreateToken>) -> impl IntoView {
                             .iter()
                             .map(|scope| view! {
                                 <label class="flex items-start gap-3 text-sm text-slate-700">
-                                    <input type="checkbox" name=scope.field() value="on" checked=if sent_back { entered(scope.field()).is_some() } else { *scope == TokenScope::KeysRead } class=checkbox/>
+                                    <input type="checkbox" name=scope.field() value="on" checked=*scope == TokenScope::KeysRead class=checkbox/>
                                     <span>
                                         <code class="font-medium text-slate-900">{scope.as_str()}</code>
                                         <span class="block text-slate-600">{scope.description()}</span>
