@@ -242,7 +242,22 @@ pub async fn consumer_editor(kind: String, id: String) -> Result<EditorView, Api
             .into_iter()
             .map(|slot| doors::explained(slot, &viewer.user.id))
             .collect(),
-        None => Vec::new(),
+        // A new one as its form starts: the model from OpenAI with its main key.
+        None => {
+            let start = crate::consumers::SlotDraft {
+                provider: crate::domain::consumers::NEW_CHAT_PROVIDER.to_owned(),
+                model: None,
+                voice: None,
+                key_id: None,
+            };
+            state
+                .consumers()
+                .preview(actor, kind, None, vec![(Slot::Chat, start)])
+                .await?
+                .into_iter()
+                .map(|slot| doors::explained(slot, &viewer.user.id))
+                .collect()
+        }
     };
     let experts = match kind {
         ConsumerKind::Assistant => state

@@ -12,7 +12,7 @@ use crate::api::consumers::{
 };
 use crate::components::form::{action_errors, FormError, SubmitButton, FORM};
 use crate::components::key_picker::KeyPicker;
-use crate::domain::consumers::{ConsumerKind, Slot, Target};
+use crate::domain::consumers::{ConsumerKind, Slot, Target, NEW_CHAT_PROVIDER};
 
 const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 aria-[invalid=true]:border-red-500";
 const LABEL: &str = "block text-sm font-medium text-slate-700";
@@ -248,7 +248,6 @@ fn editor_page(
         })
         .collect_view();
     let preview = live_preview(kind, id.clone(), picks);
-    let saved_panel = view.consumer.is_some();
     let button = match (&view.consumer, kind) {
         (None, ConsumerKind::Expert) => "Create expert",
         (None, ConsumerKind::Assistant) => "Create assistant",
@@ -318,7 +317,7 @@ fn editor_page(
             </section>
             <aside class="space-y-6">
                 <Transition fallback=|| ()>
-                    {resolution_panel(view.explained.clone(), saved_panel, preview)}
+                    {resolution_panel(view.explained.clone(), preview)}
                 </Transition>
                 {(view.consumer.is_some() && view.can_change).then(|| view! {
                     <details class="rounded-xl border border-red-200 bg-white p-4">
@@ -368,14 +367,14 @@ struct Pick {
 fn initial_provider(slot: Slot, current: Option<&crate::api::consumers::SlotView>) -> String {
     match (current, slot) {
         (Some(current), _) => current.provider.clone(),
-        (None, Slot::Chat) => "openai".to_owned(),
+        (None, Slot::Chat) => NEW_CHAT_PROVIDER.to_owned(),
         (None, _) => String::new(),
     }
 }
 
 /// What the slots would resolve to as chosen in the form, asked of the server whenever a provider
-/// or key changes (with JavaScript); `None` while the form still holds the saved choices (a new
-/// one is asked about from the start).
+/// or key changes (with JavaScript); `None` while the form still holds the choices the editor
+/// came with (explained by the editor itself, so rendering on the server never waits on it).
 fn live_preview(
     kind: ConsumerKind,
     id: String,
@@ -388,11 +387,10 @@ fn live_preview(
             .collect::<Vec<_>>()
     };
     let initial = untrack(snapshot.clone());
-    let saved = id != "new";
     Resource::new(snapshot, move |now| {
         let (initial, id) = (initial.clone(), id.clone());
         async move {
-            if saved && now == initial {
+            if now == initial {
                 return None;
             }
             let field = |slot: Slot| {
@@ -514,7 +512,6 @@ fn slot_fieldset(
 /// form) from the form's choices before they are saved.
 fn resolution_panel(
     saved: Vec<Explained>,
-    has_saved: bool,
     preview: Resource<Option<Vec<Explained>>>,
 ) -> impl IntoView {
     move || {
@@ -523,13 +520,12 @@ fn resolution_panel(
                 previewed,
                 "As chosen above, not saved yet: resolved from the form's choices, the keys' health and your organization's policy.",
             ),
-            None if has_saved => (
+            None => (
                 saved.clone(),
-                "Resolved now from the saved choices, the keys' health and your organization's policy.",
+                "Resolved now from the choices above, the keys' health and your organization's policy.",
             ),
-            None => return None,
         };
-        Some(explained_list(explained, note))
+        (!explained.is_empty()).then(|| explained_list(explained, note))
     }
 }
 

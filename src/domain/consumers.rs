@@ -184,6 +184,9 @@ impl PickerKey {
     }
 }
 
+/// The provider a new expert's or assistant's model slot starts with.
+pub const NEW_CHAT_PROVIDER: &str = "openai";
+
 /// A status in a word or two, for picker lines.
 pub fn status_word(status: KeyStatus) -> &'static str {
     match status {

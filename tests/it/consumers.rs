@@ -1245,3 +1245,33 @@ on_both_backends!(
     key_changes_reach_their_consumers,
     the_schema_keeps_choices_inside_the_org,
 );
+
+/// The editors of a new expert and assistant render completely on the server even when pages are
+/// asked for at once (they once waited for ever on an eagerly started preview, now and then).
+async fn new_editors_render_under_concurrent_requests(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    people(&app).await;
+    let browser = app
+        .sign_in(common::OWNER_EMAIL, common::OWNER_PASSWORD)
+        .await;
+    let page = |path: &'static str| {
+        let request = browser.get(app.url(path)).send();
+        async move {
+            let response = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+                request.await.unwrap().text().await.unwrap()
+            })
+            .await
+            .unwrap_or_else(|_| panic!("{path} did not finish within 5 s"));
+            assert!(response.contains("Which key will be used?"), "{path}");
+        }
+    };
+    for _ in 0..15 {
+        tokio::join!(
+            page("/experts/new"),
+            page("/assistants/new"),
+            page("/experts/new"),
+        );
+    }
+}
+
+on_both_backends!(new_editors_render_under_concurrent_requests);
