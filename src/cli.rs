@@ -13,6 +13,7 @@ use crate::keys::keyring::Keyring;
 use crate::server::application::Application;
 use crate::server::startup::{check_master_key, open_vault, StartupError};
 use crate::store::{Access, Db};
+use crate::transfer::{commands, Conflicts};
 use crate::vault::{MasterKeys, SecretString};
 
 #[derive(Debug, Parser)]
@@ -68,6 +69,38 @@ pub enum Command {
         /// Required: the stored secrets are forgotten for good.
         #[arg(long)]
         forget_secrets: bool,
+    },
+    /// Write organizations (keys with their secrets, policy, members, experts and assistants) to
+    /// one file encrypted under a passphrase, read from stdin or --passphrase-file.
+    Export {
+        /// The file to write; it must not exist yet.
+        #[arg(long)]
+        to: std::path::PathBuf,
+        /// An organization's slug; repeat for several.
+        #[arg(long = "org")]
+        orgs: Vec<String>,
+        /// Every organization.
+        #[arg(long)]
+        all: bool,
+        /// Include members' password hashes, so they sign in as before after the move.
+        #[arg(long)]
+        with_accounts: bool,
+        #[arg(long)]
+        passphrase_file: Option<std::path::PathBuf>,
+    },
+    /// Read an export into this instance, all or nothing: its secrets are sealed again under this
+    /// instance's master key.
+    Import {
+        #[arg(long)]
+        from: std::path::PathBuf,
+        /// Import an organization whose slug exists here under a free one (acme-2).
+        #[arg(long, conflicts_with = "skip_existing")]
+        rename: bool,
+        /// Leave out organizations whose slug exists here.
+        #[arg(long)]
+        skip_existing: bool,
+        #[arg(long)]
+        passphrase_file: Option<std::path::PathBuf>,
     },
     /// Check configuration, database and master key without changing anything.
     /// Exit code: 0 all good, 2 configuration, 3 database, 4 master key.
@@ -126,6 +159,61 @@ pub async fn run(cli: Cli) -> ExitCode {
                 .await
         }
         Command::RotateMasterKey => with_settings(rotate_master_key).await,
+        Command::Export {
+            to,
+            orgs,
+            all,
+            with_accounts,
+            passphrase_file,
+        } => {
+            with_settings(|settings| async move {
+                let passphrase = transfer_step(commands::passphrase(passphrase_file.as_deref()))?;
+                let header = transfer_step(
+                    commands::export_to(&settings, &to, &orgs, all, with_accounts, &passphrase)
+                        .await,
+                )?;
+                for org in header.orgs {
+                    println!(
+                        "Exported {} ({}): {} key(s), {} expert(s) and assistant(s), {} member(s).",
+                        org.slug, org.name, org.keys, org.consumers, org.members
+                    );
+                }
+                println!(
+                    "Wrote {}. It holds every key in clear once opened: keep it and its \
+                     passphrase apart.",
+                    to.display()
+                );
+                Ok(())
+            })
+            .await
+        }
+        Command::Import {
+            from,
+            rename,
+            skip_existing,
+            passphrase_file,
+        } => {
+            let conflicts = match (rename, skip_existing) {
+                (true, _) => Conflicts::Rename,
+                (_, true) => Conflicts::SkipExisting,
+                _ => Conflicts::Refuse,
+            };
+            with_settings(|settings| async move {
+                let passphrase = transfer_step(commands::passphrase(passphrase_file.as_deref()))?;
+                let (_, imported) = transfer_step(
+                    commands::import_from(&settings, &from, conflicts, &passphrase).await,
+                )?;
+                for (slug, got, keys) in imported.orgs {
+                    match got {
+                        Some(got) if got == slug => println!("Imported {slug} with {keys} key(s)."),
+                        Some(got) => println!("Imported {slug} as {got} with {keys} key(s)."),
+                        None => println!("Skipped {slug}: it exists here."),
+                    }
+                }
+                Ok(())
+            })
+            .await
+        }
         Command::Recover { forget_secrets } => {
             with_settings(|settings| recover(settings, forget_secrets)).await
         }
@@ -359,6 +447,14 @@ async fn shutdown_signal() {
 }
 
 /// Reports each part on its own line; the exit code names the first part that failed.
+/// An export or import step's failure, said once on stderr.
+fn transfer_step<T>(result: Result<T, commands::CommandError>) -> Result<T, ExitCode> {
+    result.map_err(|error| {
+        eprintln!("keyhub: {error}");
+        ExitCode::FAILURE
+    })
+}
+
 /// The word an operator types to confirm that every stored secret is wiped.
 const FORGET: &str = "FORGET";
 

@@ -29,6 +29,8 @@ pub mod server;
 #[cfg(feature = "ssr")]
 pub mod store;
 #[cfg(feature = "ssr")]
+pub mod transfer;
+#[cfg(feature = "ssr")]
 pub mod upstream;
 #[cfg(feature = "ssr")]
 pub mod vault;

@@ -385,7 +385,7 @@ pub(super) async fn insert_user(
     Ok(())
 }
 
-pub(super) async fn insert_membership(
+pub async fn insert_membership(
     conn: &mut AnyConnection,
     org_id: &str,
     user_id: &str,

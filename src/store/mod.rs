@@ -13,6 +13,7 @@ pub mod keys;
 pub mod login_attempts;
 pub mod orgs;
 pub mod tokens;
+pub mod transfer;
 pub mod usage;
 pub mod vault_meta;
 pub mod view;

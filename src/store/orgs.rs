@@ -62,10 +62,7 @@ impl Db {
 }
 
 /// Inserts an organization row; its slug must be new.
-pub(super) async fn insert_org(
-    conn: &mut AnyConnection,
-    org: &Organization,
-) -> Result<(), StoreError> {
+pub async fn insert_org(conn: &mut AnyConnection, org: &Organization) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO organizations (id, slug, name, allow_personal_keys, allow_platform_keys, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",

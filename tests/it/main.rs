@@ -25,5 +25,6 @@ mod revalidation;
 mod rotation;
 mod startup;
 mod tokens;
+mod transfer;
 mod validation;
 mod vault_storage;
