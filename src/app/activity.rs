@@ -123,6 +123,7 @@ fn action_words(action: &str) -> &'static str {
         "assistant.created" => "created an assistant",
         "assistant.updated" => "changed an assistant",
         "assistant.deleted" => "deleted an assistant",
+        "org.exported" => "downloaded an encrypted export",
         "org.imported" => "imported the organization from an export",
         "vault.secrets_forgotten" => "wiped every stored secret (the master key was lost)",
         _ => "changed something",

@@ -18,6 +18,8 @@ pub enum KeyringError {
     NotFound,
     #[error(transparent)]
     Vault(#[from] OpenError),
+    #[error("export failed: {0}")]
+    Export(String),
 }
 
 /// The hint of a key stored without a secret (a local Ollama needs none).

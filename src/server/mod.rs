@@ -3,6 +3,7 @@
 
 pub mod application;
 pub mod csrf;
+pub mod export_download;
 pub mod guard;
 pub mod health;
 pub mod housekeeping;

@@ -3,12 +3,12 @@ use std::sync::OnceLock;
 use axum::http::{header, HeaderValue};
 use axum::middleware;
 use axum::response::Redirect;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes, ResponseOptions};
 
-use super::{csrf, guard, health, security_headers, serving};
+use super::{csrf, export_download, guard, health, security_headers, serving};
 use crate::app::{shell, App};
 use crate::gateway::{forward, GatewayState};
 use crate::web::state::AppState;
@@ -31,6 +31,7 @@ pub fn build_router(state: AppState, gateway: GatewayState) -> Router {
     let router = Router::new()
         .route("/", get(|| async { Redirect::to("/hub") }))
         .route("/healthz", get(health::healthz))
+        .route("/settings/export", post(export_download::download))
         .nest("/api/v1", crate::rest::router())
         .leptos_routes_with_context(&state, routes, context.clone(), app)
         .fallback(leptos_axum::file_and_error_handler_with_context::<

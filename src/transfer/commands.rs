@@ -4,7 +4,10 @@
 
 use std::path::Path;
 
-use super::{export, import, open_file, read_header, seal_file, Conflicts, Header, TransferError};
+use super::{
+    export, import, open_file, read_header, seal_file, Conflicts, Header, PersonalKeys,
+    TransferError,
+};
 use crate::config::Settings;
 use crate::keys::keyring::Keyring;
 use crate::server::startup::open_vault;
@@ -65,7 +68,7 @@ pub async fn export_to(
     }
     let (db, vault) = open_vault(settings).await?;
     let keyring = Keyring::new(db.clone(), vault);
-    let exported = export(&db, &keyring, orgs, with_accounts).await;
+    let exported = export(&db, &keyring, orgs, with_accounts, PersonalKeys::All).await;
     db.close().await;
     let exported = exported?;
     let file = seal_file(&exported, passphrase)?;

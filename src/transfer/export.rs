@@ -12,12 +12,23 @@ use crate::keys::keyring::Keyring;
 use crate::store::orgs::Organization;
 use crate::store::Db;
 
+/// Whose personal keys an export carries.
+#[derive(Clone, Copy, Debug)]
+pub enum PersonalKeys<'a> {
+    /// Everyone's: the operator's `keyhub export`, who holds the database and its key anyway.
+    All,
+    /// Only this member's own: a personal key is seen by its owner alone, so an owner's download
+    /// carries theirs, and the choices of others' personal keys become "Use main key".
+    OnlyOf(&'a str),
+}
+
 /// The orgs named by `slugs` (every org when empty), with their secrets opened for the file.
 pub async fn export(
     db: &Db,
     keyring: &Keyring,
     slugs: &[String],
     with_accounts: bool,
+    personal: PersonalKeys<'_>,
 ) -> Result<Export, TransferError> {
     let orgs = match slugs {
         [] => db.all_orgs().await?,
@@ -35,7 +46,7 @@ pub async fn export(
     };
     let mut exported = Vec::new();
     for org in &orgs {
-        exported.push(export_org(db, keyring, org, with_accounts).await?);
+        exported.push(export_org(db, keyring, org, with_accounts, personal).await?);
     }
     Ok(Export {
         header: Header {
@@ -62,6 +73,7 @@ async fn export_org(
     keyring: &Keyring,
     org: &Organization,
     with_accounts: bool,
+    personal: PersonalKeys<'_>,
 ) -> Result<OrgExport, TransferError> {
     let members = db.members_for_export(&org.id).await?;
     let mut emails: HashMap<String, String> = members
@@ -80,7 +92,11 @@ async fn export_org(
         Ok(email)
     };
     let mut keys = Vec::new();
-    for key in db.live_keys(&org.id).await? {
+    let carried = |key: &crate::store::keys::KeyRecord| match (key.scope, personal) {
+        (crate::domain::keys::Scope::Org, _) | (_, PersonalKeys::All) => true,
+        (_, PersonalKeys::OnlyOf(user)) => key.owner_user_id.as_deref() == Some(user),
+    };
+    for key in db.live_keys(&org.id).await?.into_iter().filter(carried) {
         let secret = match key.status {
             KeyStatus::NeedsReentry => None,
             _ => Some(
@@ -139,7 +155,10 @@ async fn export_org(
                         provider: slot.provider.clone(),
                         model: slot.model.clone(),
                         voice: slot.voice.clone(),
-                        key_id: slot.key_id.clone(),
+                        key_id: slot
+                            .key_id
+                            .clone()
+                            .filter(|id| keys.iter().any(|key: &KeyExport| key.id == *id)),
                     })
                     .collect(),
                 id: consumer.id,

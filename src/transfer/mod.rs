@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 use crate::store::StoreError;
 use crate::vault::SecretString;
 
-pub use export::export;
+pub use export::{export, PersonalKeys};
 pub use import::{import, Conflicts, Imported};
 
 const MAGIC: &str = "KEYHUB-EXPORT 1";

@@ -81,9 +81,15 @@ async fn exported_acme(t: &TestDb) -> Vec<u8> {
         )
         .await
         .unwrap();
-    let exported = transfer::export(&app.db, &app.keyring(), &["acme".to_owned()], false)
-        .await
-        .unwrap();
+    let exported = transfer::export(
+        &app.db,
+        &app.keyring(),
+        &["acme".to_owned()],
+        false,
+        transfer::PersonalKeys::All,
+    )
+    .await
+    .unwrap();
     transfer::seal_file(&exported, &secret(PASSPHRASE)).unwrap()
 }
 
@@ -394,3 +400,70 @@ async fn export_and_import_commands() {
     source.drop_database().await;
     target.drop_database().await;
 }
+
+/// Owners download their organization from Settings in the same format; members cannot, a short
+/// passphrase is refused, and other members' personal keys stay out of the file.
+async fn owners_download_their_org_and_nobody_else_does(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let p = people(&app).await;
+    let keys = app.state.keys();
+    keys.create(
+        p.owner(),
+        common::openai_key(MAIN, "Main", RoleChange::Primary),
+    )
+    .await
+    .unwrap();
+    let personal = KeyDraft {
+        provider: "anthropic".to_owned(),
+        scope: Scope::Personal,
+        ..common::openai_key(PERSONAL, "Mine", RoleChange::Primary)
+    };
+    keys.create(p.member(), personal).await.unwrap();
+    let download = |client: reqwest::Client, passphrase: &'static str| {
+        let request = client
+            .post(app.url("/settings/export"))
+            .header("origin", app.origin())
+            .form(&[("passphrase", passphrase)]);
+        async move { request.send().await.unwrap() }
+    };
+    let owner = app
+        .sign_in(common::OWNER_EMAIL, common::OWNER_PASSWORD)
+        .await;
+    let short = download(owner.clone(), "short").await;
+    assert_eq!(short.status(), 422);
+    assert!(short
+        .text()
+        .await
+        .unwrap()
+        .contains("at least 12 characters"));
+
+    let answer = download(owner, PASSPHRASE).await;
+    assert_eq!(answer.status(), 200);
+    assert!(answer.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename=\"acme-"));
+    let file = answer.bytes().await.unwrap();
+    let exported = transfer::open_file(&file, &secret(PASSPHRASE)).unwrap();
+    let hints: Vec<&str> = exported.orgs[0]
+        .keys
+        .iter()
+        .map(|k| k.hint.as_str())
+        .collect();
+    assert_eq!(
+        hints,
+        ["sk-proj...0001"],
+        "the member's personal key stays out"
+    );
+    let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
+    assert_eq!(app.events(&org.id).await[0].action, "org.exported");
+
+    let member = app
+        .sign_in("member@example.com", common::OWNER_PASSWORD)
+        .await;
+    let refused = download(member, PASSPHRASE).await;
+    assert_eq!(refused.status(), 403);
+    assert!(refused.text().await.unwrap().contains("Only owners export"));
+}
+
+on_both_backends!(owners_download_their_org_and_nobody_else_does);

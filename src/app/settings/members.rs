@@ -74,6 +74,7 @@ pub fn MembersSection() -> impl IntoView {
                                 <AddMemberForm add viewer_is_owner=view.viewer_is_owner/>
                                 <InviteForm invite viewer_is_owner=view.viewer_is_owner/>
                             </div>
+                            {view.viewer_is_owner.then(|| view! { <super::export::ExportSection/> })}
                         }
                     })
             }}

@@ -1,5 +1,6 @@
-//! `/settings`: members and invites, the key policy, and API tokens.
+//! `/settings`: members and invites, the export, the key policy, and API tokens.
 
+mod export;
 mod invites;
 mod members;
 mod policy;
@@ -32,7 +33,7 @@ fn grantable(viewer_is_owner: bool) -> Vec<OrgRole> {
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     view! {
-        <PageHeader title="Settings" description="Members and their roles, the key policy, and API tokens."/>
+        <PageHeader title="Settings" description="Members and their roles, the export of the organization, the key policy, and API tokens."/>
         <members::MembersSection/>
         <policy::PolicySection/>
         <tokens::TokensSection/>
