@@ -13,7 +13,10 @@ use crate::keys::keyring::Keyring;
 use crate::server::application::Application;
 use crate::server::startup::{check_master_key, open_vault, StartupError};
 use crate::store::{Access, Db};
-use crate::transfer::{commands, Conflicts};
+use crate::transfer::Conflicts;
+use export_import as commands;
+
+mod export_import;
 use crate::vault::{MasterKeys, SecretString};
 
 #[derive(Debug, Parser)]

@@ -73,7 +73,6 @@ impl From<Problems> for KeyError {
 }
 
 const ADMINS_ONLY: &str = "Only owners and admins change the organization's keys.";
-const OWNERS_ONLY: &str = "Only owners export the organization's keys.";
 const NEEDS_REENTRY: &str = "This key's secret was lost with the old master key, so there is \
      nothing to check: paste the key again with Re-enter key.";
 
@@ -665,59 +664,6 @@ impl KeyService {
             api_base,
             options,
         })
-    }
-
-    /// The actor's organization as an export file under `passphrase` (see `crate::transfer`), for
-    /// its owners only: keys with their secrets, but of personal keys only the owner's own.
-    pub async fn export_org(
-        &self,
-        actor: KeyActor<'_>,
-        passphrase: &SecretString,
-    ) -> Result<Vec<u8>, KeyError> {
-        use crate::transfer::{export, seal_file, PersonalKeys, TransferError};
-        let KeyActor::Member { user, membership } = actor else {
-            return Err(KeyError::Forbidden(OWNERS_ONLY));
-        };
-        if membership.role != crate::domain::accounts::OrgRole::Owner {
-            return Err(KeyError::Forbidden(OWNERS_ONLY));
-        }
-        if passphrase.expose().chars().count() < 12 {
-            return Err(FieldProblem::new(
-                "passphrase",
-                "Use a passphrase of at least 12 characters: the file holds every key in clear \
-                 once opened.",
-            )
-            .into());
-        }
-        let slug = [membership.org.slug.clone()];
-        let file = export(
-            &self.db,
-            &self.keyring,
-            &slug,
-            false,
-            PersonalKeys::OnlyOf(&user.id),
-        )
-        .await
-        .and_then(|exported| seal_file(&exported, passphrase))
-        .map_err(|error| match error {
-            TransferError::Store(error) => KeyError::Store(error),
-            other => KeyError::Sealing(KeyringError::Export(other.to_string())),
-        })?;
-        self.db
-            .record(&NewEvent {
-                org_id: membership.org.id.clone(),
-                actor_user_id: Some(user.id.clone()),
-                actor_label: user.email.clone(),
-                action: "org.exported",
-                target_kind: "org",
-                target_id: membership.org.id.clone(),
-                target_label: membership.org.name.clone(),
-                provider: None,
-                detail: "downloaded an encrypted export".to_owned(),
-                at: now_ms(),
-            })
-            .await?;
-        Ok(file)
     }
 
     pub async fn update(

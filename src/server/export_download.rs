@@ -28,7 +28,7 @@ pub async fn download(
     };
     let passphrase = SecretString::new(form.passphrase);
     match state
-        .keys()
+        .transfer()
         .export_org(viewer.key_actor(), &passphrase)
         .await
     {

@@ -6,7 +6,6 @@
 //! then an age file (scrypt passphrase, ChaCha20-Poly1305): the encrypted part repeats the header,
 //! so a header changed after export is refused.
 
-pub mod commands;
 mod export;
 mod import;
 
@@ -15,13 +14,84 @@ use std::io::{Read, Write};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::store::StoreError;
+use crate::keys::keyring::{Keyring, KeyringError};
+use crate::keys::{KeyActor, KeyError};
+use crate::store::activity::NewEvent;
+use crate::store::{now_ms, Db, StoreError};
 use crate::vault::SecretString;
 
 pub use export::{export, PersonalKeys};
 pub use import::{import, Conflicts, Imported};
 
 const MAGIC: &str = "KEYHUB-EXPORT 1";
+const OWNERS_ONLY: &str = "Only owners export the organization's keys.";
+/// A passphrase shorter than this is refused for a new export.
+pub const MIN_PASSPHRASE_CHARS: usize = 12;
+
+/// Exports for the browser: what an owner may download of their organization.
+#[derive(Clone, Debug)]
+pub struct Transfer {
+    db: Db,
+    keyring: Keyring,
+}
+
+impl Transfer {
+    pub fn new(db: Db, keyring: Keyring) -> Transfer {
+        Transfer { db, keyring }
+    }
+
+    /// The actor's organization as an export file under `passphrase` (see `crate::transfer`), for
+    /// its owners only: keys with their secrets, but of personal keys only the owner's own.
+    pub async fn export_org(
+        &self,
+        actor: KeyActor<'_>,
+        passphrase: &SecretString,
+    ) -> Result<Vec<u8>, KeyError> {
+        let KeyActor::Member { user, membership } = actor else {
+            return Err(KeyError::Forbidden(OWNERS_ONLY));
+        };
+        if membership.role != crate::domain::accounts::OrgRole::Owner {
+            return Err(KeyError::Forbidden(OWNERS_ONLY));
+        }
+        if passphrase.expose().chars().count() < MIN_PASSPHRASE_CHARS {
+            return Err(crate::domain::problems::FieldProblem::new(
+                "passphrase",
+                "Use a passphrase of at least 12 characters: the file holds every key in clear \
+                 once opened.",
+            )
+            .into());
+        }
+        let slug = [membership.org.slug.clone()];
+        let file = export(
+            &self.db,
+            &self.keyring,
+            &slug,
+            false,
+            PersonalKeys::OnlyOf(&user.id),
+        )
+        .await
+        .and_then(|exported| seal_file(&exported, passphrase))
+        .map_err(|error| match error {
+            TransferError::Store(error) => KeyError::Store(error),
+            other => KeyError::Sealing(KeyringError::Export(other.to_string())),
+        })?;
+        self.db
+            .record(&NewEvent {
+                org_id: membership.org.id.clone(),
+                actor_user_id: Some(user.id.clone()),
+                actor_label: user.email.clone(),
+                action: "org.exported",
+                target_kind: "org",
+                target_id: membership.org.id.clone(),
+                target_label: membership.org.name.clone(),
+                provider: None,
+                detail: "downloaded an encrypted export".to_owned(),
+                at: now_ms(),
+            })
+            .await?;
+        Ok(file)
+    }
+}
 
 /// What a file holds, readable without the passphrase.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,6 +15,7 @@ use crate::keys::keyring::Keyring;
 use crate::keys::KeyService;
 use crate::resolution::Resolver;
 use crate::store::Db;
+use crate::transfer::Transfer;
 use crate::upstream::Prober;
 use crate::vault::MasterKeys;
 
@@ -30,6 +31,7 @@ struct Services {
     settings: Settings,
     keys: KeyService,
     consumers: ConsumerService,
+    transfer: Transfer,
     activity: ActivityService,
     accounts: Accounts,
     login_limiter: LoginLimiter,
@@ -61,6 +63,7 @@ impl AppState {
             Prober::new(settings.provider_base_overrides.clone(), &settings.egress()),
             settings.allow_private_endpoints,
         );
+        let transfer = Transfer::new(db.clone(), keyring.clone());
         let consumers = ConsumerService::new(
             db.clone(),
             Resolver::new(db.clone(), keyring, settings.platform_keys.clone()),
@@ -70,6 +73,7 @@ impl AppState {
             leptos_options,
             keys,
             consumers,
+            transfer,
             activity: ActivityService::new(db.clone()),
             accounts,
             login_limiter: LoginLimiter::new(db.clone()),
@@ -94,6 +98,10 @@ impl AppState {
 
     pub fn consumers(&self) -> &ConsumerService {
         &self.0.consumers
+    }
+
+    pub fn transfer(&self) -> &Transfer {
+        &self.0.transfer
     }
 
     pub fn activity(&self) -> &ActivityService {

@@ -27,6 +27,15 @@ fn slot(provider: &str, key_id: Option<&str>) -> Option<SlotDraft> {
     })
 }
 
+/// The member's own Anthropic key: personal, seen by them alone.
+fn members_own_key() -> KeyDraft {
+    KeyDraft {
+        provider: "anthropic".to_owned(),
+        scope: Scope::Personal,
+        ..common::openai_key(PERSONAL, "Mine", RoleChange::Primary)
+    }
+}
+
 /// Keys (an org primary, a fallback, a member's personal key), an expert choosing the fallback and
 /// an assistant on it, in Acme of `t`; the file that exports Acme.
 async fn exported_acme(t: &TestDb) -> Vec<u8> {
@@ -47,12 +56,7 @@ async fn exported_acme(t: &TestDb) -> Vec<u8> {
         .await
         .unwrap()
         .key;
-    let personal = KeyDraft {
-        provider: "anthropic".to_owned(),
-        scope: Scope::Personal,
-        ..common::openai_key(PERSONAL, "Mine", RoleChange::Primary)
-    };
-    keys.create(p.member(), personal).await.unwrap();
+    keys.create(p.member(), members_own_key()).await.unwrap();
     let consumers = app.state.consumers();
     let expert = consumers
         .create(
@@ -413,12 +417,7 @@ async fn owners_download_their_org_and_nobody_else_does(t: &TestDb) {
     )
     .await
     .unwrap();
-    let personal = KeyDraft {
-        provider: "anthropic".to_owned(),
-        scope: Scope::Personal,
-        ..common::openai_key(PERSONAL, "Mine", RoleChange::Primary)
-    };
-    keys.create(p.member(), personal).await.unwrap();
+    keys.create(p.member(), members_own_key()).await.unwrap();
     let download = |client: reqwest::Client, passphrase: &'static str| {
         let request = client
             .post(app.url("/settings/export"))

@@ -4,17 +4,14 @@
 
 use std::path::Path;
 
-use super::{
-    export, import, open_file, read_header, seal_file, Conflicts, Header, PersonalKeys,
-    TransferError,
-};
 use crate::config::Settings;
 use crate::keys::keyring::Keyring;
 use crate::server::startup::open_vault;
+use crate::transfer::{
+    export, import, open_file, read_header, seal_file, Conflicts, Header, Imported, PersonalKeys,
+    TransferError, MIN_PASSPHRASE_CHARS,
+};
 use crate::vault::SecretString;
-
-/// A passphrase shorter than this is refused for a new export.
-const MIN_PASSPHRASE_CHARS: usize = 12;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
@@ -84,7 +81,7 @@ pub async fn import_from(
     from: &Path,
     conflicts: Conflicts,
     passphrase: &SecretString,
-) -> Result<(Header, super::Imported), CommandError> {
+) -> Result<(Header, Imported), CommandError> {
     let file = std::fs::read(from).map_err(|error| {
         CommandError::Refused(format!("{} cannot be read: {error}", from.display()))
     })?;
