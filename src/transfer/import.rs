@@ -58,7 +58,7 @@ pub async fn import(
             report.push((org.slug.clone(), None, org.keys.len()));
             continue;
         };
-        let org_id = import_org(&mut tx, keyring, org, &slug).await?;
+        let org_id = import_org(&mut tx, keyring, org, &slug, export.header.with_accounts).await?;
         report.push((org.slug.clone(), Some(slug), org.keys.len()));
         imported_orgs.push(org_id);
     }
@@ -92,6 +92,7 @@ async fn import_org(
     keyring: &Keyring,
     org: &OrgExport,
     slug: &str,
+    with_accounts: bool,
 ) -> Result<String, TransferError> {
     let now = now_ms();
     let org_id = new_id();
@@ -112,7 +113,8 @@ async fn import_org(
         let user_id = rows::user_for(
             conn,
             &member.email,
-            member.password_hash.as_deref(),
+            // Hashes count only in a file made with them on purpose.
+            member.password_hash.as_deref().filter(|_| with_accounts),
             member.must_change_password,
             now,
         )
@@ -153,11 +155,12 @@ async fn import_org(
         .await?;
         key_ids.insert(key.id.as_str(), id);
     }
-    let mut consumer_ids: HashMap<&str, String> = HashMap::new();
+    // Only experts, so an assistant can never build on another assistant.
+    let mut expert_ids: HashMap<&str, String> = HashMap::new();
     for consumer in &org.consumers {
         let id = new_id();
         let expert_id = match &consumer.expert_id {
-            Some(expert) => Some(consumer_ids.get(expert.as_str()).cloned().ok_or_else(|| {
+            Some(expert) => Some(expert_ids.get(expert.as_str()).cloned().ok_or_else(|| {
                 TransferError::Unusable(format!("an assistant names the unknown expert {expert}"))
             })?),
             None => None,
@@ -176,9 +179,7 @@ async fn import_org(
         .await?;
         for slot in &consumer.slots {
             let key_id = match &slot.key_id {
-                Some(key) => Some(key_ids.get(key.as_str()).cloned().ok_or_else(|| {
-                    TransferError::Unusable(format!("a slot chooses the unknown key {key}"))
-                })?),
+                Some(key) => Some(chosen_key(org, &key_ids, consumer, slot, key)?),
                 None => None,
             };
             rows::insert_imported_slot(
@@ -193,10 +194,43 @@ async fn import_org(
             )
             .await?;
         }
-        consumer_ids.insert(consumer.id.as_str(), id);
+        if consumer.kind == "expert" {
+            expert_ids.insert(consumer.id.as_str(), id);
+        }
     }
     rows::record(conn, &imported_event(&org_id, org)).await?;
     Ok(org_id)
+}
+
+/// The new id of the key a slot chooses, under the rules the service keeps for a choice: a key of
+/// the slot's provider family, and a personal key only for its owner's own consumer.
+fn chosen_key(
+    org: &OrgExport,
+    key_ids: &HashMap<&str, String>,
+    consumer: &super::ConsumerExport,
+    slot: &super::SlotExport,
+    key: &str,
+) -> Result<String, TransferError> {
+    let refused =
+        |why: &str| TransferError::Unusable(format!("a slot chooses the key {key}: {why}"));
+    let chosen = org
+        .keys
+        .iter()
+        .find(|k| k.id == key)
+        .ok_or_else(|| refused("no such key"))?;
+    let family = crate::domain::consumers::Target::parse(&slot.provider)
+        .map(|target| target.family)
+        .ok_or_else(|| refused("unknown provider"))?;
+    if family != chosen.key_family {
+        return Err(refused("it serves another provider"));
+    }
+    if chosen.scope == "personal" && chosen.owner_email != consumer.owner_email {
+        return Err(refused("a personal key serves only its owner's consumers"));
+    }
+    key_ids
+        .get(key)
+        .cloned()
+        .ok_or_else(|| refused("no such key"))
 }
 
 /// A key sealed under this instance's master key, bound to its new id and its destination.

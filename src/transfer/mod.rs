@@ -62,7 +62,11 @@ impl Transfer {
             .into());
         }
         let slug = [membership.org.slug.clone()];
-        let file = export(
+        let failed = |error: TransferError| match error {
+            TransferError::Store(error) => KeyError::Store(error),
+            other => KeyError::Sealing(KeyringError::Export(other.to_string())),
+        };
+        let exported = export(
             &self.db,
             &self.keyring,
             &slug,
@@ -70,11 +74,14 @@ impl Transfer {
             PersonalKeys::OnlyOf(&user.id),
         )
         .await
-        .and_then(|exported| seal_file(&exported, passphrase))
-        .map_err(|error| match error {
-            TransferError::Store(error) => KeyError::Store(error),
-            other => KeyError::Sealing(KeyringError::Export(other.to_string())),
-        })?;
+        .map_err(failed)?;
+        // The passphrase's key derivation takes about a second of CPU by design: off the server's
+        // request threads.
+        let passphrase = passphrase.clone();
+        let file = tokio::task::spawn_blocking(move || seal_file(&exported, &passphrase))
+            .await
+            .map_err(|error| KeyError::Sealing(KeyringError::Export(error.to_string())))?
+            .map_err(failed)?;
         self.db
             .record(&NewEvent {
                 org_id: membership.org.id.clone(),

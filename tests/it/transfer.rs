@@ -143,6 +143,20 @@ async fn an_export_moves_to_the_other_backend(source: &TestDb, target: &TestDb) 
     assert_eq!(org_count(&app).await, 0, "nothing was written");
 
     let exported = transfer::open_file(&file, &secret(PASSPHRASE)).unwrap();
+    // A file crafted to let the org's expert choose a member's personal key imports nothing.
+    let mut crafted = exported.clone();
+    let personal_key = crafted.orgs[0]
+        .keys
+        .iter()
+        .find(|key| key.scope == "personal")
+        .map(|key| key.id.clone());
+    crafted.orgs[0].consumers[0].slots[0].key_id = personal_key;
+    assert!(matches!(
+        transfer::import(&app.db, &keyring, &crafted, Conflicts::Refuse).await,
+        Err(TransferError::Unusable(_))
+    ));
+    assert_eq!(org_count(&app).await, 0, "nothing was written");
+
     let imported = transfer::import(&app.db, &keyring, &exported, Conflicts::Refuse)
         .await
         .unwrap();
