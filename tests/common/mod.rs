@@ -416,6 +416,15 @@ impl TestApp {
     }
 }
 
+/// Everything a finished command printed, its errors first.
+pub fn stderr_and_stdout(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    )
+}
+
 /// The real `keyhub` binary on `t`'s database and data folder, with `master_key` when given.
 pub fn keyhub_binary(t: &TestDb, args: &[&str], master_key: Option<&str>) -> std::process::Command {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_keyhub"));

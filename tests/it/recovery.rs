@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::process::{Output, Stdio};
 
-use crate::common::{self, people, secret, TestApp, TestDb};
+use crate::common::{self, people, secret, stderr_and_stdout as said, TestApp, TestDb};
 use keyhub::consumers::{ConsumerPatch, SlotDraft};
 use keyhub::domain::consumers::{ConsumerKind, Slot, Target};
 use keyhub::domain::keys::{KeyStatus, Role};
@@ -32,14 +32,6 @@ fn recover(t: &TestDb, master_key: Option<&str>, typed: &str) -> Output {
     stdin.write_all(typed.as_bytes()).unwrap();
     drop(stdin);
     run.wait_with_output().unwrap()
-}
-
-fn said(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(&output.stdout)
-    )
 }
 
 async fn a_lost_master_key_is_recovered_by_pasting_the_keys_again(t: &TestDb) {

@@ -5,7 +5,7 @@ use crate::common;
 
 use std::process::{Command, Output};
 
-use crate::common::{new_master_key, TestDb};
+use crate::common::{new_master_key, stderr_and_stdout, TestDb};
 use keyhub::keys::arrangement::RoleChange;
 use keyhub::server::startup::{check_master_key, open_vault, MasterKeyProblem, StartupError};
 
@@ -13,14 +13,6 @@ fn keyhub(t: &TestDb, args: &[&str], master_key: Option<&str>) -> Output {
     common::keyhub_binary(t, args, master_key)
         .output()
         .expect("keyhub runs")
-}
-
-fn stderr_and_stdout(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(&output.stdout)
-    )
 }
 
 /// A snapshot of what a refused start must not change: a hash of the SQLite file's bytes, or of

@@ -276,40 +276,35 @@ async fn an_export_moves_to_the_other_backend(source: &TestDb, target: &TestDb) 
     assert_eq!(org_count(&app).await, 2);
 }
 
-#[tokio::test]
-async fn sqlite_to_postgres() {
-    let Some(target) = TestDb::postgres().await else {
+/// Runs the move from SQLite to PostgreSQL, or the other way round.
+async fn between_backends(from_sqlite: bool) {
+    let Some(postgres) = TestDb::postgres().await else {
         return;
     };
-    let source = TestDb::sqlite().await;
-    an_export_moves_to_the_other_backend(&source, &target).await;
-    source.drop_database().await;
-    target.drop_database().await;
+    let sqlite = TestDb::sqlite().await;
+    match from_sqlite {
+        true => an_export_moves_to_the_other_backend(&sqlite, &postgres).await,
+        false => an_export_moves_to_the_other_backend(&postgres, &sqlite).await,
+    }
+    sqlite.drop_database().await;
+    postgres.drop_database().await;
+}
+
+#[tokio::test]
+async fn sqlite_to_postgres() {
+    between_backends(true).await;
 }
 
 #[tokio::test]
 async fn postgres_to_sqlite() {
-    let Some(source) = TestDb::postgres().await else {
-        return;
-    };
-    let target = TestDb::sqlite().await;
-    an_export_moves_to_the_other_backend(&source, &target).await;
-    source.drop_database().await;
-    target.drop_database().await;
+    between_backends(false).await;
 }
 
 /// The commands as an operator runs them: the passphrase from a file, never an argument; the
 /// file written for its owner only and never over another; what they print names no secret.
 #[tokio::test]
 async fn export_and_import_commands() {
-    use std::process::Output;
-    let said = |output: &Output| {
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stderr),
-            String::from_utf8_lossy(&output.stdout)
-        )
-    };
+    use crate::common::stderr_and_stdout as said;
     let source = TestDb::sqlite().await;
     let source_key = common::new_master_key();
     let (db, vault) = source.open(&source_key).await;
