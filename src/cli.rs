@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::accounts::tokens::{self, TokenRequest};
 use crate::accounts::{Accounts, FirstOwner, SessionPolicy};
@@ -12,7 +12,7 @@ use crate::domain::accounts::TokenScope;
 use crate::keys::keyring::Keyring;
 use crate::server::application::Application;
 use crate::server::startup::{check_master_key, open_vault, StartupError};
-use crate::store::{Access, Db};
+use crate::store::{Access, Db, SchemaState, StoreError};
 use crate::transfer::Conflicts;
 use export_import as commands;
 
@@ -110,6 +110,21 @@ pub enum Command {
     Check,
 }
 
+impl Cli {
+    /// The process's arguments. `--version` also names the git revision the binary was built from
+    /// (`KEYHUB_GIT_REVISION` at build time) and the schema version it runs on.
+    pub fn parse_with_revision(revision: Option<&str>) -> Cli {
+        let version = format!(
+            "{} (revision {}, schema version {})",
+            env!("CARGO_PKG_VERSION"),
+            revision.unwrap_or("unknown"),
+            crate::store::schema_version()
+        );
+        let matches = Cli::command().version(version).get_matches();
+        Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+    }
+}
+
 const EXIT_CONFIG: u8 = 2;
 const EXIT_DATABASE: u8 = 3;
 const EXIT_MASTER_KEY: u8 = 4;
@@ -131,11 +146,13 @@ pub async fn run(cli: Cli) -> ExitCode {
         }
         Command::Check => check().await,
         Command::Migrate => {
-            with_settings(|settings| async move {
+            with_settings(|mut settings| async move {
+                settings.auto_migrate = true;
                 let (db, _) = open_vault(&settings).await.map_err(startup_exit)?;
                 db.close().await;
                 eprintln!(
-                    "keyhub: database is up to date ({})",
+                    "keyhub: database is up to date at schema version {} ({})",
+                    crate::store::schema_version(),
                     settings.database_display()
                 );
                 Ok(())
@@ -612,31 +629,33 @@ async fn check_database(settings: &Settings) -> Result<(), ExitCode> {
         println!("database: not created yet; the first start creates it");
         return Ok(());
     }
-    let state = match Db::connect(url, Access::ReadOnly).await {
-        Ok(db) => {
-            let initialized = db.is_initialized().await;
-            db.close().await;
-            initialized.map(|yes| {
-                if yes {
-                    "ok"
-                } else {
-                    "reachable, schema not created yet; the first start creates it"
-                }
-            })
-        }
-        Err(error) => Err(error),
-    };
-    match state {
-        Ok(state) => {
-            println!("database: {state}");
-            Ok(())
-        }
+    let db = match Db::connect(url, Access::ReadOnly).await {
+        Ok(db) => db,
         Err(error) => {
             println!(
                 "database: FAILED: {} is not reachable: {error}",
                 settings.database_display()
             );
-            Err(ExitCode::from(EXIT_DATABASE))
+            return Err(ExitCode::from(EXIT_DATABASE));
         }
-    }
+    };
+    let state = db.schema_state().await;
+    db.close().await;
+    let newest = crate::store::schema_version();
+    let refusal = match state {
+        Ok(SchemaState::Current) => {
+            println!("database: ok (schema version {newest})");
+            return Ok(());
+        }
+        Ok(SchemaState::Empty | SchemaState::Behind { .. }) if settings.auto_migrate => {
+            println!("database: reachable; the next start migrates it to schema version {newest}");
+            return Ok(());
+        }
+        Ok(SchemaState::Empty) => StoreError::SchemaBehind { at: None },
+        Ok(SchemaState::Behind { at }) => StoreError::SchemaBehind { at: Some(at) },
+        Ok(SchemaState::Newer { at }) => StoreError::SchemaNewer { at },
+        Err(error) => error,
+    };
+    println!("database: FAILED: {refusal}");
+    Err(ExitCode::from(EXIT_DATABASE))
 }

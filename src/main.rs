@@ -1,7 +1,5 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -10,5 +8,6 @@ async fn main() -> ExitCode {
     // A missing .env is normal; a malformed one is reported by the settings that depend on it.
     let _ = dotenvy::dotenv();
     keyhub::cli::init_tracing();
-    keyhub::cli::run(keyhub::cli::Cli::parse()).await
+    let cli = keyhub::cli::Cli::parse_with_revision(option_env!("KEYHUB_GIT_REVISION"));
+    keyhub::cli::run(cli).await
 }

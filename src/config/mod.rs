@@ -70,6 +70,10 @@ pub struct Settings {
     pub provider_proxy: Option<SecretString>,
     /// `KEYHUB_HTTP_{HEADER,BODY,IDLE,REQUEST}_TIMEOUT_SECS`.
     pub http: HttpTimeouts,
+    /// `KEYHUB_AUTO_MIGRATE` (default: true on SQLite, false on PostgreSQL): whether `serve` and the
+    /// other commands bring an older schema up to date themselves. Several instances on one
+    /// PostgreSQL are upgraded once, by `keyhub migrate`.
+    pub auto_migrate: bool,
     /// `KEYHUB_TRUSTED_PROXIES`: whose `X-Forwarded-For` names the client (default: nobody's).
     pub trusted_proxies: proxies::TrustedProxies,
 }
@@ -199,6 +203,10 @@ impl Settings {
             master_key_file: get("KEYHUB_MASTER_KEY_FILE").map(PathBuf::from),
             public_url,
             allow_private_endpoints: flag(&vars, "KEYHUB_ALLOW_PRIVATE_ENDPOINTS")?,
+            auto_migrate: match vars.contains_key("KEYHUB_AUTO_MIGRATE") {
+                true => flag(&vars, "KEYHUB_AUTO_MIGRATE")?,
+                false => backend == Backend::Sqlite,
+            },
             provider_base_overrides,
             platform_keys,
             revalidate_every: match get("KEYHUB_REVALIDATE_HOURS") {
@@ -354,6 +362,18 @@ mod tests {
         );
         assert!(!s.allow_private_endpoints);
         assert!(s.master_key.is_none());
+    }
+
+    #[test]
+    fn only_sqlite_migrates_on_start_unless_told() {
+        let postgres = ("KEYHUB_DATABASE_URL", "postgres://db/keyhub");
+        assert!(settings(&[]).unwrap().auto_migrate);
+        assert!(!settings(&[postgres]).unwrap().auto_migrate);
+        let told = settings(&[postgres, ("KEYHUB_AUTO_MIGRATE", "true")]).unwrap();
+        assert!(told.auto_migrate);
+        let told = settings(&[("KEYHUB_AUTO_MIGRATE", "off")]).unwrap();
+        assert!(!told.auto_migrate);
+        assert!(settings(&[("KEYHUB_AUTO_MIGRATE", "later")]).is_err());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::Settings;
-use crate::store::{sqlite_path, Access, Backend, Db, StoreError};
+use crate::store::{sqlite_path, Access, Backend, Db, SchemaState, StoreError};
 use crate::vault::{MasterKeyError, MasterKeys, SecretString};
 
 /// Why the master key cannot be used. Every message names the master key and says what to do.
@@ -163,14 +163,26 @@ pub async fn open_vault(settings: &Settings) -> Result<(Db, Arc<MasterKeys>), St
     Ok((db, Arc::new(keys)))
 }
 
-/// The database, for writing, its schema brought up to date.
+/// The database, for writing, its schema at this binary's version: brought up to date when
+/// `KEYHUB_AUTO_MIGRATE` allows, refused when older otherwise or when a newer release migrated it.
 pub(super) async fn open_database(settings: &Settings) -> Result<Db, StartupError> {
     let db = Db::connect(settings.database_url.expose(), Access::ReadWrite)
         .await
         .map_err(|error| database_error(settings, error))?;
-    db.migrate()
-        .await
-        .map_err(|error| database_error(settings, error))?;
+    let ready = match db.schema_state().await {
+        Ok(SchemaState::Current) => Ok(()),
+        Ok(SchemaState::Newer { at }) => Err(StoreError::SchemaNewer { at }),
+        Ok(SchemaState::Empty | SchemaState::Behind { .. }) if settings.auto_migrate => {
+            db.migrate().await
+        }
+        Ok(SchemaState::Empty) => Err(StoreError::SchemaBehind { at: None }),
+        Ok(SchemaState::Behind { at }) => Err(StoreError::SchemaBehind { at: Some(at) }),
+        Err(error) => Err(error),
+    };
+    if let Err(error) = ready {
+        db.close().await;
+        return Err(database_error(settings, error));
+    }
     Ok(db)
 }
 

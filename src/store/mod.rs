@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod keys;
 pub mod login_attempts;
 pub mod orgs;
+mod schema;
 pub mod tokens;
 pub mod transfer;
 pub mod usage;
@@ -24,13 +25,11 @@ use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
 
 pub use flag::Flag;
 
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+pub use schema::{schema_version, SchemaState};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -71,6 +70,20 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(
+        "the database schema is at version {at}, newer than this KeyHub knows (version {}): a newer \
+         KeyHub release upgraded it. Run that release or a newer one, or restore the backup taken \
+         before the upgrade; KeyHub never downgrades a schema",
+        schema_version()
+    )]
+    SchemaNewer { at: i64 },
+    #[error(
+        "the database schema is {}, and this KeyHub needs version {}: back up the database, then \
+         run `keyhub migrate` (or set KEYHUB_AUTO_MIGRATE=true to migrate on start)",
+        match at { Some(at) => format!("at version {at}"), None => "not created yet".to_owned() },
+        schema_version()
+    )]
+    SchemaBehind { at: Option<i64> },
     #[error("the database rejected the change: {0}")]
     Conflict(&'static str),
     #[error("unsupported database URL: use sqlite://… or postgres://…")]
@@ -183,15 +196,6 @@ impl Db {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
-    }
-
-    pub async fn migrate(&self) -> Result<(), StoreError> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator.run(&self.pool).await?;
-        Ok(())
     }
 
     /// Whether the database answers at all.

@@ -112,6 +112,8 @@ impl TestDb {
                 "KEYHUB_DATA_DIR".to_owned(),
                 self.dir.path().display().to_string(),
             ),
+            // PostgreSQL's default is off; the upgrade tests set it as they need.
+            ("KEYHUB_AUTO_MIGRATE".to_owned(), "true".to_owned()),
         ];
         if let Some(key) = master_key {
             vars.push(("KEYHUB_MASTER_KEY".to_owned(), key.to_owned()));
@@ -435,6 +437,7 @@ pub fn keyhub_binary(t: &TestDb, args: &[&str], master_key: Option<&str>) -> std
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("KEYHUB_DATABASE_URL", &t.url)
         .env("KEYHUB_DATA_DIR", t.dir.path())
+        .env("KEYHUB_AUTO_MIGRATE", "true")
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0");
     if let Some(key) = master_key {
         command.env("KEYHUB_MASTER_KEY", key);

@@ -363,6 +363,7 @@ async fn the_setup_code_is_printed_at_first_start(t: &TestDb) {
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("KEYHUB_DATABASE_URL", &t.url)
+        .env("KEYHUB_AUTO_MIGRATE", "true")
         .env("KEYHUB_MASTER_KEY", common::new_master_key())
         .env("KEYHUB_DATA_DIR", &data_dir)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))

@@ -40,6 +40,7 @@ impl Server {
             .envs(common::fake_provider_vars(&provider_base))
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("KEYHUB_DATABASE_URL", &t.url)
+            .env("KEYHUB_AUTO_MIGRATE", "true")
             .env("KEYHUB_MASTER_KEY", master_key)
             .env("KEYHUB_DATA_DIR", &data_dir)
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))

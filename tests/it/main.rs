@@ -26,5 +26,6 @@ mod rotation;
 mod startup;
 mod tokens;
 mod transfer;
+mod upgrade;
 mod validation;
 mod vault_storage;

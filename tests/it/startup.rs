@@ -333,6 +333,7 @@ async fn create_admin_reads_the_password_from_stdin_and_creates_orgs() {
             .current_dir(t.dir.path())
             .env_clear()
             .env("KEYHUB_DATABASE_URL", &t.url)
+            .env("KEYHUB_AUTO_MIGRATE", "true")
             .env("KEYHUB_DATA_DIR", t.dir.path())
             .env("KEYHUB_MASTER_KEY", &key)
             .stdin(std::process::Stdio::piped())
