@@ -1,5 +1,5 @@
 //! The command line (SPEC.md §7): `serve` (default), `migrate`, `create-admin`, `gen-master-key`,
-//! `create-token`, `rotate-master-key`, `check`.
+//! `create-token`, `rotate-master-key`, `recover`, `export`, `import`, `check`, `healthcheck`.
 
 use std::process::ExitCode;
 
@@ -17,6 +17,7 @@ use crate::transfer::Conflicts;
 use export_import as commands;
 
 mod export_import;
+mod healthcheck;
 use crate::vault::{MasterKeys, SecretString};
 
 #[derive(Debug, Parser)]
@@ -105,6 +106,12 @@ pub enum Command {
         #[arg(long)]
         passphrase_file: Option<std::path::PathBuf>,
     },
+    /// Ask a running KeyHub's /healthz (a container's HEALTHCHECK): exit code 0 when it answers 200.
+    Healthcheck {
+        /// Defaults to /healthz on the address LEPTOS_SITE_ADDR names, on loopback.
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// Check configuration, database and master key without changing anything.
     /// Exit code: 0 all good, 2 configuration, 3 database, 4 master key.
     Check,
@@ -145,6 +152,13 @@ pub async fn run(cli: Cli) -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Check => check().await,
+        Command::Healthcheck { url } => {
+            let url = url.unwrap_or_else(healthcheck::local_health_url);
+            match healthcheck::healthy(&url).await {
+                true => ExitCode::SUCCESS,
+                false => ExitCode::FAILURE,
+            }
+        }
         Command::Migrate => {
             with_settings(|mut settings| async move {
                 settings.auto_migrate = true;

@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 
 use super::housekeeping;
 use super::router::{build_router, gateway_router};
+use super::site_files::EmbeddedSite;
 use super::startup::{open_vault, StartupError};
 use crate::config::Settings;
 use crate::gateway::{Gateway, GatewayState};
@@ -29,6 +30,7 @@ pub struct Application {
     gateway: GatewayState,
     db: Db,
     vault: Arc<MasterKeys>,
+    site: Option<EmbeddedSite>,
 }
 
 impl Application {
@@ -36,9 +38,13 @@ impl Application {
     /// KeyHub to their destination, and while KeyHub is not set up issues the setup code.
     pub async fn open(
         settings: Settings,
-        leptos_options: LeptosOptions,
+        mut leptos_options: LeptosOptions,
     ) -> Result<Application, StartupError> {
         let (db, vault) = open_vault(&settings).await?;
+        let site = EmbeddedSite::in_force();
+        if let Some(site) = &site {
+            leptos_options.site_pkg_dir = site.pkg_dir().into();
+        }
         tracing::info!(
             database = %settings.database_display(),
             master_keys = vault.count(),
@@ -59,6 +65,7 @@ impl Application {
             gateway,
             db,
             vault,
+            site,
         })
     }
 
@@ -125,7 +132,7 @@ impl Application {
         });
         super::serve(
             listener,
-            build_router(self.state.clone(), self.gateway.clone()),
+            build_router(self.state.clone(), self.gateway.clone(), self.site),
             timeouts,
             until_stopped(stopped),
         )

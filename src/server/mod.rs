@@ -11,6 +11,7 @@ pub mod recovery;
 pub mod router;
 pub mod security_headers;
 pub mod serving;
+pub mod site_files;
 pub mod startup;
 
 pub use serving::serve;

@@ -8,6 +8,7 @@ use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes, ResponseOptions};
 
+use super::site_files::EmbeddedSite;
 use super::{csrf, export_download, guard, health, security_headers, serving};
 use crate::app::{shell, App};
 use crate::gateway::{forward, GatewayState};
@@ -15,9 +16,10 @@ use crate::web::state::AppState;
 
 const GATEWAY_ROUTE: &str = "/gateway/{org}/{provider}/{*path}";
 
-/// The whole HTTP surface: pages, server functions, health, static files, and the gateway unless it
-/// has a listener of its own. Serve it with [`serving::serve`].
-pub fn build_router(state: AppState, gateway: GatewayState) -> Router {
+/// The whole HTTP surface: pages, server functions, health, static files (from `site` when the
+/// binary carries them, else from the site folder), and the gateway unless it has a listener of its
+/// own. Serve it with [`serving::serve`].
+pub fn build_router(state: AppState, gateway: GatewayState, site: Option<EmbeddedSite>) -> Router {
     let https = state.is_https();
     let routes = route_list();
     let context = {
@@ -28,7 +30,9 @@ pub fn build_router(state: AppState, gateway: GatewayState) -> Router {
         let options = state.leptos_options().clone();
         move || shell(options.clone())
     };
+    let files = site.map(EmbeddedSite::routes).unwrap_or_default();
     let router = Router::new()
+        .merge(files)
         .route("/", get(|| async { Redirect::to("/hub") }))
         .route("/healthz", get(health::healthz))
         .route("/settings/export", post(export_download::download))

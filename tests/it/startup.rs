@@ -5,7 +5,7 @@ use crate::common;
 
 use std::process::{Command, Output};
 
-use crate::common::{new_master_key, stderr_and_stdout, TestDb};
+use crate::common::{new_master_key, stderr_and_stdout, TestApp, TestDb};
 use keyhub::keys::arrangement::RoleChange;
 use keyhub::server::startup::{check_master_key, open_vault, MasterKeyProblem, StartupError};
 
@@ -364,4 +364,31 @@ async fn create_admin_reads_the_password_from_stdin_and_creates_orgs() {
     let second = run("ada@example.com", "ignored for an existing user", "globex");
     assert!(second.status.success(), "{}", stderr_and_stdout(&second));
     assert!(stderr_and_stdout(&second).contains("owner of Acme Labs (globex)"));
+}
+
+/// `keyhub healthcheck`, a container's HEALTHCHECK: 0 while KeyHub answers, 1 when nothing does.
+#[tokio::test]
+async fn healthcheck_tells_a_serving_keyhub_from_none() {
+    let t = TestDb::sqlite().await;
+    let app = TestApp::spawn(&t).await;
+    // The server runs on this test's runtime: the command is awaited, not blocked on.
+    let ask = |url: String| async move {
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_keyhub"))
+                .args(["healthcheck", "--url", &url])
+                .env_clear()
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    let up = ask(app.url("/healthz")).await;
+    assert!(up.status.success(), "{}", stderr_and_stdout(&up));
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nobody = format!("http://{}/healthz", closed.local_addr().unwrap());
+    drop(closed);
+    let down = ask(nobody).await;
+    assert_eq!(down.status.code(), Some(1));
+    assert!(stderr_and_stdout(&down).contains("no answer"));
 }
