@@ -82,7 +82,8 @@ mod embed {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 walk(&path, files);
-            } else {
+            } else if !matches!(path.extension().and_then(|e| e.to_str()), Some("gz" | "br")) {
+                // Copies `cargo leptos build --precompress` wrote: made here anew.
                 files.push(path);
             }
         }
@@ -126,8 +127,10 @@ mod embed {
 
     fn brotli(body: &[u8]) -> Vec<u8> {
         let mut packed = Vec::new();
+        // Brotli's best takes a minute on a debug bundle; a debug build only needs it to work.
+        let optimized = std::env::var("OPT_LEVEL").is_ok_and(|level| level != "0");
         let params = brotli::enc::BrotliEncoderParams {
-            quality: 11,
+            quality: if optimized { 11 } else { 5 },
             lgwin: 22,
             ..Default::default()
         };

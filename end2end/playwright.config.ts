@@ -52,13 +52,18 @@ export default defineConfig({
       name: "hydrated",
       dependencies: ["setup"],
       use: { javaScriptEnabled: true, storageState: OWNER_STATE },
+      testIgnore: /standalone\.spec\.ts/,
     },
     {
       name: "no-js",
       dependencies: ["setup"],
       use: { javaScriptEnabled: false, storageState: OWNER_STATE },
-      testIgnore: /.*\.hydrate\.spec\.ts/,
+      testIgnore: [/.*\.hydrate\.spec\.ts/, /standalone\.spec\.ts/],
     },
+    // The binary with its site inside, alone in an empty folder (scripts/test.sh sets the folder).
+    ...(process.env.KEYHUB_STANDALONE_DIR
+      ? [{ name: "standalone", testMatch: /standalone\.spec\.ts/, use: { javaScriptEnabled: true } }]
+      : []),
   ],
   // A fresh data directory per run; the server is the debug build of `cargo leptos build`.
   webServer: [{

@@ -62,6 +62,30 @@ ensure_build_tools() {
   ensure_npm_packages "$KEYHUB_ROOT"
 }
 
+# The static Linux build: Rust's musl target, and musl-gcc for the C in mimalloc, SQLite and ring.
+ensure_release_tools() {
+  if ! rustup target list --installed | grep -qx x86_64-unknown-linux-musl; then
+    say "Adding the x86_64-unknown-linux-musl target"
+    rustup target add x86_64-unknown-linux-musl
+  fi
+  command -v musl-gcc >/dev/null || apt_install musl-tools
+}
+
+# The git revision `keyhub --version` names, marked when the tree has uncommitted changes.
+git_revision() {
+  local revision
+  revision="$(git -C "$KEYHUB_ROOT" rev-parse --short=12 HEAD 2>/dev/null)" || { echo unknown; return; }
+  git -C "$KEYHUB_ROOT" diff --quiet HEAD 2>/dev/null || revision="$revision-modified"
+  echo "$revision"
+}
+
+# Builds keyhub with the built site (target/site) inside it; extra arguments go to cargo build.
+# LEPTOS_OUTPUT_NAME is what cargo-leptos would set: the pages then link pkg/keyhub.js and .wasm.
+build_standalone() {
+  KEYHUB_GIT_REVISION="$(git_revision)" LEPTOS_OUTPUT_NAME=keyhub KEYHUB_SITE_DIR="$KEYHUB_ROOT/target/site" \
+    cargo build --bin keyhub --no-default-features --features embedded-site "$@"
+}
+
 ensure_browser() {
   export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
   [ -x "$CHROMIUM_PATH" ] || apt_install chromium

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every test: formatting, Rust unit and integration tests on
 # SQLite and PostgreSQL, three instances on one PostgreSQL behind HAProxy (scripts/cluster.sh), then
-# the Playwright suite (hydrated and without JavaScript) in Chromium.
+# the Playwright suite (hydrated and without JavaScript) in Chromium, and the binary that carries its
+# site, run alone from an empty folder.
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$KEYHUB_ROOT"
 ensure_build_tools
@@ -28,3 +29,15 @@ fi
 say "Playwright (hydrated and without JavaScript)"
 rm -rf target/e2e
 (cd end2end && npx playwright test)
+
+say "The binary with its site inside, alone in an empty folder"
+build_standalone
+standalone="$(mktemp -d)"
+cp target/debug/keyhub "$standalone/"
+(cd end2end && KEYHUB_STANDALONE_DIR="$standalone" npx playwright test --project=standalone)
+rm -rf "$standalone"
+if command -v systemd-analyze >/dev/null; then
+  say "The systemd unit"
+  sed "s#/usr/local/bin/keyhub#$(command -v true)#" deploy/keyhub.service > target/keyhub.service
+  systemd-analyze verify target/keyhub.service
+fi
