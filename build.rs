@@ -4,6 +4,9 @@
 //! browsers may keep them for good under a path that changes when they do.
 
 fn main() {
+    // Without this, Cargo would run the script again (and rebuild the crate) after any change to
+    // any file of the package, a README edit included.
+    println!("cargo:rerun-if-changed=build.rs");
     #[cfg(feature = "embedded-site")]
     embed::site();
 }
@@ -82,11 +85,20 @@ mod embed {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 walk(&path, files);
-            } else if !matches!(path.extension().and_then(|e| e.to_str()), Some("gz" | "br")) {
-                // Copies `cargo leptos build --precompress` wrote: made here anew.
+            } else if !is_left_out(&path) {
                 files.push(path);
             }
         }
+    }
+
+    /// Copies `cargo leptos build --precompress` wrote (made here anew) and wasm-bindgen's
+    /// TypeScript declarations (no browser asks for them).
+    fn is_left_out(path: &Path) -> bool {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        name.ends_with(".gz") || name.ends_with(".br") || name.ends_with(".d.ts")
     }
 
     fn is_text(name: &str) -> bool {

@@ -60,8 +60,9 @@ export default defineConfig({
       use: { javaScriptEnabled: false, storageState: OWNER_STATE },
       testIgnore: [/.*\.hydrate\.spec\.ts/, /standalone\.spec\.ts/],
     },
-    // The binary with its site inside, alone in an empty folder (scripts/test.sh sets the folder).
-    ...(process.env.KEYHUB_STANDALONE_DIR
+    // The binary with its site inside, alone in an empty folder or as its image (scripts/test.sh,
+    // scripts/release.sh --smoke).
+    ...(process.env.KEYHUB_STANDALONE_DIR || process.env.KEYHUB_STANDALONE_IMAGE
       ? [{ name: "standalone", testMatch: /standalone\.spec\.ts/, use: { javaScriptEnabled: true } }]
       : []),
   ],

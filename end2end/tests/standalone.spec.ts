@@ -1,19 +1,21 @@
 import { expect, test, type Response } from "@playwright/test";
 import { addKey, open } from "./fixtures/keys";
-import { OwnServer } from "./fixtures/server";
+import { ContainerServer, OwnServer } from "./fixtures/server";
 
 // The "standalone" project only (scripts/test.sh, scripts/release.sh --smoke): a keyhub binary
-// built with its site inside, copied alone into an empty folder (KEYHUB_STANDALONE_DIR), serves
-// the whole UI hydrated, its bundle compressed and cached for good under a versioned path.
+// built with its site inside, copied alone into an empty folder (KEYHUB_STANDALONE_DIR) or run as
+// its container image (KEYHUB_STANDALONE_IMAGE), serves the whole UI hydrated, its bundle
+// compressed and cached for good under a versioned path.
 
 const EMAIL = "operator@example.com";
 const PASSWORD = "a long and careful passphrase";
 
-test("the binary alone in an empty folder serves the hydrated UI", async ({ browser }, testInfo) => {
+test("the binary alone serves the hydrated UI", async ({ browser }, testInfo) => {
   test.slow();
   const folder = process.env.KEYHUB_STANDALONE_DIR;
-  expect(folder, "KEYHUB_STANDALONE_DIR names the folder with the binary").toBeTruthy();
-  const server = new OwnServer("data", 3120, folder);
+  const image = process.env.KEYHUB_STANDALONE_IMAGE;
+  expect(folder ?? image, "KEYHUB_STANDALONE_DIR or KEYHUB_STANDALONE_IMAGE says what to run").toBeTruthy();
+  const server = image ? new ContainerServer(image, 3120) : new OwnServer("data", 3120, folder);
   server.run(["create-admin", "--email", EMAIL, "--org", "alone", "--org-name", "Alone"], `${PASSWORD}\n`);
   await server.start();
   const context = await browser.newContext({ baseURL: server.url, javaScriptEnabled: true });

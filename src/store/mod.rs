@@ -220,16 +220,23 @@ impl Db {
 
     /// Whether KeyHub's schema has been created in this database.
     pub async fn is_initialized(&self) -> Result<bool, StoreError> {
+        self.has_table("vault_meta").await
+    }
+
+    async fn has_table(&self, name: &str) -> Result<bool, StoreError> {
         let sql = match self.backend {
             Backend::Sqlite => {
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'vault_meta'"
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1"
             }
             Backend::Postgres => {
                 "SELECT COUNT(*) FROM information_schema.tables \
-                 WHERE table_schema = current_schema() AND table_name = 'vault_meta'"
+                 WHERE table_schema = current_schema() AND table_name = $1"
             }
         };
-        let count: i64 = sqlx::query_scalar(sql).fetch_one(&self.pool).await?;
+        let count: i64 = sqlx::query_scalar(sql)
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(count > 0)
     }
 }

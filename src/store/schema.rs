@@ -40,19 +40,7 @@ pub enum SchemaState {
 impl Db {
     /// Reads the applied migrations without changing anything.
     pub async fn schema_state(&self) -> Result<SchemaState, StoreError> {
-        let table_exists = match self.backend {
-            Backend::Sqlite => {
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'"
-            }
-            Backend::Postgres => {
-                "SELECT COUNT(*) FROM information_schema.tables \
-                 WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'"
-            }
-        };
-        let count: i64 = sqlx::query_scalar(table_exists)
-            .fetch_one(&self.pool)
-            .await?;
-        if count == 0 {
+        if !self.has_table("_sqlx_migrations").await? {
             return Ok(SchemaState::Empty);
         }
         let applied: Vec<i64> =

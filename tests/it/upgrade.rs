@@ -223,23 +223,28 @@ async fn an_upgrade_keeps_everything(t: &TestDb) {
     assert_eq!(answer["api_key"], SECRET);
 }
 
+/// Runs `command`, which must refuse with the database's exit code (3) and say `expected`.
+fn refused_saying(mut command: std::process::Command, expected: &str) -> String {
+    let output = command.output().unwrap();
+    let said = common::stderr_and_stdout(&output);
+    assert_eq!(output.status.code(), Some(3), "{said}");
+    assert!(said.contains(expected), "{said}");
+    said
+}
+
 /// With `KEYHUB_AUTO_MIGRATE=false` (PostgreSQL's default) an older schema is refused, named with
 /// the command that upgrades it; `keyhub migrate` then upgrades it and `serve` starts.
 async fn an_older_schema_waits_for_keyhub_migrate(t: &TestDb) {
     let master_key = common::new_master_key();
     let before = previous_release_database(t, &master_key).await;
-    let refused = common::keyhub_binary(t, &["serve"], Some(&master_key))
-        .env("KEYHUB_AUTO_MIGRATE", "false")
-        .output()
-        .unwrap();
-    let said = common::stderr_and_stdout(&refused);
-    assert_eq!(refused.status.code(), Some(3), "{said}");
-    assert!(
-        said.contains(&format!(
+    let mut serve = common::keyhub_binary(t, &["serve"], Some(&master_key));
+    serve.env("KEYHUB_AUTO_MIGRATE", "false");
+    let said = refused_saying(
+        serve,
+        &format!(
             "schema is at version {PREVIOUS_RELEASE_SCHEMA}, and this KeyHub needs version {}",
             schema_version()
-        )),
-        "{said}"
+        ),
     );
     assert!(said.contains("keyhub migrate"), "{said}");
     let db = Db::connect(&t.url, Access::ReadOnly).await.unwrap();
@@ -293,17 +298,12 @@ async fn a_newer_schema_is_refused(t: &TestDb) {
     let before = migrations(app.db.clone()).await;
 
     for command in ["serve", "migrate", "check"] {
-        let output = common::keyhub_binary(t, &[command], Some(&master_key))
-            .output()
-            .unwrap();
-        let said = common::stderr_and_stdout(&output);
-        assert_eq!(output.status.code(), Some(3), "{command}: {said}");
-        assert!(
-            said.contains(&format!(
+        let said = refused_saying(
+            common::keyhub_binary(t, &[command], Some(&master_key)),
+            &format!(
                 "schema is at version {newer}, newer than this KeyHub knows (version {})",
                 schema_version()
-            )),
-            "{command}: {said}"
+            ),
         );
         assert!(said.contains("restore the backup"), "{command}: {said}");
     }
