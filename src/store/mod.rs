@@ -78,10 +78,15 @@ pub enum StoreError {
     )]
     SchemaNewer { at: i64 },
     #[error(
-        "the database schema is {}, and this KeyHub needs version {}: back up the database, then \
-         run `keyhub migrate` (or set KEYHUB_AUTO_MIGRATE=true to migrate on start)",
-        match at { Some(at) => format!("at version {at}"), None => "not created yet".to_owned() },
-        schema_version()
+        "{}: run `keyhub migrate` (or set KEYHUB_AUTO_MIGRATE=true to migrate on start)",
+        match at {
+            Some(at) => format!(
+                "the database schema is at version {at}, and this KeyHub needs version {}: back \
+                 up the database first",
+                schema_version()
+            ),
+            None => "the database holds no KeyHub schema yet".to_owned(),
+        }
     )]
     SchemaBehind { at: Option<i64> },
     #[error("the database rejected the change: {0}")]

@@ -272,6 +272,19 @@ async fn an_older_schema_waits_for_keyhub_migrate(t: &TestDb) {
     db.close().await;
 }
 
+/// With `KEYHUB_AUTO_MIGRATE=false`, not even an empty database gets a schema behind the
+/// operator's back: the start is refused and names `keyhub migrate`.
+async fn an_empty_database_waits_for_keyhub_migrate(t: &TestDb) {
+    let master_key = common::new_master_key();
+    let mut serve = common::keyhub_binary(t, &["serve"], Some(&master_key));
+    serve.env("KEYHUB_AUTO_MIGRATE", "false");
+    let said = refused_saying(serve, "the database holds no KeyHub schema yet");
+    assert!(said.contains("run `keyhub migrate`"), "{said}");
+    let db = Db::connect(&t.url, Access::ReadOnly).await.unwrap();
+    assert_eq!(db.schema_state().await.unwrap(), SchemaState::Empty);
+    db.close().await;
+}
+
 /// A database a newer release migrated: `serve`, `migrate` and `check` refuse it and say what to
 /// do, and nothing is written.
 async fn a_newer_schema_is_refused(t: &TestDb) {
@@ -316,6 +329,7 @@ async fn a_newer_schema_is_refused(t: &TestDb) {
 on_both_backends!(
     an_upgrade_keeps_everything,
     an_older_schema_waits_for_keyhub_migrate,
+    an_empty_database_waits_for_keyhub_migrate,
     a_newer_schema_is_refused,
 );
 
