@@ -12,7 +12,7 @@ use crate::domain::accounts::TokenScope;
 use crate::keys::keyring::Keyring;
 use crate::server::application::Application;
 use crate::server::startup::{check_master_key, open_vault, StartupError};
-use crate::store::{Access, Db, SchemaState, StoreError};
+use crate::store::{Access, Db, SchemaState};
 use crate::transfer::Conflicts;
 use export_import as commands;
 
@@ -661,13 +661,15 @@ async fn check_database(settings: &Settings) -> Result<(), ExitCode> {
             println!("database: ok (schema version {newest})");
             return Ok(());
         }
-        Ok(SchemaState::Empty | SchemaState::Behind { .. }) if settings.auto_migrate => {
-            println!("database: reachable; the next start migrates it to schema version {newest}");
-            return Ok(());
+        Ok(state) => {
+            match state.refusal(settings.auto_migrate) {
+                Some(refusal) => refusal,
+                None => {
+                    println!("database: reachable; the next start migrates it to schema version {newest}");
+                    return Ok(());
+                }
+            }
         }
-        Ok(SchemaState::Empty) => StoreError::SchemaBehind { at: None },
-        Ok(SchemaState::Behind { at }) => StoreError::SchemaBehind { at: Some(at) },
-        Ok(SchemaState::Newer { at }) => StoreError::SchemaNewer { at },
         Err(error) => error,
     };
     println!("database: FAILED: {refusal}");

@@ -171,12 +171,10 @@ pub(super) async fn open_database(settings: &Settings) -> Result<Db, StartupErro
         .map_err(|error| database_error(settings, error))?;
     let ready = match db.schema_state().await {
         Ok(SchemaState::Current) => Ok(()),
-        Ok(SchemaState::Newer { at }) => Err(StoreError::SchemaNewer { at }),
-        Ok(SchemaState::Empty | SchemaState::Behind { .. }) if settings.auto_migrate => {
-            db.migrate().await
-        }
-        Ok(SchemaState::Empty) => Err(StoreError::SchemaBehind { at: None }),
-        Ok(SchemaState::Behind { at }) => Err(StoreError::SchemaBehind { at: Some(at) }),
+        Ok(state) => match state.refusal(settings.auto_migrate) {
+            Some(refusal) => Err(refusal),
+            None => db.migrate().await,
+        },
         Err(error) => Err(error),
     };
     if let Err(error) = ready {

@@ -37,6 +37,20 @@ pub enum SchemaState {
     Newer { at: i64 },
 }
 
+impl SchemaState {
+    /// Why this binary may not run on the schema, `KEYHUB_AUTO_MIGRATE` being `auto_migrate`;
+    /// `None` when it may: as it is, or once migrated.
+    pub fn refusal(self, auto_migrate: bool) -> Option<StoreError> {
+        match self {
+            SchemaState::Current => None,
+            SchemaState::Empty | SchemaState::Behind { .. } if auto_migrate => None,
+            SchemaState::Empty => Some(StoreError::SchemaBehind { at: None }),
+            SchemaState::Behind { at } => Some(StoreError::SchemaBehind { at: Some(at) }),
+            SchemaState::Newer { at } => Some(StoreError::SchemaNewer { at }),
+        }
+    }
+}
+
 impl Db {
     /// Reads the applied migrations without changing anything.
     pub async fn schema_state(&self) -> Result<SchemaState, StoreError> {
