@@ -26,9 +26,7 @@ test("a wrong password says so and keeps the visitor out", async ({ page }, test
   await expect(page).toHaveURL(/\/login/);
   // The email stays for the next try, with or without JavaScript; the password never comes back.
   await expect(page.getByLabel("Email")).toHaveValue(OWNER.email);
-  if (testInfo.project.name === "no-js") {
-    await expect(page.getByLabel("Password")).toHaveValue("");
-  }
+  await expect(page.getByLabel("Password")).toHaveValue("");
   await page.screenshot({ path: testInfo.outputPath("login-error.png") });
 });
 

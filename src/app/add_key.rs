@@ -127,7 +127,7 @@ fn AddKeyForm(provider: &'static Provider) -> impl IntoView {
                         </span>
                     </label>
                     <div class="sm:w-64">
-                        <SubmitButton label="Save key" busy_label="Checking with the provider…" pending=add.pending()/>
+                        <SubmitButton label="Save key" busy_label="Checking with the provider…"/>
                     </div>
                 </ActionForm>
             </section>
@@ -144,22 +144,36 @@ fn AddKeyForm(provider: &'static Provider) -> impl IntoView {
     }
 }
 
-/// The key that is primary now for `scope`, named as people see it: "'Production' (sk-...7xQ2)".
-fn current_primary(provider: &Provider, rights: &ProviderView, scope: Scope) -> Option<String> {
-    rights.primary(provider.id, scope).map(|key| key.quoted())
+/// Role and whose key, as the viewer may choose them for `provider`.
+fn role_and_scope(provider: &Provider, rights: ProviderView) -> impl IntoView {
+    let primary = |scope| rights.primary(provider.id, scope).map(|key| key.quoted());
+    view! {
+        <RoleAndScope
+            org_primary=primary(Scope::Org)
+            own_primary=primary(Scope::Personal)
+            can_manage=rights.can_manage
+            personal_allowed=rights.personal_allowed
+        />
+    }
 }
 
-/// Role and whose key. When a primary exists the role defaults to the next fallback, and choosing
-/// primary says which key it replaces (in the option itself, so it is read without JavaScript too).
-fn role_and_scope(provider: &'static Provider, rights: ProviderView) -> impl IntoView {
-    let default_scope = if rights.can_manage {
+/// When a primary exists the role defaults to the next fallback, and choosing primary says which
+/// key it replaces (in the option itself, so it is read without JavaScript too; with it, a note
+/// under the menu follows the choice of role and scope). `org_primary` and `own_primary` name the
+/// primaries now: "'Production' (sk-...7xQ2)".
+#[island]
+fn RoleAndScope(
+    org_primary: Option<String>,
+    own_primary: Option<String>,
+    can_manage: bool,
+    personal_allowed: bool,
+) -> impl IntoView {
+    let default_scope = if can_manage {
         Scope::Org
     } else {
         Scope::Personal
     };
     let scope = RwSignal::new(default_scope);
-    let org_primary = current_primary(provider, &rights, Scope::Org);
-    let own_primary = current_primary(provider, &rights, Scope::Personal);
     let replaced = move |scope: Scope| match scope {
         Scope::Org => org_primary.clone(),
         Scope::Personal => own_primary.clone(),
@@ -200,10 +214,10 @@ fn role_and_scope(provider: &'static Provider, rights: ProviderView) -> impl Int
                 <select id="field-scope" name="scope" class=SELECT on:change=move |event| {
                     scope.set(if event_target_value(&event) == "personal" { Scope::Personal } else { Scope::Org })
                 }>
-                    {rights.can_manage.then(|| view! { <option value="org" selected=default_scope == Scope::Org>"The organization's"</option> })}
-                    {rights.personal_allowed.then(|| view! { <option value="personal" selected=default_scope == Scope::Personal>"Mine (personal)"</option> })}
+                    {can_manage.then(|| view! { <option value="org" selected=default_scope == Scope::Org>"The organization's"</option> })}
+                    {personal_allowed.then(|| view! { <option value="personal" selected=default_scope == Scope::Personal>"Mine (personal)"</option> })}
                 </select>
-                {(!rights.can_manage && !rights.personal_allowed).then(|| view! {
+                {(!can_manage && !personal_allowed).then(|| view! {
                     <p class="mt-1 text-sm text-amber-800">"Only admins add keys here, and your organization does not allow personal keys."</p>
                 })}
             </div>

@@ -47,7 +47,7 @@ pub fn LoginPage() -> impl IntoView {
                 <FormError error=error(FORM)/>
                 <Field label="Email" name="email" kind="email" autocomplete="username" value=entered("email").unwrap_or_default() error=error("email")/>
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" error=error("password")/>
-                <SubmitButton label="Sign in" busy_label="Signing in…" pending=login.pending()/>
+                <SubmitButton label="Sign in" busy_label="Signing in…"/>
             </ActionForm>
         </AuthCard>
     }
@@ -63,7 +63,7 @@ pub fn SetupPage() -> impl IntoView {
             title="Set up KeyHub"
             intro="Create the first owner account and your organization. This page disappears once it is done."
         >
-            <ActionForm action=setup attr:class="space-y-4" attr:novalidate=true on:input=slug_follows_name()>
+            <ActionForm action=setup attr:class="space-y-4" attr:novalidate=true>
                 <FormError error=error(FORM)/>
                 <Field
                     label="Setup code"
@@ -90,33 +90,50 @@ pub fn SetupPage() -> impl IntoView {
                     value=entered("org_slug").unwrap_or_default()
                     error=error("org_slug")
                 />
-                <SubmitButton label="Create owner and organization" busy_label="Creating…" pending=setup.pending()/>
+                <SlugFollowsName/>
+                <SubmitButton label="Create owner and organization" busy_label="Creating…"/>
             </ActionForm>
         </AuthCard>
     }
 }
 
-/// With JavaScript, the slug field follows the organization's name as it is typed, until someone
-/// types in the slug field itself.
-fn slug_follows_name() -> impl FnMut(leptos::ev::Event) + 'static {
+/// With JavaScript, the slug field of the form around it follows the organization's name as it is
+/// typed, until someone types in the slug field itself. An island with nothing to show.
+#[island]
+fn SlugFollowsName() -> impl IntoView {
     use leptos::wasm_bindgen::JsCast;
     use leptos::web_sys::HtmlInputElement;
-    let mut slug_typed = false;
-    move |event| {
-        let input = event_target::<HtmlInputElement>(&event);
-        match input.name().as_str() {
-            "org_slug" => slug_typed = true,
-            "org_name" if !slug_typed => {
-                let slug = document()
-                    .get_element_by_id("field-org_slug")
-                    .and_then(|element| element.dyn_into::<HtmlInputElement>().ok());
-                if let Some(slug) = slug {
-                    slug.set_value(&crate::domain::accounts::slug_from_name(&input.value()));
+    let marker = NodeRef::<leptos::html::Span>::new();
+    Effect::new(move || {
+        let Some(form) = marker
+            .get()
+            .and_then(|marker| marker.closest("form").ok().flatten())
+        else {
+            return;
+        };
+        let mut slug_typed = false;
+        crate::components::browser::listen(&form, "input", move |event| {
+            let Some(input) = event
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+            else {
+                return;
+            };
+            match input.name().as_str() {
+                "org_slug" => slug_typed = true,
+                "org_name" if !slug_typed => {
+                    let slug = document()
+                        .get_element_by_id("field-org_slug")
+                        .and_then(|element| element.dyn_into::<HtmlInputElement>().ok());
+                    if let Some(slug) = slug {
+                        slug.set_value(&crate::domain::accounts::slug_from_name(&input.value()));
+                    }
                 }
+                _ => {}
             }
-            _ => {}
-        }
-    }
+        });
+    });
+    view! { <span node_ref=marker hidden=true></span> }
 }
 
 /// `/choose-password`: where someone whose password an admin chose lands after signing in, until
@@ -148,7 +165,7 @@ pub fn ChoosePasswordPage() -> impl IntoView {
                     hint="At least 12 characters, not the one you were given."
                     error=error("new_password")
                 />
-                <SubmitButton label="Save my password" busy_label="Saving…" pending=change.pending()/>
+                <SubmitButton label="Save my password" busy_label="Saving…"/>
             </ActionForm>
             <ActionForm action=logout attr:class="mt-4 text-center">
                 <button type="submit" class="text-sm font-medium text-indigo-700 hover:underline">"Sign out"</button>
@@ -212,7 +229,7 @@ fn invite_form(
             <FormError error=error(FORM)/>
             <input type="hidden" name="secret" value=secret/>
             <Field label name="password" kind="password" autocomplete hint error=error("password")/>
-            <SubmitButton label="Join organization" busy_label="Joining…" pending=accept.pending()/>
+            <SubmitButton label="Join organization" busy_label="Joining…"/>
         </ActionForm>
     }
 }

@@ -5,15 +5,17 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use super::consumer_editor::{with_links, SlotForm, SlotPickers, WhichKeyPanel};
 use super::layout::PageHeader;
 use crate::api::consumers::{
-    consumer_editor, consumer_list, consumer_preview, ConsumerSummary, DeleteConsumer, EditorView,
-    Explained, SaveConsumer,
+    consumer_editor, consumer_list, ConsumerSummary, DeleteConsumer, EditorView, SaveConsumer,
 };
 use crate::components::form::{action_errors, FormError, SubmitButton, FORM};
-use crate::components::key_picker::KeyPicker;
+use crate::components::key_picker::Choice;
 use crate::domain::consumers::{ConsumerKind, Slot, Target, NEW_CHAT_PROVIDER};
 
+/// The editor's form, whose choices "Which key will be used?" follows.
+const EDITOR_FORM: &str = "consumer-editor";
 const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 aria-[invalid=true]:border-red-500";
 const LABEL: &str = "block text-sm font-medium text-slate-700";
 const ERROR: &str = "mt-1 text-sm text-red-700";
@@ -128,10 +130,7 @@ fn ConsumerPage(kind: ConsumerKind) -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let save = ServerAction::<SaveConsumer>::new();
     let delete = ServerAction::<DeleteConsumer>::new();
-    let editor = Resource::new(
-        move || (id(), save.version().get()),
-        move |(id, _)| consumer_editor(kind.as_str().to_owned(), id),
-    );
+    let editor = Resource::new(id, move |id| consumer_editor(kind.as_str().to_owned(), id));
     let saved = move || query.read().get("saved").is_some();
     // "Show keys" without JavaScript sends the form back here (a GET), and so does a save that
     // was refused: their values fill the form.
@@ -218,36 +217,37 @@ fn editor_page(
             None => view.consumer.as_ref().and_then(|c| c.slot(slot)).cloned(),
         }
     };
-    let keys = StoredValue::new(view.keys.clone());
-    let customs = view.custom_targets.clone();
     let disabled = !view.can_change;
-    // What each slot's provider and key are in the form right now, for the live panel.
-    let picks: Vec<Pick> = kind
+    let refusal = save.value().get_untracked().and_then(Result::err);
+    let slots: Vec<SlotForm> = kind
         .slots()
         .iter()
         .map(|slot| {
             let current = slot_now(*slot);
-            Pick {
+            let errors = ["provider", "model", "voice", "key"]
+                .into_iter()
+                .map(|part| slot.field(part))
+                .filter_map(|field| Some((field.to_owned(), refusal.as_ref()?.for_field(field)?)))
+                .collect();
+            SlotForm {
                 slot: *slot,
-                provider: RwSignal::new(initial_provider(*slot, current.as_ref())),
-                key: RwSignal::new(current.and_then(|s| s.key_id).unwrap_or_default()),
+                choices: provider_choices(*slot, &view.custom_targets),
+                provider: initial_provider(*slot, current.as_ref()),
+                saved_provider: current.as_ref().map(|s| s.provider.clone()),
+                chosen: current.as_ref().and_then(|s| s.key_id.clone()),
+                chosen_label: current.as_ref().and_then(|s| s.key_label.clone()),
+                model: current
+                    .as_ref()
+                    .and_then(|s| s.model.clone())
+                    .unwrap_or_default(),
+                voice: current
+                    .as_ref()
+                    .and_then(|s| s.voice.clone())
+                    .unwrap_or_default(),
+                errors,
             }
         })
         .collect();
-    let slots = picks
-        .iter()
-        .map(|pick| {
-            slot_fieldset(
-                kind,
-                *pick,
-                slot_now(pick.slot),
-                keys,
-                customs.clone(),
-                error,
-            )
-        })
-        .collect_view();
-    let preview = live_preview(kind, id.clone(), picks);
     let button = match (&view.consumer, kind) {
         (None, ConsumerKind::Expert) => "Create expert",
         (None, ConsumerKind::Assistant) => "Create assistant",
@@ -255,6 +255,7 @@ fn editor_page(
         (Some(_), ConsumerKind::Assistant) => "Save assistant",
     };
     let delete_id = id.clone();
+    let panel_id = id.clone();
     view! {
         <leptos_meta::Title text=heading.clone()/>
         <div class="mb-6">
@@ -277,7 +278,7 @@ fn editor_page(
         })}
         <div class="grid gap-6 lg:grid-cols-3">
             <section aria-label=format!("{noun} settings") class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm lg:col-span-2">
-                <ActionForm action=save attr:class="space-y-6">
+                <ActionForm action=save attr:id=EDITOR_FORM attr:class="space-y-6">
                     <input type="hidden" name="kind" value=kind.as_str()/>
                     <input type="hidden" name="id" value=id.clone()/>
                     <fieldset disabled=disabled class="space-y-6">
@@ -307,18 +308,16 @@ fn editor_page(
                                 <p id="field-expert_id-error" role="alert" class=ERROR>{move || error("expert_id").get()}</p>
                             </div>
                         })}
-                        {slots}
+                        <SlotPickers kind slots keys=view.keys.clone()/>
                         <div class="max-w-xs">
-                            <SubmitButton label=button busy_label="Saving…" pending=save.pending()/>
+                            <SubmitButton label=button busy_label="Saving…"/>
                         </div>
                         <ShowKeysWithoutScript page=format!("{}/{}", kind.path(), id)/>
                     </fieldset>
                 </ActionForm>
             </section>
             <aside class="space-y-6">
-                <Transition fallback=|| ()>
-                    {resolution_panel(view.explained.clone(), preview)}
-                </Transition>
+                <WhichKeyPanel kind id=panel_id form=EDITOR_FORM.to_owned() saved=view.explained.clone()/>
                 {(view.consumer.is_some() && view.can_change).then(|| view! {
                     <details class="rounded-xl border border-red-200 bg-white p-4">
                         <summary class="cursor-pointer text-sm font-medium text-red-700">{format!("Delete this {noun}…")}</summary>
@@ -340,26 +339,23 @@ fn editor_page(
 
 /// A slot's provider choices: the catalog's providers that serve it, and for the model the org's
 /// custom endpoints.
-fn provider_choices(slot: Slot, customs: &[String]) -> Vec<(String, String)> {
-    let mut choices: Vec<(String, String)> = slot
+fn provider_choices(slot: Slot, customs: &[String]) -> Vec<Choice> {
+    let catalog = slot
         .providers()
-        .map(|p| (p.id.to_owned(), p.name.to_owned()))
-        .collect();
-    if slot == Slot::Chat {
-        choices.extend(customs.iter().filter_map(|id| {
-            let target = Target::parse(id)?;
-            Some((id.clone(), format!("Custom: {}", target.name())))
-        }));
-    }
-    choices
-}
-
-/// One slot's provider and key as chosen in the form (not saved yet).
-#[derive(Clone, Copy)]
-struct Pick {
-    slot: Slot,
-    provider: RwSignal<String>,
-    key: RwSignal<String>,
+        .filter_map(|p| Target::parse(p.id))
+        .map(|target| {
+            let label = target.provider.name.to_owned();
+            Choice::new(&target, label)
+        });
+    let customs = customs
+        .iter()
+        .filter(|_| slot == Slot::Chat)
+        .filter_map(|id| Target::parse(id))
+        .map(|target| {
+            let label = format!("Custom: {}", target.name());
+            Choice::new(&target, label)
+        });
+    catalog.chain(customs).collect()
 }
 
 /// The provider a slot's form starts with: the saved one, else OpenAI for the model and "Not used"
@@ -372,231 +368,19 @@ fn initial_provider(slot: Slot, current: Option<&crate::api::consumers::SlotView
     }
 }
 
-/// What the slots would resolve to as chosen in the form, asked of the server whenever a provider
-/// or key changes (with JavaScript); `None` while the form still holds the choices the editor
-/// came with (explained by the editor itself, so rendering on the server never waits on it).
-fn live_preview(
-    kind: ConsumerKind,
-    id: String,
-    picks: Vec<Pick>,
-) -> Resource<Option<Vec<Explained>>> {
-    let snapshot = move || {
-        picks
-            .iter()
-            .map(|pick| (pick.slot, pick.provider.get(), pick.key.get()))
-            .collect::<Vec<_>>()
-    };
-    let initial = untrack(snapshot.clone());
-    Resource::new(snapshot, move |now| {
-        let (initial, id) = (initial.clone(), id.clone());
-        async move {
-            if now == initial {
-                return None;
-            }
-            let field = |slot: Slot| {
-                now.iter()
-                    .find(|(s, ..)| *s == slot)
-                    .map(|(_, provider, key)| (Some(provider.clone()), Some(key.clone())))
-                    .unwrap_or_default()
-            };
-            let (chat_provider, chat_key) = field(Slot::Chat);
-            let (stt_provider, stt_key) = field(Slot::Stt);
-            let (tts_provider, tts_key) = field(Slot::Tts);
-            let (image_provider, image_key) = field(Slot::Image);
-            consumer_preview(
-                kind.as_str().to_owned(),
-                id,
-                chat_provider,
-                chat_key,
-                stt_provider,
-                stt_key,
-                tts_provider,
-                tts_key,
-                image_provider,
-                image_key,
-            )
-            .await
-            .ok()
-        }
-    })
-}
-
-fn slot_fieldset(
-    kind: ConsumerKind,
-    pick: Pick,
-    current: Option<crate::api::consumers::SlotView>,
-    keys: StoredValue<Vec<crate::domain::consumers::PickerKey>>,
-    customs: Vec<String>,
-    error: impl Fn(&'static str) -> Signal<Option<String>> + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    let Pick {
-        slot,
-        provider,
-        key: picked,
-    } = pick;
-    let saved_provider = current.as_ref().map(|s| s.provider.clone());
-    let chosen = current.as_ref().and_then(|s| s.key_id.clone());
-    let chosen_label = current.as_ref().and_then(|s| s.key_label.clone());
-    let provider_field = slot.field("provider");
-    let key_field = slot.field("key");
-    let model_field = slot.field("model");
-    let voice_field = slot.field("voice");
-    let model = current
-        .as_ref()
-        .and_then(|s| s.model.clone())
-        .unwrap_or_default();
-    let voice = current
-        .as_ref()
-        .and_then(|s| s.voice.clone())
-        .unwrap_or_default();
-    let choices = provider_choices(slot, &customs);
-    let legend_id = format!("slot-{}", slot.as_str());
-    let labelled_by = legend_id.clone();
-    view! {
-        <fieldset aria-labelledby=labelled_by class="rounded-lg border border-slate-200 p-4">
-            <legend id=legend_id class="px-1 text-sm font-semibold text-slate-900">{slot.label()}</legend>
-            <div class="grid gap-4 sm:grid-cols-2">
-                <div>
-                    <label for=format!("field-{provider_field}") class=LABEL>"Provider"</label>
-                    <select id=format!("field-{provider_field}") name=provider_field class=INPUT
-                        aria-describedby=format!("field-{provider_field}-error")
-                        on:change=move |ev| {
-                            provider.set(event_target_value(&ev));
-                            picked.set(String::new());
-                        }>
-                        {(!slot.required()).then(|| view! { <option value="" selected=provider.get_untracked().is_empty()>"Not used"</option> })}
-                        {choices.into_iter().map(|(id, name)| {
-                            let selected = provider.get_untracked() == id;
-                            view! { <option value=id selected=selected>{name}</option> }
-                        }).collect_view()}
-                    </select>
-                    <p id=format!("field-{provider_field}-error") role="alert" class=ERROR>{move || error(provider_field).get()}</p>
-                </div>
-                {matches!(slot, Slot::Chat | Slot::Image).then(|| view! {
-                    <div>
-                        <label for=format!("field-{model_field}") class=LABEL>
-                            {if slot == Slot::Chat && kind == ConsumerKind::Expert { "Model id" } else { "Model id (optional)" }}
-                        </label>
-                        <input id=format!("field-{model_field}") name=model_field type="text" maxlength="200" value=model
-                            placeholder=move || Target::parse(&provider.get()).map(|t| t.provider.example_model())
-                            aria-describedby=format!("field-{model_field}-error") class=INPUT/>
-                        <p id=format!("field-{model_field}-error") role="alert" class=ERROR>{move || error(model_field).get()}</p>
-                    </div>
-                })}
-                {(slot == Slot::Tts).then(|| view! {
-                    <div>
-                        <label for=format!("field-{voice_field}") class=LABEL>"Voice (optional)"</label>
-                        <input id=format!("field-{voice_field}") name=voice_field type="text" maxlength="200" value=voice
-                            placeholder="e.g. Rachel or alloy" aria-describedby=format!("field-{voice_field}-error") class=INPUT/>
-                        <p id=format!("field-{voice_field}-error") role="alert" class=ERROR>{move || error(voice_field).get()}</p>
-                    </div>
-                })}
-            </div>
-            <div class="mt-4">
-                <KeyPicker
-                    name=key_field
-                    provider=provider.into()
-                    keys=keys
-                    saved_provider=saved_provider
-                    chosen=chosen
-                    chosen_label=chosen_label
-                    picked=picked
-                    error=error(key_field)
-                />
-            </div>
-        </fieldset>
-    }
-}
-
-/// "Which key will be used?": from the saved choices, or (once a provider or key is changed in the
-/// form) from the form's choices before they are saved.
-fn resolution_panel(
-    saved: Vec<Explained>,
-    preview: Resource<Option<Vec<Explained>>>,
-) -> impl IntoView {
-    move || {
-        let (explained, note) = match preview.get().flatten() {
-            Some(previewed) => (
-                previewed,
-                "As chosen above, not saved yet: resolved from the form's choices, the keys' health and your organization's policy.",
-            ),
-            None => (
-                saved.clone(),
-                "Resolved now from the choices above, the keys' health and your organization's policy.",
-            ),
-        };
-        (!explained.is_empty()).then(|| explained_list(explained, note))
-    }
-}
-
-fn explained_list(explained: Vec<Explained>, note: &'static str) -> impl IntoView {
-    view! {
-        <section aria-labelledby="resolution-heading" class="rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
-            <h2 id="resolution-heading" class="text-base font-semibold text-slate-900">"Which key will be used?"</h2>
-            <p class="mt-1 text-xs text-slate-500">{note}</p>
-            <ul role="list" class="mt-4 space-y-4">
-                {explained.into_iter().map(|item| {
-                    let served = item.source.is_some();
-                    view! {
-                        <li class="border-t border-slate-100 pt-3 first:border-0 first:pt-0">
-                            <p class="text-xs font-semibold uppercase tracking-wide text-slate-500">{format!("{} · {}", item.slot.label(), item.provider_name)}</p>
-                            <p class=if served { "mt-1 flex flex-wrap items-center gap-x-2 gap-y-1 text-sm font-medium text-slate-900" } else { "mt-1 text-sm font-medium text-red-700" }>
-                                <span class="min-w-0 break-words">{item.outcome.clone()}</span>
-                                {item.source.clone().map(|source| view! {
-                                    <span class="whitespace-nowrap rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700 ring-1 ring-indigo-200">{source}</span>
-                                })}
-                            </p>
-                            {item.warning.clone().map(|warning| view! {
-                                <p class="mt-1 rounded-md bg-amber-50 px-2 py-1 text-sm text-amber-900">{format!("Warning: {warning}")}</p>
-                            })}
-                            {(!item.explanation.is_empty()).then(|| view! {
-                                <p class="mt-1 text-sm text-slate-600">{with_links(&item.explanation)}</p>
-                            })}
-                        </li>
-                    }
-                }).collect_view()}
-            </ul>
-        </section>
-    }
-}
-
-/// An explanation with the hub pages it names ("Add one at /hub/anthropic.") as links.
-fn with_links(text: &str) -> impl IntoView {
-    text.split(' ')
-        .enumerate()
-        .map(|(i, word)| {
-            let space = if i == 0 { "" } else { " " };
-            let address = word.trim_end_matches(['.', ',', ';', ':']);
-            if address.starts_with("/hub/") && address.len() > "/hub/".len() {
-                let after = &word[address.len()..];
-                view! {
-                    {space}
-                    <a href=address.to_owned() class="font-medium text-indigo-700 hover:underline">{address.to_owned()}</a>
-                    {after.to_owned()}
-                }
-                .into_any()
-            } else {
-                format!("{space}{word}").into_any()
-            }
-        })
-        .collect_view()
-}
-
 /// Without JavaScript a key picker cannot follow its provider as it changes: this button sends the
-/// form back to the page (a GET, nothing saved) to list the chosen providers' keys. Gone once the
-/// page runs JavaScript, where the pickers follow by themselves.
+/// form back to the page (a GET, nothing saved) to list the chosen providers' keys. Only where
+/// scripts do not run (`noscript`): elsewhere the pickers follow by themselves.
 #[component]
 fn ShowKeysWithoutScript(page: String) -> impl IntoView {
-    let scripted = RwSignal::new(false);
-    Effect::new(move || scripted.set(true));
     view! {
-        <Show when=move || !scripted.get()>
+        <noscript>
             <div class="rounded-md border border-slate-200 bg-slate-50 p-3 text-sm text-slate-700">
-                <button type="submit" formmethod="get" formaction=page.clone() formnovalidate=true name="show_keys" value="1" class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-indigo-500">
+                <button type="submit" formmethod="get" formaction=page formnovalidate=true name="show_keys" value="1" class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-indigo-500">
                     "Show the chosen providers' keys"
                 </button>
                 <p class="mt-2 text-xs text-slate-600">"Changed a provider? Press this to list its keys before you save."</p>
             </div>
-        </Show>
+        </noscript>
     }
 }

@@ -7,70 +7,58 @@ use super::layout::PageHeader;
 use crate::api::keys::{hub_data, SetKeyEnabled};
 use crate::components::category_tabs::CategoryTabs;
 use crate::components::provider_card::ProviderCard;
-use crate::domain::catalog::{provider, providers_in, Category, Provider, PROVIDERS};
+use crate::domain::catalog::{provider, Category, Provider, PROVIDERS};
 
-/// Whether a provider matches the search: its name, id, description, category, what it serves
-/// (and what people call that: "speech") or another name it goes by ("claude").
+/// What a search looks through: a provider's name, id, description, category, what it serves
+/// (and what people call that: "speech") and other names it goes by ("claude"), in lower case.
+fn search_text(provider: &Provider) -> String {
+    let modalities = provider.modalities.iter().map(|m| m.search_words());
+    [
+        provider.name,
+        provider.id,
+        provider.summary,
+        provider.category.label(),
+    ]
+    .into_iter()
+    .chain(modalities)
+    .chain(provider.aliases().iter().copied())
+    .collect::<Vec<_>>()
+    .join("\n")
+    .to_lowercase()
+}
+
+/// Whether a provider's search text (see [`search_text`]) matches the search.
+fn text_matches(text: &str, search: &str) -> bool {
+    text.contains(&search.trim().to_lowercase())
+}
+
+/// Whether a provider matches the search.
 pub(super) fn matches(provider: &Provider, search: &str) -> bool {
-    let search = search.trim().to_lowercase();
-    let has = |text: &str| text.to_lowercase().contains(&search);
-    search.is_empty()
-        || has(provider.name)
-        || has(provider.id)
-        || has(provider.summary)
-        || has(provider.category.label())
-        || provider.modalities.iter().any(|m| has(m.search_words()))
-        || provider.aliases().iter().any(|alias| has(alias))
+    text_matches(&search_text(provider), search)
 }
 
 /// Filtered by `?category=` and `?q=`: plain links and a GET form, so the tabs and the search work
-/// without JavaScript; with it, the router swaps the cards without a page load.
+/// without JavaScript. Every card is on the page, those filtered out `hidden`, so that with
+/// JavaScript the tabs and the search filter them in place ([`HubFilter`]).
 #[component]
 pub fn HubPage() -> impl IntoView {
     let query = use_query_map();
-    let category = Memo::new(move |_| {
-        query
-            .read()
+    let (category, search) = query.with_untracked(|query| {
+        let category = query
             .get("category")
-            .and_then(|value| Category::parse(&value))
+            .and_then(|value| Category::parse(&value));
+        (category, query.get("q").unwrap_or_default())
     });
-    let submitted = Memo::new(move |_| query.read().get("q").unwrap_or_default());
-    // With JavaScript the cards filter as you type; Enter (or no JavaScript) submits `?q=`.
-    let typed = RwSignal::new(None::<String>);
-    Effect::watch(
-        move || submitted.get(),
-        move |_, _, _| typed.set(None),
-        false,
-    );
-    let search = Signal::derive(move || typed.get().unwrap_or_else(|| submitted.get()));
     let toggle = ServerAction::<SetKeyEnabled>::new();
-    let data = Resource::new(move || toggle.version().get(), |_| hub_data());
+    let data = Resource::new(|| (), |_| hub_data());
     view! {
         <PageHeader
             title="Provider Hub"
             description="Bring your own keys for AI providers. Keys are encrypted at rest, shown only as masked hints, and checked with the provider."
         />
-        <div class="flex flex-wrap items-center justify-between gap-3">
-            <CategoryTabs selected=category/>
-            <form method="get" action="/hub" role="search" class="flex items-center gap-2">
-                {move || category.get().map(|c| view! { <input type="hidden" name="category" value=c.id()/> })}
-                <label for="hub-search" class="sr-only">"Search providers"</label>
-                <input
-                    id="hub-search"
-                    type="search"
-                    name="q"
-                    prop:value=move || search.get()
-                    on:input=move |event| typed.set(Some(event_target_value(&event)))
-                    placeholder="Search providers"
-                    class="w-56 rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30"
-                />
-                <button type="submit" class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">
-                    "Search"
-                </button>
-            </form>
-        </div>
-        <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading keys…"</p> }>
+        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading keys…"</p> }>
             {move || {
+                let search = search.clone();
                 data.get().map(|result| {
                     let (cards, can_manage) = match result {
                         Ok(hub) => (hub.cards, hub.can_manage),
@@ -81,40 +69,181 @@ pub fn HubPage() -> impl IntoView {
                     };
                     let no_keys_yet = !PROVIDERS.iter().any(configured);
                     // Configured providers first, each group in the catalog's order.
-                    let mut providers: Vec<_> = providers_in(category.get())
-                        .filter(|p| matches(p, &search.get()))
-                        .collect();
+                    let mut providers: Vec<_> = PROVIDERS.iter().collect();
                     providers.sort_by_key(|p| !configured(p));
-                    let first_steps = no_keys_yet.then(|| first_key(can_manage));
-                    if providers.is_empty() {
-                        return view! {
-                            <p class="mt-6 rounded-lg border border-dashed border-slate-300 p-6 text-sm text-slate-600">
-                                "No provider matches your search. Try another word, or "
-                                <a href="/hub" class="font-medium text-indigo-700 hover:underline">"show all providers"</a>"."
-                            </p>
-                        }
-                        .into_any();
-                    }
+                    let mut matching = 0;
+                    let items = providers
+                        .into_iter()
+                        .map(|provider| {
+                            let card = cards.iter().find(|c| c.provider == provider.id).cloned();
+                            let text = search_text(provider);
+                            let shown = category.is_none_or(|c| c == provider.category)
+                                && text_matches(&text, &search);
+                            matching += usize::from(shown);
+                            view! {
+                                <li class="flex" data-category=provider.category.id() data-search=text hidden=!shown>
+                                    <ProviderCard provider data=card can_manage toggle/>
+                                </li>
+                            }
+                        })
+                        .collect_view();
                     view! {
-                        {first_steps}
-                        <ul role="list" aria-label="Providers" class="mt-6 grid gap-4 sm:grid-cols-2 xl:grid-cols-3">
-                            {providers
-                                .into_iter()
-                                .map(|provider| {
-                                    let card = cards.iter().find(|c| c.provider == provider.id).cloned();
-                                    view! {
-                                        <li class="flex">
-                                            <ProviderCard provider data=card can_manage toggle/>
-                                        </li>
-                                    }
-                                })
-                                .collect_view()}
-                        </ul>
+                        <HubFilter category=category.map(|c| c.id().to_owned()) search=search.clone() matching>
+                            {no_keys_yet.then(|| first_key(can_manage))}
+                            <ul role="list" aria-label="Providers" class="mt-6 grid gap-4 sm:grid-cols-2 xl:grid-cols-3">
+                                {items}
+                            </ul>
+                        </HubFilter>
                     }
-                    .into_any()
                 })
             }}
-        </Transition>
+        </Suspense>
+    }
+}
+
+/// The tabs and the search above the cards (its children). With JavaScript they filter the cards
+/// in place, by the `data-category` and `data-search` of each `li`, and keep the address in step.
+#[island]
+fn HubFilter(
+    category: Option<String>,
+    search: String,
+    /// How many cards the server left visible.
+    matching: usize,
+    children: Children,
+) -> impl IntoView {
+    let category = RwSignal::new(category.as_deref().and_then(Category::parse));
+    let search = RwSignal::new(search);
+    let matching = RwSignal::new(matching);
+    let cards = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move || {
+        let (category, search) = (category.get(), search.get());
+        if let Some(cards) = cards.get() {
+            matching.set(filter_cards(&cards, category, &search));
+        }
+    });
+    Effect::new(move || {
+        crate::components::browser::listen(&window(), "popstate", move |_| {
+            let (at, searched) = filter_in_address();
+            category.set(at);
+            search.set(searched);
+        });
+    });
+    let pick_tab = move |event: leptos::ev::MouseEvent| {
+        use leptos::wasm_bindgen::JsCast;
+        let modified = event.button() != 0
+            || event.ctrl_key()
+            || event.meta_key()
+            || event.shift_key()
+            || event.alt_key();
+        let link = event
+            .target()
+            .and_then(|target| target.dyn_into::<leptos::web_sys::Element>().ok())
+            .and_then(|element| element.closest("a[data-category]").ok().flatten());
+        if let (false, Some(link)) = (modified, link) {
+            event.prevent_default();
+            let picked = link.get_attribute("data-category").unwrap_or_default();
+            category.set(Category::parse(&picked));
+            search.set(String::new());
+            show_address(&link.get_attribute("href").unwrap_or_default());
+        }
+    };
+    let submit_search = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let Ok(query) = leptos::web_sys::UrlSearchParams::new() else {
+            return;
+        };
+        if let Some(category) = category.get_untracked() {
+            query.append("category", category.id());
+        }
+        let searched = search.get_untracked();
+        if !searched.is_empty() {
+            query.append("q", &searched);
+        }
+        let query = String::from(query.to_string());
+        show_address(&if query.is_empty() {
+            "/hub".to_owned()
+        } else {
+            format!("/hub?{query}")
+        });
+    };
+    view! {
+        <div class="flex flex-wrap items-center justify-between gap-3">
+            <div on:click=pick_tab>
+                <CategoryTabs selected=category/>
+            </div>
+            <form method="get" action="/hub" role="search" class="flex items-center gap-2" on:submit=submit_search>
+                {move || category.get().map(|c| view! { <input type="hidden" name="category" value=c.id()/> })}
+                <label for="hub-search" class="sr-only">"Search providers"</label>
+                <input
+                    id="hub-search"
+                    type="search"
+                    name="q"
+                    prop:value=move || search.get()
+                    on:input=move |event| search.set(event_target_value(&event))
+                    placeholder="Search providers"
+                    class="w-56 rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30"
+                />
+                <button type="submit" class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">
+                    "Search"
+                </button>
+            </form>
+        </div>
+        <div node_ref=cards>{children()}</div>
+        <p hidden=move || matching.get() > 0 class="mt-6 rounded-lg border border-dashed border-slate-300 p-6 text-sm text-slate-600">
+            "No provider matches your search. Try another word, or "
+            <a href="/hub" class="font-medium text-indigo-700 hover:underline">"show all providers"</a>"."
+        </p>
+    }
+}
+
+/// Shows the cards of `category` that match `search` and hides the others; returns how many show.
+fn filter_cards(
+    cards: &leptos::web_sys::HtmlDivElement,
+    category: Option<Category>,
+    search: &str,
+) -> usize {
+    use leptos::wasm_bindgen::JsCast;
+    let Ok(items) = cards.query_selector_all("li[data-category]") else {
+        return 0;
+    };
+    let mut shown = 0;
+    for index in 0..items.length() {
+        let Some(item) = items
+            .item(index)
+            .and_then(|node| node.dyn_into::<leptos::web_sys::Element>().ok())
+        else {
+            continue;
+        };
+        let in_category =
+            category.is_none_or(|c| item.get_attribute("data-category").as_deref() == Some(c.id()));
+        let show = in_category
+            && text_matches(
+                &item.get_attribute("data-search").unwrap_or_default(),
+                search,
+            );
+        let _ = item.toggle_attribute_with_force("hidden", !show);
+        shown += usize::from(show);
+    }
+    shown
+}
+
+/// The category and search in the browser's address now.
+fn filter_in_address() -> (Option<Category>, String) {
+    let query = window().location().search().unwrap_or_default();
+    let Ok(params) = leptos::web_sys::UrlSearchParams::new_with_str(&query) else {
+        return (None, String::new());
+    };
+    let category = params
+        .get("category")
+        .and_then(|value| Category::parse(&value));
+    (category, params.get("q").unwrap_or_default())
+}
+
+/// Puts `address` in the browser's address bar and history, without loading it.
+fn show_address(address: &str) {
+    if let Ok(history) = window().history() {
+        let _ =
+            history.push_state_with_url(&leptos::wasm_bindgen::JsValue::NULL, "", Some(address));
     }
 }
 

@@ -24,8 +24,7 @@ const NAV: &[(&str, &str, &str, bool)] = &[
 #[component]
 pub fn Layout() -> impl IntoView {
     let switch: SwitchOrgAction = ServerAction::<SwitchOrg>::new();
-    // Refetched after a switch: with JavaScript the redirect stays on the page.
-    let viewer = Resource::new(move || switch.version().get(), |_| viewer());
+    let viewer = Resource::new(|| (), |_| viewer());
     let is_admin = move || {
         viewer
             .get()

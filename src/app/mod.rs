@@ -3,6 +3,7 @@
 mod activity;
 mod add_key;
 mod auth_pages;
+mod consumer_editor;
 mod consumers;
 mod hub;
 mod layout;
@@ -28,7 +29,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <link rel="stylesheet" id="leptos" href=format!("/{}/keyhub.css", options.site_pkg_dir)/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body class="bg-slate-50 text-slate-900 antialiased">

@@ -38,7 +38,7 @@ pub fn ProfilePage() -> impl IntoView {
                         error=error("new_password")
                     />
                     <div class="sm:w-56">
-                        <SubmitButton label="Change password" busy_label="Changing…" pending=change.pending()/>
+                        <SubmitButton label="Change password" busy_label="Changing…"/>
                     </div>
                 </ActionForm>
             </section>
@@ -52,7 +52,7 @@ pub fn ProfilePage() -> impl IntoView {
 #[component]
 fn PersonalKeysSection() -> impl IntoView {
     let toggle = ServerAction::<SetKeyEnabled>::new();
-    let mine = Resource::new(move || toggle.version().get(), |_| personal_keys());
+    let mine = Resource::new(|| (), |_| personal_keys());
     view! {
         <section aria-labelledby="keys-heading" class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
             <h2 id="keys-heading" class="text-base font-semibold text-slate-900">"Provider Keys"</h2>

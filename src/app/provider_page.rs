@@ -10,7 +10,7 @@ use crate::api::keys::{
     SetKeyEnabled, SetKeyRole, ValidateKey,
 };
 use crate::components::enable_switch::EnableSwitch;
-use crate::components::form::FormError;
+use crate::components::form::{FormError, SubmitButton};
 use crate::components::key_status::StatusBadge;
 use crate::domain::catalog::{provider, with_article, Provider};
 use crate::domain::keys::{KeyStatus, Role, Scope};
@@ -75,17 +75,6 @@ impl KeyActions {
             .with_untracked(|value| value.as_ref()?.as_ref().err()?.entered(field))
     }
 
-    fn versions(&self) -> [usize; 6] {
-        [
-            self.validate.version().get(),
-            self.toggle.version().get(),
-            self.role.version().get(),
-            self.rotate.version().get(),
-            self.edit.version().get(),
-            self.delete.version().get(),
-        ]
-    }
-
     /// The last failure of any of them, in words; a field's error of a known Rotate or Edit form
     /// is shown at its field instead.
     fn error(&self) -> Option<String> {
@@ -140,8 +129,8 @@ pub fn ProviderPage() -> impl IntoView {
         Some(provider) => {
             let actions = KeyActions::new(provider.id);
             let keys = Resource::new(
-                move || (provider.id, actions.versions()),
-                |(id, _)| provider_keys(id.to_owned()),
+                move || provider.id,
+                |id| provider_keys(id.to_owned()),
             );
             view! {
                 <PageHeader title=provider.name description=provider.summary/>
@@ -157,7 +146,7 @@ pub fn ProviderPage() -> impl IntoView {
                     </p>
                 })}
                 <FormError error=Signal::derive(move || actions.error())/>
-                <Outcome actions/>
+                <Outcome/>
                 <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading keys…"</p> }>
                     {move || keys.get().map(|result| match result {
                         Ok(view) => key_list(provider, view, actions).into_any(),
@@ -172,33 +161,27 @@ pub fn ProviderPage() -> impl IntoView {
 }
 
 /// What the last change did ("Deleted 'Backup' (sk-proj...Wk02)."), from `?done=…&key=…`, which
-/// every key form's change comes back with. Focus moves here, so a second Enter can never act on
-/// whatever key now sits where the changed one was.
+/// every key form's change comes back with. Focus moves here (`autofocus`, so without JavaScript
+/// too), and a second Enter can never act on whatever key now sits where the changed one was.
 #[component]
-fn Outcome(actions: KeyActions) -> impl IntoView {
+fn Outcome() -> impl IntoView {
     let query = use_query_map();
     let outcome = Resource::new(
         move || {
             let query = query.read();
-            (query.get("done"), query.get("key"), actions.versions())
+            (query.get("done"), query.get("key"))
         },
-        |(done, key, _)| async move {
+        |(done, key)| async move {
             match (done, key) {
                 (Some(done), Some(key)) => key_outcome(done, key).await.ok().flatten(),
                 _ => None,
             }
         },
     );
-    let status = NodeRef::<leptos::html::P>::new();
-    Effect::new(move || {
-        if let (Some(Some(_)), Some(element)) = (outcome.get(), status.get()) {
-            let _ = element.focus();
-        }
-    });
     view! {
         <Transition fallback=|| ()>
             {move || outcome.get().flatten().map(|sentence| view! {
-                <p node_ref=status role="status" tabindex="-1" class="mb-4 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900 focus:outline-none focus:ring-2 focus:ring-emerald-500">
+                <p role="status" tabindex="-1" autofocus=true class="mb-4 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900 focus:outline-none focus:ring-2 focus:ring-emerald-500">
                     {sentence}
                 </p>
             })}
@@ -447,9 +430,7 @@ fn key_actions(
             {(!needs_reentry).then(|| view! {
                 <ActionForm action=actions.validate>
                     {hidden_id(id, actions.page)}
-                    <button type="submit" class=BUTTON aria-label=named("Validate") disabled=move || actions.validate.pending().get() aria-busy=move || actions.validate.pending().get().to_string()>
-                        {move || if actions.validate.pending().get() { "Checking…" } else { "Validate" }}
-                    </button>
+                    <SubmitButton label="Validate" busy_label="Checking…" small=true aria_label=named("Validate")/>
                 </ActionForm>
             })}
             <EnableSwitch action=actions.toggle id=key.id.clone() enabled=key.enabled name=named("Use") page=actions.page/>
@@ -539,7 +520,7 @@ fn rotate_form(
             {needs_reentry.then(|| view! {
                 <p class="mt-2 text-xs text-amber-900">"The master key was lost, and with it this key's secret. Paste the key again: it is checked with the provider and put back in place, and every expert and assistant that chose it works again as it was."</p>
             })}
-            <ActionForm action=actions.rotate attr:class="mt-2 space-y-2" on:submit=move |_| actions.rotated_from.set(Some(id.get_value()))>
+            <ActionForm action=actions.rotate attr:class="mt-2 space-y-2">
                 {hidden_id(id, actions.page)}
                 <label class="block text-xs font-medium text-slate-700">
                     {named(if needs_reentry { "API key for" } else { "New API key for" })}
@@ -551,7 +532,7 @@ fn rotate_form(
                     <input type="checkbox" name="allow_unverified" value="on" class="mt-0.5 h-3.5 w-3.5 rounded border-slate-300"/>
                     "Save even if the provider cannot be reached"
                 </label>
-                <button type="submit" class=BUTTON>{if needs_reentry { "Re-enter key" } else { "Rotate key" }}</button>
+                <SubmitButton label=if needs_reentry { "Re-enter key" } else { "Rotate key" } busy_label="Checking with the provider…" small=true/>
             </ActionForm>
         </details>
     }
@@ -601,7 +582,7 @@ fn edit_form(
     view! {
         <details class=PANEL open=move || EDIT_FIELDS.iter().any(|field| edit_error(field).get().is_some())>
             <summary class=PANEL_BUTTON>"Edit"</summary>
-            <ActionForm action=actions.edit attr:class="mt-2 space-y-2" on:submit=move |_| actions.edited_from.set(Some(id.get_value()))>
+            <ActionForm action=actions.edit attr:class="mt-2 space-y-2">
                 {hidden_id(id, actions.page)}
                 <label class="block text-xs font-medium text-slate-700">
                     "Nickname"
@@ -630,7 +611,7 @@ fn edit_form(
                     <input type="checkbox" name="allow_unverified" value="on" class="mt-0.5 h-3.5 w-3.5 rounded border-slate-300"/>
                     "Save even if the provider cannot be reached"
                 </label>
-                <button type="submit" class=BUTTON>"Save changes"</button>
+                <SubmitButton label="Save changes" busy_label="Saving…" small=true/>
             </ActionForm>
         </details>
     }

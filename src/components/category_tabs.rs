@@ -4,7 +4,8 @@ use crate::domain::catalog::Category;
 
 const TAB_CLASS: &str = "rounded-md px-3 py-1.5 text-sm font-medium text-slate-600 hover:bg-white hover:text-slate-900 aria-[current=page]:bg-white aria-[current=page]:text-indigo-700 aria-[current=page]:shadow-sm";
 
-/// All / LLM / Voice / Image, as links to `/hub?category=…`.
+/// All / LLM / Voice / Image, as links to `/hub?category=…`, each with its category's id in
+/// `data-category` (empty for All).
 #[component]
 pub fn CategoryTabs(#[prop(into)] selected: Signal<Option<Category>>) -> impl IntoView {
     let tabs = std::iter::once((None, "All", "/hub".to_owned())).chain(
@@ -20,7 +21,7 @@ pub fn CategoryTabs(#[prop(into)] selected: Signal<Option<Category>>) -> impl In
                         let current = move || (selected.get() == category).then_some("page");
                         view! {
                             <li>
-                                <a href=href class=TAB_CLASS aria-current=current>
+                                <a href=href data-category=category.map(|c| c.id()).unwrap_or_default() class=TAB_CLASS aria-current=current>
                                     {label}
                                 </a>
                             </li>

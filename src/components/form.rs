@@ -72,24 +72,60 @@ pub fn FormError(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
     }
 }
 
-/// The submit button, disabled with a spinner while the action runs.
-#[component]
+const SUBMIT_CLASS: &str = "inline-flex w-full items-center justify-center gap-2 whitespace-nowrap rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2 disabled:cursor-wait disabled:opacity-70";
+const SMALL_SUBMIT_CLASS: &str = "inline-flex items-center gap-1.5 rounded-md border border-slate-300 bg-white px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-indigo-500 disabled:cursor-wait disabled:opacity-70";
+
+/// A form's submit button. Once pressed it says `busy_label` with a spinner, and the form cannot
+/// be sent again until the answer (a new page) arrives. One of the few islands: the page around
+/// it is plain HTML, so the form itself works before and without the WASM.
+#[island]
 pub fn SubmitButton(
-    label: &'static str,
-    busy_label: &'static str,
-    #[prop(into)] pending: Signal<bool>,
+    #[prop(into)] label: String,
+    #[prop(into)] busy_label: String,
+    /// The compact look of the buttons in a key's row.
+    #[prop(optional)]
+    small: Option<bool>,
+    /// A fuller name for assistive technology ("Validate 'Main' (sk-...1111)").
+    #[prop(optional)]
+    aria_label: Option<String>,
 ) -> impl IntoView {
+    let pending = RwSignal::new(false);
+    let button = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move || {
+        let Some(form) = button.get().and_then(|button| button.form()) else {
+            return;
+        };
+        crate::components::browser::listen(&form, "submit", move |event| {
+            if pending.get_untracked() {
+                event.prevent_default();
+            } else {
+                pending.set(true);
+            }
+        });
+        // Back on this page from the browser's cache, the form may be sent again.
+        crate::components::browser::listen(&window(), "pageshow", move |_| pending.set(false));
+    });
+    let (class, spinner) = if small.unwrap_or_default() {
+        (
+            SMALL_SUBMIT_CLASS,
+            "h-3 w-3 border-slate-300 border-t-slate-700",
+        )
+    } else {
+        (SUBMIT_CLASS, "h-4 w-4 border-white/40 border-t-white")
+    };
     view! {
         <button
+            node_ref=button
             type="submit"
+            class=class
+            aria-label=aria_label
             disabled=move || pending.get()
             aria-busy=move || pending.get().to_string()
-            class="inline-flex w-full items-center justify-center gap-2 whitespace-nowrap rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2 disabled:cursor-wait disabled:opacity-70"
         >
             <Show when=move || pending.get()>
-                <span aria-hidden="true" class="h-4 w-4 animate-spin rounded-full border-2 border-white/40 border-t-white"></span>
+                <span aria-hidden="true" class=format!("animate-spin rounded-full border-2 {spinner}")></span>
             </Show>
-            {move || if pending.get() { busy_label } else { label }}
+            {move || if pending.get() { busy_label.clone() } else { label.clone() }}
         </button>
     }
 }
@@ -131,17 +167,3 @@ where
 
 /// The "field" name [`action_errors`] uses for the form as a whole.
 pub const FORM: &str = "";
-
-/// A form's node ref that empties the form again once `succeeded` turns true, so the next entry
-/// starts blank (with JavaScript; without it, the answer is a new page anyway).
-pub fn cleared_after(
-    succeeded: impl Fn() -> bool + Send + Sync + 'static,
-) -> NodeRef<leptos::html::Form> {
-    let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move || {
-        if let (true, Some(form)) = (succeeded(), form.get()) {
-            form.reset();
-        }
-    });
-    form
-}

@@ -3,10 +3,40 @@
 //! and a line saying what it hides. It follows the slot's provider as it changes.
 
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::consumers::{status_word, Picker, PickerKey, Target};
 
 const SELECT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 aria-[invalid=true]:border-red-500";
+
+/// A provider a slot may use, as its picker needs it: the catalog itself stays on the server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    /// A provider id, or `custom:<name>`.
+    pub id: String,
+    /// In the provider menu: "OpenAI", "Custom: acme".
+    pub label: String,
+    /// In sentences: "OpenAI", "custom endpoint acme".
+    pub name: String,
+    /// Whose keys serve it.
+    pub family: String,
+    /// The catalog provider whose hub page lists those keys.
+    pub provider: String,
+    pub example_model: String,
+}
+
+impl Choice {
+    pub fn new(target: &Target, label: String) -> Choice {
+        Choice {
+            id: target.id().to_owned(),
+            label,
+            name: target.name(),
+            family: target.family.clone(),
+            provider: target.provider.id.to_owned(),
+            example_model: target.provider.example_model().to_owned(),
+        }
+    }
+}
 
 /// Why a chosen key is not offered any more, for its option's label.
 fn not_offered(key: Option<&PickerKey>) -> &'static str {
@@ -21,8 +51,8 @@ fn not_offered(key: Option<&PickerKey>) -> &'static str {
 pub fn KeyPicker(
     /// The form field, e.g. `tts_key`.
     name: &'static str,
-    /// The slot's provider (an id or `custom:<name>`; empty when the slot is not used).
-    provider: Signal<String>,
+    /// The slot's provider; `None` when the slot is not used.
+    choice: Signal<Option<Choice>>,
     keys: StoredValue<Vec<PickerKey>>,
     /// The provider the saved choice belongs to.
     saved_provider: Option<String>,
@@ -31,24 +61,30 @@ pub fn KeyPicker(
     chosen_label: Option<String>,
     /// The key chosen in the form now (an id, or empty for "Use main key").
     picked: RwSignal<String>,
-    #[prop(into)] error: Signal<Option<String>>,
+    /// Why a save was refused at this field.
+    error: Option<String>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
     let note_id = format!("{id}-note");
     let described_by = format!("{note_id} {error_id}");
-    let target = move || Target::parse(&provider.get());
     let picker = move || {
-        target()
-            .map(|t| keys.with_value(|keys| Picker::new(keys, &t.family)))
+        choice
+            .with(|choice| {
+                choice
+                    .as_ref()
+                    .map(|c| keys.with_value(|keys| Picker::new(keys, &c.family)))
+            })
             .unwrap_or_default()
     };
+    let invalid = error.is_some().to_string();
     // The saved choice stays selectable (and selected) while the slot keeps its provider, even when
     // the picker would no longer offer it, so saving the form does not drop it unnoticed.
     let kept = chosen.clone();
     let kept_choice = move || {
         let chosen = kept.clone()?;
-        if saved_provider.as_deref() != Some(provider.get().as_str()) || picker().offers(&chosen) {
+        let provider = choice.with(|choice| choice.as_ref().map(|c| c.id.clone()));
+        if saved_provider != provider || picker().offers(&chosen) {
             return None;
         }
         let reason = keys.with_value(|keys| not_offered(keys.iter().find(|k| k.id == chosen)));
@@ -68,8 +104,8 @@ pub fn KeyPicker(
     view! {
         <div>
             <label for=id.clone() class="block text-sm font-medium text-slate-700">"Key"</label>
-            <select id=id name=name disabled=move || target().is_none() class=SELECT
-                aria-invalid=move || error.get().is_some().to_string() aria-describedby=described_by
+            <select id=id name=name disabled=move || choice.with(Option::is_none) class=SELECT
+                aria-invalid=invalid aria-describedby=described_by
                 on:change=move |ev| picked.set(event_target_value(&ev))>
                 <option value="">"Use main key"</option>
                 {move || kept_choice().map(|(id, label)| view! { <option value=id selected=true>{label}</option> })}
@@ -85,16 +121,16 @@ pub fn KeyPicker(
                 }}
             </select>
             <p id=note_id class="mt-1 text-xs text-slate-500">
-                {move || match target() {
+                {move || match choice.get() {
                     None => "Choose a provider to use this slot.".to_owned().into_any(),
-                    Some(target) => {
+                    Some(choice) => {
                         let picker = picker();
                         let hidden = picker.hidden_line().map(|line| format!(" {line}.")).unwrap_or_default();
                         if picker.is_empty() {
                             view! {
-                                {format!("No usable {} key to choose: \"Use main key\" follows the hub's primary and fallbacks.{hidden} ", target.name())}
-                                <a href=format!("/hub/{}", target.provider.id) class="font-medium text-indigo-700 hover:underline">
-                                    {format!("Add or fix {} keys in the Provider Hub", target.name())}
+                                {format!("No usable {} key to choose: \"Use main key\" follows the hub's primary and fallbacks.{hidden} ", choice.name)}
+                                <a href=format!("/hub/{}", choice.provider) class="font-medium text-indigo-700 hover:underline">
+                                    {format!("Add or fix {} keys in the Provider Hub", choice.name)}
                                 </a>
                             }.into_any()
                         } else {
@@ -103,7 +139,7 @@ pub fn KeyPicker(
                     }
                 }}
             </p>
-            <p id=error_id role="alert" class="mt-1 text-sm text-red-700">{move || error.get()}</p>
+            <p id=error_id role="alert" class="mt-1 text-sm text-red-700">{error}</p>
         </div>
     }
 }

@@ -1,5 +1,6 @@
 //! Presentational components, driven by their props.
 
+pub mod browser;
 pub mod category_tabs;
 pub mod enable_switch;
 pub mod form;

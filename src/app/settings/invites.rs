@@ -8,30 +8,16 @@ use crate::api::error::ApiError;
 use crate::api::invites::{
     invites, CreateInvite, CreatedInvite, InviteInfo, InvitesView, RevokeInvite,
 };
-use crate::api::members::AddMember;
 use crate::components::form::{
-    action_entered, action_errors, cleared_after, Field, FormError, SubmitButton, FORM,
+    action_entered, action_errors, Field, FormError, SubmitButton, FORM,
 };
 use crate::domain::time::utc_date;
 
 /// The link just created (shown once) and the invites not used yet.
-/// The pending invites, refreshed after each create or revoke. Made at the top of the page
-/// section: a resource made inside a `Transition` would miss the request's context on the server.
-pub fn pending_invites(
-    created: ServerAction<CreateInvite>,
-    revoke: ServerAction<RevokeInvite>,
-    added: ServerAction<AddMember>,
-) -> Resource<Result<InvitesView, ApiError>> {
-    Resource::new(
-        move || {
-            (
-                created.version().get(),
-                revoke.version().get(),
-                added.version().get(),
-            )
-        },
-        |_| invites(),
-    )
+/// The pending invites. Made at the top of the page section: a resource made inside a
+/// `Transition` would miss the request's context on the server.
+pub fn pending_invites() -> Resource<Result<InvitesView, ApiError>> {
+    Resource::new(|| (), |_| invites())
 }
 
 #[component]
@@ -111,12 +97,12 @@ pub fn InviteForm(invite: ServerAction<CreateInvite>, viewer_is_owner: bool) -> 
             <p class="mt-1 text-sm text-slate-600">
                 "They choose their own password when they open the link. Each link works once, for 7 days."
             </p>
-            <ActionForm action=invite node_ref=cleared_after(move || matches!(invite.value().get(), Some(Ok(_)))) attr:class="mt-4 space-y-4" attr:novalidate=true>
+            <ActionForm action=invite attr:class="mt-4 space-y-4" attr:novalidate=true>
                 <FormError error=error(FORM)/>
                 <Field label="Email" name="invite_email" kind="email" value=entered("invite_email").unwrap_or_default() error=error("email")/>
                 <RoleSelect name="invite_role" viewer_is_owner/>
                 <div class="sm:w-56">
-                    <SubmitButton label="Create invite link" busy_label="Creating…" pending=invite.pending()/>
+                    <SubmitButton label="Create invite link" busy_label="Creating…"/>
                 </div>
             </ActionForm>
         </section>

@@ -13,7 +13,7 @@ use crate::api::members::{
     members, AddMember, ChangeMemberRole, MemberInfo, MembersView, RemoveMember,
 };
 use crate::components::form::{
-    action_entered, action_errors, cleared_after, Field, FormError, SubmitButton, FORM,
+    action_entered, action_errors, Field, FormError, SubmitButton, FORM,
 };
 use crate::domain::accounts::OrgRole;
 
@@ -22,22 +22,13 @@ pub fn MembersSection() -> impl IntoView {
     let add = ServerAction::<AddMember>::new();
     let change = ServerAction::<ChangeMemberRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
-    let list = Resource::new(
-        move || {
-            (
-                add.version().get(),
-                change.version().get(),
-                remove.version().get(),
-            )
-        },
-        |_| members(),
-    );
+    let list = Resource::new(|| (), |_| members());
     let row_error = Signal::derive(move || {
         error_text(change.value().get()).or_else(|| error_text(remove.value().get()))
     });
     let invite = ServerAction::<CreateInvite>::new();
     let revoke_invite = ServerAction::<RevokeInvite>::new();
-    let invites = pending_invites(invite, revoke_invite, add);
+    let invites = pending_invites();
     view! {
         <section aria-labelledby="members-heading" class="rounded-xl border border-slate-200 bg-white shadow-sm">
             <div class="border-b border-slate-100 px-6 py-4">
@@ -200,7 +191,7 @@ fn AddMemberForm(add: ServerAction<AddMember>, viewer_is_owner: bool) -> impl In
             <p class="mt-1 text-sm text-slate-600">
                 "Give them an initial password and share it with them in person, never by chat or email; they choose their own when they first sign in. Someone who already has a KeyHub account gets an invite link instead."
             </p>
-            <ActionForm action=add node_ref=cleared_after(move || matches!(add.value().get(), Some(Ok(_)))) attr:class="mt-4 space-y-4" attr:novalidate=true>
+            <ActionForm action=add attr:class="mt-4 space-y-4" attr:novalidate=true>
                 <div>
                     <FormError error=error(FORM)/>
                     {move || added().map(|added| view! {
@@ -222,7 +213,7 @@ fn AddMemberForm(add: ServerAction<AddMember>, viewer_is_owner: bool) -> impl In
                 <Field label="Initial password" name="password" kind="password" autocomplete="new-password" error=error("password")/>
                 <RoleSelect name="role" viewer_is_owner/>
                 <div class="sm:w-56">
-                    <SubmitButton label="Add member" busy_label="Adding…" pending=add.pending()/>
+                    <SubmitButton label="Add member" busy_label="Adding…"/>
                 </div>
             </ActionForm>
         </section>

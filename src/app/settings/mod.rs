@@ -78,51 +78,67 @@ fn RoleSelect(name: &'static str, viewer_is_owner: bool) -> impl IntoView {
 #[component]
 fn ShownOnce(label: &'static str, value: String, note: &'static str) -> impl IntoView {
     let id = format!("shown-{}", label.to_lowercase().replace(' ', "-"));
-    let scripted = RwSignal::new(false);
-    Effect::new(move || scripted.set(true));
-    // None until a copy was tried; then whether the browser took it.
-    let copied = RwSignal::new(None::<bool>);
-    let to_copy = StoredValue::new(value.clone());
     view! {
         <div role="status" class="rounded-lg border border-amber-300 bg-amber-50 p-4">
             <label for=id.clone() class="block text-sm font-semibold text-amber-900">{label}</label>
             <div class="mt-2 flex gap-2">
                 <input
-                    id=id
+                    id=id.clone()
                     type="text"
                     readonly=true
                     value=value
                     class="block w-full min-w-0 rounded-md border border-amber-300 bg-white px-3 py-2 font-mono text-sm text-slate-900"
                 />
-                <Show when=move || scripted.get()>
-                    <button type="button" class=SMALL_BUTTON on:click=move |_| copy_to_clipboard(to_copy.get_value(), copied)>
-                        {move || match copied.get() {
-                            None => "Copy",
-                            Some(true) => "Copied",
-                            Some(false) => "Select and copy it by hand",
-                        }}
-                    </button>
-                </Show>
+                <CopyButton field=id/>
             </div>
             <p class="mt-2 text-sm text-amber-900">{note}</p>
         </div>
     }
 }
 
-/// Puts `text` on the browser's clipboard and says in `copied` whether it took it (the server never
-/// runs a click).
-fn copy_to_clipboard(text: String, copied: RwSignal<Option<bool>>) {
+/// Copies the value of the input `field` to the clipboard. An island: it reads the value from the
+/// page, so the secret is never part of its props, and it shows only where JavaScript runs.
+#[island]
+fn CopyButton(field: String) -> impl IntoView {
+    let scripted = RwSignal::new(false);
+    Effect::new(move || scripted.set(true));
+    // None until a copy was tried; then whether the browser took it.
+    let copied = RwSignal::new(None::<bool>);
+    let field = StoredValue::new(field);
+    view! {
+        <Show when=move || scripted.get()>
+            <button type="button" class=SMALL_BUTTON on:click=move |_| copy_to_clipboard(&field.get_value(), copied)>
+                {move || match copied.get() {
+                    None => "Copy",
+                    Some(true) => "Copied",
+                    Some(false) => "Select and copy it by hand",
+                }}
+            </button>
+        </Show>
+    }
+}
+
+/// Puts the value of the input `field` on the browser's clipboard and says in `copied` whether it
+/// took it (the server never runs a click).
+fn copy_to_clipboard(field: &str, copied: RwSignal<Option<bool>>) {
     #[cfg(feature = "hydrate")]
-    leptos::task::spawn_local(async move {
-        let taken = match web_sys::window() {
-            Some(window) => {
-                let promise = window.navigator().clipboard().write_text(&text);
-                wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
-            }
-            None => false,
-        };
-        copied.set(Some(taken));
-    });
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let text = document()
+            .get_element_by_id(field)
+            .and_then(|element| element.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .map(|input| input.value());
+        leptos::task::spawn_local(async move {
+            let taken = match (text, web_sys::window()) {
+                (Some(text), Some(window)) => {
+                    let promise = window.navigator().clipboard().write_text(&text);
+                    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
+                }
+                _ => false,
+            };
+            copied.set(Some(taken));
+        });
+    }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (text, copied);
+    let _ = (field, copied);
 }

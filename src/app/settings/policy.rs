@@ -9,7 +9,7 @@ use crate::components::form::{FormError, SubmitButton};
 #[component]
 pub fn PolicySection() -> impl IntoView {
     let save: SetPolicyAction = ServerAction::<SetPolicy>::new();
-    let current = Resource::new(move || save.version().get(), |_| policy());
+    let current = Resource::new(|| (), |_| policy());
     let saved = move || matches!(save.value().get(), Some(Ok(())));
     let error = Signal::derive(move || error_text(save.value().get()));
     view! {
@@ -55,7 +55,7 @@ fn policy_form(
                 view! {
                     <div class="flex items-center gap-3 pt-1">
                         <div class="w-40">
-                            <SubmitButton label="Save policy" busy_label="Saving…" pending=save.pending()/>
+                            <SubmitButton label="Save policy" busy_label="Saving…"/>
                         </div>
                         <Show when=saved>
                             <p role="status" class="text-sm text-emerald-700">"Policy saved."</p>

@@ -7,7 +7,7 @@ use super::{error_text, ShownOnce, CARD, DANGER_BUTTON, SELECT};
 use crate::api::error::ApiError;
 use crate::api::tokens::{tokens, CreateToken, RevokeToken, TokenInfo, TokensView};
 use crate::components::form::{
-    action_entered, action_errors, cleared_after, Field, FormError, SubmitButton, FORM,
+    action_entered, action_errors, Field, FormError, SubmitButton, FORM,
 };
 use crate::domain::accounts::{TokenScope, TOKEN_LIFETIMES};
 use crate::domain::time::{utc_date, utc_minute};
@@ -16,10 +16,7 @@ use crate::domain::time::{utc_date, utc_minute};
 pub fn TokensSection() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
-    let list = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        |_| tokens(),
-    );
+    let list = Resource::new(|| (), |_| tokens());
     view! {
         <Transition fallback=|| ()>
             {move || {
@@ -155,7 +152,7 @@ fn CreateTokenForm(create: ServerAction<CreateToken>) -> impl IntoView {
     view! {
         <div class="mt-6 border-t border-slate-100 pt-6">
             <h3 id="create-token-heading" class="text-sm font-semibold text-slate-900">"Create a token"</h3>
-            <ActionForm action=create node_ref=cleared_after(move || matches!(create.value().get(), Some(Ok(_)))) attr:class="mt-3 space-y-4" attr:novalidate=true attr:aria-labelledby="create-token-heading">
+            <ActionForm action=create attr:class="mt-3 space-y-4" attr:novalidate=true attr:aria-labelledby="create-token-heading">
                 <FormError error=error(FORM)/>
                 <div class="grid gap-4 sm:grid-cols-2">
                     <Field label="Token name" name="name" placeholder="billing-service" hint="Who uses it, so you know what breaks when you revoke it." value=entered("name").unwrap_or_default() error=error("name")/>
@@ -192,7 +189,7 @@ fn CreateTokenForm(create: ServerAction<CreateToken>) -> impl IntoView {
                     <p id="field-scopes-error" class="mt-1 text-sm text-red-700" role="alert">{move || error("scopes").get()}</p>
                 </fieldset>
                 <div class="sm:w-56">
-                    <SubmitButton label="Create token" busy_label="Creating…" pending=create.pending()/>
+                    <SubmitButton label="Create token" busy_label="Creating…"/>
                 </div>
             </ActionForm>
         </div>
