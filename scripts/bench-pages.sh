@@ -49,7 +49,7 @@ target/release/keyhub serve >"$dir/keyhub.log" 2>&1 &
 wait_for "$base/healthz"
 
 api() { # method path json
-  curl -sf -X "$1" "$base/api/v1$2" -H "authorization: Bearer $token" \
+  curl -sS --fail-with-body -X "$1" "$base/api/v1$2" -H "authorization: Bearer $token" \
     -H 'content-type: application/json' -d "$3" >/dev/null
 }
 add_keys() { # provider prefix count
