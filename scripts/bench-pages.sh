@@ -3,7 +3,7 @@
 # one table:
 #   - /hub with 200 keys in the org, /hub/openai with 25 of them, /experts with 50 experts:
 #     pages/s, p50 and p99 at 16 connections (wrk, with the session cookie);
-#   - the browser bundle's size: the WASM raw, gzip (-9) and brotli (-q 11), and the JS.
+#   - the browser bundle's size (scripts/wasm-size.sh).
 # wrk, KeyHub and the fake provider (which the keys were checked with) share this machine's cores.
 #   ./scripts/bench-pages.sh [seconds per run, default 10]
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
@@ -12,7 +12,6 @@ SECONDS_EACH="${1:-10}"
 ensure_build_tools
 command -v wrk >/dev/null || apt_install wrk
 command -v curl >/dev/null || apt_install curl
-command -v brotli >/dev/null || apt_install brotli
 say "Building the site, KeyHub and the fake provider (release)"
 cargo leptos build --release
 cargo build --release --example fake_provider
@@ -22,17 +21,8 @@ trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
 fake_port=3221 keyhub_port=3220
 base="http://127.0.0.1:$keyhub_port"
 
-wait_for() { # url: any HTTP answer
-  for _ in $(seq 1200); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" != 000 ] && return 0
-    sleep 0.05
-  done
-  echo "no answer from $1" >&2
-  return 1
-}
-
 target/release/examples/fake_provider "$fake_port" >"$dir/fake.log" 2>&1 &
-wait_for "http://127.0.0.1:$fake_port/openai/models"
+wait_for_answer "http://127.0.0.1:$fake_port/openai/models"
 # Every provider of the catalog points at the fake provider.
 while IFS= read -r setting; do export "${setting?}"; done \
   < <(target/release/examples/fake_provider --settings "$fake_port")
@@ -46,7 +36,7 @@ target/release/keyhub migrate >/dev/null
 echo "$password" | target/release/keyhub create-admin --email bench@example.com --org bench 2>/dev/null
 token="$(target/release/keyhub create-token --org bench --name bench --scopes keys:write,keys:read | tail -1)"
 target/release/keyhub serve >"$dir/keyhub.log" 2>&1 &
-wait_for "$base/healthz"
+wait_for_answer "$base/healthz"
 
 api() { # method path json
   curl -sS --fail-with-body -X "$1" "$base/api/v1$2" -H "authorization: Bearer $token" \
@@ -80,14 +70,6 @@ curl -s -o /dev/null -c "$dir/cookies" -H "origin: $base" \
 cookie="$(awk '$6 ~ /keyhub_session$/ { print $6 "=" $7 }' "$dir/cookies")"
 [ -n "$cookie" ] || { echo "signing in failed" >&2; exit 1; }
 
-# Latency as wrk prints it (850.00us, 1.20ms, 2.01s) in milliseconds.
-to_ms() {
-  awk -v v="$1" 'BEGIN {
-    n = v + 0
-    if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000
-    printf "%.3f", n }'
-}
-
 printf '\n%-38s %5s %10s %9s %9s %10s\n' "page (signed in, $keys keys)" "conns" "pages/s" "p50 ms" "p99 ms" "bytes"
 page_row() { # path
   local out="$dir/run.txt" bytes
@@ -97,19 +79,15 @@ page_row() { # path
   non2xx="$(awk '/Non-2xx/ { print $NF }' "$out")"
   printf '%-38s %5s %10s %9s %9s %10s%s\n' "$1" 16 \
     "$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' "$out")" \
-    "$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")" \
-    "$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")" "$bytes" \
+    "$(wrk_ms "$(awk '$1 == "50%" { print $2 }' "$out")")" \
+    "$(wrk_ms "$(awk '$1 == "99%" { print $2 }' "$out")")" "$bytes" \
     "${non2xx:+  ($non2xx answers were not 2xx)}"
 }
 page_row /hub
 page_row /hub/openai
 page_row /experts
 
-wasm=target/site/pkg/keyhub.wasm js=target/site/pkg/keyhub.js
-printf '\n%-38s %10s %10s %10s\n' "browser bundle" "raw" "gzip -9" "brotli 11"
-for file in "$wasm" "$js"; do
-  printf '%-38s %10s %10s %10s\n' "$(basename "$file")" "$(wc -c <"$file")" \
-    "$(gzip -9 -c "$file" | wc -c)" "$(brotli -q 11 -c "$file" | wc -c)"
-done
+printf '\n'
+"$KEYHUB_ROOT/scripts/wasm-size.sh" 2>/dev/null
 printf 'Machine: %s cores (%s); %ss per run; wrk, KeyHub and the fake provider share the cores.\n' \
   "$(nproc)" "$(uname -m)" "$SECONDS_EACH"

@@ -23,17 +23,8 @@ fake_port=3211 keyhub_port=3210 litellm_port=3212
 provider_key="sk-proj-BENCHbenchBENCHbench0001"
 body='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello."}]}'
 
-wait_for() { # url: any HTTP answer
-  for _ in $(seq 1200); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" != 000 ] && return 0
-    sleep 0.05
-  done
-  echo "no answer from $1" >&2
-  return 1
-}
-
 target/release/examples/fake_provider "$fake_port" >"$dir/fake.log" 2>&1 &
-wait_for "http://127.0.0.1:$fake_port/openai/models" || true
+wait_for_answer "http://127.0.0.1:$fake_port/openai/models" || true
 
 say "Setting up a KeyHub with one OpenAI key"
 export KEYHUB_DATABASE_URL="sqlite://$dir/keyhub.db" KEYHUB_DATA_DIR="$dir" \
@@ -46,7 +37,7 @@ token="$(target/release/keyhub create-token --org bench --name bench --scopes ke
 started="$(date +%s%N)"
 target/release/keyhub serve >"$dir/keyhub.log" 2>&1 &
 keyhub_pid=$!
-wait_for "http://127.0.0.1:$keyhub_port/healthz"
+wait_for_answer "http://127.0.0.1:$keyhub_port/healthz"
 cold_ms=$((($(date +%s%N) - started) / 1000000))
 curl -sf -X POST "http://127.0.0.1:$keyhub_port/api/v1/orgs/bench/provider-keys" \
   -H "authorization: Bearer $token" -H 'content-type: application/json' \
@@ -75,7 +66,7 @@ EOF
   LITELLM_MASTER_KEY="$litellm_key" LITELLM_LOG=ERROR "$venv/bin/litellm" --config "$dir/litellm.yaml" --host 127.0.0.1 --port "$litellm_port" \
     >"$dir/litellm.log" 2>&1 &
   litellm_pid=$!
-  if ! wait_for "http://127.0.0.1:$litellm_port/health/liveliness" ||
+  if ! wait_for_answer "http://127.0.0.1:$litellm_port/health/liveliness" ||
     [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$litellm_port/chat/completions" \
       -H "authorization: Bearer $litellm_key" -H 'content-type: application/json' -d "$body")" != 200 ]; then
     litellm_note="LiteLLM skipped: its proxy did not start ($(tail -1 "$dir/litellm.log"))"
@@ -89,14 +80,6 @@ post_script() { # file body
 post_script "$dir/chat.lua" "$body"
 post_script "$dir/resolve.lua" '{"provider":"openai"}'
 
-# Latency as wrk prints it (850.00us, 1.20ms, 2.01s) in milliseconds.
-to_ms() {
-  awk -v v="$1" 'BEGIN {
-    n = v + 0
-    if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000
-    printf "%.3f", n }'
-}
-
 declare -A P50 P99 RPS
 printf '\n%-34s %5s %12s %10s %10s %11s %11s\n' "what" "conns" "requests/s" "p50 ms" "p99 ms" "added p50" "added p99"
 row() { # name connections url script [auth] [baseline name]
@@ -105,8 +88,8 @@ row() { # name connections url script [auth] [baseline name]
   [ -n "$auth" ] && args+=(-H "authorization: Bearer $auth")
   wrk "${args[@]}" "$url" >"$out"
   local p50 p99 rps non2xx added50="" added99=""
-  p50="$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")"
-  p99="$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")"
+  p50="$(wrk_ms "$(awk '$1 == "50%" { print $2 }' "$out")")"
+  p99="$(wrk_ms "$(awk '$1 == "99%" { print $2 }' "$out")")"
   rps="$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' "$out")"
   non2xx="$(awk '/Non-2xx/ { print $NF }' "$out")"
   P50["$name/$conns"]="$p50" P99["$name/$conns"]="$p99" RPS["$name/$conns"]="$rps"

@@ -20,6 +20,24 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
 }
 
+# Waits up to a minute for any HTTP answer from a url.
+wait_for_answer() {
+  for _ in $(seq 1200); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" != 000 ] && return 0
+    sleep 0.05
+  done
+  echo "no answer from $1" >&2
+  return 1
+}
+
+# A latency as wrk prints it (850.00us, 1.20ms, 2.01s) in milliseconds.
+wrk_ms() {
+  awk -v v="$1" 'BEGIN {
+    n = v + 0
+    if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000
+    printf "%.3f", n }'
+}
+
 # The wasm-bindgen CLI must equal the crate version pinned in Cargo.lock.
 wasm_bindgen_version() {
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$KEYHUB_ROOT/Cargo.lock"

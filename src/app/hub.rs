@@ -27,14 +27,14 @@ fn search_text(provider: &Provider) -> String {
     .to_lowercase()
 }
 
-/// Whether a provider's search text (see [`search_text`]) matches the search.
-fn text_matches(text: &str, search: &str) -> bool {
-    text.contains(&search.trim().to_lowercase())
+/// A search as [`search_text`] is looked through: trimmed, in lower case.
+fn normalized(search: &str) -> String {
+    search.trim().to_lowercase()
 }
 
 /// Whether a provider matches the search.
 pub(super) fn matches(provider: &Provider, search: &str) -> bool {
-    text_matches(&search_text(provider), search)
+    search_text(provider).contains(&normalized(search))
 }
 
 /// Filtered by `?category=` and `?q=`: plain links and a GET form, so the tabs and the search work
@@ -58,7 +58,7 @@ pub fn HubPage() -> impl IntoView {
         />
         <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading keys…"</p> }>
             {move || {
-                let search = search.clone();
+                let (search, needle) = (search.clone(), normalized(&search));
                 data.get().map(|result| {
                     let (cards, can_manage) = match result {
                         Ok(hub) => (hub.cards, hub.can_manage),
@@ -78,7 +78,7 @@ pub fn HubPage() -> impl IntoView {
                             let card = cards.iter().find(|c| c.provider == provider.id).cloned();
                             let text = search_text(provider);
                             let shown = category.is_none_or(|c| c == provider.category)
-                                && text_matches(&text, &search);
+                                && text.contains(&needle);
                             matching += usize::from(shown);
                             view! {
                                 <li class="flex" data-category=provider.category.id() data-search=text hidden=!shown>
@@ -206,6 +206,7 @@ fn filter_cards(
     let Ok(items) = cards.query_selector_all("li[data-category]") else {
         return 0;
     };
+    let needle = normalized(search);
     let mut shown = 0;
     for index in 0..items.length() {
         let Some(item) = items
@@ -217,10 +218,10 @@ fn filter_cards(
         let in_category =
             category.is_none_or(|c| item.get_attribute("data-category").as_deref() == Some(c.id()));
         let show = in_category
-            && text_matches(
-                &item.get_attribute("data-search").unwrap_or_default(),
-                search,
-            );
+            && item
+                .get_attribute("data-search")
+                .unwrap_or_default()
+                .contains(&needle);
         let _ = item.toggle_attribute_with_force("hidden", !show);
         shown += usize::from(show);
     }

@@ -37,17 +37,17 @@ struct KeyActions {
     edit: ServerAction<EditKey>,
     delete: ServerAction<DeleteKey>,
     validate: ServerAction<ValidateKey>,
-    /// The keys whose Rotate and Edit forms were sent last (known with JavaScript): those forms
-    /// show the errors at their fields.
-    rotated_from: RwSignal<Option<String>>,
-    edited_from: RwSignal<Option<String>>,
+    /// The keys whose Rotate and Edit forms came back refused: those forms show the errors at
+    /// their fields.
+    rotated_from: StoredValue<Option<String>>,
+    edited_from: StoredValue<Option<String>>,
 }
 
 impl KeyActions {
     fn new(page: &'static str) -> KeyActions {
         let rotate = ServerAction::new();
         let edit = ServerAction::new();
-        // A form sent without JavaScript comes back with the error and the key it was sent for.
+        // A refused form comes back with the error and the key it was sent for.
         let sent_for = |value: Option<Result<(), ApiError>>| {
             value.and_then(Result::err).and_then(|e| e.entered("id"))
         };
@@ -55,8 +55,8 @@ impl KeyActions {
             page,
             toggle: ServerAction::new(),
             role: ServerAction::new(),
-            rotated_from: RwSignal::new(sent_for(rotate.value().get_untracked())),
-            edited_from: RwSignal::new(sent_for(edit.value().get_untracked())),
+            rotated_from: StoredValue::new(sent_for(rotate.value().get_untracked())),
+            edited_from: StoredValue::new(sent_for(edit.value().get_untracked())),
             rotate,
             edit,
             delete: ServerAction::new(),
@@ -64,10 +64,9 @@ impl KeyActions {
         }
     }
 
-    /// What was entered in `field` of `key_id`'s Edit form, when it came back refused without
-    /// JavaScript.
+    /// What was entered in `field` of `key_id`'s Edit form, when it came back refused.
     fn edit_entered(&self, key_id: &str, field: &str) -> Option<String> {
-        if self.edited_from.get_untracked().as_deref() != Some(key_id) {
+        if self.edited_from.get_value().as_deref() != Some(key_id) {
             return None;
         }
         self.edit
@@ -81,12 +80,13 @@ impl KeyActions {
         fn text(value: Option<Result<(), ApiError>>) -> Option<String> {
             value.and_then(Result::err).map(|e| e.to_string())
         }
-        let at_form = |value: Option<Result<(), ApiError>>, from: RwSignal<Option<String>>| {
-            match from.get() {
+        let at_form =
+            |value: Option<Result<(), ApiError>>, from: StoredValue<Option<String>>| match from
+                .get_value()
+            {
                 Some(_) => value.and_then(Result::err).and_then(|e| e.for_form()),
                 None => text(value),
-            }
-        };
+            };
         text(self.toggle.value().get())
             .or_else(|| text(self.role.value().get()))
             .or_else(|| at_form(self.rotate.value().get(), self.rotated_from))
@@ -99,12 +99,12 @@ impl KeyActions {
     /// from `key_id`'s form.
     fn field_error(
         last: impl Fn() -> Option<Result<(), ApiError>> + Send + Sync + 'static,
-        sent_from: RwSignal<Option<String>>,
+        sent_from: StoredValue<Option<String>>,
         key_id: StoredValue<String>,
         field: &'static str,
     ) -> Signal<Option<String>> {
         Signal::derive(move || {
-            if sent_from.get() != Some(key_id.get_value()) {
+            if sent_from.get_value() != Some(key_id.get_value()) {
                 return None;
             }
             last()
