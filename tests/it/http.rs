@@ -59,10 +59,22 @@ async fn hub_html(app: &TestApp, path: &str) -> String {
     response.text().await.unwrap()
 }
 
+/// The providers whose cards the page shows: every card is in the HTML, those filtered out in an
+/// `li` marked `hidden` (after its quoted `data-search`).
 fn cards_in(html: &str) -> Vec<&str> {
-    html.split("data-provider=\"")
+    html.split("<li data-category=")
         .skip(1)
-        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .filter(|item| {
+            let after_search = item
+                .split_once("data-search=\"")
+                .map_or("", |(_, rest)| rest);
+            let after_value = &after_search[after_search.find('"').map_or(0, |end| end + 1)..];
+            !after_value[..after_value.find('>').unwrap_or(0)].contains("hidden")
+        })
+        .filter_map(|item| {
+            let rest = item.split_once("data-provider=\"")?.1;
+            Some(&rest[..rest.find('"')?])
+        })
         .collect()
 }
 
