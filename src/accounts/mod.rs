@@ -314,25 +314,20 @@ impl Accounts {
     pub async fn session(&self, token: &str) -> Result<Option<Session>, AccountError> {
         let id_hash = secret_hash(token);
         let now = now_ms();
-        let Some(row) = self
+        let Some(live) = self
             .db
             .live_session(&id_hash, now, now - self.policy.idle_ms)
             .await?
         else {
             return Ok(None);
         };
-        if now - row.last_seen_at > 60_000 {
+        if now - live.last_seen_at > 60_000 {
             self.db.touch_session(&id_hash, now).await?;
         }
-        let Some((user, must_change_password)) =
-            self.db.user_and_password_duty(&row.user_id).await?
-        else {
-            return Ok(None);
-        };
         Ok(Some(Session {
-            user,
-            org_id: row.org_id,
-            must_change_password,
+            user: live.user,
+            org_id: live.org_id,
+            must_change_password: live.must_change_password,
         }))
     }
 

@@ -7,7 +7,7 @@ use super::error::ApiError;
 use crate::accounts::login_limiter::{wait_message, LoginLimiter};
 use crate::accounts::AccountError;
 use crate::keys::KeyError;
-use crate::web::session::{viewer, Viewer};
+use crate::web::session::{viewer, GuardedViewer, Viewer};
 use crate::web::state::AppState;
 
 /// Logs the full error once and gives the browser a reference to quote.
@@ -117,12 +117,16 @@ fn account_error(error: AccountError) -> ApiError {
     }
 }
 
-/// For server functions: the viewer of the current request, if signed in.
+/// For server functions: the viewer of the current request, if signed in. A page request's viewer
+/// is the one its guard looked up.
 pub async fn current_viewer() -> Result<Option<Viewer>, ApiError> {
     let state = leptos::prelude::expect_context::<AppState>();
     let Some(parts) = leptos::prelude::use_context::<axum::http::request::Parts>() else {
         return Ok(None);
     };
+    if let Some(GuardedViewer(viewer)) = parts.extensions.get() {
+        return Ok(viewer.clone());
+    }
     Ok(viewer(&state, &parts.headers).await?)
 }
 

@@ -350,19 +350,30 @@ impl KeyService {
         self.keyring.bind_older_envelopes().await
     }
 
-    /// The keys the actor may see, filtered.
+    /// The keys the actor may see, filtered, read from the org's in-memory view: by provider, then
+    /// primary, fallbacks in rank order, the others; oldest first.
     pub async fn list(
         &self,
         actor: KeyActor<'_>,
         filter: &KeyFilter,
     ) -> Result<Vec<KeyRecord>, KeyError> {
-        Ok(self
-            .db
-            .visible_keys(&actor.org().id, actor.user_id())
-            .await?
-            .into_iter()
-            .filter(|key| filter.matches(key))
-            .collect())
+        let Some(view) = self.db.org_view(&actor.org().id).await? else {
+            return Ok(Vec::new());
+        };
+        let mut keys: Vec<&KeyRecord> = view
+            .keys()
+            .filter(|key| actor.sees(key) && filter.matches(key))
+            .collect();
+        keys.sort_unstable_by(|a, b| {
+            (&a.provider, a.role, a.fallback_rank, a.created_at, &a.id).cmp(&(
+                &b.provider,
+                b.role,
+                b.fallback_rank,
+                b.created_at,
+                &b.id,
+            ))
+        });
+        Ok(keys.into_iter().cloned().collect())
     }
 
     /// One live key the actor may see; anything else is not found.

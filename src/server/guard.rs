@@ -6,7 +6,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::api::door::internal;
-use crate::web::session::{viewer, CHOOSE_PASSWORD_PATH};
+use crate::web::session::{viewer, GuardedViewer, CHOOSE_PASSWORD_PATH};
 use crate::web::state::AppState;
 
 /// Paths the page guard leaves alone: health, static files, server functions and the REST API
@@ -22,7 +22,11 @@ fn is_unguarded(path: &str) -> bool {
 /// Guards page loads: before first-run setup everything leads to `/setup`; afterwards `/setup` is
 /// gone (404) and signed-out visitors are sent to `/login`; someone whose password an admin chose
 /// is sent to choose their own. Server functions check for themselves.
-pub async fn guard_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn guard_pages(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path().to_owned();
     if (request.method() != Method::GET && request.method() != Method::HEAD) || is_unguarded(&path)
     {
@@ -47,12 +51,14 @@ pub async fn guard_pages(State(state): State<AppState>, request: Request, next: 
         )
             .into_response();
     }
-    let must_change_password = match viewer(&state, request.headers()).await {
-        Ok(viewer) => viewer.map(|viewer| viewer.must_change_password),
+    let viewer = match viewer(&state, request.headers()).await {
+        Ok(viewer) => viewer,
         Err(error) => {
             return (StatusCode::SERVICE_UNAVAILABLE, internal(error).to_string()).into_response()
         }
     };
+    let must_change_password = viewer.as_ref().map(|viewer| viewer.must_change_password);
+    request.extensions_mut().insert(GuardedViewer(viewer));
     let choosing = path == CHOOSE_PASSWORD_PATH;
     match (path.as_str(), must_change_password) {
         (_, Some(true)) if !choosing => Redirect::to(CHOOSE_PASSWORD_PATH).into_response(),

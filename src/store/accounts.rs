@@ -33,6 +33,16 @@ pub struct SessionRow {
     pub expires_at: i64,
 }
 
+/// A live session as it is read at each request: with its user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveSession {
+    pub user: User,
+    pub org_id: Option<String>,
+    pub last_seen_at: i64,
+    /// An admin chose the user's password and they have not chosen their own yet.
+    pub must_change_password: bool,
+}
+
 impl Db {
     pub async fn user_count(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
@@ -162,15 +172,17 @@ impl Db {
     }
 
     /// A session that has not expired absolutely and was seen after `idle_since`.
+    /// The session with this id hash if it is live, with its user.
     pub async fn live_session(
         &self,
         id_hash: &str,
         now: i64,
         idle_since: i64,
-    ) -> Result<Option<SessionRow>, StoreError> {
+    ) -> Result<Option<LiveSession>, StoreError> {
         let row = sqlx::query(
-            "SELECT user_id, org_id, last_seen_at, expires_at FROM sessions \
-             WHERE id_hash = $1 AND expires_at > $2 AND last_seen_at > $3",
+            "SELECT s.org_id, s.last_seen_at, u.id, u.email, u.created_at, u.must_change_password \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.id_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3",
         )
         .bind(id_hash)
         .bind(now)
@@ -178,11 +190,12 @@ impl Db {
         .fetch_optional(self.pool())
         .await?;
         row.map(|row| {
-            Ok(SessionRow {
-                user_id: row.try_get("user_id")?,
+            let duty: super::Flag = row.try_get("must_change_password")?;
+            Ok(LiveSession {
+                user: User::from_row(&row)?,
                 org_id: row.try_get("org_id")?,
                 last_seen_at: row.try_get("last_seen_at")?,
-                expires_at: row.try_get("expires_at")?,
+                must_change_password: duty.0,
             })
         })
         .transpose()

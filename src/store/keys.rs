@@ -250,25 +250,6 @@ impl Db {
         .await?)
     }
 
-    /// The live keys of one org that a viewer sees: the org's, and the viewer's own personal keys
-    /// (none for an API token). By provider, then primary, fallbacks in order, the rest.
-    pub async fn visible_keys(
-        &self,
-        org_id: &str,
-        viewer_user_id: Option<&str>,
-    ) -> Result<Vec<KeyRecord>, StoreError> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {RECORD_COLUMNS} FROM provider_keys \
-             WHERE org_id = $1 AND deleted_at IS NULL AND (scope = 'org' OR owner_user_id = $2) \
-             ORDER BY provider, CASE role WHEN 'primary' THEN 0 WHEN 'fallback' THEN 1 ELSE 2 END, \
-             fallback_rank, created_at, id"
-        ))
-        .bind(org_id)
-        .bind(viewer_user_id.unwrap_or_default())
-        .fetch_all(self.pool())
-        .await?)
-    }
-
     /// How many live personal keys of one provider the org's members other than `viewer_user_id`
     /// hold: admins are told that they exist, never what they are.
     pub async fn others_personal_key_count(

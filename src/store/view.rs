@@ -74,6 +74,11 @@ impl OrgView {
         self.families.get(family).map_or(&[], Vec::as_slice)
     }
 
+    /// Every live key, every family, scope and owner, in no particular order.
+    pub fn keys(&self) -> impl Iterator<Item = &KeyRecord> {
+        self.by_id.values().map(|(key, _)| key.as_ref())
+    }
+
     /// A live key of any family.
     pub fn key(&self, key_id: &str) -> Option<&Arc<KeyRecord>> {
         self.by_id.get(key_id).map(|(key, _)| key)

@@ -108,6 +108,11 @@ pub fn request_session_token(state: &AppState) -> Option<String> {
     session_token(state, &parts.headers)
 }
 
+/// The viewer the page guard looked up for a page request, kept in the request's extensions so
+/// that the page's layout and server functions do not look it up again.
+#[derive(Clone, Debug)]
+pub struct GuardedViewer(pub Option<Viewer>);
+
 /// The viewer behind the request's session cookie, or `None` when signed out (or the session or
 /// membership is gone). The current org is the session's, else the user's first.
 pub async fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>, AccountError> {
