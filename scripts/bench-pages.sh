@@ -39,14 +39,15 @@ target/release/keyhub serve >"$dir/keyhub.log" 2>&1 &
 wait_for_answer "$base/healthz"
 
 api() { # method path json
-  curl -sS --fail-with-body -X "$1" "$base/api/v1$2" -H "authorization: Bearer $token" \
-    -H 'content-type: application/json' -d "$3" >/dev/null
+  local answer
+  answer="$(curl -sS --fail-with-body -X "$1" "$base/api/v1$2" -H "authorization: Bearer $token" \
+    -H 'content-type: application/json' -d "$3")" || { echo "$1 $2: $answer" >&2; return 1; }
 }
-add_keys() { # provider prefix count
+add_keys() { # provider prefix count (a secret is stored once: each provider's keys differ)
   local n
   for n in $(seq -w 1 "$3"); do
     api POST /orgs/bench/provider-keys \
-      "{\"provider\":\"$1\",\"api_key\":\"$2benchPageKey0000000000${n}0\",\"nickname\":\"$1 key $n\",\"role\":\"fallback\"}"
+      "{\"provider\":\"$1\",\"api_key\":\"$2bench${1}PageKey0000000000${n}0\",\"nickname\":\"$1 key $n\",\"role\":\"fallback\"}"
   done
 }
 add_keys openai sk-proj- 25

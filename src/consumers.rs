@@ -2,7 +2,7 @@
 //! what each slot resolves to. The server functions and the REST API are thin doors onto
 //! [`ConsumerService`]; every change is one transaction with its activity event.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::accounts::tokens::TokenCaller;
@@ -14,7 +14,7 @@ use crate::keys::health::unusable;
 use crate::keys::{key_label, KeyActor, KeyError};
 use crate::resolution::{label_for, Reader, Request, Resolution, Resolver};
 use crate::store::activity::NewEvent;
-use crate::store::consumers::{ConsumerRecord, ConsumerRow, KeyUser, SlotRecord};
+use crate::store::consumers::{ConsumerRecord, ConsumerRow, SlotRecord};
 use crate::store::keys::KeyRecord;
 use crate::store::view::OrgView;
 use crate::store::{new_id, now_ms, Db};
@@ -155,30 +155,25 @@ impl ConsumerService {
             || (actor.user_id().is_some() && actor.user_id() == record.owner_user_id.as_deref())
     }
 
-    /// The consumers of a kind the actor sees, with their slots.
+    /// The consumers of a kind the actor sees, with their slots, by name, from the org's view.
     pub async fn list(
         &self,
         actor: KeyActor<'_>,
         kind: ConsumerKind,
     ) -> Result<Vec<Consumer>, KeyError> {
-        let org = &actor.org().id;
-        let owner = match Self::sees_all(actor) {
-            true => None,
-            false => actor.user_id(),
-        };
-        let records = self.db.consumers(org, kind, owner).await?;
-        let mut slots: HashMap<String, Vec<SlotRecord>> = HashMap::new();
-        for slot in self.db.slots_of_kind(org, kind).await? {
-            slots
-                .entry(slot.consumer_id.clone())
-                .or_default()
-                .push(slot);
-        }
+        let view = self.view(actor).await?;
+        let mut records: Vec<&ConsumerRecord> = view
+            .consumers()
+            .filter(|record| record.kind == kind && Self::sees(actor, record))
+            .collect();
+        records.sort_unstable_by(|a, b| {
+            (&a.name, a.created_at, &a.id).cmp(&(&b.name, b.created_at, &b.id))
+        });
         Ok(records
             .into_iter()
             .map(|record| Consumer {
-                slots: slots.remove(&record.id).unwrap_or_default(),
-                record,
+                slots: view.slots(&record.id).to_vec(),
+                record: record.clone(),
             })
             .collect())
     }
@@ -740,13 +735,11 @@ impl ConsumerService {
     pub async fn org_keys(
         &self,
         actor: KeyActor<'_>,
-    ) -> Result<HashMap<String, KeyRecord>, KeyError> {
-        Ok(self
-            .db
-            .live_keys(&actor.org().id)
-            .await?
-            .into_iter()
-            .map(|key| (key.id.clone(), key))
+    ) -> Result<HashMap<String, Arc<KeyRecord>>, KeyError> {
+        let view = self.view(actor).await?;
+        Ok(view
+            .keys()
+            .map(|key| (key.id.clone(), Arc::clone(key)))
             .collect())
     }
 
@@ -755,7 +748,7 @@ impl ConsumerService {
     pub fn picker_keys(
         actor: KeyActor<'_>,
         owner: Option<&str>,
-        keys: &HashMap<String, KeyRecord>,
+        keys: &HashMap<String, Arc<KeyRecord>>,
     ) -> Vec<PickerKey> {
         let mut picker: Vec<PickerKey> = keys
             .values()
@@ -779,7 +772,7 @@ impl ConsumerService {
     }
 
     /// The org's custom endpoints a slot may name, as `custom:<name>`.
-    pub fn custom_targets(keys: &HashMap<String, KeyRecord>) -> Vec<String> {
+    pub fn custom_targets(keys: &HashMap<String, Arc<KeyRecord>>) -> Vec<String> {
         let mut targets: Vec<String> = keys
             .values()
             .filter(|key| key.key_family.starts_with("custom:"))
@@ -795,7 +788,7 @@ impl ConsumerService {
     pub fn choice_warnings(
         actor: KeyActor<'_>,
         consumers: &[Consumer],
-        keys: &HashMap<String, KeyRecord>,
+        keys: &HashMap<String, Arc<KeyRecord>>,
     ) -> HashMap<String, Vec<String>> {
         let now = now_ms();
         let mut warnings: HashMap<String, Vec<String>> = HashMap::new();
@@ -852,22 +845,34 @@ impl ConsumerService {
         Ok(unserved)
     }
 
-    /// For each key, the experts and assistants whose slots choose it ("expert 'Support'").
+    /// For each key, the experts and assistants whose slots choose it ("expert 'Support'"), by
+    /// name, from the org's view.
     pub async fn users_of(
         &self,
-        org_id: &str,
-        keys: &[KeyRecord],
+        actor: KeyActor<'_>,
+        keys: &[Arc<KeyRecord>],
     ) -> Result<HashMap<String, Vec<String>>, KeyError> {
-        let ids: Vec<String> = keys.iter().map(|key| key.id.clone()).collect();
+        let view = self.view(actor).await?;
+        let wanted: HashSet<&str> = keys.iter().map(|key| key.id.as_str()).collect();
+        let mut consumers: Vec<&ConsumerRecord> = view.consumers().collect();
+        consumers.sort_unstable_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
         let mut users: HashMap<String, Vec<String>> = HashMap::new();
-        for KeyUser {
-            key_id, kind, name, ..
-        } in self.db.key_users(org_id, &ids).await?
-        {
-            users
-                .entry(key_id)
-                .or_default()
-                .push(format!("{} '{name}'", kind.label()));
+        for consumer in consumers {
+            let mut chosen: Vec<&str> = view
+                .slots(&consumer.id)
+                .iter()
+                .filter_map(|slot| slot.key_id.as_deref())
+                .filter(|key_id| wanted.contains(key_id))
+                .collect();
+            chosen.sort_unstable();
+            chosen.dedup();
+            for key_id in chosen {
+                users.entry(key_id.to_owned()).or_default().push(format!(
+                    "{} '{}'",
+                    consumer.kind.label(),
+                    consumer.name
+                ));
+            }
         }
         Ok(users)
     }

@@ -426,12 +426,17 @@ impl Resolver {
     /// One card per catalog provider for the hub, from the keys the actor sees: the keys that
     /// serve it, the primary among them (the org's before the viewer's own), and whether the
     /// platform key serves it, by the same rule as [`resolve`] ([`platform_serves`]).
-    pub fn hub_cards<'k>(&self, actor: KeyActor<'_>, keys: &'k [KeyRecord]) -> Vec<HubCard<'k>> {
+    pub fn hub_cards<'k>(
+        &self,
+        actor: KeyActor<'_>,
+        keys: &'k [Arc<KeyRecord>],
+    ) -> Vec<HubCard<'k>> {
         PROVIDERS
             .iter()
             .map(|provider| {
                 let family: Vec<&KeyRecord> = keys
                     .iter()
+                    .map(Arc::as_ref)
                     .filter(|key| serves(&key.key_family, provider))
                     .collect();
                 let primary = family

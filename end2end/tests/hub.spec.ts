@@ -63,3 +63,16 @@ test("screenshots of the hub look finished", async ({ page }, testInfo) => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: testInfo.outputPath("hub-mobile.png"), fullPage: false });
 });
+
+test("the search finds providers by other names, and says so when nothing matches", async ({ page }) => {
+  const hub = new HubPage(page);
+  const nothing = page.getByText("No provider matches your search.");
+  await hub.open("/hub?q=claude");
+  await expect(hub.card("Anthropic")).toBeVisible();
+  await expect(hub.card("OpenAI")).toBeHidden();
+  await expect(nothing).toBeHidden();
+  await hub.open("/hub?q=no-such-provider");
+  await expect(hub.cards).toHaveCount(0);
+  await expect(nothing).toBeVisible();
+  await expect(page.getByRole("link", { name: "show all providers" })).toBeVisible();
+});

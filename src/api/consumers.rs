@@ -81,6 +81,7 @@ pub struct EditorView {
 #[cfg(feature = "ssr")]
 mod doors {
     use std::collections::HashMap;
+    use std::sync::Arc;
 
     use super::*;
     use crate::api::door::answer;
@@ -96,7 +97,7 @@ mod doors {
     /// A consumer as `viewer_id` sees it: another member's personal key is named, never shown.
     pub fn summary(
         consumer: Consumer,
-        keys: &HashMap<String, KeyRecord>,
+        keys: &HashMap<String, Arc<KeyRecord>>,
         emails: &HashMap<String, String>,
         viewer_id: &str,
         warnings: Vec<String>,

@@ -274,7 +274,7 @@ pub async fn provider_keys(provider: String) -> Result<ProviderView, super::erro
         .keys()
         .members_personal_keys(actor, provider.id)
         .await?;
-    let mut usages = state.consumers().users_of(viewer.org_id(), &keys).await?;
+    let mut usages = state.consumers().users_of(actor, &keys).await?;
     let gateway_usage = state.keys().usage(actor).await?;
     Ok(ProviderView {
         keys: keys

@@ -12,7 +12,7 @@ use crate::components::form::{
 use crate::domain::catalog::{provider, with_article, Category, Provider, PROVIDERS};
 use crate::domain::keys::Scope;
 
-const SELECT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
+const SELECT: &str = "field";
 
 #[component]
 pub fn AddKeyPage() -> impl IntoView {

@@ -11,9 +11,9 @@ use crate::components::browser::listen;
 use crate::components::key_picker::{Choice, KeyPicker};
 use crate::domain::consumers::{ConsumerKind, PickerKey, Slot};
 
-const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 aria-[invalid=true]:border-red-500";
-const LABEL: &str = "block text-sm font-medium text-slate-700";
-const ERROR: &str = "mt-1 text-sm text-red-700";
+const INPUT: &str = "field";
+const LABEL: &str = "field-label";
+const ERROR: &str = "field-error";
 
 /// One slot of the form as it starts: saved, or as a refused save or "Show keys" sent it back.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

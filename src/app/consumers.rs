@@ -16,9 +16,9 @@ use crate::domain::consumers::{ConsumerKind, Slot, Target, NEW_CHAT_PROVIDER};
 
 /// The editor's form, whose choices "Which key will be used?" follows.
 const EDITOR_FORM: &str = "consumer-editor";
-const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 aria-[invalid=true]:border-red-500";
-const LABEL: &str = "block text-sm font-medium text-slate-700";
-const ERROR: &str = "mt-1 text-sm text-red-700";
+const INPUT: &str = "field";
+const LABEL: &str = "field-label";
+const ERROR: &str = "field-error";
 
 fn title(kind: ConsumerKind) -> (&'static str, &'static str) {
     match kind {

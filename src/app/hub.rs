@@ -189,7 +189,7 @@ fn HubFilter(
             </form>
         </div>
         <div node_ref=cards>{children()}</div>
-        <p hidden=move || matching.get() > 0 class="mt-6 rounded-lg border border-dashed border-slate-300 p-6 text-sm text-slate-600">
+        <p hidden=move || { matching.get() > 0 } class="mt-6 rounded-lg border border-dashed border-slate-300 p-6 text-sm text-slate-600">
             "No provider matches your search. Try another word, or "
             <a href="/hub" class="font-medium text-indigo-700 hover:underline">"show all providers"</a>"."
         </p>

@@ -16,15 +16,34 @@ use crate::domain::catalog::{provider, with_article, Provider};
 use crate::domain::keys::{KeyStatus, Role, Scope};
 use crate::domain::time::readable;
 
-const BUTTON: &str = "rounded-md border border-slate-300 bg-white px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-indigo-500";
-const DANGER: &str = "rounded-md border border-red-300 bg-white px-2.5 py-1 text-xs font-medium text-red-700 hover:bg-red-50 focus:outline-none focus:ring-2 focus:ring-red-500";
-/// Rotate, Edit and Delete: compact buttons in one row; the one opened spans the row below them.
-const PANEL: &str = "group rounded-lg open:basis-full open:border open:border-slate-200 open:p-3";
-const PANEL_BUTTON: &str = "inline-block cursor-pointer list-none rounded-md border border-slate-300 bg-white px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-indigo-500 group-open:border-indigo-300 group-open:bg-indigo-50 [&::-webkit-details-marker]:hidden";
-const DANGER_PANEL: &str =
-    "group rounded-lg open:basis-full open:border open:border-red-200 open:p-3";
-const DANGER_BUTTON: &str = "inline-block cursor-pointer list-none rounded-md border border-red-300 bg-white px-2.5 py-1 text-xs font-medium text-red-700 hover:bg-red-50 focus:outline-none focus:ring-2 focus:ring-red-500 group-open:bg-red-50 [&::-webkit-details-marker]:hidden";
-const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
+const BUTTON: &str = "btn-sm";
+const DANGER: &str = "btn-sm-danger";
+const PANEL: &str = "panel";
+const PANEL_BUTTON: &str = "panel-toggle";
+const DANGER_PANEL: &str = "panel-danger";
+const DANGER_BUTTON: &str = "panel-toggle-danger";
+const INPUT: &str = "field-sm";
+
+/// A key's forms that open in place. A page of many keys carries only the one the address asks
+/// for (`?rotate=`, `?edit=` or `?delete=` and the key's id): every other key links to it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Panel {
+    Rotate,
+    Edit,
+    Delete,
+}
+
+impl Panel {
+    const ALL: [Panel; 3] = [Panel::Rotate, Panel::Edit, Panel::Delete];
+
+    fn param(self) -> &'static str {
+        match self {
+            Panel::Rotate => "rotate",
+            Panel::Edit => "edit",
+            Panel::Delete => "delete",
+        }
+    }
+}
 
 /// Every action a key row offers, shared by all rows of the page.
 #[derive(Clone, Copy)]
@@ -41,6 +60,8 @@ struct KeyActions {
     /// their fields.
     rotated_from: StoredValue<Option<String>>,
     edited_from: StoredValue<Option<String>>,
+    /// The panel the address opens, and for which key.
+    opened: StoredValue<Option<(Panel, String)>>,
 }
 
 impl KeyActions {
@@ -51,8 +72,14 @@ impl KeyActions {
         let sent_for = |value: Option<Result<(), ApiError>>| {
             value.and_then(Result::err).and_then(|e| e.entered("id"))
         };
+        let opened = use_query_map().with_untracked(|query| {
+            Panel::ALL
+                .into_iter()
+                .find_map(|panel| Some((panel, query.get(panel.param())?)))
+        });
         KeyActions {
             page,
+            opened: StoredValue::new(opened),
             toggle: ServerAction::new(),
             role: ServerAction::new(),
             rotated_from: StoredValue::new(sent_for(rotate.value().get_untracked())),
@@ -62,6 +89,33 @@ impl KeyActions {
             delete: ServerAction::new(),
             validate: ServerAction::new(),
         }
+    }
+
+    /// Whether `key_id`'s `panel` is on the page, open: the address asks for it, or its form
+    /// came back refused.
+    fn shows(&self, panel: Panel, key_id: &str) -> bool {
+        let refused_from = match panel {
+            Panel::Rotate => self.rotated_from.get_value(),
+            Panel::Edit => self.edited_from.get_value(),
+            Panel::Delete => None,
+        };
+        refused_from.as_deref() == Some(key_id)
+            || self
+                .opened
+                .with_value(|opened| matches!(opened, Some((p, id)) if *p == panel && id == key_id))
+    }
+
+    /// A closed panel: a link to this page with it open, at the key.
+    fn panel_link(
+        &self,
+        panel: Panel,
+        key_id: &str,
+        text: &'static str,
+        label: String,
+        class: &'static str,
+    ) -> AnyView {
+        let href = format!("/hub/{}?{}={key_id}#key-{key_id}", self.page, panel.param());
+        view! { <a href=href class=class aria-label=label>{text}</a> }.into_any()
     }
 
     /// What was entered in `field` of `key_id`'s Edit form, when it came back refused.
@@ -393,9 +447,6 @@ fn key_row(
     }
 }
 
-/// The fields of the Edit form that show their own errors.
-const EDIT_FIELDS: &[&str] = &["nickname", "api_base", "options", "api_key"];
-
 /// A field's error under it, read out when it appears.
 #[component]
 fn FieldMessage(error: Signal<Option<String>>) -> impl IntoView {
@@ -417,6 +468,7 @@ fn key_actions(
     let role_id = format!("role-{}", key.id);
     let roles = role_choices(&key, fallbacks);
     let needs_reentry = key.status == KeyStatus::NeedsReentry;
+    let delete_open = actions.shows(Panel::Delete, &key.id);
     let used_by = if item.used_by.is_empty() {
         "No expert or assistant uses this key.".to_owned()
     } else {
@@ -448,15 +500,22 @@ fn key_actions(
         <div class="mt-3 flex flex-wrap items-start gap-2">
             {rotate_form(actions, id, label, needs_reentry, provider.key_required)}
             {edit_form(provider, key, actions, id, label)}
-            <details class=DANGER_PANEL>
-                <summary class=DANGER_BUTTON>"Delete…"</summary>
-                <ActionForm action=actions.delete attr:class="mt-2 space-y-2">
-                    {hidden_id(id, actions.page)}
-                    <p class="text-xs text-slate-700">{used_by}</p>
-                    <p class="text-xs text-slate-700">"Deleting wipes the secret at once and cannot be undone; the activity log keeps its hint."</p>
-                    <button type="submit" class=DANGER aria-label=named("Delete")>"Delete key"</button>
-                </ActionForm>
-            </details>
+            {if delete_open {
+                view! {
+                    <details class=DANGER_PANEL open=true>
+                        <summary class=DANGER_BUTTON>"Delete…"</summary>
+                        <ActionForm action=actions.delete attr:class="mt-2 space-y-2">
+                            {hidden_id(id, actions.page)}
+                            <p class="text-xs text-slate-700">{used_by}</p>
+                            <p class="text-xs text-slate-700">"Deleting wipes the secret at once and cannot be undone; the activity log keeps its hint."</p>
+                            <button type="submit" class=DANGER aria-label=named("Delete")>"Delete key"</button>
+                        </ActionForm>
+                    </details>
+                }
+                .into_any()
+            } else {
+                actions.panel_link(Panel::Delete, &id.get_value(), "Delete…", named("Delete"), DANGER_BUTTON)
+            }}
         </div>
     }
 }
@@ -506,6 +565,11 @@ fn rotate_form(
     key_required: bool,
 ) -> AnyView {
     let named = move |what: &str| format!("{what} {}", label.get_value());
+    if !needs_reentry && !id.with_value(|id| actions.shows(Panel::Rotate, id)) {
+        return id.with_value(|id| {
+            actions.panel_link(Panel::Rotate, id, "Rotate", named("Rotate"), PANEL_BUTTON)
+        });
+    }
     let rotate_error = move |field| {
         KeyActions::field_error(
             move || actions.rotate.value().get(),
@@ -515,7 +579,7 @@ fn rotate_form(
         )
     };
     view! {
-        <details class=PANEL open=move || needs_reentry || rotate_error("api_key").get().is_some()>
+        <details class=PANEL open=true>
             <summary class=PANEL_BUTTON>{if needs_reentry { "Re-enter key" } else { "Rotate" }}</summary>
             {needs_reentry.then(|| view! {
                 <p class="mt-2 text-xs text-amber-900">"The master key was lost, and with it this key's secret. Paste the key again: it is checked with the provider and put back in place, and every expert and assistant that chose it works again as it was."</p>
@@ -548,6 +612,9 @@ fn edit_form(
     label: StoredValue<String>,
 ) -> AnyView {
     let named = move |what: &str| format!("{what} {}", label.get_value());
+    if !actions.shows(Panel::Edit, &key.id) {
+        return actions.panel_link(Panel::Edit, &key.id, "Edit", named("Edit"), PANEL_BUTTON);
+    }
     let edit_error = move |field| {
         KeyActions::field_error(
             move || actions.edit.value().get(),
@@ -580,7 +647,7 @@ fn edit_form(
         .unwrap_or_else(|| key.nickname.clone().unwrap_or_default());
     let api_base = key.api_base.clone().unwrap_or_default();
     view! {
-        <details class=PANEL open=move || EDIT_FIELDS.iter().any(|field| edit_error(field).get().is_some())>
+        <details class=PANEL open=true>
             <summary class=PANEL_BUTTON>"Edit"</summary>
             <ActionForm action=actions.edit attr:class="mt-2 space-y-2">
                 {hidden_id(id, actions.page)}

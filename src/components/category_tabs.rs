@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::domain::catalog::Category;
 
-const TAB_CLASS: &str = "rounded-md px-3 py-1.5 text-sm font-medium text-slate-600 hover:bg-white hover:text-slate-900 aria-[current=page]:bg-white aria-[current=page]:text-indigo-700 aria-[current=page]:shadow-sm";
+const TAB_CLASS: &str = "tab";
 
 /// All / LLM / Voice / Image, as links to `/hub?category=…`, each with its category's id in
 /// `data-category` (empty for All).

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::error::ApiError;
 
-const INPUT_CLASS: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 aria-[invalid=true]:border-red-500";
+const INPUT_CLASS: &str = "field";
 
 /// A labelled input; `error` is shown under it and marks it invalid for assistive technology.
 #[component]
@@ -72,8 +72,8 @@ pub fn FormError(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
     }
 }
 
-const SUBMIT_CLASS: &str = "inline-flex w-full items-center justify-center gap-2 whitespace-nowrap rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2 disabled:cursor-wait disabled:opacity-70";
-const SMALL_SUBMIT_CLASS: &str = "inline-flex items-center gap-1.5 rounded-md border border-slate-300 bg-white px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-indigo-500 disabled:cursor-wait disabled:opacity-70";
+const SUBMIT_CLASS: &str = "btn-primary";
+const SMALL_SUBMIT_CLASS: &str = "btn-sm inline-flex items-center gap-1.5";
 
 /// A form's submit button. Once pressed it says `busy_label` with a spinner, and the form cannot
 /// be sent again until the answer (a new page) arrives. One of the few islands: the page around

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::consumers::{status_word, Picker, PickerKey, Target};
 
-const SELECT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 aria-[invalid=true]:border-red-500";
+const SELECT: &str = "field";
 
 /// A provider a slot may use, as its picker needs it: the catalog itself stays on the server.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

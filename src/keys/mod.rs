@@ -351,16 +351,17 @@ impl KeyService {
     }
 
     /// The keys the actor may see, filtered, read from the org's in-memory view: by provider, then
-    /// primary, fallbacks in rank order, the others; oldest first.
+    /// primary, fallbacks in rank order, the others; oldest first. Shared with the view, not
+    /// copied: a page of 200 keys reads them without cloning one.
     pub async fn list(
         &self,
         actor: KeyActor<'_>,
         filter: &KeyFilter,
-    ) -> Result<Vec<KeyRecord>, KeyError> {
+    ) -> Result<Vec<Arc<KeyRecord>>, KeyError> {
         let Some(view) = self.db.org_view(&actor.org().id).await? else {
             return Ok(Vec::new());
         };
-        let mut keys: Vec<&KeyRecord> = view
+        let mut keys: Vec<&Arc<KeyRecord>> = view
             .keys()
             .filter(|key| actor.sees(key) && filter.matches(key))
             .collect();
@@ -395,11 +396,20 @@ impl KeyService {
         else {
             return Ok(0);
         };
-        let count = self
-            .db
-            .others_personal_key_count(&membership.org.id, provider, &user.id)
-            .await?;
-        Ok(usize::try_from(count).unwrap_or_default())
+        let Some(view) = self.db.org_view(&membership.org.id).await? else {
+            return Ok(0);
+        };
+        Ok(view
+            .keys()
+            .filter(|key| {
+                key.scope == Scope::Personal
+                    && key.provider == provider
+                    && key
+                        .owner_user_id
+                        .as_deref()
+                        .is_some_and(|owner| owner != user.id)
+            })
+            .count())
     }
 
     /// One key the actor may see, deleted or not: what a change just did to it is told from it.

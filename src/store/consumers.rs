@@ -1,7 +1,7 @@
 //! Experts and assistants (one `consumers` table, told apart by kind) and the key choice of each of
 //! their slots. Writes happen inside an [`OrgChange`], with their activity event.
 
-use sqlx::{FromRow, Row};
+use sqlx::FromRow;
 
 use super::change::OrgChange;
 use super::{Db, StoreError};
@@ -43,15 +43,6 @@ pub(super) const SLOT_COLUMNS: &str = "consumer_id, modality, provider, model, v
 pub(super) const SLOT_ORDER: &str =
     "CASE modality WHEN 'chat' THEN 0 WHEN 'stt' THEN 1 WHEN 'tts' THEN 2 ELSE 3 END";
 
-/// A consumer that uses a key, for "used by" lines.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeyUser {
-    pub key_id: String,
-    pub kind: ConsumerKind,
-    pub consumer_id: String,
-    pub name: String,
-}
-
 impl Db {
     /// An org's consumers of one kind by name; only `owner`'s when given.
     pub async fn consumers(
@@ -86,41 +77,6 @@ impl Db {
         .bind(kind.as_str())
         .fetch_all(self.pool())
         .await?)
-    }
-
-    /// The consumers whose slots choose one of these keys, by name.
-    pub async fn key_users(
-        &self,
-        org_id: &str,
-        key_ids: &[String],
-    ) -> Result<Vec<KeyUser>, StoreError> {
-        if key_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let placeholders: Vec<String> = (2..key_ids.len() + 2).map(|n| format!("${n}")).collect();
-        let sql = format!(
-            "SELECT DISTINCT s.key_id, c.kind, c.id, c.name FROM consumer_slots s \
-             JOIN consumers c ON c.org_id = s.org_id AND c.id = s.consumer_id \
-             WHERE s.org_id = $1 AND s.key_id IN ({}) ORDER BY c.name, c.id",
-            placeholders.join(", ")
-        );
-        let query = key_ids
-            .iter()
-            .fold(sqlx::query(&sql).bind(org_id), |query, id| query.bind(id));
-        query
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(|row| {
-                Ok(KeyUser {
-                    key_id: row.try_get(0)?,
-                    kind: row.try_get(1)?,
-                    consumer_id: row.try_get(2)?,
-                    name: row.try_get(3)?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
     }
 }
 

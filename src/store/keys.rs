@@ -250,26 +250,6 @@ impl Db {
         .await?)
     }
 
-    /// How many live personal keys of one provider the org's members other than `viewer_user_id`
-    /// hold: admins are told that they exist, never what they are.
-    pub async fn others_personal_key_count(
-        &self,
-        org_id: &str,
-        provider: &str,
-        viewer_user_id: &str,
-    ) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM provider_keys \
-             WHERE org_id = $1 AND deleted_at IS NULL AND scope = 'personal' AND provider = $2 \
-             AND owner_user_id <> $3",
-        )
-        .bind(org_id)
-        .bind(provider)
-        .bind(viewer_user_id)
-        .fetch_one(self.pool())
-        .await?)
-    }
-
     /// The live keys of one family that can serve a consumer: the org's, and `owner`'s personal
     /// keys. This is resolution's only query; it runs on the `provider_keys_by_family` index.
     pub async fn family_keys(

@@ -75,8 +75,8 @@ impl OrgView {
     }
 
     /// Every live key, every family, scope and owner, in no particular order.
-    pub fn keys(&self) -> impl Iterator<Item = &KeyRecord> {
-        self.by_id.values().map(|(key, _)| key.as_ref())
+    pub fn keys(&self) -> impl Iterator<Item = &Arc<KeyRecord>> {
+        self.by_id.values().map(|(key, _)| key)
     }
 
     /// A live key of any family.
@@ -94,6 +94,11 @@ impl OrgView {
 
     pub fn token(&self, secret_hash: &str) -> Option<&ViewToken> {
         self.tokens.get(secret_hash)
+    }
+
+    /// Every consumer of the org, every kind and owner, in no particular order.
+    pub fn consumers(&self) -> impl Iterator<Item = &ConsumerRecord> {
+        self.consumers.values()
     }
 
     pub fn consumer(&self, id: &str) -> Option<&ConsumerRecord> {

@@ -30,7 +30,9 @@ fn draft(provider: &str, key: &str, role: RoleChange) -> KeyDraft {
     }
 }
 
-fn roles(keys: &[keyhub::store::keys::KeyRecord]) -> Vec<(String, Role, Option<i64>)> {
+fn roles(
+    keys: &[std::sync::Arc<keyhub::store::keys::KeyRecord>],
+) -> Vec<(String, Role, Option<i64>)> {
     keys.iter()
         .map(|k| (k.hint.clone(), k.role, k.fallback_rank))
         .collect()
@@ -670,8 +672,20 @@ async fn the_rotate_and_edit_forms_validate_and_ask_for_the_key(t: &TestDb) {
     assert_eq!(app.keyring().reveal(&now).await.unwrap().expose(), KEY_A);
     let page = app.get("/hub/openai").await.text().await.unwrap();
     assert!(
+        page.contains(&format!("href=\"/hub/openai?edit={id}#key-{id}\""))
+            && !page.contains("action=\"/api/keys/edit\""),
+        "a page of keys links to each key's Edit form instead of carrying it: {page}"
+    );
+    let page = app
+        .get(&format!("/hub/openai?edit={id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
         page.contains("API key again for Renamed (sk-proj...1111)")
-            && page.contains("Needed only when you change the base URL:"),
+            && page.contains("Needed only when you change the base URL:")
+            && page.matches("action=\"/api/keys/edit\"").count() == 1,
         "the Edit form asks for the key: {page}"
     );
 

@@ -12,10 +12,10 @@ use super::layout::PageHeader;
 use crate::api::error::ApiError;
 use crate::domain::accounts::OrgRole;
 
-const SMALL_BUTTON: &str = "rounded-md border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus:ring-2 focus:ring-indigo-500";
-const DANGER_BUTTON: &str = "rounded-md border border-red-200 px-2.5 py-1 text-xs font-medium text-red-700 hover:bg-red-50 focus:outline-none focus:ring-2 focus:ring-red-500";
-const SELECT: &str = "rounded-md border border-slate-300 bg-white px-2 py-1 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
-const CARD: &str = "rounded-xl border border-slate-200 bg-white p-6 shadow-sm";
+const SMALL_BUTTON: &str = "btn-sm";
+const DANGER_BUTTON: &str = "btn-sm-danger";
+const SELECT: &str = "select-sm";
+const CARD: &str = "card";
 
 fn error_text<T>(value: Option<Result<T, ApiError>>) -> Option<String> {
     value.and_then(Result::err).map(|e| e.to_string())
