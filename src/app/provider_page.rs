@@ -94,12 +94,15 @@ impl KeyActions {
     /// Whether `key_id`'s `panel` is on the page, open: the address asks for it, or its form
     /// came back refused.
     fn shows(&self, panel: Panel, key_id: &str) -> bool {
-        let refused_from = match panel {
-            Panel::Rotate => self.rotated_from.get_value(),
-            Panel::Edit => self.edited_from.get_value(),
-            Panel::Delete => None,
+        let refused_from = |sent_from: StoredValue<Option<String>>| {
+            sent_from.with_value(|from| from.as_deref() == Some(key_id))
         };
-        refused_from.as_deref() == Some(key_id)
+        let refused = match panel {
+            Panel::Rotate => refused_from(self.rotated_from),
+            Panel::Edit => refused_from(self.edited_from),
+            Panel::Delete => false,
+        };
+        refused
             || self
                 .opened
                 .with_value(|opened| matches!(opened, Some((p, id)) if *p == panel && id == key_id))
