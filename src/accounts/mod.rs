@@ -109,7 +109,12 @@ pub struct Session {
     pub org_id: Option<String>,
     /// An admin chose the user's password: until they choose their own they may do nothing else.
     pub must_change_password: bool,
+    /// Every org the user belongs to.
+    pub memberships: Vec<Membership>,
 }
+
+/// How often a session's last use is written: its idle time counts from there.
+const SEEN_EVERY_MS: i64 = 60_000;
 
 #[derive(Clone, Debug)]
 pub struct Accounts {
@@ -314,20 +319,23 @@ impl Accounts {
     pub async fn session(&self, token: &str) -> Result<Option<Session>, AccountError> {
         let id_hash = secret_hash(token);
         let now = now_ms();
-        let Some(live) = self
+        let Some(signed_in) = self
             .db
-            .live_session(&id_hash, now, now - self.policy.idle_ms)
+            .signed_in(&id_hash, now, now - self.policy.idle_ms)
             .await?
         else {
             return Ok(None);
         };
-        if now - live.last_seen_at > 60_000 {
+        if now - signed_in.session.last_seen_at > SEEN_EVERY_MS {
             self.db.touch_session(&id_hash, now).await?;
+            self.db.session_seen(&id_hash, now);
         }
+        let live = &signed_in.session;
         Ok(Some(Session {
-            user: live.user,
-            org_id: live.org_id,
+            user: live.user.clone(),
+            org_id: live.org_id.clone(),
             must_change_password: live.must_change_password,
+            memberships: signed_in.memberships.clone(),
         }))
     }
 

@@ -246,17 +246,6 @@ fn Outcome() -> impl IntoView {
     }
 }
 
-/// Rows are keyed by the key and what is shown of it: a changed key is drawn anew (its panels
-/// closed), the others keep their state, and no state ever passes to the key that moves up into a
-/// deleted one's place.
-fn row_key(item: &KeyItem) -> String {
-    format!(
-        "{}:{}",
-        item.key.id,
-        serde_json::to_string(item).unwrap_or_default()
-    )
-}
-
 /// Whose keys serve whom: the viewer's personal primary comes first for them, and admins learn
 /// that members hold personal keys (how many, never which).
 fn whose_keys(provider: &'static Provider, view: &ProviderView) -> impl IntoView {
@@ -310,14 +299,10 @@ fn key_list(provider: &'static Provider, view: ProviderView, actions: KeyActions
     view! {
         {notes}
         <ul role="list" aria-label="Keys" class="space-y-4">
-            {leptos::tachys::view::keyed::keyed(
-                view.keys.clone(),
-                row_key,
-                move |_, item| {
-                    let fallbacks = fallbacks_beside(&view.keys, &item.key);
-                    (|_| {}, key_row(provider, item, fallbacks, actions))
-                },
-            )}
+            {view.keys.iter().map(|item| {
+                let fallbacks = fallbacks_beside(&view.keys, &item.key);
+                key_row(provider, item.clone(), fallbacks, actions)
+            }).collect_view()}
         </ul>
     }
     .into_any()
@@ -469,7 +454,8 @@ fn key_actions(
     let label = StoredValue::new(label);
     let named = move |what: &str| format!("{what} {}", label.get_value());
     let role_id = format!("role-{}", key.id);
-    let roles = role_choices(&key, fallbacks);
+    let rank_id = format!("rank-{}", key.id);
+    let (role, rank, last) = (key.role, key.fallback_rank, last_position(&key, fallbacks));
     let needs_reentry = key.status == KeyStatus::NeedsReentry;
     let delete_open = actions.shows(Panel::Delete, &key.id);
     let used_by = if item.used_by.is_empty() {
@@ -492,11 +478,13 @@ fn key_actions(
             <ActionForm action=actions.role attr:class="flex items-center gap-1">
                 {hidden_id(id, actions.page)}
                 <label for=role_id.clone() class="text-xs text-slate-600">"Role"</label>
-                <select id=role_id name="role" aria-label=named("Role of") class="rounded-md border border-slate-300 bg-white px-2 py-1 text-xs focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30">
-                    {roles.into_iter().map(|(value, text, selected)| view! {
-                        <option value=value selected=selected>{text}</option>
-                    }).collect_view()}
+                <select id=role_id name="role" aria-label=named("Role of") class="select-xs">
+                    <option value="primary" selected=role == Role::Primary>"Primary"</option>
+                    <option value="fallback" selected=role == Role::Fallback>"Fallback"</option>
+                    <option value="none" selected=role == Role::None>"No role"</option>
                 </select>
+                <label for=rank_id.clone() class="text-xs text-slate-600">"at"</label>
+                <input id=rank_id type="number" name="rank" min="1" max=last value=rank aria-label=named("Fallback position of") class="select-xs w-14"/>
                 <button type="submit" class=BUTTON aria-label=named("Set the role of")>"Set role"</button>
             </ActionForm>
         </div>
@@ -523,31 +511,15 @@ fn key_actions(
     }
 }
 
-/// The role menu of a key in a group with `fallbacks` fallbacks: value, words, chosen now.
-fn role_choices(key: &MaskedKey, fallbacks: usize) -> Vec<(String, String, bool)> {
+/// The highest fallback position `key` can take in a group with `fallbacks` fallbacks: the last,
+/// or one past it when the key is not a fallback yet.
+fn last_position(key: &MaskedKey, fallbacks: usize) -> usize {
     let last = if key.role == Role::Fallback {
         fallbacks
     } else {
         fallbacks + 1
     };
-    let mut choices = vec![(
-        "primary".to_owned(),
-        "Primary".to_owned(),
-        key.role == Role::Primary,
-    )];
-    choices.extend((1..=last.max(1)).map(|rank| {
-        (
-            format!("fallback-{rank}"),
-            format!("Fallback {rank}"),
-            key.role == Role::Fallback && key.fallback_rank == Some(rank as i64),
-        )
-    }));
-    choices.push((
-        "none".to_owned(),
-        "No role".to_owned(),
-        key.role == Role::None,
-    ));
-    choices
+    last.max(1)
 }
 
 /// The hidden fields naming the key a form acts on and the page to come back to.

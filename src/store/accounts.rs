@@ -39,6 +39,7 @@ pub struct LiveSession {
     pub user: User,
     pub org_id: Option<String>,
     pub last_seen_at: i64,
+    pub expires_at: i64,
     /// An admin chose the user's password and they have not chosen their own yet.
     pub must_change_password: bool,
 }
@@ -79,6 +80,7 @@ impl Db {
         let owner = find_or_create_user(&mut tx, owner, password_hash).await?;
         insert_membership(&mut tx, &org.id, &owner.id, OrgRole::Owner, org.created_at).await?;
         tx.commit().await?;
+        self.sessions_changed();
         Ok(owner)
     }
 
@@ -180,7 +182,7 @@ impl Db {
         idle_since: i64,
     ) -> Result<Option<LiveSession>, StoreError> {
         let row = sqlx::query(
-            "SELECT s.org_id, s.last_seen_at, u.id, u.email, u.created_at, u.must_change_password \
+            "SELECT s.org_id, s.last_seen_at, s.expires_at, u.id, u.email, u.created_at, u.must_change_password \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.id_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3",
         )
@@ -195,6 +197,7 @@ impl Db {
                 user: User::from_row(&row)?,
                 org_id: row.try_get("org_id")?,
                 last_seen_at: row.try_get("last_seen_at")?,
+                expires_at: row.try_get("expires_at")?,
                 must_change_password: duty.0,
             })
         })
@@ -216,19 +219,23 @@ impl Db {
             .bind(id_hash)
             .execute(self.pool())
             .await?;
+        self.sessions_changed();
         Ok(())
     }
 
     /// Removes sessions that can no longer be used.
     pub async fn delete_dead_sessions(&self, now: i64, idle_since: i64) -> Result<u64, StoreError> {
-        Ok(
+        let deleted =
             sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2")
                 .bind(now)
                 .bind(idle_since)
                 .execute(self.pool())
                 .await?
-                .rows_affected(),
-        )
+                .rows_affected();
+        if deleted > 0 {
+            self.sessions_changed();
+        }
+        Ok(deleted)
     }
 }
 
@@ -278,6 +285,7 @@ impl Db {
         insert_membership(&mut tx, org_id, &new_user.id, role, new_user.created_at).await?;
         tx.commit().await?;
         self.changed(org_id);
+        self.sessions_changed();
         Ok(())
     }
 
@@ -325,6 +333,7 @@ impl Db {
         }
         tx.commit().await?;
         self.changed(org_id);
+        self.sessions_changed();
         Ok(changed)
     }
 }
@@ -351,6 +360,7 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        self.sessions_changed();
         Ok(())
     }
 }
@@ -426,6 +436,7 @@ impl Db {
             .bind(id_hash)
             .execute(self.pool())
             .await?;
+        self.sessions_changed();
         Ok(())
     }
 }

@@ -146,6 +146,7 @@ impl Db {
         insert_event(&mut tx, joined).await?;
         tx.commit().await?;
         self.changed(&invite.org_id);
+        self.sessions_changed();
         Ok(())
     }
 }

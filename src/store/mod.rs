@@ -13,6 +13,7 @@ pub mod keys;
 pub mod login_attempts;
 pub mod orgs;
 mod schema;
+pub mod signed_in;
 pub mod tokens;
 pub mod transfer;
 pub mod usage;
@@ -113,6 +114,7 @@ pub struct Db {
     backend: Backend,
     access: Access,
     views: Arc<view::Views>,
+    sessions: Arc<signed_in::Sessions>,
     /// How many times a connection was handed out: every statement outside a transaction, and
     /// every transaction, takes one.
     acquisitions: Arc<AtomicU64>,
@@ -184,6 +186,7 @@ impl Db {
             backend,
             access,
             views: Arc::default(),
+            sessions: Arc::default(),
             acquisitions,
             listen_url: (backend == Backend::Postgres).then(|| Arc::from(url.as_str())),
         })

@@ -57,6 +57,7 @@ impl Db {
         .execute(self.pool())
         .await?;
         self.changed(org_id);
+        self.sessions_changed();
         Ok(())
     }
 }

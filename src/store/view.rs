@@ -208,6 +208,10 @@ struct TokenRow {
     token: ViewToken,
 }
 
+/// The channels PostgreSQL announces changes on (migrations 0009 and 0010).
+const VIEW_CHANNEL: &str = "keyhub_view";
+const SESSIONS_CHANNEL: &str = "keyhub_sessions";
+
 /// How often the versions held are compared with the database's.
 pub const VERSION_CHECK_EVERY: Duration = Duration::from_secs(2);
 
@@ -402,8 +406,9 @@ impl Db {
         Ok(())
     }
 
-    /// Keeps the views fresh for as long as KeyHub runs: compares versions every
-    /// [`VERSION_CHECK_EVERY`], and on PostgreSQL also follows the `keyhub_view` notifications.
+    /// Keeps the views and the signed-in sessions held ([`super::signed_in`]) fresh for as long as
+    /// KeyHub runs: compares versions every [`VERSION_CHECK_EVERY`], and on PostgreSQL also follows
+    /// the `keyhub_view` and `keyhub_sessions` notifications.
     pub async fn keep_views_fresh(self) {
         if self.backend == Backend::Postgres {
             tokio::spawn(self.clone().follow_notifications());
@@ -414,39 +419,51 @@ impl Db {
             if let Err(error) = self.check_view_versions().await {
                 tracing::warn!(%error, "checking the in-memory view's versions failed");
             }
+            if let Err(error) = self.check_session_version().await {
+                tracing::warn!(%error, "checking the signed-in sessions' version failed");
+            }
         }
     }
 
-    /// Forgets an org's view as soon as PostgreSQL announces a change to it. While the listening
-    /// connection is down, every view is forgotten once it is back (notifications sent meanwhile
-    /// are lost).
+    /// Forgets an org's view, or the sessions held, as soon as PostgreSQL announces a change.
+    /// While the listening connection is down, everything held is forgotten once it is back
+    /// (notifications sent meanwhile are lost).
     async fn follow_notifications(self) {
         let Some(url) = self.listen_url.clone() else {
             return;
         };
+        let forget_all = || {
+            self.views.changed_all();
+            self.sessions_changed();
+        };
         loop {
             match sqlx::postgres::PgListener::connect(&url).await {
-                Ok(mut listener) => match listener.listen("keyhub_view").await {
-                    Ok(()) => {
-                        self.views.changed_all();
-                        loop {
-                            match listener.try_recv().await {
-                                Ok(Some(notification)) => self.changed(notification.payload()),
-                                Ok(None) => self.views.changed_all(),
-                                Err(error) => {
-                                    tracing::warn!(%error, "listening for view changes failed");
-                                    break;
+                Ok(mut listener) => {
+                    match listener.listen_all([VIEW_CHANNEL, SESSIONS_CHANNEL]).await {
+                        Ok(()) => {
+                            forget_all();
+                            loop {
+                                match listener.try_recv().await {
+                                    Ok(Some(notice)) if notice.channel() == SESSIONS_CHANNEL => {
+                                        self.sessions_changed()
+                                    }
+                                    Ok(Some(notice)) => self.changed(notice.payload()),
+                                    Ok(None) => forget_all(),
+                                    Err(error) => {
+                                        tracing::warn!(%error, "listening for view changes failed");
+                                        break;
+                                    }
                                 }
                             }
                         }
+                        Err(error) => tracing::warn!(%error, "listening for view changes failed"),
                     }
-                    Err(error) => tracing::warn!(%error, "listening for view changes failed"),
-                },
+                }
                 Err(error) => {
                     tracing::warn!(%error, "connecting to listen for view changes failed")
                 }
             }
-            self.views.changed_all();
+            forget_all();
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }

@@ -73,6 +73,7 @@ pub async fn import(
     for org_id in &imported_orgs {
         db.changed(org_id);
     }
+    db.sessions_changed();
     Ok(Imported { orgs: report })
 }
 

@@ -122,17 +122,16 @@ pub async fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Option<View
     let Some(session) = state.accounts().session(&token).await? else {
         return Ok(None);
     };
-    let memberships = state.accounts().memberships(&session.user.id).await?;
     let current = session
         .org_id
         .as_deref()
-        .and_then(|org_id| memberships.iter().find(|m| m.org.id == org_id))
-        .or_else(|| memberships.first())
+        .and_then(|org_id| session.memberships.iter().find(|m| m.org.id == org_id))
+        .or_else(|| session.memberships.first())
         .cloned();
     Ok(current.map(|membership| Viewer {
         user: session.user,
         membership,
-        memberships,
+        memberships: session.memberships,
         must_change_password: session.must_change_password,
     }))
 }

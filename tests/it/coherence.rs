@@ -1,11 +1,13 @@
 //! The in-memory view (issue 22): a gateway call or a resolve reads no database in steady state,
 //! and a change made through one KeyHub instance reaches every other instance on the same
 //! PostgreSQL database within a second; a change made behind KeyHub's back (another process on the
-//! same SQLite file) is noticed by the periodic version check.
+//! same SQLite file) is noticed by the periodic version check. The same holds for the signed-in
+//! sessions pages look up in memory.
 
 use std::time::{Duration, Instant};
 
 use crate::common::{self, key_draft, people, TestApp, TestDb, OWNER_EMAIL, OWNER_PASSWORD};
+use keyhub::accounts::members;
 use keyhub::accounts::tokens::{self, TokenRequest};
 use keyhub::accounts::Actor;
 use keyhub::domain::accounts::TokenScope;
@@ -176,6 +178,77 @@ async fn a_change_behind_keyhubs_back_is_noticed_by_the_version_check(t: &TestDb
     }
 }
 
+/// The session cookie ("keyhub_session=…") of a fresh sign-in through `app`.
+async fn session_cookie(app: &TestApp, email: &str) -> String {
+    let response = reqwest::Client::new()
+        .post(app.url("/api/auth/login"))
+        .header("origin", app.origin())
+        .form(&[("email", email), ("password", OWNER_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .expect("signing in sets the session cookie")
+        .to_str()
+        .unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+/// Whether `app` serves the hub to the browser holding `cookie` (a signed-out browser is sent to
+/// sign in).
+async fn hub_serves(app: &TestApp, cookie: &str) -> bool {
+    let response = common::new_client()
+        .get(app.url("/hub"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    response.status() == StatusCode::OK
+}
+
+/// Pages find their viewer in memory: in steady state a session is looked up without the database;
+/// a session ended behind KeyHub's back is noticed by the periodic version check.
+async fn a_viewer_is_found_in_memory_and_a_session_ended_elsewhere_is_noticed(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    app.set_up_owner().await;
+    let cookie = session_cookie(&app, OWNER_EMAIL).await;
+    let token = cookie.trim_start_matches("keyhub_session=");
+    let accounts = app.state.accounts();
+    assert!(accounts.session(token).await.unwrap().is_some());
+    let mut bursts = Vec::new();
+    for _ in 0..3 {
+        let before = app.db.acquisitions();
+        for _ in 0..20 {
+            assert!(accounts.session(token).await.unwrap().is_some());
+        }
+        bursts.push(app.db.acquisitions() - before);
+        if bursts.last() == Some(&0) {
+            break;
+        }
+    }
+    assert!(
+        bursts.contains(&0),
+        "connections taken per burst of 20 session lookups: {bursts:?}"
+    );
+
+    // Another process (a second KeyHub on this file, or an operator's SQL) ends every session.
+    sqlx::query("DELETE FROM sessions")
+        .execute(common::raw(t).await.pool())
+        .await
+        .unwrap();
+    let ended = Instant::now();
+    while hub_serves(&app, &cookie).await {
+        assert!(
+            ended.elapsed() < VERSION_CHECK_EVERY + Duration::from_secs(2),
+            "the ended session still served a page after {:?}",
+            ended.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Calls `check` on every instance until it holds on all of them; the time that took.
 async fn until_all<F, Fut>(apps: &[&TestApp], mut check: F) -> Duration
 where
@@ -262,6 +335,39 @@ async fn instances_on_one_postgres_follow_each_others_changes() {
     assert_eq!(hub.status(), StatusCode::OK);
     assert!(hub.text().await.unwrap().contains("OpenAI"));
 
+    // A session ended through instance 1 (signing out) and a member removed through it are
+    // refused by every instance within a second, though instances 2 and 3 held both in memory.
+    let owner_browser = session_cookie(&one, OWNER_EMAIL).await;
+    let member_browser = session_cookie(&one, "member@example.com").await;
+    for app in apps {
+        assert!(hub_serves(app, &owner_browser).await);
+        assert!(hub_serves(app, &member_browser).await);
+    }
+    let signed_out = reqwest::Client::new()
+        .post(one.url("/api/auth/logout"))
+        .header("origin", one.origin())
+        .header("cookie", &owner_browser)
+        .send()
+        .await
+        .unwrap();
+    assert!(signed_out.status().is_success() || signed_out.status().is_redirection());
+    let took = until_all(&apps, |i| {
+        let (app, cookie) = (apps[i], owner_browser.clone());
+        async move { !hub_serves(app, &cookie).await }
+    })
+    .await;
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    members::Members(&one.db)
+        .remove(owner, &p.member.id)
+        .await
+        .unwrap();
+    let took = until_all(&apps, |i| {
+        let (app, cookie) = (apps[i], member_browser.clone());
+        async move { !hub_serves(app, &cookie).await }
+    })
+    .await;
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+
     // Sign-in failures count across instances: five on instance 1 and 2 lock the account on 3.
     for app in [&one, &two, &one, &two, &one] {
         app.post_form(
@@ -330,4 +436,5 @@ on_both_backends!(
     every_instance_accepts_the_one_setup_code,
     gateway_and_resolve_read_no_database_in_steady_state,
     a_change_behind_keyhubs_back_is_noticed_by_the_version_check,
+    a_viewer_is_found_in_memory_and_a_session_ended_elsewhere_is_noticed,
 );
