@@ -171,18 +171,18 @@ impl Accounts {
         Accounts { db, policy }
     }
 
-    /// Members' emails by user id, to say who created or owns something.
+    /// Members' emails by user id, to say who created or owns something (from the org's
+    /// in-memory view).
     pub async fn member_emails(
         &self,
         org_id: &str,
     ) -> Result<std::collections::HashMap<String, String>, AccountError> {
         Ok(self
             .db
-            .org_members(org_id)
+            .org_view(org_id)
             .await?
-            .into_iter()
-            .map(|m| (m.user.id, m.user.email))
-            .collect())
+            .map(|view| view.member_emails().clone())
+            .unwrap_or_default())
     }
 
     pub fn members(&self) -> members::Members<'_> {

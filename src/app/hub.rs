@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::layout::PageHeader;
-use crate::api::keys::{hub_data, SetKeyEnabled};
+use crate::api::keys::hub_data;
 use crate::components::category_tabs::CategoryTabs;
 use crate::components::provider_card::ProviderCard;
 use crate::domain::catalog::{provider, Category, Provider, PROVIDERS};
@@ -49,7 +49,6 @@ pub fn HubPage() -> impl IntoView {
             .and_then(|value| Category::parse(&value));
         (category, query.get("q").unwrap_or_default())
     });
-    let toggle = ServerAction::<SetKeyEnabled>::new();
     let data = Resource::new(|| (), |_| hub_data());
     view! {
         <PageHeader
@@ -82,7 +81,7 @@ pub fn HubPage() -> impl IntoView {
                             matching += usize::from(shown);
                             view! {
                                 <li class="flex" data-category=provider.category.id() data-search=text hidden=!shown>
-                                    <ProviderCard provider data=card can_manage toggle/>
+                                    <ProviderCard provider data=card can_manage/>
                                 </li>
                             }
                         })

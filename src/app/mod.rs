@@ -17,6 +17,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+use crate::components::form::FormProgress;
 use layout::Layout;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -34,6 +35,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </head>
             <body class="bg-slate-50 text-slate-900 antialiased">
                 <App/>
+                <FormProgress/>
             </body>
         </html>
     }

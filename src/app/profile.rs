@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::layout::PageHeader;
-use crate::api::keys::{personal_keys, MaskedKey, SetKeyEnabled};
+use crate::api::keys::{personal_keys, MaskedKey};
 use crate::api::profile::{ChangePassword, ChangePasswordAction};
 use crate::components::enable_switch::EnableSwitch;
 use crate::components::form::{action_errors, Field, FormError, SubmitButton, FORM};
@@ -51,7 +51,6 @@ pub fn ProfilePage() -> impl IntoView {
 /// the hub; the organization's keys are the hub's.
 #[component]
 fn PersonalKeysSection() -> impl IntoView {
-    let toggle = ServerAction::<SetKeyEnabled>::new();
     let mine = Resource::new(|| (), |_| personal_keys());
     view! {
         <section aria-labelledby="keys-heading" class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
@@ -72,7 +71,7 @@ fn PersonalKeysSection() -> impl IntoView {
                     }.into_any(),
                     Ok(mine) => view! {
                         <ul role="list" aria-label="Your personal keys" class="mt-4 divide-y divide-slate-100">
-                            {mine.keys.into_iter().map(|key| personal_key_row(key, toggle)).collect_view()}
+                            {mine.keys.into_iter().map(personal_key_row).collect_view()}
                         </ul>
                     }.into_any(),
                     Err(error) => view! { <p role="alert" class="mt-4 text-sm text-red-700">{error.to_string()}</p> }.into_any(),
@@ -85,7 +84,7 @@ fn PersonalKeysSection() -> impl IntoView {
     }
 }
 
-fn personal_key_row(key: MaskedKey, toggle: ServerAction<SetKeyEnabled>) -> impl IntoView {
+fn personal_key_row(key: MaskedKey) -> impl IntoView {
     let provider_name = provider(&key.provider).map_or(key.provider.clone(), |p| p.name.to_owned());
     let name = key
         .nickname
@@ -103,7 +102,7 @@ fn personal_key_row(key: MaskedKey, toggle: ServerAction<SetKeyEnabled>) -> impl
                 </p>
             </div>
             <div class="flex items-center gap-3">
-                <EnableSwitch action=toggle id=key.id.clone() enabled=key.enabled name=format!("Use {label}")/>
+                <EnableSwitch id=key.id.clone() enabled=key.enabled name=format!("Use {label}")/>
                 <a href=format!("/hub/{}", key.provider) class="text-sm font-medium text-indigo-700 hover:underline">
                     "Manage"<span class="sr-only">{format!(" {label}")}</span>
                 </a>

@@ -1,6 +1,7 @@
 //! `/hub/{provider}`: every key of one provider (the org's, and the viewer's own) with its actions.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::layout::PageHeader;
@@ -278,7 +279,7 @@ fn whose_keys(provider: &'static Provider, view: &ProviderView) -> impl IntoView
 }
 
 fn key_list(provider: &'static Provider, view: ProviderView, actions: KeyActions) -> impl IntoView {
-    let notes = whose_keys(provider, &view);
+    let notes = whose_keys(provider, &view).into_any();
     if view.keys.is_empty() {
         let who = if view.can_manage {
             "Add the organization's key to let experts and assistants use it."
@@ -296,20 +297,30 @@ fn key_list(provider: &'static Provider, view: ProviderView, actions: KeyActions
         }
         .into_any();
     }
+    // The rows are plain HTML (no island, nothing the browser re-renders): drawn here in one
+    // pass, they skip the asynchronous resolution the page's Transition walks through every
+    // element it holds, which made most of a 25-key page's rendering time.
+    let fallbacks: Vec<usize> = view
+        .keys
+        .iter()
+        .map(|item| fallbacks_beside(&view.keys, &item.key))
+        .collect();
+    let rows = view
+        .keys
+        .into_iter()
+        .zip(fallbacks)
+        .map(|(item, fallbacks)| key_row(provider, item, fallbacks, actions))
+        .collect_view()
+        .to_html();
     view! {
         {notes}
-        <ul role="list" aria-label="Keys" class="space-y-4">
-            {view.keys.iter().map(|item| {
-                let fallbacks = fallbacks_beside(&view.keys, &item.key);
-                key_row(provider, item.clone(), fallbacks, actions)
-            }).collect_view()}
-        </ul>
+        <ul role="list" aria-label="Keys" class="space-y-4" inner_html=rows></ul>
     }
     .into_any()
 }
 
-fn role_text(item: &KeyItem) -> String {
-    match (item.key.role, item.key.fallback_rank) {
+fn role_text(key: &MaskedKey) -> String {
+    match (key.role, key.fallback_rank) {
         (Role::Primary, _) => "Primary".to_owned(),
         (Role::Fallback, Some(rank)) => format!("Fallback {rank}"),
         _ => "No role".to_owned(),
@@ -382,25 +393,31 @@ fn key_row(
     fallbacks: usize,
     actions: KeyActions,
 ) -> impl IntoView {
-    let key = item.key.clone();
-    let name = key
-        .nickname
-        .clone()
-        .unwrap_or_else(|| "Unnamed key".to_owned());
+    let KeyItem {
+        key,
+        can_change,
+        created_by,
+        updated_by,
+        used_by,
+    } = item;
     let label = key.control_name();
+    let changes =
+        can_change.then(|| key_actions(provider, &key, &used_by, label, fallbacks, actions));
+    let role_text = role_text(&key);
+    let name = key.nickname.unwrap_or_else(|| "Unnamed key".to_owned());
     let heading_id = format!("key-{}", key.id);
     let labelled_by = heading_id.clone();
     let personal = key.scope == Scope::Personal;
     view! {
         <li>
-            <article aria-labelledby=labelled_by class="rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
-                <div class="flex flex-wrap items-start justify-between gap-3">
+            <article aria-labelledby=labelled_by class="key-card">
+                <div class="key-head">
                     <div>
-                        <h2 id=heading_id class="text-base font-semibold text-slate-900">{name.clone()}</h2>
-                        <p class="mt-1 flex flex-wrap items-center gap-2 text-sm">
-                            <code class="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-800">{key.hint.clone()}</code>
-                            <span class="rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700 ring-1 ring-indigo-200">{role_text(&item)}</span>
-                            {personal.then(|| view! { <span class="rounded-full bg-violet-50 px-2 py-0.5 text-xs font-medium text-violet-700 ring-1 ring-violet-200">"Personal"</span> })}
+                        <h2 id=heading_id class="key-name">{name}</h2>
+                        <p class="key-tags">
+                            <code class="hint">{key.hint}</code>
+                            <span class="tag-role">{role_text}</span>
+                            {personal.then(|| view! { <span class="tag-personal">"Personal"</span> })}
                             {(key.provider != provider.id).then(|| {
                                 let served = crate::domain::catalog::provider(&key.provider).map(|p| p.name).unwrap_or_default();
                                 view! { <span class="text-xs text-slate-500">{format!("added for {served}")}</span> }
@@ -415,21 +432,21 @@ fn key_row(
                         None => "Not validated yet".to_owned(),
                     }}
                 </p>
-                {key.last_error.clone().map(|error| view! {
+                {key.last_error.map(|error| view! {
                     <p class="mt-1 text-sm text-slate-600">{error.message}</p>
                 })}
                 <p class="mt-2 text-xs text-slate-500">
-                    {format!("Added {} by {} · changed {} by {}", key.created_at.get(..10).unwrap_or_default(), item.created_by, key.updated_at.get(..10).unwrap_or_default(), item.updated_by)}
+                    {format!("Added {} by {} · changed {} by {}", key.created_at.get(..10).unwrap_or_default(), created_by, key.updated_at.get(..10).unwrap_or_default(), updated_by)}
                 </p>
                 {key.usage.as_ref().map(|usage| view! {
                     <p class="mt-2 text-sm text-slate-700">{usage_line(usage)}</p>
                 })}
-                {(!item.used_by.is_empty()).then(|| view! {
+                {(!used_by.is_empty()).then(|| view! {
                     <p class="mt-2 text-sm text-slate-700">
-                        {format!("Used by {}: {}", used_by_count(&item.used_by), item.used_by.join(", "))}
+                        {format!("Used by {}: {}", used_by_count(&used_by), used_by.join(", "))}
                     </p>
                 })}
-                {item.can_change.then(|| key_actions(provider, item.clone(), label, fallbacks, actions))}
+                {changes}
             </article>
         </li>
     }
@@ -443,50 +460,50 @@ fn FieldMessage(error: Signal<Option<String>>) -> impl IntoView {
 
 fn key_actions(
     provider: &'static Provider,
-    item: KeyItem,
+    key: &MaskedKey,
+    used_by: &[String],
     label: String,
     fallbacks: usize,
     actions: KeyActions,
-) -> impl IntoView {
-    let key = item.key;
+) -> AnyView {
     // Copy handles: every form below needs the id and the label.
     let id = StoredValue::new(key.id.clone());
     let label = StoredValue::new(label);
     let named = move |what: &str| format!("{what} {}", label.get_value());
     let role_id = format!("role-{}", key.id);
     let rank_id = format!("rank-{}", key.id);
-    let (role, rank, last) = (key.role, key.fallback_rank, last_position(&key, fallbacks));
+    let (role, rank, last) = (key.role, key.fallback_rank, last_position(key, fallbacks));
     let needs_reentry = key.status == KeyStatus::NeedsReentry;
     let delete_open = actions.shows(Panel::Delete, &key.id);
-    let used_by = if item.used_by.is_empty() {
+    let used_by = if used_by.is_empty() {
         "No expert or assistant uses this key.".to_owned()
     } else {
         format!(
             "Used by {}: they will move on to the next key.",
-            item.used_by.join(", ")
+            used_by.join(", ")
         )
     };
     view! {
-        <div class="mt-4 flex flex-wrap items-center gap-2 border-t border-slate-100 pt-4">
+        <div class="key-actions">
             {(!needs_reentry).then(|| view! {
-                <ActionForm action=actions.validate>
+                <form action=ValidateKey::url() method="post">
                     {hidden_id(id, actions.page)}
                     <SubmitButton label="Validate" busy_label="Checking…" small=true aria_label=named("Validate")/>
-                </ActionForm>
+                </form>
             })}
-            <EnableSwitch action=actions.toggle id=key.id.clone() enabled=key.enabled name=named("Use") page=actions.page/>
-            <ActionForm action=actions.role attr:class="flex items-center gap-1">
+            <EnableSwitch id=key.id.clone() enabled=key.enabled name=named("Use") page=actions.page/>
+            <form action=SetKeyRole::url() method="post" class="flex items-center gap-1">
                 {hidden_id(id, actions.page)}
-                <label for=role_id.clone() class="text-xs text-slate-600">"Role"</label>
+                <label for=role_id.clone() class="label-xs">"Role"</label>
                 <select id=role_id name="role" aria-label=named("Role of") class="select-xs">
                     <option value="primary" selected=role == Role::Primary>"Primary"</option>
                     <option value="fallback" selected=role == Role::Fallback>"Fallback"</option>
                     <option value="none" selected=role == Role::None>"No role"</option>
                 </select>
-                <label for=rank_id.clone() class="text-xs text-slate-600">"at"</label>
+                <label for=rank_id.clone() class="label-xs">"at"</label>
                 <input id=rank_id type="number" name="rank" min="1" max=last value=rank aria-label=named("Fallback position of") class="select-xs w-14"/>
                 <button type="submit" class=BUTTON aria-label=named("Set the role of")>"Set role"</button>
-            </ActionForm>
+            </form>
         </div>
         <div class="mt-3 flex flex-wrap items-start gap-2">
             {rotate_form(actions, id, label, needs_reentry, provider.key_required)}
@@ -495,12 +512,12 @@ fn key_actions(
                 view! {
                     <details class=DANGER_PANEL open=true>
                         <summary class=DANGER_BUTTON>"Delete…"</summary>
-                        <ActionForm action=actions.delete attr:class="mt-2 space-y-2">
+                        <form action=DeleteKey::url() method="post" class="mt-2 space-y-2">
                             {hidden_id(id, actions.page)}
                             <p class="text-xs text-slate-700">{used_by}</p>
                             <p class="text-xs text-slate-700">"Deleting wipes the secret at once and cannot be undone; the activity log keeps its hint."</p>
                             <button type="submit" class=DANGER aria-label=named("Delete")>"Delete key"</button>
-                        </ActionForm>
+                        </form>
                     </details>
                 }
                 .into_any()
@@ -509,6 +526,7 @@ fn key_actions(
             }}
         </div>
     }
+    .into_any()
 }
 
 /// The highest fallback position `key` can take in a group with `fallbacks` fallbacks: the last,
@@ -559,7 +577,7 @@ fn rotate_form(
             {needs_reentry.then(|| view! {
                 <p class="mt-2 text-xs text-amber-900">"The master key was lost, and with it this key's secret. Paste the key again: it is checked with the provider and put back in place, and every expert and assistant that chose it works again as it was."</p>
             })}
-            <ActionForm action=actions.rotate attr:class="mt-2 space-y-2">
+            <form action=RotateKey::url() method="post" class="mt-2 space-y-2">
                 {hidden_id(id, actions.page)}
                 <label class="block text-xs font-medium text-slate-700">
                     {named(if needs_reentry { "API key for" } else { "New API key for" })}
@@ -572,7 +590,7 @@ fn rotate_form(
                     "Save even if the provider cannot be reached"
                 </label>
                 <SubmitButton label=if needs_reentry { "Re-enter key" } else { "Rotate key" } busy_label="Checking with the provider…" small=true/>
-            </ActionForm>
+            </form>
         </details>
     }
     .into_any()
@@ -581,7 +599,7 @@ fn rotate_form(
 /// Edit: nickname, base URL and options; a move to another destination needs the key again.
 fn edit_form(
     provider: &'static Provider,
-    key: MaskedKey,
+    key: &MaskedKey,
     actions: KeyActions,
     id: StoredValue<String>,
     label: StoredValue<String>,
@@ -624,7 +642,7 @@ fn edit_form(
     view! {
         <details class=PANEL open=true>
             <summary class=PANEL_BUTTON>"Edit"</summary>
-            <ActionForm action=actions.edit attr:class="mt-2 space-y-2">
+            <form action=EditKey::url() method="post" class="mt-2 space-y-2">
                 {hidden_id(id, actions.page)}
                 <label class="block text-xs font-medium text-slate-700">
                     "Nickname"
@@ -654,7 +672,7 @@ fn edit_form(
                     "Save even if the provider cannot be reached"
                 </label>
                 <SubmitButton label="Save changes" busy_label="Saving…" small=true/>
-            </ActionForm>
+            </form>
         </details>
     }
     .into_any()

@@ -75,10 +75,10 @@ pub fn FormError(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
 const SUBMIT_CLASS: &str = "btn-primary";
 const SMALL_SUBMIT_CLASS: &str = "btn-sm inline-flex items-center gap-1.5";
 
-/// A form's submit button. Once pressed it says `busy_label` with a spinner, and the form cannot
-/// be sent again until the answer (a new page) arrives. One of the few islands: the page around
-/// it is plain HTML, so the form itself works before and without the WASM.
-#[island]
+/// A form's submit button. Once pressed it says `busy_label` with a spinner, and its form cannot
+/// be sent again until the answer (a new page) arrives: [`FormProgress`] does that for every such
+/// button on the page. Plain HTML, so the form works before and without the WASM.
+#[component]
 pub fn SubmitButton(
     #[prop(into)] label: String,
     #[prop(into)] busy_label: String,
@@ -89,44 +89,87 @@ pub fn SubmitButton(
     #[prop(optional)]
     aria_label: Option<String>,
 ) -> impl IntoView {
-    let pending = RwSignal::new(false);
-    let button = NodeRef::<leptos::html::Button>::new();
-    Effect::new(move || {
-        let Some(form) = button.get().and_then(|button| button.form()) else {
-            return;
-        };
-        crate::components::browser::listen(&form, "submit", move |event| {
-            if pending.get_untracked() {
-                event.prevent_default();
-            } else {
-                pending.set(true);
-            }
-        });
-        // Back on this page from the browser's cache, the form may be sent again.
-        crate::components::browser::listen(&window(), "pageshow", move |_| pending.set(false));
-    });
-    let (class, spinner) = if small.unwrap_or_default() {
-        (
-            SMALL_SUBMIT_CLASS,
-            "h-3 w-3 border-slate-300 border-t-slate-700",
-        )
+    let class = if small.unwrap_or_default() {
+        SMALL_SUBMIT_CLASS
     } else {
-        (SUBMIT_CLASS, "h-4 w-4 border-white/40 border-t-white")
+        SUBMIT_CLASS
     };
     view! {
-        <button
-            node_ref=button
-            type="submit"
-            class=class
-            aria-label=aria_label
-            disabled=move || pending.get()
-            aria-busy=move || pending.get().to_string()
-        >
-            <Show when=move || pending.get()>
-                <span aria-hidden="true" class=format!("animate-spin rounded-full border-2 {spinner}")></span>
-            </Show>
-            {move || if pending.get() { busy_label.clone() } else { label.clone() }}
-        </button>
+        <button type="submit" class=class aria-label=aria_label data-busy=busy_label>{label}</button>
+    }
+}
+
+/// Progress for every form the page sends: the pressed [`SubmitButton`] shows its busy words (and,
+/// by CSS, a spinner) and is disabled, and its form cannot be sent again until the next page
+/// arrives. One island on every page, drawing nothing: a page of 25 keys needs no island per
+/// button. A form an island handles in place (its submit prevented) is left alone.
+#[island]
+pub fn FormProgress() -> impl IntoView {
+    Effect::new(|| {
+        use crate::components::browser::listen;
+        listen(&document(), "submit", sending::started);
+        // Back on this page from the browser's cache, its forms may be sent again.
+        listen(&window(), "pageshow", |_| sending::forget());
+    });
+}
+
+/// What [`FormProgress`] does in the browser.
+mod sending {
+    use leptos::prelude::document;
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::web_sys::{Element, Event, HtmlFormElement, SubmitEvent};
+
+    /// Marks a form as being sent, or stops it from being sent twice.
+    pub fn started(event: Event) {
+        if event.default_prevented() {
+            return;
+        }
+        let Some(form) = event
+            .target()
+            .and_then(|target| target.dyn_into::<HtmlFormElement>().ok())
+        else {
+            return;
+        };
+        if form.has_attribute("data-sending") {
+            event.prevent_default();
+            return;
+        }
+        let _ = form.set_attribute("data-sending", "");
+        let pressed = event
+            .dyn_ref::<SubmitEvent>()
+            .and_then(SubmitEvent::submitter)
+            .map(Element::from)
+            .or_else(|| form.query_selector("button[data-busy]").ok().flatten());
+        let Some(button) = pressed.filter(|button| button.has_attribute("data-busy")) else {
+            return;
+        };
+        let busy = button.get_attribute("data-busy").unwrap_or_default();
+        let _ = button.set_attribute("data-label", &button.text_content().unwrap_or_default());
+        button.set_text_content(Some(&busy));
+        let _ = button.set_attribute("aria-busy", "true");
+        let _ = button.set_attribute("disabled", "");
+    }
+
+    /// Every form on the page may be sent again, its button as it was drawn.
+    pub fn forget() {
+        for form in all("form[data-sending]") {
+            let _ = form.remove_attribute("data-sending");
+        }
+        for button in all("button[data-label]") {
+            button.set_text_content(button.get_attribute("data-label").as_deref());
+            let _ = button.remove_attribute("data-label");
+            let _ = button.remove_attribute("aria-busy");
+            let _ = button.remove_attribute("disabled");
+        }
+    }
+
+    fn all(selector: &str) -> Vec<Element> {
+        let Ok(found) = document().query_selector_all(selector) else {
+            return Vec::new();
+        };
+        (0..found.length())
+            .filter_map(|index| found.item(index)?.dyn_into::<Element>().ok())
+            .collect()
     }
 }
 

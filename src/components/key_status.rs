@@ -4,20 +4,18 @@ use leptos::prelude::*;
 
 use crate::domain::keys::KeyStatus;
 
+/// The badge's colour (see `.badge-*` in style/tailwind.css): fine, not judged, passing trouble,
+/// broken.
 fn status_class(status: KeyStatus) -> &'static str {
     match status {
-        KeyStatus::Valid | KeyStatus::ValidRestricted => {
-            "bg-emerald-50 text-emerald-800 ring-emerald-200"
-        }
-        KeyStatus::Unverified | KeyStatus::Unsupported => {
-            "bg-slate-100 text-slate-700 ring-slate-200"
-        }
+        KeyStatus::Valid | KeyStatus::ValidRestricted => "badge badge-good",
+        KeyStatus::Unverified | KeyStatus::Unsupported => "badge badge-unknown",
         KeyStatus::RateLimited
         | KeyStatus::ProviderDown
         | KeyStatus::NetworkError
-        | KeyStatus::NeedsReentry => "bg-amber-50 text-amber-800 ring-amber-200",
+        | KeyStatus::NeedsReentry => "badge badge-warn",
         KeyStatus::Invalid | KeyStatus::Expired | KeyStatus::NoCredits | KeyStatus::Forbidden => {
-            "bg-red-50 text-red-800 ring-red-200"
+            "badge badge-bad"
         }
     }
 }
@@ -26,13 +24,9 @@ fn status_class(status: KeyStatus) -> &'static str {
 #[component]
 pub fn StatusBadge(status: KeyStatus, enabled: bool) -> impl IntoView {
     view! {
-        <span class="inline-flex flex-wrap items-center gap-1">
-            <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium ring-1 {}", status_class(status))>
-                {status.label()}
-            </span>
-            {(!enabled).then(|| view! {
-                <span class="rounded-full bg-slate-800 px-2 py-0.5 text-xs font-medium text-white">"Disabled"</span>
-            })}
+        <span class="badges">
+            <span class=status_class(status)>{status.label()}</span>
+            {(!enabled).then(|| view! { <span class="badge badge-off">"Disabled"</span> })}
         </span>
     }
 }

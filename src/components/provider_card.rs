@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::api::keys::{CardData, SetKeyEnabled};
+use crate::api::keys::CardData;
 use crate::components::enable_switch::EnableSwitch;
 use crate::components::key_status::StatusBadge;
 use crate::domain::catalog::{Category, Provider, Validation};
@@ -21,7 +21,6 @@ pub fn ProviderCard(
     provider: &'static Provider,
     data: Option<CardData>,
     can_manage: bool,
-    toggle: ServerAction<SetKeyEnabled>,
 ) -> impl IntoView {
     let heading_id = format!("provider-{}", provider.id);
     let labelled_by = heading_id.clone();
@@ -57,7 +56,7 @@ pub fn ProviderCard(
             </ul>
             {validation_note
                 .map(|reason| view! { <p class="mt-3 text-xs text-amber-800">{reason}</p> })}
-            <KeySummary provider data can_manage toggle/>
+            <KeySummary provider data can_manage/>
             <div class="mt-auto flex flex-wrap items-center gap-x-4 gap-y-1 pt-4 text-sm">
                 <a href=format!("/hub/{}", provider.id) class="font-medium text-indigo-700 hover:underline">
                     "Keys"<span class="sr-only">{format!(" of {}", provider.name)}</span>
@@ -85,7 +84,6 @@ fn KeySummary(
     provider: &'static Provider,
     data: Option<CardData>,
     can_manage: bool,
-    toggle: ServerAction<SetKeyEnabled>,
 ) -> impl IntoView {
     let count = data.as_ref().map(|d| d.key_count).unwrap_or_default();
     let count_text = match count {
@@ -114,7 +112,7 @@ fn KeySummary(
                 </div>
                 {may_toggle.then(|| view! {
                     <div class="flex justify-end pt-1">
-                        <EnableSwitch action=toggle id=key.id.clone() enabled=key.enabled name=switch_name/>
+                        <EnableSwitch id=key.id.clone() enabled=key.enabled name=switch_name/>
                     </div>
                 })}
             }

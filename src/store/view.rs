@@ -54,6 +54,8 @@ pub struct OrgView {
     consumers: HashMap<String, ConsumerRecord>,
     /// Consumer id → its slots, in reading order.
     slots: HashMap<String, Vec<SlotRecord>>,
+    /// Member's user id → their email, for saying who changed what.
+    member_emails: HashMap<String, String>,
 }
 
 impl std::fmt::Debug for OrgView {
@@ -107,6 +109,11 @@ impl OrgView {
 
     pub fn slots(&self, consumer_id: &str) -> &[SlotRecord] {
         self.slots.get(consumer_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The members' emails by user id.
+    pub fn member_emails(&self) -> &HashMap<String, String> {
+        &self.member_emails
     }
 
     /// One slot of a consumer, if it is in use.
@@ -347,6 +354,13 @@ impl Db {
         .bind(org_id)
         .fetch_all(&mut *tx)
         .await?;
+        let member_emails: Vec<(String, String)> = sqlx::query_as(
+            "SELECT u.id, u.email FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE m.org_id = $1",
+        )
+        .bind(org_id)
+        .fetch_all(&mut *tx)
+        .await?;
         tx.commit().await?;
 
         let mut view = OrgView {
@@ -363,6 +377,7 @@ impl Db {
                 .map(|consumer| (consumer.id.clone(), consumer))
                 .collect(),
             slots: HashMap::new(),
+            member_emails: member_emails.into_iter().collect(),
         };
         for KeyRow {
             record,
