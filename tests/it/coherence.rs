@@ -115,13 +115,7 @@ async fn gateway_and_resolve_read_no_database_in_steady_state(t: &TestDb) {
         resolve_call(&app, &token).await,
         (StatusCode::OK, Some(primary.clone()))
     );
-
-    // Background jobs (usage flush, version check) use the pool now and then; a burst that takes
-    // none of its connections shows that the requests themselves read nothing. A request that
-    // queried would take connections in every burst.
-    let mut bursts = Vec::new();
-    for _ in 0..3 {
-        let before = app.db.acquisitions();
+    let bursts = connections_per_burst(&app, || async {
         for _ in 0..10 {
             assert_eq!(
                 gateway_call(&app, &token).await,
@@ -132,15 +126,33 @@ async fn gateway_and_resolve_read_no_database_in_steady_state(t: &TestDb) {
                 (StatusCode::OK, Some(primary.clone()))
             );
         }
+    })
+    .await;
+    assert!(
+        bursts.contains(&0),
+        "connections taken per burst of 10 gateway calls and 10 resolves: {bursts:?}"
+    );
+}
+
+/// The database connections each run of `burst` took: up to three runs, until one takes none.
+/// Background jobs (usage flush, version check) use the pool now and then; a burst that takes
+/// none shows that the requests themselves read nothing. A request that queried would take
+/// connections in every burst.
+async fn connections_per_burst<F, Fut>(app: &TestApp, mut burst: F) -> Vec<u64>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut bursts = Vec::new();
+    for _ in 0..3 {
+        let before = app.db.acquisitions();
+        burst().await;
         bursts.push(app.db.acquisitions() - before);
         if bursts.last() == Some(&0) {
             break;
         }
     }
-    assert!(
-        bursts.contains(&0),
-        "connections taken per burst of 10 gateway calls and 10 resolves: {bursts:?}"
-    );
+    bursts
 }
 
 async fn a_change_behind_keyhubs_back_is_noticed_by_the_version_check(t: &TestDb) {
@@ -217,17 +229,12 @@ async fn a_viewer_is_found_in_memory_and_a_session_ended_elsewhere_is_noticed(t:
     let token = cookie.trim_start_matches("keyhub_session=");
     let accounts = app.state.accounts();
     assert!(accounts.session(token).await.unwrap().is_some());
-    let mut bursts = Vec::new();
-    for _ in 0..3 {
-        let before = app.db.acquisitions();
+    let bursts = connections_per_burst(&app, || async {
         for _ in 0..20 {
             assert!(accounts.session(token).await.unwrap().is_some());
         }
-        bursts.push(app.db.acquisitions() - before);
-        if bursts.last() == Some(&0) {
-            break;
-        }
-    }
+    })
+    .await;
     assert!(
         bursts.contains(&0),
         "connections taken per burst of 20 session lookups: {bursts:?}"
