@@ -119,7 +119,8 @@ mod sending {
     use leptos::wasm_bindgen::JsCast;
     use leptos::web_sys::{Element, Event, HtmlFormElement, SubmitEvent};
 
-    /// Marks a form as being sent, or stops it from being sent twice.
+    /// Marks a form sent with a [`super::SubmitButton`] as being sent, or stops it from being
+    /// sent twice. Other forms (a download, which stays on the page) are left alone.
     pub fn started(event: Event) {
         if event.default_prevented() {
             return;
@@ -134,7 +135,6 @@ mod sending {
             event.prevent_default();
             return;
         }
-        let _ = form.set_attribute("data-sending", "");
         let pressed = event
             .dyn_ref::<SubmitEvent>()
             .and_then(SubmitEvent::submitter)
@@ -143,6 +143,7 @@ mod sending {
         let Some(button) = pressed.filter(|button| button.has_attribute("data-busy")) else {
             return;
         };
+        let _ = form.set_attribute("data-sending", "");
         let busy = button.get_attribute("data-busy").unwrap_or_default();
         let _ = button.set_attribute("data-label", &button.text_content().unwrap_or_default());
         button.set_text_content(Some(&busy));
