@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use super::fragments;
 use super::layout::PageHeader;
 use crate::api::keys::hub_data;
 use crate::components::category_tabs::CategoryTabs;
@@ -79,10 +80,13 @@ pub fn HubPage() -> impl IntoView {
                             let shown = category.is_none_or(|c| c == provider.category)
                                 && text.contains(&needle);
                             matching += usize::from(shown);
+                            // A card shows only its data: drawn once, copied while it stays.
+                            let data = ("hub::ProviderCard", provider.id, &card, can_manage);
+                            let drawn = fragments::html(&data, || {
+                                view! { <ProviderCard provider data=card.clone() can_manage/> }.to_html()
+                            });
                             view! {
-                                <li class="flex" data-category=provider.category.id() data-search=text hidden=!shown>
-                                    <ProviderCard provider data=card can_manage/>
-                                </li>
+                                <li class="flex" data-category=provider.category.id() data-search=text hidden=!shown inner_html=drawn></li>
                             }
                         })
                         .collect_view();

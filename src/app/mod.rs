@@ -5,6 +5,7 @@ mod add_key;
 mod auth_pages;
 mod consumer_editor;
 mod consumers;
+mod fragments;
 mod hub;
 mod layout;
 mod profile;

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use super::fragments;
 use super::layout::PageHeader;
 use crate::api::error::ApiError;
 use crate::api::keys::{
@@ -299,19 +300,26 @@ fn key_list(provider: &'static Provider, view: ProviderView, actions: KeyActions
     }
     // The rows are plain HTML (no island, nothing the browser re-renders): drawn here in one
     // pass, they skip the asynchronous resolution the page's Transition walks through every
-    // element it holds, which made most of a 25-key page's rendering time.
+    // element it holds. A row with all its panels closed shows only its data: drawn once, it is
+    // copied while that data stays the same.
     let fallbacks: Vec<usize> = view
         .keys
         .iter()
         .map(|item| fallbacks_beside(&view.keys, &item.key))
         .collect();
-    let rows = view
-        .keys
-        .into_iter()
-        .zip(fallbacks)
-        .map(|(item, fallbacks)| key_row(provider, item, fallbacks, actions))
-        .collect_view()
-        .to_html();
+    let mut rows = String::new();
+    for (item, fallbacks) in view.keys.into_iter().zip(fallbacks) {
+        let draw = |item| key_row(provider, item, fallbacks, actions).to_html();
+        if Panel::ALL
+            .iter()
+            .any(|panel| actions.shows(*panel, &item.key.id))
+        {
+            rows.push_str(&draw(item));
+        } else {
+            let data = ("provider_page::key_row", actions.page, fallbacks, &item);
+            rows.push_str(&fragments::html(&data, || draw(item.clone())));
+        }
+    }
     view! {
         {notes}
         <ul role="list" aria-label="Keys" class="space-y-4" inner_html=rows></ul>

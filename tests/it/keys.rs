@@ -834,6 +834,65 @@ async fn a_change_comes_back_only_to_a_provider_page(t: &TestDb) {
 
 on_both_backends!(a_change_comes_back_only_to_a_provider_page);
 
+/// Key rows and hub cards are drawn once and copied while what they show stays the same: a page
+/// drawn again after a change shows the change, and a member never gets rows drawn for an owner.
+async fn pages_drawn_again_show_each_change_and_only_what_the_viewer_may_do(t: &TestDb) {
+    let (app, key, owner) = owner_browser_with_a_key(t).await;
+    let member = app
+        .sign_in("member@example.com", common::OWNER_PASSWORD)
+        .await;
+    let page = |browser: &reqwest::Client, path: &str| {
+        let request = browser.get(app.url(path)).send();
+        async move { request.await.unwrap().text().await.unwrap() }
+    };
+    let send = |path: &str, form: &[(&str, &str)]| {
+        owner
+            .post(app.url(path))
+            .header("origin", app.origin())
+            .header("accept", "text/html")
+            .form(form)
+            .send()
+    };
+    const ROLE_FORM: &str = "action=\"/api/keys/role\"";
+    for _ in 0..2 {
+        assert!(page(&owner, "/hub/openai").await.contains(ROLE_FORM));
+        assert!(page(&owner, "/hub").await.contains(&key.hint));
+    }
+    let seen_by_member = page(&member, "/hub/openai").await;
+    assert!(
+        seen_by_member.contains(&key.hint) && !seen_by_member.contains(ROLE_FORM),
+        "a member sees the org's key, and none of the owner's controls: {seen_by_member}"
+    );
+    let member_hub = page(&member, "/hub").await;
+    assert!(
+        member_hub.contains(&key.hint) && !member_hub.contains("action=\"/api/keys/enable\""),
+        "a member's hub has no switch for the org's key: {member_hub}"
+    );
+
+    let id = key.id.as_str();
+    send("/api/keys/enable", &[("id", id), ("enabled", "false")])
+        .await
+        .unwrap();
+    send(
+        "/api/keys/edit",
+        &[("id", id), ("nickname", "Renamed"), ("api_key", "")],
+    )
+    .await
+    .unwrap();
+    let rows = page(&owner, "/hub/openai").await;
+    assert!(
+        rows.contains(">Renamed</h2>") && rows.contains("badge badge-off"),
+        "the page shows the new name and the key switched off: {rows}"
+    );
+    let cards = page(&owner, "/hub").await;
+    assert!(
+        cards.contains("badge badge-off"),
+        "the hub's card shows the key switched off: {cards}"
+    );
+}
+
+on_both_backends!(pages_drawn_again_show_each_change_and_only_what_the_viewer_may_do);
+
 /// A form sent without JavaScript that is refused comes back (through leptos' redirect, which
 /// carries the error in the URL) with what was entered, so nothing has to be typed again; the key
 /// itself never travels back, in any encoding.
