@@ -1,5 +1,5 @@
 //! Rendered HTML of page parts that are pure functions of their data (a provider page's key
-//! rows): a page drawn again with the same data copies each part instead of drawing it again,
+//! rows, the hub's cards): a page drawn again with the same data copies each part instead of drawing it again,
 //! which is most of a page's rendering time.
 //!
 //! A part is found by a hash of everything it shows, taken with this process's random hash key:

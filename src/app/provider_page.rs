@@ -110,6 +110,14 @@ impl KeyActions {
                 .with_value(|opened| matches!(opened, Some((p, id)) if *p == panel && id == key_id))
     }
 
+    /// Whether any of `key_id`'s panels is on the page: only then does its row show more than
+    /// the key's data (what was entered, the errors at the fields).
+    fn opens_any(&self, key_id: &str) -> bool {
+        Panel::ALL
+            .into_iter()
+            .any(|panel| self.shows(panel, key_id))
+    }
+
     /// A closed panel: a link to this page with it open, at the key.
     fn panel_link(
         &self,
@@ -310,10 +318,7 @@ fn key_list(provider: &'static Provider, view: ProviderView, actions: KeyActions
     let mut rows = String::new();
     for (item, fallbacks) in view.keys.into_iter().zip(fallbacks) {
         let draw = |item| key_row(provider, item, fallbacks, actions).to_html();
-        if Panel::ALL
-            .iter()
-            .any(|panel| actions.shows(*panel, &item.key.id))
-        {
+        if actions.opens_any(&item.key.id) {
             rows.push_str(&draw(item));
         } else {
             let data = ("provider_page::key_row", actions.page, fallbacks, &item);
