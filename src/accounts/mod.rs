@@ -176,12 +176,12 @@ impl Accounts {
     pub async fn member_emails(
         &self,
         org_id: &str,
-    ) -> Result<std::collections::HashMap<String, String>, AccountError> {
+    ) -> Result<std::sync::Arc<std::collections::HashMap<String, String>>, AccountError> {
         Ok(self
             .db
             .org_view(org_id)
             .await?
-            .map(|view| view.member_emails().clone())
+            .map(|view| std::sync::Arc::clone(view.member_emails()))
             .unwrap_or_default())
     }
 

@@ -261,13 +261,11 @@ pub async fn provider_keys(provider: String) -> Result<ProviderView, super::erro
             .unwrap_or_else(|| "a former member".to_owned()),
         None => "an API token".to_owned(),
     };
-    let mut keys: Vec<_> = state
-        .keys()
-        .list(actor, &KeyFilter::default())
-        .await?
-        .into_iter()
-        .filter(|key| crate::keys::input::serves(&key.key_family, provider))
-        .collect();
+    let served = KeyFilter {
+        served: Some(provider),
+        ..KeyFilter::default()
+    };
+    let mut keys = state.keys().list(actor, &served).await?;
     // The viewer's own keys first: they are used before the organization's.
     keys.sort_by_key(|key| key.scope != crate::domain::keys::Scope::Personal);
     let members_personal_keys = state

@@ -22,24 +22,23 @@ pub fn html(data: &impl serde::Serialize, draw: impl FnOnce() -> String) -> Arc<
     type Drawn = (RandomState, Mutex<HashMap<u64, Arc<str>>>);
     static DRAWN: LazyLock<Drawn> = LazyLock::new(Default::default);
 
-    /// Hashes the data as it is serialized, without writing it anywhere.
-    struct HashingWriter<H>(H);
-    impl<H: Hasher> std::io::Write for HashingWriter<H> {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.write(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
+    thread_local! {
+        /// The data of the part being looked up, serialized: hashed in one pass, which costs a
+        /// fraction of hashing each of serde_json's many small writes.
+        static SERIALIZED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
 
     let (hash_key, drawn) = &*DRAWN;
-    let mut writer = HashingWriter(hash_key.build_hasher());
-    if serde_json::to_writer(&mut writer, data).is_err() {
+    let id = SERIALIZED.with_borrow_mut(|serialized| {
+        serialized.clear();
+        serde_json::to_writer(&mut *serialized, data).ok()?;
+        let mut hasher = hash_key.build_hasher();
+        hasher.write(serialized);
+        Some(hasher.finish())
+    });
+    let Some(id) = id else {
         return draw().into();
-    }
-    let id = writer.0.finish();
+    };
     if let Some(part) = drawn.lock().unwrap_or_else(|e| e.into_inner()).get(&id) {
         return Arc::clone(part);
     }

@@ -215,10 +215,10 @@ pub fn ProviderPage() -> impl IntoView {
                 <FormError error=Signal::derive(move || actions.error())/>
                 <Outcome/>
                 <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading keys…"</p> }>
-                    {move || keys.get().map(|result| match result {
+                    {move || keys.with(|result| result.as_ref().map(|result| match result {
                         Ok(view) => key_list(provider, view, actions).into_any(),
                         Err(error) => view! { <p role="alert" class="text-sm text-red-700">{error.to_string()}</p> }.into_any(),
-                    })}
+                    }))}
                 </Transition>
             }
             .into_any()
@@ -287,8 +287,12 @@ fn whose_keys(provider: &'static Provider, view: &ProviderView) -> impl IntoView
         .collect_view()
 }
 
-fn key_list(provider: &'static Provider, view: ProviderView, actions: KeyActions) -> impl IntoView {
-    let notes = whose_keys(provider, &view).into_any();
+fn key_list(
+    provider: &'static Provider,
+    view: &ProviderView,
+    actions: KeyActions,
+) -> impl IntoView {
+    let notes = whose_keys(provider, view).into_any();
     if view.keys.is_empty() {
         let who = if view.can_manage {
             "Add the organization's key to let experts and assistants use it."
@@ -316,13 +320,13 @@ fn key_list(provider: &'static Provider, view: ProviderView, actions: KeyActions
         .map(|item| fallbacks_beside(&view.keys, &item.key))
         .collect();
     let mut rows = String::new();
-    for (item, fallbacks) in view.keys.into_iter().zip(fallbacks) {
-        let draw = |item| key_row(provider, item, fallbacks, actions).to_html();
+    for (item, fallbacks) in view.keys.iter().zip(fallbacks) {
+        let draw = || key_row(provider, item.clone(), fallbacks, actions).to_html();
         if actions.opens_any(&item.key.id) {
-            rows.push_str(&draw(item));
+            rows.push_str(&draw());
         } else {
-            let data = ("provider_page::key_row", actions.page, fallbacks, &item);
-            rows.push_str(&fragments::html(&data, || draw(item.clone())));
+            let data = ("provider_page::key_row", actions.page, fallbacks, item);
+            rows.push_str(&fragments::html(&data, draw));
         }
     }
     view! {

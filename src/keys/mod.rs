@@ -190,6 +190,9 @@ pub struct Saved {
 #[derive(Clone, Debug, Default)]
 pub struct KeyFilter {
     pub provider: Option<String>,
+    /// Keys this provider can use: its own, and those of the family it shares (see
+    /// [`input::serves`]).
+    pub served: Option<&'static Provider>,
     pub category: Option<Category>,
     pub status: Option<KeyStatus>,
     pub enabled: Option<bool>,
@@ -198,6 +201,9 @@ pub struct KeyFilter {
 impl KeyFilter {
     fn matches(&self, key: &KeyRecord) -> bool {
         self.provider.as_ref().is_none_or(|p| *p == key.provider)
+            && self
+                .served
+                .is_none_or(|provider| input::serves(&key.key_family, provider))
             && self.category.is_none_or(|c| {
                 provider(&key.provider).is_some_and(|provider| provider.category == c)
             })
@@ -335,7 +341,7 @@ impl KeyService {
     pub async fn usage(
         &self,
         actor: KeyActor<'_>,
-    ) -> Result<HashMap<String, crate::domain::keys::KeyUsage>, KeyError> {
+    ) -> Result<crate::store::usage::OrgUsage, KeyError> {
         Ok(self.db.usage_of(&actor.org().id).await?)
     }
 

@@ -168,6 +168,7 @@ pub async fn list(
             None => None,
         },
         enabled: query.enabled,
+        served: None,
     };
     let keys = state.keys().list(KeyActor::Token(token), &filter).await?;
     let usage = state.keys().usage(KeyActor::Token(token)).await?;

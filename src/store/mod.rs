@@ -115,6 +115,7 @@ pub struct Db {
     access: Access,
     views: Arc<view::Views>,
     sessions: Arc<signed_in::Sessions>,
+    usage_read: Arc<usage::UsageRead>,
     /// How many times a connection was handed out: every statement outside a transaction, and
     /// every transaction, takes one.
     acquisitions: Arc<AtomicU64>,
@@ -187,6 +188,7 @@ impl Db {
             access,
             views: Arc::default(),
             sessions: Arc::default(),
+            usage_read: Arc::default(),
             acquisitions,
             listen_url: (backend == Backend::Postgres).then(|| Arc::from(url.as_str())),
         })

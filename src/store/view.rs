@@ -55,7 +55,7 @@ pub struct OrgView {
     /// Consumer id → its slots, in reading order.
     slots: HashMap<String, Vec<SlotRecord>>,
     /// Member's user id → their email, for saying who changed what.
-    member_emails: HashMap<String, String>,
+    member_emails: Arc<HashMap<String, String>>,
 }
 
 impl std::fmt::Debug for OrgView {
@@ -112,7 +112,7 @@ impl OrgView {
     }
 
     /// The members' emails by user id.
-    pub fn member_emails(&self) -> &HashMap<String, String> {
+    pub fn member_emails(&self) -> &Arc<HashMap<String, String>> {
         &self.member_emails
     }
 
@@ -377,7 +377,7 @@ impl Db {
                 .map(|consumer| (consumer.id.clone(), consumer))
                 .collect(),
             slots: HashMap::new(),
-            member_emails: member_emails.into_iter().collect(),
+            member_emails: Arc::new(member_emails.into_iter().collect()),
         };
         for KeyRow {
             record,

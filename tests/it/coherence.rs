@@ -115,7 +115,7 @@ async fn gateway_and_resolve_read_no_database_in_steady_state(t: &TestDb) {
         resolve_call(&app, &token).await,
         (StatusCode::OK, Some(primary.clone()))
     );
-    let bursts = connections_per_burst(&app, || async {
+    reads_no_database(&app, "10 gateway calls and 10 resolves", || async {
         for _ in 0..10 {
             assert_eq!(
                 gateway_call(&app, &token).await,
@@ -128,17 +128,13 @@ async fn gateway_and_resolve_read_no_database_in_steady_state(t: &TestDb) {
         }
     })
     .await;
-    assert!(
-        bursts.contains(&0),
-        "connections taken per burst of 10 gateway calls and 10 resolves: {bursts:?}"
-    );
 }
 
-/// The database connections each run of `burst` took: up to three runs, until one takes none.
-/// Background jobs (usage flush, version check) use the pool now and then; a burst that takes
-/// none shows that the requests themselves read nothing. A request that queried would take
-/// connections in every burst.
-async fn connections_per_burst<F, Fut>(app: &TestApp, mut burst: F) -> Vec<u64>
+/// Runs `burst` (`what` it does) up to three times, until one run takes no database connection,
+/// and fails when none did. Background jobs (usage flush, version check) use the pool now and
+/// then; a run that takes none shows that the requests themselves read nothing. A request that
+/// queried would take connections in every run.
+async fn reads_no_database<F, Fut>(app: &TestApp, what: &str, mut burst: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = ()>,
@@ -149,10 +145,10 @@ where
         burst().await;
         bursts.push(app.db.acquisitions() - before);
         if bursts.last() == Some(&0) {
-            break;
+            return;
         }
     }
-    bursts
+    panic!("connections taken per burst of {what}: {bursts:?}");
 }
 
 async fn a_change_behind_keyhubs_back_is_noticed_by_the_version_check(t: &TestDb) {
@@ -174,17 +170,25 @@ async fn a_change_behind_keyhubs_back_is_noticed_by_the_version_check(t: &TestDb
         .execute(common::raw(t).await.pool())
         .await
         .unwrap();
-    let changed = Instant::now();
-    loop {
-        let (status, key) = gateway_call(&app, &token).await;
-        if key.as_deref() == Some(fallback.as_str()) {
-            assert_eq!(status, StatusCode::OK);
-            break;
-        }
+    within_version_check("still served by the disabled key", || async {
+        gateway_call(&app, &token).await == (StatusCode::OK, Some(fallback.clone()))
+    })
+    .await;
+}
+
+/// Calls `check` until it holds, which must take no longer than the version check (and a margin
+/// for a slow machine); `failing` says what is still wrong when it does.
+async fn within_version_check<F, Fut>(failing: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let since = Instant::now();
+    while !check().await {
         assert!(
-            changed.elapsed() < VERSION_CHECK_EVERY + Duration::from_secs(2),
-            "still served by the disabled key after {:?}",
-            changed.elapsed()
+            since.elapsed() < VERSION_CHECK_EVERY + Duration::from_secs(2),
+            "{failing} after {:?}",
+            since.elapsed()
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -229,31 +233,72 @@ async fn a_viewer_is_found_in_memory_and_a_session_ended_elsewhere_is_noticed(t:
     let token = cookie.trim_start_matches("keyhub_session=");
     let accounts = app.state.accounts();
     assert!(accounts.session(token).await.unwrap().is_some());
-    let bursts = connections_per_burst(&app, || async {
+    reads_no_database(&app, "20 session lookups", || async {
         for _ in 0..20 {
             assert!(accounts.session(token).await.unwrap().is_some());
         }
     })
     .await;
-    assert!(
-        bursts.contains(&0),
-        "connections taken per burst of 20 session lookups: {bursts:?}"
-    );
 
     // Another process (a second KeyHub on this file, or an operator's SQL) ends every session.
     sqlx::query("DELETE FROM sessions")
         .execute(common::raw(t).await.pool())
         .await
         .unwrap();
-    let ended = Instant::now();
-    while hub_serves(&app, &cookie).await {
-        assert!(
-            ended.elapsed() < VERSION_CHECK_EVERY + Duration::from_secs(2),
-            "the ended session still served a page after {:?}",
-            ended.elapsed()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    within_version_check("the ended session still served a page", || async {
+        !hub_serves(&app, &cookie).await
+    })
+    .await;
+}
+
+/// The provider page of `app` as the browser holding `cookie` sees it.
+async fn provider_page(app: &TestApp, cookie: &str) -> String {
+    let response = common::new_client()
+        .get(app.url("/hub/openai"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.text().await.unwrap()
+}
+
+/// The provider page shows each key's gateway usage without asking the database on every view;
+/// what this instance writes shows at once, what another writer wrote within the version check.
+async fn a_provider_page_reads_usage_from_memory_and_shows_new_usage(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    let Acme { token, .. } = acme(&app).await;
+    let cookie = session_cookie(&app, OWNER_EMAIL).await;
+    assert!(!provider_page(&app, &cookie)
+        .await
+        .contains("Through the gateway"));
+    reads_no_database(&app, "10 provider pages", || async {
+        for _ in 0..10 {
+            provider_page(&app, &cookie).await;
+        }
+    })
+    .await;
+
+    assert_eq!(gateway_call(&app, &token).await.0, StatusCode::OK);
+    app.gateway.usage().flush(&app.db).await.unwrap();
+    assert!(
+        provider_page(&app, &cookie)
+            .await
+            .contains("Through the gateway: 1 requests"),
+        "this instance's usage shows as soon as it is written"
+    );
+
+    // Another writer (a second KeyHub on the same database) counts more.
+    sqlx::query("UPDATE key_usage SET requests = 7")
+        .execute(common::raw(t).await.pool())
+        .await
+        .unwrap();
+    within_version_check("another writer's usage still not shown", || async {
+        provider_page(&app, &cookie)
+            .await
+            .contains("Through the gateway: 7 requests")
+    })
+    .await;
 }
 
 /// Calls `check` on every instance until it holds on all of them; the time that took.
@@ -444,4 +489,5 @@ on_both_backends!(
     gateway_and_resolve_read_no_database_in_steady_state,
     a_change_behind_keyhubs_back_is_noticed_by_the_version_check,
     a_viewer_is_found_in_memory_and_a_session_ended_elsewhere_is_noticed,
+    a_provider_page_reads_usage_from_memory_and_shows_new_usage,
 );
