@@ -34,8 +34,10 @@ pub struct MaskedKey {
     pub enabled: bool,
     #[cfg_attr(feature = "ssr", schema(value_type = String, example = "unverified"))]
     pub status: KeyStatus,
-    /// RFC 3339, UTC.
+    /// RFC 3339, UTC: the last validation, whatever its outcome.
     pub last_validated_at: Option<String>,
+    /// RFC 3339, UTC: the last validation the provider accepted the key in.
+    pub last_success_at: Option<String>,
     pub last_error: Option<LastError>,
     pub api_base: Option<String>,
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
@@ -100,6 +102,7 @@ impl MaskedKey {
             enabled: key.enabled,
             status: key.status,
             last_validated_at: key.last_validated_at.map(rfc3339),
+            last_success_at: key.last_success_at.map(rfc3339),
             last_error: key.last_error_code.clone().map(|code| LastError {
                 code,
                 http_status: key.last_error_http_status,
@@ -135,6 +138,9 @@ pub struct HubView {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct KeyItem {
     pub key: MaskedKey,
+    /// Whether the provider accepted the key in its last validation (exact, where the times the
+    /// key carries are to the second).
+    pub last_check_accepted: bool,
     pub can_change: bool,
     pub created_by: String,
     pub updated_by: String,
@@ -279,6 +285,8 @@ pub async fn provider_keys(provider: String) -> Result<ProviderView, super::erro
             .iter()
             .map(|key| KeyItem {
                 key: MaskedKey::new(key, &viewer.membership.org.slug).with_usage(&gateway_usage),
+                last_check_accepted: key.last_validated_at.is_some()
+                    && key.last_success_at == key.last_validated_at,
                 can_change: actor.may_change(key),
                 created_by: by_whom(&key.created_by),
                 updated_by: by_whom(&key.updated_by),

@@ -336,6 +336,21 @@ fn key_list(
     .into_any()
 }
 
+/// When the key was last checked, and when the provider last accepted it if that was earlier
+/// ("Last validated … · last accepted …"): a key checked a minute ago and rejected since March
+/// reads differently from one that works.
+fn checked_line(key: &MaskedKey, last_check_accepted: bool) -> String {
+    let Some(checked) = &key.last_validated_at else {
+        return "Not validated yet".to_owned();
+    };
+    let accepted = match &key.last_success_at {
+        _ if last_check_accepted => "accepted by the provider".to_owned(),
+        Some(accepted) => format!("last accepted {}", readable(accepted)),
+        None => "never accepted by the provider".to_owned(),
+    };
+    format!("Last validated {} · {accepted}", readable(checked))
+}
+
 fn role_text(key: &MaskedKey) -> String {
     match (key.role, key.fallback_rank) {
         (Role::Primary, _) => "Primary".to_owned(),
@@ -412,6 +427,7 @@ fn key_row(
 ) -> impl IntoView {
     let KeyItem {
         key,
+        last_check_accepted,
         can_change,
         created_by,
         updated_by,
@@ -421,6 +437,7 @@ fn key_row(
     let changes =
         can_change.then(|| key_actions(provider, &key, &used_by, label, fallbacks, actions));
     let role_text = role_text(&key);
+    let checked = checked_line(&key, last_check_accepted);
     let name = key.nickname.unwrap_or_else(|| "Unnamed key".to_owned());
     let heading_id = format!("key-{}", key.id);
     let labelled_by = heading_id.clone();
@@ -443,12 +460,7 @@ fn key_row(
                     </div>
                     <StatusBadge status=key.status enabled=key.enabled/>
                 </div>
-                <p class="mt-3 text-sm text-slate-700">
-                    {match &key.last_validated_at {
-                        Some(at) => format!("Last validated {}", readable(at)),
-                        None => "Not validated yet".to_owned(),
-                    }}
-                </p>
+                <p class="mt-3 text-sm text-slate-700">{checked}</p>
                 {key.last_error.map(|error| view! {
                     <p class="mt-1 text-sm text-slate-600">{error.message}</p>
                 })}

@@ -105,6 +105,7 @@ pub struct Health {
     #[schema(value_type = String)]
     status: KeyStatus,
     last_validated_at: Option<String>,
+    last_success_at: Option<String>,
     last_error: Option<LastError>,
 }
 
@@ -332,6 +333,7 @@ pub async fn validate(
         id: key.id,
         status: key.status,
         last_validated_at: key.last_validated_at,
+        last_success_at: key.last_success_at,
         last_error: key.last_error,
     }))
 }

@@ -19,6 +19,7 @@ const MASKED_KEY_FIELDS: &[&str] = &[
     "hint",
     "id",
     "last_error",
+    "last_success_at",
     "last_validated_at",
     "nickname",
     "options",
@@ -71,6 +72,12 @@ impl Api {
         assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
         let status = response.status();
         (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Asks for the key to be validated now: the answer's status and the key's health.
+    async fn validate(&self, id: &str) -> (StatusCode, Value) {
+        let path = format!("/api/v1/provider-keys/{id}/validate");
+        self.call(Method::POST, &path, None).await
     }
 
     async fn key_count(&self) -> usize {
@@ -232,13 +239,7 @@ async fn keys_are_validated_before_they_are_saved(t: &TestDb) {
         .await;
     assert_eq!(broke["key"]["status"], "valid");
     let id = broke["key"]["id"].as_str().unwrap();
-    let (status, health) = api
-        .call(
-            Method::POST,
-            &format!("/api/v1/provider-keys/{id}/validate"),
-            None,
-        )
-        .await;
+    let (status, health) = api.validate(id).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(health["status"], "no_credits");
     assert!(health["last_error"]["message"]
@@ -662,13 +663,7 @@ async fn a_destination_changed_in_the_database_opens_nothing(t: &TestDb) {
     // A change behind KeyHub's back is noticed by the periodic version check (run here at once).
     api.app.db.check_view_versions().await.unwrap();
     let sent_before = api.app.provider_log.all().len();
-    let (status, body) = api
-        .call(
-            Method::POST,
-            &format!("/api/v1/provider-keys/{id}/validate"),
-            None,
-        )
-        .await;
+    let (status, body) = api.validate(&id).await;
     assert!(status.is_server_error(), "{status}: {body}");
     assert!(!body.to_string().contains(secret_text));
     let response = reveal().await.unwrap();
@@ -725,6 +720,67 @@ async fn the_openapi_document_describes_masked_keys_only(t: &TestDb) {
     }
 }
 
+/// A key the provider starts rejecting keeps when it last worked: the API gives
+/// `last_success_at` beside `last_validated_at`, and the key's row says both.
+async fn the_last_success_is_kept_when_the_provider_starts_rejecting(t: &TestDb) {
+    let api = Api::new(t).await;
+    let (status, saved) = api
+        .call(
+            Method::POST,
+            "/api/v1/orgs/acme/provider-keys",
+            Some(json!({"provider": "openai", "api_key": "sk-proj-soon-revokedRest00000041", "nickname": "Soon gone"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    let key = &saved["key"];
+    assert_eq!(key["status"], "valid");
+    assert_eq!(key["last_success_at"], key["last_validated_at"]);
+    let id = key["id"].as_str().unwrap();
+    let browser = api
+        .app
+        .sign_in(common::OWNER_EMAIL, common::OWNER_PASSWORD)
+        .await;
+    let row = || async {
+        let page = browser.get(api.app.url("/hub/openai")).send().await;
+        page.unwrap().text().await.unwrap()
+    };
+    assert!(row().await.contains(" · accepted by the provider</p>"));
+
+    // It was checked an hour ago; the provider rejects it now.
+    let hour_ago = keyhub::store::now_ms() - 3_600_000;
+    sqlx::query(
+        "UPDATE provider_keys SET last_validated_at = $1, last_success_at = $1 WHERE id = $2",
+    )
+    .bind(hour_ago)
+    .bind(id)
+    .execute(common::raw(t).await.pool())
+    .await
+    .unwrap();
+    let worked = keyhub::domain::time::rfc3339(hour_ago);
+    let (status, health) = api.validate(id).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (
+            health["status"].as_str(),
+            health["last_success_at"].as_str()
+        ),
+        (Some("invalid"), Some(worked.as_str()))
+    );
+    assert_ne!(health["last_validated_at"], health["last_success_at"]);
+    let (_, key) = api
+        .call(Method::GET, &format!("/api/v1/provider-keys/{id}"), None)
+        .await;
+    assert_eq!(key["last_success_at"], worked.as_str());
+    let page = row().await;
+    assert!(
+        page.contains(&format!(
+            " · last accepted {}</p>",
+            keyhub::domain::time::readable(&worked)
+        )),
+        "{page}"
+    );
+}
+
 on_both_backends!(
     a_destination_change_needs_the_key_again,
     rotation_is_validated_like_creation,
@@ -733,4 +789,5 @@ on_both_backends!(
     the_key_lifecycle_through_the_api,
     bad_input_gets_a_json_error_and_changes_nothing,
     the_openapi_document_describes_masked_keys_only,
+    the_last_success_is_kept_when_the_provider_starts_rejecting,
 );
