@@ -343,10 +343,10 @@ fn checked_line(key: &MaskedKey, last_check_accepted: bool) -> String {
     let Some(checked) = &key.last_validated_at else {
         return "Not validated yet".to_owned();
     };
-    let accepted = match &key.last_success_at {
-        _ if last_check_accepted => "accepted by the provider".to_owned(),
-        Some(accepted) => format!("last accepted {}", readable(accepted)),
-        None => "never accepted by the provider".to_owned(),
+    let accepted = match (last_check_accepted, &key.last_success_at) {
+        (true, _) => "accepted by the provider".to_owned(),
+        (false, Some(accepted)) => format!("last accepted {}", readable(accepted)),
+        (false, None) => "never accepted by the provider".to_owned(),
     };
     format!("Last validated {} · {accepted}", readable(checked))
 }
