@@ -319,4 +319,32 @@ mod tests {
         let names: Vec<&str> = kept.keys().map(|name| name.as_str()).collect();
         assert_eq!(names, ["content-type", "x-ratelimit-remaining-requests"]);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { timeout: 10_000, ..Default::default() })]
+
+        /// Whatever path and query a caller sends, a URL is built only under the key's base, on
+        /// its host, and never carries the caller's `key` parameter on.
+        #[test]
+        fn no_path_or_query_leaves_the_base(
+            path in "([a-z]{1,3}|\\.{1,3}|%2[eEfF]|%5[cC]|%00|[/\\\\@:;?#%\t ]|\\p{Any}){0,12}",
+            query in "((key|a)(=[a-z_%&]{0,6})?&?){0,3}",
+            base in proptest::sample::select(vec![
+                "https://api.openai.com/v1",
+                "https://api.openai.com/v1/",
+                "http://127.0.0.1:8080/openai/deployments/x",
+                "https://host.example",
+            ]),
+        ) {
+            let Some(inside) = InsidePath::checked(&path) else { return Ok(()) };
+            let Some(url) = upstream_url(base, &inside, &query) else { return Ok(()) };
+            let base = reqwest::Url::parse(base).unwrap();
+            proptest::prop_assert_eq!(url.scheme(), base.scheme());
+            proptest::prop_assert_eq!(url.host_str(), base.host_str());
+            proptest::prop_assert_eq!(url.port(), base.port());
+            let under = format!("{}/", base.path().trim_end_matches('/'));
+            proptest::prop_assert!(url.path().starts_with(&under), "{} under {}", url, under);
+            proptest::prop_assert!(url.query_pairs().all(|(name, _)| name != "key"), "{}", url);
+        }
+    }
 }

@@ -18,7 +18,8 @@ pub fn retry_after(
             return seconds(secs);
         }
         if let Ok(at) = httpdate::parse_http_date(value) {
-            return Some(at.duration_since(now).unwrap_or_default());
+            // A date in the past means now; one beyond the bound is not believed either.
+            return seconds(at.duration_since(now).unwrap_or_default().as_secs_f64());
         }
     }
     google_retry_delay(body)

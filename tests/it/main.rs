@@ -15,6 +15,7 @@ mod coherence;
 mod consumers;
 mod fernet_spec;
 mod gateway;
+mod hostile_input;
 mod http;
 mod invites;
 mod keys;
