@@ -32,12 +32,17 @@ test("validating a key shows progress in place and is sent once", async ({ page 
       text: button.textContent,
       busy: button.getAttribute("aria-busy"),
       disabled: button.disabled,
+      // Said by the page's polite live region too, for screen readers.
+      announced: document.getElementById("progress-announcer")?.textContent,
     };
     // Enter in the form, or a script, while it is being sent.
     button.form.requestSubmit();
     return { pressed, submitted };
   }, `Validate ${name}`);
-  expect(seen).toEqual({ pressed: { text: "Checking…", busy: "true", disabled: true }, submitted: 1 });
+  expect(seen).toEqual({
+    pressed: { text: "Checking…", busy: "true", disabled: true, announced: "Checking…" },
+    submitted: 1,
+  });
 
   await expect(page.getByRole("status")).toContainText(`Checked '${name}'`);
   expect(sent).toBe(1);

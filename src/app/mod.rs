@@ -18,7 +18,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use crate::components::form::FormProgress;
+use crate::components::form::{FormProgress, PROGRESS_ANNOUNCER};
 use layout::Layout;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -37,6 +37,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <body class="bg-slate-50 text-slate-900 antialiased">
                 <App/>
                 <FormProgress/>
+                // What a pressed button is doing ("Checking with the provider…"), read out by
+                // screen readers; FormProgress fills it. Not `role="status"`: each page has at most
+                // one of those, the outcome of the last change.
+                <div id=PROGRESS_ANNOUNCER aria-live="polite" aria-atomic="true" class="sr-only"></div>
             </body>
         </html>
     }

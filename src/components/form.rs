@@ -99,8 +99,11 @@ pub fn SubmitButton(
     }
 }
 
+/// The id of the page's polite live region that says what a pressed [`SubmitButton`] is doing.
+pub const PROGRESS_ANNOUNCER: &str = "progress-announcer";
+
 /// Progress for every form the page sends: the pressed [`SubmitButton`] shows its busy words (and,
-/// by CSS, a spinner) and is disabled, and its form cannot be sent again until the next page
+/// by CSS, a spinner), which the page's live region ([`PROGRESS_ANNOUNCER`]) also says, and is disabled, and its form cannot be sent again until the next page
 /// arrives. One island on every page, drawing nothing: a page of 25 keys needs no island per
 /// button. A form an island handles in place (its submit prevented) is left alone.
 #[island]
@@ -149,6 +152,14 @@ mod sending {
         button.set_text_content(Some(&busy));
         let _ = button.set_attribute("aria-busy", "true");
         let _ = button.set_attribute("disabled", "");
+        announce(&busy);
+    }
+
+    /// Says `words` in the page's live region (empty: says nothing).
+    fn announce(words: &str) {
+        if let Some(region) = document().get_element_by_id(super::PROGRESS_ANNOUNCER) {
+            region.set_text_content(Some(words));
+        }
     }
 
     /// Every form on the page may be sent again, its button as it was drawn.
@@ -162,6 +173,7 @@ mod sending {
             let _ = button.remove_attribute("aria-busy");
             let _ = button.remove_attribute("disabled");
         }
+        announce("");
     }
 
     fn all(selector: &str) -> Vec<Element> {
