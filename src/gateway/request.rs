@@ -209,13 +209,15 @@ pub fn upstream_url(base: &str, path: &InsidePath, query: &str) -> Option<reqwes
     if !url.path().starts_with(&base_path) {
         return None;
     }
-    let kept: Vec<(String, String)> = query_pairs(query)
-        .into_iter()
-        .filter(|(name, _)| name != "key")
-        .collect();
     url.set_query(None);
-    if !kept.is_empty() {
-        url.query_pairs_mut().extend_pairs(kept);
+    if !query.is_empty() {
+        let kept: Vec<(String, String)> = query_pairs(query)
+            .into_iter()
+            .filter(|(name, _)| name != "key")
+            .collect();
+        if !kept.is_empty() {
+            url.query_pairs_mut().extend_pairs(kept);
+        }
     }
     Some(url)
 }
