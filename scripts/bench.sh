@@ -15,7 +15,10 @@ SECONDS_EACH="${1:-10}"
 command -v wrk >/dev/null || apt_install wrk
 command -v curl >/dev/null || apt_install curl
 say "Building KeyHub and the fake provider (release)"
-cargo build --release --bin keyhub --example fake_provider
+# Apart: built with the example, the binary would carry the test-only features of the
+# dev-dependencies (reqwest's cookie store) that the shipped binary does not have.
+cargo build --release --bin keyhub
+cargo build --release --example fake_provider
 
 dir="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
