@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every test: formatting, Rust unit and integration tests on
 # SQLite and PostgreSQL, three instances on one PostgreSQL behind HAProxy (scripts/cluster.sh), then
-# the Playwright suite (hydrated and without JavaScript) in Chromium, and the binary that carries its
-# site, run alone from an empty folder.
+# the Playwright suite (hydrated and without JavaScript) in Chromium, the binary that carries its
+# site, run alone from an empty folder, and Schemathesis against the REST API's OpenAPI document.
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$KEYHUB_ROOT"
 ensure_build_tools
@@ -41,3 +41,6 @@ if command -v systemd-analyze >/dev/null; then
   sed "s#/usr/local/bin/keyhub#$(command -v true)#" deploy/keyhub.service > target/keyhub.service
   systemd-analyze verify target/keyhub.service
 fi
+
+say "The REST API against its OpenAPI document (Schemathesis, every scope)"
+KEYHUB_PREBUILT=1 ./scripts/api-fuzz.sh 50

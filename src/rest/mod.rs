@@ -35,7 +35,7 @@ const BODY_LIMIT: usize = 64 * 1024;
         consumers::delete_expert, consumers::list_assistants, consumers::create_assistant,
         consumers::get_assistant, consumers::update_assistant, consumers::delete_assistant,
         consumers::resolve),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &BodyAnswers)
 )]
 pub struct ApiDoc;
 
@@ -48,6 +48,39 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+    }
+}
+
+/// What every operation that takes a JSON body may also answer, from the router's own layers.
+struct BodyAnswers;
+
+impl Modify for BodyAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::ResponseBuilder;
+        let answers = [
+            ("413", "The body is larger than 64 KiB."),
+            ("415", "The body is not sent as `application/json`."),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.post, &mut item.put, &mut item.patch];
+            for operation in operations.into_iter().flatten() {
+                if operation.request_body.is_none() {
+                    continue;
+                }
+                for (status, description) in answers {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| {
+                            ResponseBuilder::new()
+                                .description(description)
+                                .build()
+                                .into()
+                        });
+                }
+            }
+        }
     }
 }
 
