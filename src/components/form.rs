@@ -103,9 +103,10 @@ pub fn SubmitButton(
 pub const PROGRESS_ANNOUNCER: &str = "progress-announcer";
 
 /// Progress for every form the page sends: the pressed [`SubmitButton`] shows its busy words (and,
-/// by CSS, a spinner), which the page's live region ([`PROGRESS_ANNOUNCER`]) also says, and is disabled, and its form cannot be sent again until the next page
-/// arrives. One island on every page, drawing nothing: a page of 25 keys needs no island per
-/// button. A form an island handles in place (its submit prevented) is left alone.
+/// by CSS, a spinner), which the page's live region ([`PROGRESS_ANNOUNCER`]) also says, and is
+/// disabled, and its form cannot be sent again until the next page arrives. One island on every
+/// page, drawing nothing: a page of 25 keys needs no island per button. A form an island handles
+/// in place (its submit prevented) is left alone.
 #[island]
 pub fn FormProgress() -> impl IntoView {
     Effect::new(|| {

@@ -187,7 +187,7 @@ pub async fn list(
     params(("org" = String, Path, description = "The org's slug")),
     request_body = CreateKey,
     responses((status = 201, body = SavedKey), (status = 400), (status = 401), (status = 403),
-        (status = 404), (status = 413), (status = 422)),
+        (status = 404), (status = 422)),
     security(("bearer" = ["keys:write"])))]
 pub async fn create(
     State(state): State<AppState>,
