@@ -301,6 +301,57 @@ async fn an_idle_connection_is_closed_after_the_idle_timeout_not_the_header_time
     );
 }
 
+/// A client that asks and asks but never reads (a slow-read attack holding the server's buffers
+/// and connection): the answers stuck in the socket are not requests in flight, so after the idle
+/// timeout the connection is closed and the rest are never written.
+async fn a_client_that_stops_reading_is_cut_off_after_the_idle_timeout(t: &TestDb) {
+    // The catalog is some 20 KB an answer: far more than the socket buffers hold in all.
+    const ASKED: usize = 600;
+    let app = TestApp::spawn_with(
+        t,
+        &[
+            ("KEYHUB_HTTP_HEADER_TIMEOUT_SECS", "30"),
+            ("KEYHUB_HTTP_IDLE_TIMEOUT_SECS", "2"),
+        ],
+    )
+    .await;
+    let token = acme_with_a_key(&app, &[TokenScope::KeysRead]).await;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let (mut reader, mut writer) = socket.connect(app.address).await.unwrap().into_split();
+    let asking = tokio::spawn(async move {
+        let request = format!(
+            "GET /api/v1/providers HTTP/1.1\r\nHost: keyhub\r\nAuthorization: Bearer {token}\r\n\r\n"
+        )
+        .repeat(ASKED);
+        let _ = writer.write_all(request.as_bytes()).await;
+        writer
+    });
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    // Reading now gets what the buffers held, then the end: not every answer.
+    let mut answers = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut buffer = [0u8; 65536];
+        while let Ok(n) = reader.read(&mut buffer).await {
+            if n == 0 {
+                break;
+            }
+            answers.extend_from_slice(&buffer[..n]);
+        }
+    })
+    .await;
+    asking.abort();
+    assert!(
+        read.is_ok(),
+        "the connection was still open after the idle timeout"
+    );
+    let answered = memchr::memmem::find_iter(&answers, b"HTTP/1.1 200").count();
+    assert!(
+        answered < ASKED,
+        "all {answered} answers were still waiting to be read"
+    );
+}
+
 /// Acme's owner with a valid OpenAI key, and a token with `scopes`.
 async fn acme_with_a_key(app: &TestApp, scopes: &[TokenScope]) -> String {
     let p = people(app).await;
@@ -454,6 +505,7 @@ on_both_backends!(
     a_request_head_sent_byte_by_byte_is_cut_at_the_header_timeout,
     a_stalled_request_body_ends_the_request,
     an_idle_connection_is_closed_after_the_idle_timeout_not_the_header_timeout,
+    a_client_that_stops_reading_is_cut_off_after_the_idle_timeout,
     a_slow_handler_is_cut_at_the_request_timeout_but_a_gateway_call_is_not,
     with_a_gateway_address_the_gateway_has_a_listener_of_its_own,
 );
