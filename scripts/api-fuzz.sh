@@ -17,13 +17,7 @@ if ! "$venv/bin/st" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; the
   "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 # KEYHUB_PREBUILT=1: the test command has built both already.
-if [ -z "${KEYHUB_PREBUILT:-}" ]; then
-  if [ "$PROFILE" = release ]; then
-    cargo build --release --bin keyhub --example fake_provider
-  else
-    cargo build --bin keyhub --example fake_provider
-  fi
-fi
+[ -n "${KEYHUB_PREBUILT:-}" ] || build_server_and_fake_provider "$PROFILE"
 bin="target/$PROFILE"
 
 dir="$(mktemp -d)"

@@ -18,11 +18,7 @@ command -v curl >/dev/null || apt_install curl
 [ "$profile" = release ] && { command -v wrk >/dev/null || apt_install wrk; }
 
 say "Building KeyHub and the fake provider ($profile)"
-if [ "$profile" = release ]; then
-  cargo build --release --bin keyhub --example fake_provider
-else
-  cargo build --bin keyhub --example fake_provider
-fi
+build_server_and_fake_provider "$profile"
 bin="target/$profile/keyhub"
 
 dir="$(mktemp -d)"

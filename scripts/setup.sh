@@ -99,6 +99,15 @@ git_revision() {
 
 # Builds keyhub with the built site (target/site) inside it; extra arguments go to cargo build.
 # LEPTOS_OUTPUT_NAME is what cargo-leptos would set: the pages then link pkg/keyhub.js and .wasm.
+# KeyHub and the fake provider, as `debug` or `release`.
+build_server_and_fake_provider() {
+  if [ "$1" = release ]; then
+    cargo build --release --bin keyhub --example fake_provider
+  else
+    cargo build --bin keyhub --example fake_provider
+  fi
+}
+
 build_standalone() {
   KEYHUB_GIT_REVISION="$(git_revision)" LEPTOS_OUTPUT_NAME=keyhub KEYHUB_SITE_DIR="$KEYHUB_ROOT/target/site" \
     cargo build --bin keyhub --no-default-features --features embedded-site "$@"

@@ -58,8 +58,14 @@ impl Modify for BodyAnswers {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::ResponseBuilder;
         let answers = [
-            ("413", "The body is larger than 64 KiB."),
-            ("415", "The body is not sent as `application/json`."),
+            (
+                "413",
+                format!("The body is larger than {} KiB.", BODY_LIMIT / 1024),
+            ),
+            (
+                "415",
+                "The body is not sent as `application/json`.".to_owned(),
+            ),
         ];
         for item in openapi.paths.paths.values_mut() {
             let operations = [&mut item.post, &mut item.put, &mut item.patch];
@@ -67,14 +73,14 @@ impl Modify for BodyAnswers {
                 if operation.request_body.is_none() {
                     continue;
                 }
-                for (status, description) in answers {
+                for (status, description) in &answers {
                     operation
                         .responses
                         .responses
-                        .entry(status.to_owned())
+                        .entry((*status).to_owned())
                         .or_insert_with(|| {
                             ResponseBuilder::new()
-                                .description(description)
+                                .description(description.as_str())
                                 .build()
                                 .into()
                         });
