@@ -122,13 +122,13 @@ impl OrgView {
     }
 }
 
-/// One org's place in the cache: its view, if one is held, and a counter that moves on every
-/// change, so a view loaded while a change landed is not kept.
+/// One org's place in the cache: the latest view loaded, with the epoch its load began at, and a
+/// counter that moves on every change. A view is fresh while its epoch is the org's.
 #[derive(Default)]
 struct Entry {
     epoch: u64,
-    view: Option<Arc<OrgView>>,
-    /// One load at a time per org: requests that find no view wait for the one being loaded.
+    view: Option<(u64, Arc<OrgView>)>,
+    /// One load at a time per org: requests that find no fresh view wait for the one being loaded.
     loading: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -152,36 +152,39 @@ fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 }
 
 impl Views {
-    fn cached(&self, org_id: &str) -> Option<Arc<OrgView>> {
-        read(&self.orgs).get(org_id)?.view.clone()
+    /// The org's view if it was loaded since `epoch` (pass the org's epoch now for a fresh one).
+    fn loaded_since(&self, org_id: &str, epoch: Option<u64>) -> Option<Arc<OrgView>> {
+        let orgs = read(&self.orgs);
+        let entry = orgs.get(org_id)?;
+        let (loaded_at, view) = entry.view.as_ref()?;
+        (*loaded_at >= epoch.unwrap_or(entry.epoch)).then(|| view.clone())
     }
 
     fn changed(&self, org_id: &str) {
-        let mut orgs = write(&self.orgs);
-        let entry = orgs.entry(org_id.to_owned()).or_default();
-        entry.epoch += 1;
-        entry.view = None;
+        write(&self.orgs)
+            .entry(org_id.to_owned())
+            .or_default()
+            .epoch += 1;
     }
 
     fn changed_all(&self) {
         for entry in write(&self.orgs).values_mut() {
             entry.epoch += 1;
-            entry.view = None;
         }
     }
 
     /// The org's epoch now, and its load lock.
-    fn before_load(&self, org_id: &str) -> (u64, Arc<tokio::sync::Mutex<()>>) {
+    fn epoch(&self, org_id: &str) -> (u64, Arc<tokio::sync::Mutex<()>>) {
         let mut orgs = write(&self.orgs);
         let entry = orgs.entry(org_id.to_owned()).or_default();
         (entry.epoch, entry.loading.clone())
     }
 
-    /// Keeps a loaded view unless the org changed since its load began.
+    /// Keeps a view whose load began at `epoch`, unless a later load's is kept already.
     fn keep(&self, org_id: &str, epoch: u64, view: &Arc<OrgView>) {
         if let Some(entry) = write(&self.orgs).get_mut(org_id) {
-            if entry.epoch == epoch {
-                entry.view = Some(view.clone());
+            if entry.view.as_ref().is_none_or(|(kept, _)| *kept < epoch) {
+                entry.view = Some((epoch, view.clone()));
             }
         }
     }
@@ -189,7 +192,7 @@ impl Views {
     fn held_versions(&self) -> Vec<(String, i64)> {
         read(&self.orgs)
             .iter()
-            .filter_map(|(id, entry)| Some((id.clone(), entry.view.as_ref()?.version)))
+            .filter_map(|(id, entry)| Some((id.clone(), entry.view.as_ref()?.1.version)))
             .collect()
     }
 }
@@ -223,16 +226,20 @@ const SESSIONS_CHANNEL: &str = "keyhub_sessions";
 pub const VERSION_CHECK_EVERY: Duration = Duration::from_secs(2);
 
 impl Db {
-    /// The org's view: from memory, or loaded once from the database after a change.
+    /// The org's view: from memory, or loaded from the database after a change. Requests that
+    /// arrive while a load runs wait for it and share it when it began after they arrived; under a
+    /// stream of changes each request waits for at most the load running and the next.
     pub async fn org_view(&self, org_id: &str) -> Result<Option<Arc<OrgView>>, StoreError> {
-        if let Some(view) = self.views.cached(org_id) {
+        if let Some(view) = self.views.loaded_since(org_id, None) {
             return Ok(Some(view));
         }
-        let (epoch, loading) = self.views.before_load(org_id);
+        let (arrived, loading) = self.views.epoch(org_id);
         let _one_load = loading.lock().await;
-        if let Some(view) = self.views.cached(org_id) {
+        if let Some(view) = self.views.loaded_since(org_id, Some(arrived)) {
             return Ok(Some(view));
         }
+        // Read before the load's first query: the view holds every change announced by then.
+        let (epoch, _) = self.views.epoch(org_id);
         let Some(view) = self.load_org_view(org_id).await? else {
             return Ok(None);
         };

@@ -130,6 +130,35 @@ async fn gateway_and_resolve_read_no_database_in_steady_state(t: &TestDb) {
     .await;
 }
 
+/// Under a stream of changes (found by scripts/stress.sh: 200 clients, a few changes a second),
+/// readers waiting for the org's view share the load that began after they arrived instead of
+/// each loading it again in turn: at most one load per change, not one per reader.
+async fn readers_share_the_views_loads_under_a_stream_of_changes(t: &TestDb) {
+    let app = TestApp::spawn(t).await;
+    acme(&app).await;
+    let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
+    let running = std::sync::atomic::AtomicBool::new(true);
+    let before = app.db.acquisitions();
+    let readers = (0..16).map(|_| async {
+        while running.load(std::sync::atomic::Ordering::Relaxed) {
+            app.db.org_view(&org.id).await.unwrap().unwrap();
+            tokio::task::yield_now().await;
+        }
+    });
+    let changes = 100;
+    let writer = async {
+        for _ in 0..changes {
+            app.db.changed(&org.id);
+            tokio::time::sleep(Duration::from_millis(3)).await;
+        }
+        running.store(false, std::sync::atomic::Ordering::Relaxed);
+    };
+    futures_util::future::join(futures_util::future::join_all(readers), writer).await;
+    let loads = app.db.acquisitions() - before;
+    // One load per change and the first, and a few for background jobs.
+    assert!(loads <= changes + 5, "{loads} loads for {changes} changes");
+}
+
 /// Runs `burst` (`what` it does) up to three times, until one run takes no database connection,
 /// and fails when none did. Background jobs (usage flush, version check) use the pool now and
 /// then; a run that takes none shows that the requests themselves read nothing. A request that
@@ -486,6 +515,7 @@ async fn every_instance_accepts_the_one_setup_code(t: &TestDb) {
 
 on_both_backends!(
     every_instance_accepts_the_one_setup_code,
+    readers_share_the_views_loads_under_a_stream_of_changes,
     gateway_and_resolve_read_no_database_in_steady_state,
     a_change_behind_keyhubs_back_is_noticed_by_the_version_check,
     a_viewer_is_found_in_memory_and_a_session_ended_elsewhere_is_noticed,
