@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every test: formatting, Rust unit and integration tests on
-# SQLite and PostgreSQL, three instances on one PostgreSQL behind HAProxy (scripts/cluster.sh), then
-# the Playwright suite (hydrated and without JavaScript) in Chromium, the binary that carries its
-# site, run alone from an empty folder, and Schemathesis against the REST API's OpenAPI document.
+# SQLite and PostgreSQL, three instances on one PostgreSQL behind HAProxy (scripts/cluster.sh), load
+# and faults in their bounded form (scripts/stress.sh --quick), then the Playwright suite (hydrated
+# and without JavaScript) in Chromium, the binary that carries its site, run alone from an empty
+# folder, and Schemathesis against the REST API's OpenAPI document.
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$KEYHUB_ROOT"
 ensure_build_tools
@@ -25,6 +26,9 @@ if pg_isready -q -d "$KEYHUB_TEST_POSTGRES_URL" 2>/dev/null; then
 else
   say "PostgreSQL is not running: the three-instance check is skipped (CI requires it)"
 fi
+
+say "Load and faults: 200 clients per scenario, bounded (scripts/stress.sh --quick)"
+./scripts/stress.sh --quick
 
 say "Playwright (hydrated and without JavaScript)"
 rm -rf target/e2e

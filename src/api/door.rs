@@ -6,7 +6,9 @@ use axum::http::{header, StatusCode};
 use super::error::ApiError;
 use crate::accounts::login_limiter::{wait_message, LoginLimiter};
 use crate::accounts::AccountError;
+use crate::keys::keyring::KeyringError;
 use crate::keys::KeyError;
+use crate::store::StoreError;
 use crate::web::session::{viewer, GuardedViewer, Viewer};
 use crate::web::state::AppState;
 
@@ -17,6 +19,25 @@ pub fn internal(error: impl std::fmt::Display) -> ApiError {
     ApiError::Internal { reference }
 }
 
+/// A database error: what to do when it is an outage that passes, else internal.
+pub fn store(error: StoreError) -> ApiError {
+    match error.outage() {
+        Some(outage) => {
+            tracing::warn!(%error, "request met a database outage");
+            ApiError::Unavailable(outage.message().to_owned())
+        }
+        None => internal(error),
+    }
+}
+
+fn keyring_error(error: KeyringError) -> ApiError {
+    match error {
+        KeyringError::Store(error) => store(error),
+        KeyringError::NotFound => ApiError::NotFound,
+        other => internal(other),
+    }
+}
+
 /// The HTTP status a failed server function answers with.
 pub fn status_of(error: &ApiError) -> StatusCode {
     match error {
@@ -25,6 +46,7 @@ pub fn status_of(error: &ApiError) -> StatusCode {
         ApiError::NotFound => StatusCode::NOT_FOUND,
         ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         ApiError::Refused { .. } => StatusCode::CONFLICT,
+        ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         ApiError::Internal { .. } | ApiError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -96,8 +118,8 @@ impl From<KeyError> for ApiError {
                 "api_key",
                 format!("{message} To save it anyway as not verified, tick \"Save even if the provider cannot be reached\"."),
             ),
-            KeyError::Store(error) => internal(error),
-            KeyError::Sealing(error) => internal(error),
+            KeyError::Store(error) => store(error),
+            KeyError::Sealing(error) => keyring_error(error),
         };
         let status = matches!(error, ApiError::Refused { .. }).then_some(StatusCode::FORBIDDEN);
         answer(error, status)
@@ -113,7 +135,7 @@ fn account_error(error: AccountError) -> ApiError {
         AccountError::Refused(message) => ApiError::refused(message),
         AccountError::Forbidden => ApiError::Forbidden,
         AccountError::NotFound => ApiError::NotFound,
-        AccountError::Store(error) => internal(error),
+        AccountError::Store(error) => store(error),
     }
 }
 

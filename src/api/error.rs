@@ -29,6 +29,10 @@ pub enum ApiError {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         entered: Vec<(String, String)>,
     },
+    /// The database is out for a while (unreachable, or its disk full): what happened and what
+    /// to do, in plain words.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("Something went wrong on the server. If it happens again, tell your admin (reference {reference}).")]
     Internal { reference: String },
     #[error("The server could not be reached: {0}")]

@@ -310,8 +310,7 @@ async fn forward_request(
             .consumers
             .resolver()
             .secret_of(key, &target)
-            .await
-            .map_err(RestError::internal)?
+            .await?
             .ok_or_else(RestError::not_found)?;
         if let Some(key) = key {
             gateway.usage.used(key, now_ms());
@@ -337,8 +336,7 @@ async fn forward_request(
                         .0
                         .keys
                         .report_call_failure(&caller.label, key, failure, &verdict, &then(next))
-                        .await
-                        .map_err(RestError::internal)?;
+                        .await?;
                 }
                 last_failure = Some(with_keyhub_headers(response, key_id, tried, replayable));
             }

@@ -7,7 +7,9 @@ use serde_json::json;
 
 use crate::accounts::AccountError;
 use crate::domain::accounts::TokenScope;
+use crate::keys::keyring::KeyringError;
 use crate::keys::KeyError;
+use crate::store::StoreError;
 
 #[derive(Debug)]
 pub struct RestError {
@@ -83,6 +85,31 @@ impl RestError {
             format!("Something went wrong on the server (reference {reference})."),
         )
     }
+    /// A database error: 503 with what to do when it is an outage that passes, else internal.
+    pub fn store(error: StoreError) -> RestError {
+        match error.outage() {
+            Some(outage) => {
+                tracing::warn!(%error, "API request met a database outage");
+                RestError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    outage.code(),
+                    outage.message(),
+                )
+                .with_header("retry-after", outage.retry_after().to_string())
+            }
+            None => RestError::internal(error),
+        }
+    }
+}
+
+impl From<KeyringError> for RestError {
+    fn from(error: KeyringError) -> Self {
+        match error {
+            KeyringError::Store(error) => RestError::store(error),
+            KeyringError::NotFound => RestError::not_found(),
+            other => RestError::internal(other),
+        }
+    }
 }
 
 impl From<AccountError> for RestError {
@@ -108,7 +135,7 @@ impl From<AccountError> for RestError {
             other @ (AccountError::AlreadySetUp | AccountError::WrongCredentials) => {
                 RestError::new(StatusCode::CONFLICT, "conflict", other.to_string())
             }
-            AccountError::Store(error) => RestError::internal(error),
+            AccountError::Store(error) => RestError::store(error),
         }
     }
 }
@@ -145,8 +172,8 @@ impl From<KeyError> for RestError {
                     format!("{message} Send `allow_unverified: true` to save it as unverified."),
                 )
             },
-            KeyError::Store(error) => RestError::internal(error),
-            KeyError::Sealing(error) => RestError::internal(error),
+            KeyError::Store(error) => RestError::store(error),
+            KeyError::Sealing(error) => error.into(),
         }
     }
 }

@@ -96,7 +96,83 @@ pub enum StoreError {
     UnsupportedUrl,
 }
 
+/// Why the database cannot serve right now, when the cause passes by itself or by an admin's hand
+/// without anything being wrong with the request: callers answer 503 and may try again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outage {
+    /// No connection: the server is down, restarting or refusing connections.
+    Unreachable,
+    /// The disk that holds the database is full: writes fail, reads still work.
+    DiskFull,
+}
+
+impl Outage {
+    pub fn code(self) -> &'static str {
+        match self {
+            Outage::Unreachable => "database_unavailable",
+            Outage::DiskFull => "storage_full",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Outage::Unreachable => {
+                "KeyHub cannot reach its database right now, so nothing was read or changed. It \
+                 reconnects by itself: try again in a few seconds."
+            }
+            Outage::DiskFull => {
+                "KeyHub's database has no disk space left, so nothing was saved. Reading still \
+                 works. An administrator must free space on the server's disk; then try again."
+            }
+        }
+    }
+
+    /// Seconds worth waiting before trying again.
+    pub fn retry_after(self) -> u32 {
+        match self {
+            Outage::Unreachable => 5,
+            Outage::DiskFull => 60,
+        }
+    }
+}
+
 impl StoreError {
+    /// The passing outage behind this error, if it is one.
+    pub fn outage(&self) -> Option<Outage> {
+        let StoreError::Db(error) = self else {
+            return None;
+        };
+        match error {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => Some(Outage::Unreachable),
+            sqlx::Error::Database(db) => {
+                let code = db.code()?;
+                if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                    // The primary result code is the low byte of SQLite's extended code.
+                    const SQLITE_FULL: i32 = 13;
+                    let primary = code.parse::<i32>().ok()? & 0xff;
+                    return (primary == SQLITE_FULL).then_some(Outage::DiskFull);
+                }
+                match code.as_ref() {
+                    // PostgreSQL's disk_full.
+                    "53100" => Some(Outage::DiskFull),
+                    // Connection exceptions, a server shutting down or starting, too many clients.
+                    code if code.starts_with("08")
+                        || code.starts_with("57P")
+                        || code == "53300" =>
+                    {
+                        Some(Outage::Unreachable)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
     /// Maps a unique-index violation (on either backend) to a conflict with a readable reason.
     pub(crate) fn from_write(error: sqlx::Error, reason: &'static str) -> StoreError {
         match &error {
@@ -165,6 +241,14 @@ impl Db {
             .before_acquire(move |_conn, _meta| {
                 on_acquire.fetch_add(1, Ordering::Relaxed);
                 Box::pin(async { Ok(true) })
+            })
+            // A transaction SQLite still holds open after a failure (a rollback refused on a full
+            // disk) would swallow every later commit on its connection, acknowledged yet never
+            // written, while keeping the write lock from everyone else: such a connection closes.
+            .after_release(move |conn, _meta| {
+                Box::pin(async move {
+                    Ok(backend != Backend::Sqlite || conn.execute("BEGIN; ROLLBACK").await.is_ok())
+                })
             })
             .after_connect(move |conn, _meta| {
                 on_connect.fetch_add(1, Ordering::Relaxed);

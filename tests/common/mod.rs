@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use keyhub::accounts::tokens::{TokenRequest, Tokens};
 use keyhub::config::Settings;
+use keyhub::domain::accounts::TokenScope;
 use keyhub::server::application::Application;
 use keyhub::store::accounts::Membership;
 use keyhub::store::{Access, Backend, Db};
@@ -15,6 +17,8 @@ use sqlx::Connection;
 
 #[path = "../support/fake_provider.rs"]
 pub mod fake_provider;
+#[path = "../support/plug.rs"]
+pub mod plug;
 
 /// A Google service-account key file for tests. Its RSA key was generated for these tests only and
 /// grants nothing anywhere.
@@ -628,4 +632,19 @@ pub fn key_draft(
         scope: keyhub::domain::keys::Scope::Org,
         allow_unverified: true,
     }
+}
+
+/// A token of Acme (which must exist) with `scopes`, as its secret.
+pub async fn api_token(app: &TestApp, scopes: &[TokenScope]) -> String {
+    let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
+    let request = TokenRequest {
+        name: "test token",
+        scopes,
+        lifetime_days: None,
+    };
+    let created = Tokens(&app.db)
+        .create_in(&org, None, request)
+        .await
+        .unwrap();
+    created.secret.expose().to_owned()
 }

@@ -6,8 +6,7 @@ use crate::common;
 
 use std::collections::BTreeMap;
 
-use crate::common::{people, secret, TestApp, TestDb};
-use keyhub::accounts::tokens::{self, TokenRequest};
+use crate::common::{api_token, people, secret, TestApp, TestDb};
 use keyhub::consumers::ConsumerService;
 use keyhub::consumers::{Consumer, ConsumerPatch, SlotDraft};
 use keyhub::domain::accounts::TokenScope;
@@ -55,21 +54,6 @@ fn expert(name: &str, slots: &[(Slot, Option<SlotDraft>)]) -> ConsumerPatch {
         slots: slots.iter().cloned().collect::<BTreeMap<_, _>>(),
         ..ConsumerPatch::default()
     }
-}
-
-/// A token of Acme with `scopes`, as its secret.
-async fn token(app: &TestApp, scopes: &[TokenScope]) -> String {
-    let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
-    let request = TokenRequest {
-        name: "resolver",
-        scopes,
-        lifetime_days: None,
-    };
-    let created = tokens::Tokens(&app.db)
-        .create_in(&org, None, request)
-        .await
-        .unwrap();
-    created.secret.expose().to_owned()
 }
 
 async fn resolve_api(app: &TestApp, token: &str, body: Value) -> (StatusCode, Value, String) {
@@ -180,7 +164,7 @@ async fn both_ways(
 async fn every_step_through_the_service_and_the_api(t: &TestDb) {
     let app = TestApp::spawn_with(t, &[("ANTHROPIC_API_KEY", PLATFORM_ANTHROPIC)]).await;
     let p = people(&app).await;
-    let read = token(&app, &[TokenScope::KeysRead]).await;
+    let read = api_token(&app, &[TokenScope::KeysRead]).await;
     let (owner, member) = (p.owner(), p.member());
     let primary = add(
         &app,
@@ -457,12 +441,12 @@ async fn reveal_is_for_keys_use_tokens_and_audited(t: &TestDb) {
         ),
     )
     .await;
-    let read = token(&app, &[TokenScope::KeysRead]).await;
+    let read = api_token(&app, &[TokenScope::KeysRead]).await;
     let (status, answer, _) =
         resolve_api(&app, &read, json!({ "provider": "openai", "reveal": true })).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
     assert!(!answer.to_string().contains(secret_text));
-    let gateway = token(&app, &[TokenScope::Gateway]).await;
+    let gateway = api_token(&app, &[TokenScope::Gateway]).await;
     let (status, _, _) = resolve_api(&app, &gateway, json!({ "provider": "openai" })).await;
     assert_eq!(
         status,
@@ -472,7 +456,7 @@ async fn reveal_is_for_keys_use_tokens_and_audited(t: &TestDb) {
 
     let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
     let before = app.events(&org.id).await.len();
-    let usable = token(&app, &[TokenScope::KeysUse]).await;
+    let usable = api_token(&app, &[TokenScope::KeysUse]).await;
     let (status, answer, cache) = resolve_api(
         &app,
         &usable,
@@ -585,7 +569,7 @@ async fn personal_keys_serve_and_are_chosen_only_by_their_owner(t: &TestDb) {
 
     // Resolve, with and without reveal, for the member's experts: the org's key, never a word of
     // the personal one.
-    let usable = token(&app, &[TokenScope::KeysUse]).await;
+    let usable = api_token(&app, &[TokenScope::KeysUse]).await;
     let told_nothing = |answer: &Value| {
         let text = answer.to_string();
         for word in [
@@ -635,7 +619,7 @@ async fn personal_keys_serve_and_are_chosen_only_by_their_owner(t: &TestDb) {
     );
     told_nothing(&answer);
     // The gateway resolves the same way: a call for the member's expert does not spend their key.
-    let gateway = token(&app, &[TokenScope::Gateway]).await;
+    let gateway = api_token(&app, &[TokenScope::Gateway]).await;
     let sent = |key: &str| {
         app.provider_log
             .all()
@@ -687,7 +671,7 @@ async fn personal_keys_serve_and_are_chosen_only_by_their_owner(t: &TestDb) {
         }
         other => panic!("{other:?}"),
     }
-    let writer = token(&app, &[TokenScope::KeysWrite, TokenScope::KeysRead]).await;
+    let writer = api_token(&app, &[TokenScope::KeysWrite, TokenScope::KeysRead]).await;
     let response = common::new_client()
         .patch(app.url(&format!("/api/v1/experts/{}", drafts.record.id)))
         .bearer_auth(&writer)
@@ -729,7 +713,7 @@ async fn platform_keys_are_never_revealed(t: &TestDb) {
     people(&app).await;
     let org = app.db.org_by_slug("acme").await.unwrap().unwrap();
     let before = app.events(&org.id).await.len();
-    let usable = token(&app, &[TokenScope::KeysUse, TokenScope::KeysRead]).await;
+    let usable = api_token(&app, &[TokenScope::KeysUse, TokenScope::KeysRead]).await;
     let (status, answer, cache) = resolve_api(
         &app,
         &usable,

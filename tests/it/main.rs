@@ -20,6 +20,7 @@ mod http;
 mod invites;
 mod keys;
 mod members;
+mod outage;
 mod recovery;
 mod rest_keys;
 mod revalidation;

@@ -8,7 +8,7 @@
 //! connection breaks mid-answer), `soon-broke` / `soon-busy` / `soon-fail` / `soon-revoked` (valid
 //! once, then out of credit / rate-limited / failing / rejected); anything else is a valid key.
 //! Local Ollama needs no key. Besides validation's `…/models`, a key with `callreject` is refused
-//! (401), one with `callsnail` answers after 15 s, one with `stall` sends one event and then nothing, and one with `hostile` gets a hostile HTML page that echoes the key, tries to run script,
+//! (401), one with `callsnail` answers after 15 s, one with `stall` sends one event and then nothing, one with `garble` one event and then bytes that are no stream, and one with `hostile` gets a hostile HTML page that echoes the key, tries to run script,
 //! set cookies and navigate; any request with an `OpenAI-Organization` header is refused (401), as
 //! OpenAI refuses an organization the key does not belong to.
 //!
@@ -233,6 +233,17 @@ fn call_only(headers: &HeaderMap, key: &str, validation: bool) -> Option<Respons
                 .status(200)
                 .header("content-type", "text/event-stream")
                 .body(Body::from_stream(then_nothing))
+                .unwrap(),
+        );
+    }
+    if key.contains("garble") {
+        let garbage: &[u8] =
+            b"data: {\"part\": 0}\n\n\xff\xfe\x00\x1b[2J{\"choices\": [\x07\r\n\r\n";
+        return Some(
+            Response::builder()
+                .status(200)
+                .header("content-type", "text/event-stream")
+                .body(Body::from(garbage))
                 .unwrap(),
         );
     }
