@@ -35,7 +35,7 @@ const BODY_LIMIT: usize = 64 * 1024;
         consumers::delete_expert, consumers::list_assistants, consumers::create_assistant,
         consumers::get_assistant, consumers::update_assistant, consumers::delete_assistant,
         consumers::resolve),
-    modifiers(&BearerAuth, &BodyAnswers)
+    modifiers(&BearerAuth, &SharedAnswers)
 )]
 pub struct ApiDoc;
 
@@ -51,13 +51,15 @@ impl Modify for BearerAuth {
     }
 }
 
-/// What every operation that takes a JSON body may also answer, from the router's own layers.
-struct BodyAnswers;
+/// What operations may answer besides their own statuses: every operation that takes a JSON body,
+/// from the router's own layers (413, 415); every operation with a token, when the database is out
+/// (503, [`crate::store::Outage`]).
+struct SharedAnswers;
 
-impl Modify for BodyAnswers {
+impl Modify for SharedAnswers {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::ResponseBuilder;
-        let answers = [
+        let body_answers = [
             (
                 "413",
                 format!("The body is larger than {} KiB.", BODY_LIMIT / 1024),
@@ -67,13 +69,28 @@ impl Modify for BodyAnswers {
                 "The body is not sent as `application/json`.".to_owned(),
             ),
         ];
+        let outage = (
+            "503",
+            "The database is unreachable (`database_unavailable`) or its disk is full \
+             (`storage_full`): nothing was changed; try again after `retry-after` seconds."
+                .to_owned(),
+        );
         for item in openapi.paths.paths.values_mut() {
-            let operations = [&mut item.post, &mut item.put, &mut item.patch];
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
             for operation in operations.into_iter().flatten() {
-                if operation.request_body.is_none() {
-                    continue;
-                }
-                for (status, description) in &answers {
+                let takes_body = operation.request_body.is_some();
+                let needs_token = operation.security.is_some();
+                let answers = body_answers
+                    .iter()
+                    .filter(|_| takes_body)
+                    .chain(Some(&outage).filter(|_| needs_token));
+                for (status, description) in answers {
                     operation
                         .responses
                         .responses

@@ -718,9 +718,16 @@ async fn the_openapi_document_describes_masked_keys_only(t: &TestDb) {
     ] {
         assert!(document["paths"][path].is_object(), "{path} undocumented");
     }
-    // What the router itself answers to a body it cannot take (Schemathesis found it missing).
+    // What the router itself answers to a body it cannot take (Schemathesis found it missing),
+    // and what every operation with a token answers while the database is out.
     for (path, item) in document["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
+            if operation.get("security").is_some() {
+                assert!(
+                    operation["responses"]["503"].is_object(),
+                    "{method} {path} does not say it may answer 503"
+                );
+            }
             if operation.get("requestBody").is_some() {
                 for status in ["413", "415"] {
                     assert!(
