@@ -44,6 +44,7 @@ pub fn without(before: &Arrangement, key_id: &str) -> Arrangement {
             .filter(|id| *id != key_id)
             .cloned()
             .collect(),
+        stored_ranks: Default::default(),
     }
 }
 
@@ -55,6 +56,7 @@ mod tests {
         Arrangement {
             primary: primary.map(str::to_owned),
             fallbacks: fallbacks.iter().map(|s| s.to_string()).collect(),
+            ..Arrangement::default()
         }
     }
 

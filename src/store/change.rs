@@ -2,6 +2,8 @@
 //! one at a time on both databases) and ends by recording its activity event. Either all of it
 //! lands, event included, or none of it.
 
+use std::collections::{HashMap, HashSet};
+
 use sqlx::{Any, AnyConnection, Transaction};
 
 use super::activity::{insert_event, NewEvent};
@@ -32,7 +34,13 @@ impl KeyGroup {
 pub struct Arrangement {
     pub primary: Option<String>,
     pub fallbacks: Vec<String>,
+    /// The fallbacks' ranks as stored, when read from the database: [`OrgChange::arrange`]
+    /// writes only the keys whose role or rank changes.
+    pub stored_ranks: HashMap<String, i64>,
 }
+
+/// How many keys one statement of [`OrgChange::arrange`] writes at most (5 parameters each).
+const ROLES_PER_STATEMENT: usize = 100;
 
 pub struct OrgChange<'c> {
     tx: Transaction<'c, Any>,
@@ -105,8 +113,8 @@ impl OrgChange<'_> {
 
     /// The group's current arrangement.
     pub async fn arrangement(&mut self, group: &KeyGroup) -> Result<Arrangement, StoreError> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT id, role FROM provider_keys \
+        let rows: Vec<(String, String, Option<i64>)> = sqlx::query_as(
+            "SELECT id, role, fallback_rank FROM provider_keys \
              WHERE org_id = $1 AND COALESCE(owner_user_id, '') = $2 AND key_family = $3 \
              AND deleted_at IS NULL AND role <> 'none' ORDER BY fallback_rank, created_at, id",
         )
@@ -116,7 +124,10 @@ impl OrgChange<'_> {
         .fetch_all(&mut *self.tx)
         .await?;
         let mut arrangement = Arrangement::default();
-        for (id, role) in rows {
+        for (id, role, rank) in rows {
+            if let Some(rank) = rank {
+                arrangement.stored_ranks.insert(id.clone(), rank);
+            }
             match Role::parse(&role) {
                 Some(Role::Primary) => arrangement.primary = Some(id),
                 _ => arrangement.fallbacks.push(id),
@@ -126,8 +137,9 @@ impl OrgChange<'_> {
     }
 
     /// Writes a group's arrangement: roles and contiguous ranks 1..n. `before` is the current one;
-    /// keys that leave it get no role. Non-primaries are written first, so the one-primary index
-    /// never sees two primaries.
+    /// keys that leave it get no role. Only keys whose role or rank changes are written, in a few
+    /// statements however large the group (a new primary moves every fallback down one rank);
+    /// non-primaries first, so the one-primary index never sees two primaries.
     pub async fn arrange(
         &mut self,
         before: &Arrangement,
@@ -135,33 +147,75 @@ impl OrgChange<'_> {
         actor: Option<&str>,
         now: i64,
     ) -> Result<(), StoreError> {
-        let mut writes: Vec<(&str, Role, Option<i64>)> = Vec::new();
-        for id in before.primary.iter().chain(&before.fallbacks) {
-            if after.primary.as_ref() != Some(id) && !after.fallbacks.contains(id) {
-                writes.push((id, Role::None, None));
+        let staying: HashSet<&String> = after.primary.iter().chain(&after.fallbacks).collect();
+        let mut writes: Vec<(&str, Role, Option<i64>)> = before
+            .primary
+            .iter()
+            .chain(&before.fallbacks)
+            .filter(|id| !staying.contains(id))
+            .map(|id| (id.as_str(), Role::None, None))
+            .collect();
+        for (index, id) in after.fallbacks.iter().enumerate() {
+            let rank = index as i64 + 1;
+            if before.stored_ranks.get(id) != Some(&rank) {
+                writes.push((id, Role::Fallback, Some(rank)));
             }
         }
-        for (index, id) in after.fallbacks.iter().enumerate() {
-            writes.push((id, Role::Fallback, Some(index as i64 + 1)));
+        for rows in writes.chunks(ROLES_PER_STATEMENT) {
+            self.set_roles(rows, actor, now).await?;
         }
-        if let Some(id) = &after.primary {
-            writes.push((id, Role::Primary, None));
+        match &after.primary {
+            Some(id) if before.primary.as_ref() != Some(id) => {
+                self.set_roles(&[(id, Role::Primary, None)], actor, now)
+                    .await
+            }
+            _ => Ok(()),
         }
-        for (id, role, rank) in writes {
-            sqlx::query(
-                "UPDATE provider_keys SET role = $1, fallback_rank = $2, updated_at = $3, \
-                 updated_by = $4 WHERE org_id = $5 AND id = $6 AND deleted_at IS NULL",
-            )
-            .bind(role.as_str())
-            .bind(rank)
-            .bind(now)
-            .bind(actor)
-            .bind(&self.org_id)
-            .bind(id)
+    }
+
+    /// Gives each key its role and rank in one statement.
+    async fn set_roles(
+        &mut self,
+        rows: &[(&str, Role, Option<i64>)],
+        actor: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut sql = String::from("UPDATE provider_keys SET role = CASE id");
+        let mut next = 0;
+        let mut param = || {
+            next += 1;
+            format!("${next}")
+        };
+        for _ in rows {
+            sql += &format!(" WHEN {} THEN {}", param(), param());
+        }
+        sql += " END, fallback_rank = CASE id";
+        for _ in rows {
+            sql += &format!(" WHEN {} THEN {}", param(), param());
+        }
+        sql += &format!(
+            " END, updated_at = {}, updated_by = {} WHERE org_id = {} AND deleted_at IS NULL \
+             AND id IN ({})",
+            param(),
+            param(),
+            param(),
+            rows.iter().map(|_| param()).collect::<Vec<_>>().join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (id, role, _) in rows {
+            query = query.bind(*id).bind(role.as_str());
+        }
+        for (id, _, rank) in rows {
+            query = query.bind(*id).bind(*rank);
+        }
+        query = query.bind(now).bind(actor).bind(&self.org_id);
+        for (id, _, _) in rows {
+            query = query.bind(*id);
+        }
+        query
             .execute(&mut *self.tx)
             .await
             .map_err(|e| StoreError::from_write(e, "this family already has a primary key"))?;
-        }
         Ok(())
     }
 
