@@ -476,7 +476,7 @@ async fn reveal_is_for_keys_use_tokens_and_audited(t: &TestDb) {
     let revealed = &events[0];
     assert_eq!(revealed.action, "key.revealed");
     assert!(
-        revealed.actor_label.starts_with("API token resolver"),
+        revealed.actor_label.starts_with("API token test token"),
         "{revealed:?}"
     );
     assert!(!format!("{revealed:?}").contains(secret_text));
