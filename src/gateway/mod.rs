@@ -24,6 +24,7 @@ use crate::domain::accounts::TokenScope;
 use crate::domain::catalog::KeyAuth;
 use crate::domain::consumers::{ConsumerKind, Slot, Target};
 use crate::domain::keys::KeyStatus;
+use crate::keys::keyring::KeyringError;
 use crate::keys::usage::UsageCounter;
 use crate::keys::{key_label, CallFailure, KeyActor, KeyService};
 use crate::rest::error::RestError;
@@ -303,15 +304,15 @@ async fn forward_request(
         if tried > 0 && !replayable {
             break;
         }
-        tried += 1;
         let key = attempt.key();
-        let secret = state
-            .0
-            .consumers
-            .resolver()
-            .secret_of(key, &target)
-            .await?
-            .ok_or_else(RestError::not_found)?;
+        let secret = match state.0.consumers.resolver().secret_of(key, &target).await {
+            Ok(Some(secret)) => secret,
+            Ok(None) => return Err(RestError::not_found()),
+            // Deleted or changed since it was resolved: the next candidate serves.
+            Err(KeyringError::NotFound) => continue,
+            Err(error) => return Err(error.into()),
+        };
+        tried += 1;
         if let Some(key) = key {
             gateway.usage.used(key, now_ms());
         }
@@ -342,7 +343,14 @@ async fn forward_request(
             }
         }
     }
-    Ok(last_failure.expect("at least one attempt was made"))
+    last_failure.ok_or_else(|| {
+        RestError::new(
+            StatusCode::CONFLICT,
+            "keys_changed",
+            "Every key that could serve this call was deleted or changed while it was being made. \
+             Send it again.",
+        )
+    })
 }
 
 fn rate_limited(per_minute: u32, wait: Duration) -> RestError {
