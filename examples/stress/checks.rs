@@ -9,7 +9,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
 
 use crate::client::Run;
-use crate::ops::{Ledger, CHURNED};
+use crate::ops::{Ledger, ANCHOR_KEYS, CHURNED};
 
 /// KeyHub's database, opened to read.
 #[derive(Clone)]
@@ -221,7 +221,7 @@ pub async fn verify(
         .filter(|((action, id), _)| action == "key.created" && !known.contains(id.as_str()))
         .map(|(_, n)| n)
         .sum::<u64>();
-    let anchors = (CHURNED.len() * 3 + 8) as u64;
+    let anchors = ANCHOR_KEYS as u64;
     let unsure_additions: u64 = ledgers.iter().map(|ledger| ledger.unsure_additions).sum();
     if strangers > anchors + unsure_additions {
         verdict.duplicated.push(format!(

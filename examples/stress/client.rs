@@ -73,6 +73,7 @@ pub struct FaultResult {
     pub kind: FaultKind,
     pub lasted_s: f64,
     pub command_failed: Option<String>,
+    /// Answers the fault explained (counted by the report from every operation's figures).
     pub forgiven: u64,
     /// From the fault's end to the last failure it explained; 0 when none came after its end.
     pub recovered_after_s: f64,

@@ -38,6 +38,9 @@ const FAULTY: [(&str, &str, &str); 4] = [
     ("gateway_slow", "xai", "xai-STRESScallsnail000000000"),
 ];
 
+/// How many keys [`set_up_anchors`] adds.
+pub const ANCHOR_KEYS: usize = CHURNED.len() * 3 + FAULTY.len() * 2;
+
 #[derive(Clone, Debug)]
 pub struct Anchors {
     pub ids: Vec<String>,
