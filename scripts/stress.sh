@@ -8,6 +8,7 @@
 #   ./scripts/stress.sh [SCENARIO…]          the long form: release build, 60 s per scenario, a table
 #   ./scripts/stress.sh --quick [SCENARIO…]  the bounded form the test command runs: debug, 12 s
 # SCENARIO: load-sqlite, load-postgres, postgres-restart, kill-9, disk-full (all when none given).
+# STRESS_SECONDS overrides each scenario's length.
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$KEYHUB_ROOT"
 profile=release seconds=60 clients=200

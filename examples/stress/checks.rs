@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use keyhub::store::{Access, Backend, Db, StoreError};
 use reqwest::Method;
-use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
 
 use crate::client::Run;
@@ -19,19 +19,12 @@ pub struct Database {
 }
 
 impl Database {
-    pub async fn open(url: &str) -> Result<Database, sqlx::Error> {
-        sqlx::any::install_default_drivers();
-        let sqlite = url.starts_with("sqlite:");
-        let url = if sqlite {
-            format!("{url}{}mode=ro", if url.contains('?') { '&' } else { '?' })
-        } else {
-            url.to_owned()
-        };
-        let pool = AnyPoolOptions::new()
-            .max_connections(2)
-            .acquire_timeout(Duration::from_secs(2))
-            .connect_lazy(&url)?;
-        Ok(Database { pool, sqlite })
+    pub async fn open(url: &str) -> Result<Database, StoreError> {
+        let db = Db::connect(url, Access::ReadOnly).await?;
+        Ok(Database {
+            pool: db.pool().clone(),
+            sqlite: db.backend() == Backend::Sqlite,
+        })
     }
 
     pub fn backend(&self) -> &'static str {

@@ -228,26 +228,23 @@ fn call_only(headers: &HeaderMap, key: &str, validation: bool) -> Option<Respons
             Ok::<_, std::io::Error>(axum::body::Bytes::from("data: {\"part\": 0}\n\n"))
         });
         let then_nothing = first.chain(futures_util::stream::pending());
-        return Some(
-            Response::builder()
-                .status(200)
-                .header("content-type", "text/event-stream")
-                .body(Body::from_stream(then_nothing))
-                .unwrap(),
-        );
+        return Some(event_stream(Body::from_stream(then_nothing)));
     }
     if key.contains("garble") {
         let garbage: &[u8] =
             b"data: {\"part\": 0}\n\n\xff\xfe\x00\x1b[2J{\"choices\": [\x07\r\n\r\n";
-        return Some(
-            Response::builder()
-                .status(200)
-                .header("content-type", "text/event-stream")
-                .body(Body::from(garbage))
-                .unwrap(),
-        );
+        return Some(event_stream(Body::from(garbage)));
     }
     key.contains("hostile").then(|| hostile_page(key))
+}
+
+/// A 200 answer that says it is a stream of server-sent events, whatever `body` holds.
+fn event_stream(body: Body) -> Response {
+    Response::builder()
+        .status(200)
+        .header("content-type", "text/event-stream")
+        .body(body)
+        .unwrap()
 }
 
 /// What a hostile upstream answers: a page that would run script as whoever serves it, with
@@ -299,11 +296,7 @@ fn complete(stream: bool) -> Response {
             n + 1,
         ))
     });
-    Response::builder()
-        .status(200)
-        .header("content-type", "text/event-stream")
-        .body(Body::from_stream(events))
-        .unwrap()
+    event_stream(Body::from_stream(events))
 }
 
 fn json(status: u16, body: String) -> Response {
